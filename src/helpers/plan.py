@@ -1,0 +1,427 @@
+"""The strategic plan as data: goal, objectives, initiatives, measures and how each is shown.
+
+``params/plan.yml`` is the single place where titles, definitions, targets and labels live; pages,
+charts, CSV headers and the runner's caching all read them from the ``Plan`` object built here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from .params import StrictModel, fail, load_model, slugify
+
+Unit = Literal["count", "percent", "average", "positions"]
+Direction = Literal["up", "down", "neutral"]
+PrivacyClass = Literal["people", "person_events", "aggregate"]
+MeasureKind = Literal[
+    "count",
+    "share",
+    "mean",
+    "sum",
+    "snapshot",
+    "familiar_neighbor_interactions",
+    "familiar_neighbor_concentration",
+    "familiar_neighbor_bands",
+]
+GrainName = Literal["month", "quarter", "calendar_year", "fiscal_year", "rolling_12_months"]
+ChartType = Literal["line", "column", "bar_latest", "callout"]
+StalePolicy = Literal["fail", "mark_unavailable"]
+
+_MEASURE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_DEFAULT_DECIMALS = {"count": 0, "positions": 0, "percent": 1, "average": 1}
+
+
+class Condition(StrictModel):
+    """One filter on a canonical column; several keys on one column must all hold."""
+
+    in_: list[str] | None = Field(default=None, alias="in")
+    not_in: list[str] | None = None
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    lt: float | None = None
+    notnull: bool | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Condition:
+        if not self.model_dump(exclude_none=True):
+            raise ValueError(
+                "the condition is empty. Fix: give at least one of in, not_in, ge, gt, le, lt, notnull"
+            )
+        return self
+
+
+class SeriesBy(StrictModel):
+    """Split a measure into series by the values of a canonical column."""
+
+    column: str
+    labels: dict[str, str] = {}
+    order: list[str] | None = None
+    total: str | None = None
+
+
+class Target(StrictModel):
+    value: float
+    label: str
+    source: str | None = None
+
+
+class Annotation(StrictModel):
+    date: date
+    label: str
+
+
+class ChartSpec(StrictModel):
+    type: ChartType
+    annotations: list[Annotation] = []
+
+
+class FamiliarNeighbors(StrictModel):
+    """Parameters of the familiar-neighbor measures (initiative 2.11)."""
+
+    agencies: list[str]
+    threshold: int = Field(default=5, ge=2)
+    window_months: int = Field(default=12, ge=3, le=24)
+    top_share_percent: float = Field(default=0.5, gt=0, lt=50)
+    bands: list[int] = [5, 10, 20, 40]
+
+    @field_validator("bands")
+    @classmethod
+    def _ascending(cls, bands: list[int]) -> list[int]:
+        if not bands or bands != sorted(set(bands)) or bands[0] < 1:
+            raise ValueError("bands must be distinct positive numbers in ascending order. "
+                             "Fix: write them like [5, 10, 20, 40]")
+        return bands
+
+
+class Measure(StrictModel):
+    id: str
+    caption: str
+    short_label: str
+    definition: str
+    method: str
+    unit: Unit
+    value_label: str
+    numerator_label: str | None = None
+    denominator_label: str | None = None
+    decimals: int | None = Field(default=None, ge=0, le=3)
+    grain: GrainName
+    good_direction: Direction
+    target: Target | None = None
+    source: str
+    caveats: list[str] = []
+    privacy: PrivacyClass
+    population: str | None = None
+    kind: MeasureKind
+    date: str | None = None
+    where: dict[str, Condition] = {}
+    numerator_where: dict[str, Condition] = {}
+    value: str | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+    series_by: SeriesBy | None = None
+    series_label: str = "All"
+    chart: ChartSpec
+    if_stale: StalePolicy = "mark_unavailable"
+    familiar: FamiliarNeighbors | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not _MEASURE_ID.match(value):
+            raise ValueError(f"'{value}' is not a usable measure id. Fix: use lower-case letters, "
+                             "digits and underscores, starting with a letter (e.g. no_fault_crashes)")
+        return value
+
+    @model_validator(mode="after")
+    def _kind_needs(self) -> Measure:
+        needs = {
+            "share": ("numerator_where",),
+            "mean": ("value",),
+            "sum": ("value",),
+            "snapshot": ("value", "numerator", "denominator"),
+            "familiar_neighbor_interactions": ("familiar",),
+            "familiar_neighbor_concentration": ("familiar",),
+            "familiar_neighbor_bands": ("familiar",),
+        }.get(self.kind, ())
+        missing = [key for key in needs if not getattr(self, key)]
+        if missing:
+            raise ValueError(f"a measure of kind '{self.kind}' needs {', '.join(missing)}. "
+                             f"Fix: add {', '.join(missing)} to measure '{self.id}'")
+        if self.kind == "snapshot" and self.value not in {"numerator", "rate", "gap_rate"}:
+            raise ValueError(f"snapshot value '{self.value}' is not known. "
+                             "Fix: use numerator, rate or gap_rate")
+        if self.unit == "percent" and self.kind in {"count", "sum"}:
+            raise ValueError(f"a {self.kind} cannot be a percent. Fix: use unit count, or kind share")
+        return self
+
+    @property
+    def population_key(self) -> str:
+        """Measures that count the same people share atoms in the privacy audit."""
+        return self.population or self.id
+
+    @property
+    def value_decimals(self) -> int:
+        return self.decimals if self.decimals is not None else _DEFAULT_DECIMALS[self.unit]
+
+    @property
+    def counts_people(self) -> bool:
+        return self.privacy in {"people", "person_events"}
+
+    @property
+    def anchor(self) -> str:
+        return "measure-" + self.id.replace("_", "-")
+
+
+class Card(StrictModel):
+    style: Literal["callout", "chart", "none"]
+    measure: str | None = None
+
+    @model_validator(mode="after")
+    def _measure_when_shown(self) -> Card:
+        if self.style != "none" and not self.measure:
+            raise ValueError(f"a '{self.style}' card needs a measure. "
+                             "Fix: add 'measure:' or set 'style: none'")
+        return self
+
+
+class ContextFact(StrictModel):
+    text: str
+    source: str
+    url: str | None = None
+
+
+class Initiative(StrictModel):
+    id: str
+    title: str
+    description: str
+    why_important: str
+    measures: list[str] = []
+    card: Card
+    no_measure_note: str | None = None
+    context_facts: list[ContextFact] = []
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not re.fullmatch(r"\d+\.\d\d", value):
+            raise ValueError(f"'{value}' is not an initiative number. Fix: quote it, e.g. \"2.11\"")
+        return value
+
+    @model_validator(mode="after")
+    def _explain_missing_measure(self) -> Initiative:
+        if not self.measures and not self.no_measure_note:
+            raise ValueError(f"initiative {self.id} has no measures and no no_measure_note. "
+                             "Fix: list its measures, or explain in no_measure_note why it has none")
+        if self.card.measure and self.card.measure not in self.measures:
+            raise ValueError(f"the card of initiative {self.id} shows '{self.card.measure}', which "
+                             "is not one of its measures. Fix: add it to measures or change the card")
+        return self
+
+    @property
+    def anchor(self) -> str:
+        return "initiative-" + self.id.replace(".", "-")
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.title)
+
+
+class Objective(StrictModel):
+    id: str
+    title: str
+    summary: str
+    initiatives: list[Initiative]
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not re.fullmatch(r"\d+\.\d", value):
+            raise ValueError(f"'{value}' is not an objective number. Fix: quote it, e.g. \"2.1\"")
+        return value
+
+    @model_validator(mode="after")
+    def _initiatives_belong(self) -> Objective:
+        for initiative in self.initiatives:
+            if not initiative.id.startswith(self.id):
+                raise ValueError(f"initiative {initiative.id} is listed under objective {self.id}. "
+                                 f"Fix: number it {self.id}x or move it to objective "
+                                 f"{initiative.id[:-1]}")
+        return self
+
+    @property
+    def page(self) -> str:
+        """File name (without extension) of the objective's page."""
+        return "objective-" + self.id.replace(".", "-")
+
+
+class Goal(StrictModel):
+    id: str
+    title: str
+    label: str
+    statement: str
+    framing: str
+    why_this_matters: str
+    context_measures: list[str]
+
+
+class StatusDef(StrictModel):
+    id: Literal["in_progress", "on_hold", "complete_ongoing"]
+    label: str
+    icon: str
+    description: str
+
+
+class Department(StrictModel):
+    code: str
+    name: str
+    long_name: str
+
+
+class Publisher(StrictModel):
+    department: str
+    office: str
+    home_url: str
+    budget_url: str
+    site_title: str
+
+
+class Plan(StrictModel):
+    version: Literal[1]
+    publisher: Publisher
+    departments: list[Department]
+    goal: Goal
+    statuses: list[StatusDef]
+    objectives: list[Objective]
+    measures: list[Measure]
+
+    @model_validator(mode="after")
+    def _references(self) -> Plan:
+        measure_ids = [m.id for m in self.measures]
+        duplicates = sorted({m for m in measure_ids if measure_ids.count(m) > 1})
+        if duplicates:
+            raise ValueError(f"measure ids are repeated: {', '.join(duplicates)}. "
+                             "Fix: give every measure its own id")
+        known = set(measure_ids)
+        for ref in self.goal.context_measures:
+            if ref not in known:
+                raise ValueError(f"goal.context_measures names '{ref}', which is not a measure. "
+                                 "Fix: add it under measures or correct the id")
+        initiative_ids: list[str] = []
+        for objective in self.objectives:
+            for initiative in objective.initiatives:
+                initiative_ids.append(initiative.id)
+                for ref in initiative.measures:
+                    if ref not in known:
+                        raise ValueError(f"initiative {initiative.id} lists '{ref}', which is not "
+                                         "a measure. Fix: add it under measures or correct the id")
+        repeated = sorted({i for i in initiative_ids if initiative_ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"initiative numbers are repeated: {', '.join(repeated)}. "
+                             "Fix: number every initiative once")
+        if {s.id for s in self.statuses} != {"in_progress", "on_hold", "complete_ongoing"}:
+            raise ValueError("statuses must define in_progress, on_hold and complete_ongoing. "
+                             "Fix: list all three")
+        codes = {d.code for d in self.departments}
+        for measure in self.measures:
+            if measure.familiar:
+                unknown = [a for a in measure.familiar.agencies if a not in codes]
+                if unknown:
+                    raise ValueError(f"measure {measure.id} names unknown agencies "
+                                     f"{', '.join(unknown)}. Fix: use department codes from "
+                                     f"departments ({', '.join(sorted(codes))})")
+        return self
+
+    @cached_property
+    def measures_by_id(self) -> dict[str, Measure]:
+        return {m.id: m for m in self.measures}
+
+    def measure(self, measure_id: str) -> Measure:
+        try:
+            return self.measures_by_id[measure_id]
+        except KeyError:
+            raise KeyError(f"'{measure_id}' is not a measure in params/plan.yml; known measures: "
+                           f"{', '.join(sorted(self.measures_by_id))}") from None
+
+    @property
+    def initiatives(self) -> list[Initiative]:
+        return [i for o in self.objectives for i in o.initiatives]
+
+    def initiative(self, initiative_id: str) -> Initiative:
+        for initiative in self.initiatives:
+            if initiative.id == initiative_id:
+                return initiative
+        raise KeyError(f"'{initiative_id}' is not an initiative in params/plan.yml; known: "
+                       f"{', '.join(i.id for i in self.initiatives)}")
+
+    def objective(self, objective_id: str) -> Objective:
+        for objective in self.objectives:
+            if objective.id == objective_id:
+                return objective
+        raise KeyError(f"'{objective_id}' is not an objective in params/plan.yml; known: "
+                       f"{', '.join(o.id for o in self.objectives)}")
+
+    def objective_of(self, initiative_id: str) -> Objective:
+        for objective in self.objectives:
+            if any(i.id == initiative_id for i in objective.initiatives):
+                return objective
+        raise KeyError(initiative_id)
+
+    def status(self, status_id: str) -> StatusDef:
+        return next(s for s in self.statuses if s.id == status_id)
+
+    def department(self, code: str) -> Department:
+        for department in self.departments:
+            if department.code == code:
+                return department
+        raise KeyError(f"'{code}' is not a department in params/plan.yml")
+
+    def measures_for_objective(self, objective_id: str) -> list[str]:
+        objective = self.objective(objective_id)
+        return _unique(m for i in objective.initiatives for m in i.measures)
+
+    def card_measures(self) -> list[str]:
+        return _unique(i.card.measure for i in self.initiatives if i.card.measure)
+
+
+def _unique(items: object) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:  # type: ignore[attr-defined]
+        seen.setdefault(item, None)
+    return list(seen)
+
+
+def load_plan(path: Path) -> Plan:
+    """Load and validate ``params/plan.yml``."""
+    return load_model(path, Plan)
+
+
+def check_plan_against_sources(plan: Plan, plan_file: str, source_columns: dict[str, set[str]]) -> None:
+    """Every measure must read an existing source and only columns that source defines."""
+    for index, measure in enumerate(plan.measures):
+        key = f"measures[{index}] (id={measure.id})"
+        if measure.source not in source_columns:
+            raise fail(plan_file, f"{key}.source", f"'{measure.source}' is not a source in "
+                       "params/sources.yml", f"use one of: {', '.join(sorted(source_columns))}")
+        columns = source_columns[measure.source]
+        referenced = {
+            "date": [measure.date] if measure.date else [],
+            "where": list(measure.where),
+            "numerator_where": list(measure.numerator_where),
+            "series_by": [measure.series_by.column] if measure.series_by else [],
+            "value": [measure.value] if measure.kind in {"mean", "sum"} and measure.value else [],
+            "numerator": [measure.numerator] if measure.numerator else [],
+            "denominator": [measure.denominator] if measure.denominator else [],
+        }
+        for field_name, names in referenced.items():
+            for name in names:
+                if name not in columns:
+                    raise fail(plan_file, f"{key}.{field_name}", f"column '{name}' is not a "
+                               f"canonical column of source '{measure.source}'",
+                               f"use one of: {', '.join(sorted(columns))}")
