@@ -86,6 +86,7 @@ class SourceSpec(StrictModel):
     csv: CsvOptions = CsvOptions()
     sheet: str | None = None
     date_column: str
+    freshness_days: int = Field(default=31, ge=0, le=366)
     unique: list[str] = []
     extra_columns: Literal["error", "ignore"] = "error"
     columns: dict[str, ColumnSpec]
@@ -649,7 +650,7 @@ def ingest(paths: ProjectPaths, config: SourcesConfig, today: date | None = None
             "sources": sources_record,
         }
         (staging / INGEST_RECORD).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
-        _swap_in(staging, paths.canonical)
+        swap_directory(staging, paths.canonical)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -662,7 +663,7 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     pq.write_table(table, path, compression="zstd", use_dictionary=True, write_statistics=False)
 
 
-def _swap_in(staging: Path, target: Path) -> None:
+def swap_directory(staging: Path, target: Path) -> None:
     """Replace ``target`` by ``staging`` with renames, so readers never see a half-written folder."""
     old = target.with_name(target.name + ".old")
     if old.exists():

@@ -1,0 +1,595 @@
+"""Canonical tables -> one tidy table per measure, for one reporting quarter.
+
+A measure's rows are (period, series) cells carrying the published value and the numerator and
+denominator behind it. Each row also carries what the privacy gate needs: the counts of people
+behind it (``privacy_counts``), the size of a concentration figure's top group (``min_group``),
+and, for additive counts, the ``atoms`` (one series in one month) the cell sums.
+
+Only data up to the end of the reporting quarter is used, so a past quarter's report can be
+rebuilt exactly from a later extract (as long as the records did not change).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .paths import ProjectPaths
+from .periods import FiscalQuarter, Period, periods_for, rolling_period
+from .plan import Condition, Measure, Plan
+from .privacy import PrivacyRules, gate
+from .quarters import QuarterParams, stale_policy
+from .settings import Settings
+from .sources import load_canonical, read_ingest_record, swap_directory
+
+COLUMNS = [
+    "measure", "period", "grain", "period_start", "period_end", "period_label", "series",
+    "series_order", "value", "numerator", "denominator", "privacy_counts", "min_group", "atoms",
+]
+
+
+def _month_index(dates: pd.Series) -> np.ndarray:
+    values = pd.to_datetime(dates)
+    return (values.dt.year.to_numpy() * 12 + values.dt.month.to_numpy() - 1).astype(np.int64)
+
+
+def _month_key(d: date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+def _month_name(key: int) -> str:
+    return f"{key // 12:04d}-{key % 12 + 1:02d}"
+
+
+def _condition_mask(frame: pd.DataFrame, column: str, condition: Condition) -> np.ndarray:
+    values = frame[column]
+    mask = np.ones(len(frame), dtype=bool)
+    if condition.in_ is not None:
+        mask &= values.isin(condition.in_).to_numpy(dtype=bool)
+    if condition.not_in is not None:
+        mask &= ~values.isin(condition.not_in).to_numpy(dtype=bool)
+    numeric = None
+    for op in ("ge", "gt", "le", "lt"):
+        bound = getattr(condition, op)
+        if bound is None:
+            continue
+        if numeric is None:
+            numeric = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            mask &= {"ge": numeric >= bound, "gt": numeric > bound,
+                     "le": numeric <= bound, "lt": numeric < bound}[op]
+    if condition.notnull is not None:
+        present = values.notna().to_numpy(dtype=bool)
+        mask &= present if condition.notnull else ~present
+    return mask
+
+
+def where_mask(frame: pd.DataFrame, where: dict[str, Condition]) -> np.ndarray:
+    mask = np.ones(len(frame), dtype=bool)
+    for column, condition in where.items():
+        mask &= _condition_mask(frame, column, condition)
+    return mask
+
+
+@dataclass
+class SourceData:
+    """A canonical table cut at the quarter end, with its month index."""
+
+    frame: pd.DataFrame
+    month: np.ndarray
+    first: date
+    last: date
+
+
+@dataclass
+class Series:
+    code: str
+    label: str
+    order: int
+    parts: list[str] = field(default_factory=list)  # for a total: the codes it sums
+
+
+def _series_for(measure: Measure, present: list[str]) -> list[Series]:
+    spec = measure.series_by
+    if spec is None:
+        return [Series("__all__", measure.series_label, 0)]
+    codes = list(spec.order or sorted(present))
+    codes += [c for c in sorted(present) if c not in codes]
+    out = [Series(c, spec.labels.get(c, c), i) for i, c in enumerate(codes)]
+    if spec.total:
+        out.append(Series("__total__", spec.total, len(out), parts=codes))
+    return out
+
+
+def _row(measure: Measure, period: Period, series: Series, value: float, *,
+         numerator: float = math.nan, denominator: float = math.nan,
+         privacy_counts: list[float] | None = None, min_group: float = math.nan,
+         atoms: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "measure": measure.id, "period": period.id, "grain": period.grain,
+        "period_start": period.start, "period_end": period.end, "period_label": period.label,
+        "series": series.label, "series_order": series.order, "value": float(value),
+        "numerator": float(numerator), "denominator": float(denominator),
+        "privacy_counts": privacy_counts or [], "min_group": float(min_group),
+        "atoms": atoms or [],
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Generic kinds
+
+
+def _grouped_months(measure: Measure, data: SourceData, mask: np.ndarray,
+                    weights: np.ndarray | None) -> tuple[list[Series], dict[str, dict[int, float]]]:
+    """Per series code: month -> count (or sum of ``weights``) of the rows in ``mask``."""
+    frame = data.frame
+    codes = (frame[measure.series_by.column].astype(str).to_numpy()
+             if measure.series_by else np.full(len(frame), "__all__"))
+    present = sorted(set(codes[mask])) if measure.series_by else []
+    series = _series_for(measure, present)
+    table: dict[str, dict[int, float]] = {}
+    if mask.any():
+        grouped = pd.DataFrame({
+            "code": codes[mask], "month": data.month[mask],
+            "w": weights[mask] if weights is not None else 1.0,
+        }).groupby(["code", "month"], sort=True)["w"].sum()
+        for (code, month), total in grouped.items():
+            table.setdefault(code, {})[int(month)] = float(total)
+    return series, table
+
+
+def _additive(measure: Measure, data: SourceData, end: date, weights_column: str | None,
+              counts_people: bool) -> list[dict[str, Any]]:
+    mask = where_mask(data.frame, measure.where)
+    weights = (pd.to_numeric(data.frame[weights_column]).to_numpy(dtype=float)
+               if weights_column else None)
+    series, table = _grouped_months(measure, data, mask, weights)
+    rows = []
+    population = measure.population_key
+    for period in periods_for(measure.grain, data.first, end):
+        months = [_month_key(m) for m in period.months]
+        for s in series:
+            parts = s.parts or [s.code]
+            value = sum(table.get(code, {}).get(m, 0.0) for code in parts for m in months)
+            atoms = ([f"{population}|{code}|{_month_name(m)}" for code in parts for m in months]
+                     if counts_people else [])
+            rows.append(_row(measure, period, s, value,
+                             privacy_counts=[value] if counts_people else [], atoms=atoms))
+    return rows
+
+
+def _count(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]:
+    return _additive(measure, data, end, None, measure.counts_people)
+
+
+def _sum(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]:
+    return _additive(measure, data, end, measure.value, measure.counts_people)
+
+
+def _share(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]:
+    base = where_mask(data.frame, measure.where)
+    hit = base & where_mask(data.frame, measure.numerator_where)
+    series, denominators = _grouped_months(measure, data, base, None)
+    _, numerators = _grouped_months(measure, data, hit, None)
+    rows = []
+    for period in periods_for(measure.grain, data.first, end):
+        months = [_month_key(m) for m in period.months]
+        for s in series:
+            parts = s.parts or [s.code]
+            den = sum(denominators.get(c, {}).get(m, 0.0) for c in parts for m in months)
+            num = sum(numerators.get(c, {}).get(m, 0.0) for c in parts for m in months)
+            if den == 0:
+                continue
+            counts = [num, den - num] if measure.counts_people else []
+            rows.append(_row(measure, period, s, 100.0 * num / den, numerator=num,
+                             denominator=den, privacy_counts=counts))
+    return rows
+
+
+def _mean(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]:
+    mask = where_mask(data.frame, measure.where)
+    values = pd.to_numeric(data.frame[measure.value]).to_numpy(dtype=float)
+    series, sums = _grouped_months(measure, data, mask, values)
+    _, counts = _grouped_months(measure, data, mask, None)
+    rows = []
+    for period in periods_for(measure.grain, data.first, end):
+        months = [_month_key(m) for m in period.months]
+        for s in series:
+            parts = s.parts or [s.code]
+            n = sum(counts.get(c, {}).get(m, 0.0) for c in parts for m in months)
+            if n == 0:
+                continue
+            total = sum(sums.get(c, {}).get(m, 0.0) for c in parts for m in months)
+            mean = total / n
+            rows.append(_row(measure, period, s, mean, numerator=total, denominator=n,
+                             privacy_counts=[mean] if measure.counts_people else []))
+    return rows
+
+
+def _snapshot(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]:
+    frame = data.frame.loc[where_mask(data.frame, measure.where)]
+    date_column = measure.date or data.frame.attrs["date_column"]
+    dates = pd.to_datetime(frame[date_column])
+    codes = frame[measure.series_by.column].astype(str) if measure.series_by else None
+    series = _series_for(measure, sorted(set(codes)) if codes is not None else [])
+    rows = []
+    for period in periods_for(measure.grain, data.first, end):
+        inside = (dates >= pd.Timestamp(period.start)) & (dates <= pd.Timestamp(period.end))
+        for s in series:
+            if s.parts:
+                continue  # totals of snapshots are not meaningful across departments
+            pick = inside & ((codes == s.code) if codes is not None else True)
+            if not pick.any():
+                continue
+            latest = frame.loc[dates[pick].idxmax()]
+            num = float(latest[measure.numerator])
+            den = float(latest[measure.denominator]) if pd.notna(latest[measure.denominator]) \
+                else math.nan
+            if measure.value == "numerator":
+                value = num
+            elif not den or math.isnan(den):
+                continue
+            elif measure.value == "rate":
+                value = 100.0 * num / den
+            else:
+                value = 100.0 * (den - num) / den
+            rows.append(_row(measure, period, s, value, numerator=num, denominator=den))
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# Familiar neighbors (initiative 2.11)
+
+
+@dataclass
+class _People:
+    """Identified responses of the listed agencies: person code, month, agency."""
+
+    person: np.ndarray
+    month: np.ndarray
+    agency: np.ndarray
+
+
+def _people(measure: Measure, data: SourceData) -> _People:
+    assert measure.familiar is not None
+    frame = data.frame
+    mask = (frame["person_key"].notna().to_numpy(dtype=bool)
+            & frame["agency"].isin(measure.familiar.agencies).to_numpy(dtype=bool)
+            & where_mask(frame, measure.where))
+    codes, _ = pd.factorize(frame.loc[mask, "person_key"])
+    return _People(codes.astype(np.int64), data.month[mask],
+                   frame.loc[mask, "agency"].astype(str).to_numpy())
+
+
+def _window_counts(people: _People, period: Period) -> np.ndarray:
+    inside = (people.month >= _month_key(period.start)) & (people.month <= _month_key(period.end))
+    return np.bincount(people.person[inside], minlength=int(people.person.max(initial=-1)) + 1)
+
+
+def _window_for(quarter_period: Period, months: int, floor: date) -> Period:
+    return rolling_period(quarter_period.end, months, floor=floor)
+
+
+def _familiar_interactions(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]:
+    familiar = measure.familiar
+    assert familiar is not None
+    people = _people(measure, data)
+    series = _series_for(measure, familiar.agencies)
+    rows = []
+    population = measure.population_key
+    for period in periods_for("quarter", data.first, end):
+        window = _window_for(period, familiar.window_months, data.first)
+        counts = _window_counts(people, window)
+        is_familiar = counts >= familiar.threshold
+        in_quarter = ((people.month >= _month_key(period.start))
+                      & (people.month <= _month_key(period.end)))
+        hit = in_quarter & is_familiar[people.person] if len(counts) else in_quarter & False
+        by_agency = pd.Series(people.agency[hit]).value_counts()
+        for s in series:
+            parts = s.parts or [s.code]
+            value = float(sum(by_agency.get(code, 0) for code in parts))
+            atoms = [f"{population}|{code}|{period.id}" for code in parts]
+            rows.append(_row(measure, period, s, value, privacy_counts=[value], atoms=atoms))
+    return rows
+
+
+def _familiar_concentration(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]:
+    familiar = measure.familiar
+    assert familiar is not None
+    people = _people(measure, data)
+    series = _series_for(measure, [])[0]
+    rows = []
+    for window in periods_for("rolling_12_months", data.first, end):
+        counts = _window_counts(people, window)
+        served = np.sort(counts[counts > 0])[::-1]
+        if not len(served):
+            continue
+        top = math.ceil(familiar.top_share_percent / 100.0 * len(served))
+        top_total, total = float(served[:top].sum()), float(served.sum())
+        rows.append(_row(measure, window, series, 100.0 * top_total / total,
+                         numerator=top_total, denominator=total,
+                         privacy_counts=[top_total, total], min_group=top))
+    return rows
+
+
+def _familiar_bands(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]:
+    familiar = measure.familiar
+    assert familiar is not None
+    people = _people(measure, data)
+    bands = familiar.bands
+    population = measure.population_key
+    rows = []
+    for window in periods_for("rolling_12_months", data.first, end):
+        counts = _window_counts(people, window)
+        for i, low in enumerate(bands):
+            s = Series(f"{low}+", f"{low} or more times", i)
+            value = float((counts >= low).sum())
+            atoms = [f"{population}|{window.id}|band{j}" for j in range(i, len(bands))]
+            rows.append(_row(measure, window, s, value, privacy_counts=[value], atoms=atoms))
+    return rows
+
+
+KINDS: dict[str, Callable[[Measure, SourceData, date], list[dict[str, Any]]]] = {
+    "count": _count,
+    "sum": _sum,
+    "share": _share,
+    "mean": _mean,
+    "snapshot": _snapshot,
+    "familiar_neighbor_interactions": _familiar_interactions,
+    "familiar_neighbor_concentration": _familiar_concentration,
+    "familiar_neighbor_bands": _familiar_bands,
+}
+
+
+def compute(measure: Measure, data: SourceData, end: date) -> pd.DataFrame:
+    """The rows of one measure for every period that ends on or before ``end``."""
+    rows = KINDS[measure.kind](measure, data, end)
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    if frame.empty:
+        return frame
+    return frame.sort_values(["period_start", "period_end", "series_order"],
+                             kind="stable").reset_index(drop=True)
+
+
+def prepare(frame: pd.DataFrame, date_column: str, end: date) -> SourceData:
+    """Cut a canonical table at ``end`` and index its months, once per source."""
+    dates = pd.to_datetime(frame[date_column])
+    keep = (dates <= pd.Timestamp(end) + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)).to_numpy()
+    cut = frame.loc[keep].reset_index(drop=True)
+    cut.attrs["date_column"] = date_column
+    kept_dates = dates[keep]
+    first = kept_dates.min().date() if len(kept_dates) else end
+    last = kept_dates.max().date() if len(kept_dates) else end
+    return SourceData(cut, _month_index(cut[date_column]), first, last)
+
+
+def needed_columns(plan: Plan, source: str, date_column: str) -> list[str]:
+    """Only the canonical columns some measure of ``source`` reads (keeps memory low)."""
+    columns = {date_column}
+    for m in plan.measures:
+        if m.source != source:
+            continue
+        columns |= set(m.where) | set(m.numerator_where)
+        for name in (m.date, m.value if m.kind in {"mean", "sum"} else None, m.numerator,
+                     m.denominator, m.series_by.column if m.series_by else None):
+            if name:
+                columns.add(name)
+        if m.familiar:
+            columns |= {"person_key", "agency"}
+    return sorted(columns)
+
+
+# --------------------------------------------------------------------------------------------
+# The stage: every measure of one quarter, gated and written for publication
+
+
+class StaleDataError(RuntimeError):
+    """A source does not cover the quarter and the params say that must stop the build."""
+
+
+def complete_through(last: date) -> date:
+    """The last day of the last complete month of data ending on ``last``."""
+    following = last + timedelta(days=1)
+    return last if following.day == 1 else date(last.year, last.month, 1) - timedelta(days=1)
+
+
+def coverage(settings: Settings, source: str, last: date, quarter: FiscalQuarter) -> tuple[bool, date]:
+    """Whether ``source`` covers ``quarter``, and the last day its measures may use."""
+    spec = settings.sources.sources[source]
+    current = last >= quarter.end - timedelta(days=spec.freshness_days)
+    return current, quarter.end if current else min(quarter.end, complete_through(last))
+
+
+@dataclass
+class QuarterTables:
+    quarter: str
+    frame: pd.DataFrame  # gated rows of every measure
+    status: dict[str, dict[str, Any]]
+    gate_summary: dict[str, Any]
+
+
+def compute_quarter(settings: Settings, quarter: FiscalQuarter, params: QuarterParams | None,
+                    previous: pd.DataFrame | None) -> QuarterTables:
+    """Compute and gate every measure of the plan for ``quarter``."""
+    paths, plan = settings.paths, settings.plan
+    prepared: dict[str, tuple[SourceData, bool, date, date]] = {}
+    status: dict[str, dict[str, Any]] = {}
+    frames = []
+    for measure in plan.measures:
+        spec = settings.sources.sources[measure.source]
+        if measure.source not in prepared:
+            columns = needed_columns(plan, measure.source, spec.date_column)
+            raw = load_canonical(paths, measure.source, columns)
+            up_to_quarter = prepare(raw, spec.date_column, quarter.end)
+            last = up_to_quarter.last if len(up_to_quarter.frame) else date(1900, 1, 1)
+            current, through = coverage(settings, measure.source, last, quarter)
+            data = up_to_quarter if through == quarter.end else prepare(
+                raw, spec.date_column, through)
+            prepared[measure.source] = (data, current, through, last)
+        data, current, through, last = prepared[measure.source]
+        if not current:
+            policy = (stale_policy(plan, params, measure.id) if params is not None
+                      else measure.if_stale)
+            if policy == "fail":
+                raise StaleDataError(
+                    f"Measure '{measure.id}' needs source '{measure.source}' to cover "
+                    f"{quarter.long_label}, but its newest record is from {last.isoformat()} "
+                    f"(allowed gap: {spec.freshness_days} days). Load a newer extract into "
+                    f"data/raw/{spec.files}, or set `if_stale: {{{measure.id}: mark_unavailable}}` "
+                    f"in params/quarters/{quarter.id}.yml to publish it as not yet available."
+                )
+        frames.append(compute(measure, data, through))
+        status[measure.id] = {
+            "status": "current" if current else "not_yet_available",
+            "data_through": through.isoformat(),
+            "source": measure.source,
+        }
+    frame = pd.concat([f for f in frames if not f.empty], ignore_index=True)
+    gated, summary = gate(frame, settings.privacy, settings.populations(), previous)
+    return QuarterTables(quarter.id, gated, status, summary.as_dict())
+
+
+CSV_NOTE_SUPPRESSED = "hidden to protect privacy: {text}"
+CSV_NOTE_SECONDARY = "hidden so that a smaller number elsewhere cannot be worked out"
+CSV_NOTE_UNSTABLE = "based on {floor} to {high} people or events: interpret with care"
+
+
+def _csv_number(value: float, decimals: int) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{value:.{decimals}f}"
+
+
+def csv_table(measure: Measure, rows: pd.DataFrame, rules: PrivacyRules, data_through: str,
+              source_title: str, sample: bool) -> pd.DataFrame:
+    """The download CSV of one measure: one row per period and series, plain column names."""
+    decimals = measure.value_decimals
+    notes = []
+    for row in rows.itertuples():
+        if row.suppression == "secondary":
+            notes.append(CSV_NOTE_SECONDARY)
+        elif row.suppressed:
+            notes.append(CSV_NOTE_SUPPRESSED.format(text=rules.suppressed_text))
+        elif row.unstable:
+            notes.append(CSV_NOTE_UNSTABLE.format(floor=rules.floor, high=rules.unstable_at_or_below))
+        else:
+            notes.append("")
+    out = pd.DataFrame({
+        "measure": measure.caption,
+        "period": rows["period"].to_numpy(),
+        "period_label": rows["period_label"].to_numpy(),
+        "series": rows["series"].to_numpy(),
+        measure.value_label: [_csv_number(v, decimals) for v in rows["value"]],
+    })
+    count_decimals = 0 if measure.unit != "positions" else 1
+    if measure.numerator_label:
+        out[measure.numerator_label] = [_csv_number(v, count_decimals) for v in rows["numerator"]]
+    if measure.denominator_label:
+        out[measure.denominator_label] = [_csv_number(v, count_decimals)
+                                          for v in rows["denominator"]]
+    out["note"] = notes
+    out["data_through"] = data_through
+    out["source"] = source_title
+    if sample:
+        out["sample_data"] = "yes: synthetic sample data, not City records"
+    return out
+
+
+def write_quarter(settings: Settings, tables: QuarterTables, params: QuarterParams | None,
+                  code_version: str) -> Path:
+    """Write gated parquet, download CSVs and ``publication.json``; all or nothing."""
+    paths, plan = settings.paths, settings.plan
+    record = read_ingest_record(paths) or {}
+    sample = bool(record.get("sample_data"))
+    target = paths.quarter_dir(tables.quarter)
+    paths.processed.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{tables.quarter}-", dir=paths.processed))
+    staging.chmod(0o755)
+    try:
+        (staging / "measures").mkdir()
+        (staging / "csv").mkdir()
+        measures_record = {}
+        for measure in plan.measures:
+            rows = tables.frame[tables.frame["measure"] == measure.id].reset_index(drop=True)
+            table = pa.Table.from_pandas(rows, preserve_index=False).replace_schema_metadata(None)
+            pq.write_table(table, staging / "measures" / f"{measure.id}.parquet",
+                           compression="zstd", write_statistics=False)
+            info = tables.status[measure.id]
+            csv = csv_table(measure, rows, settings.privacy, info["data_through"],
+                            settings.sources.sources[measure.source].title, sample)
+            csv_path = staging / "csv" / f"{measure.id}.csv"
+            csv.to_csv(csv_path, index=False, lineterminator="\n")
+            measures_record[measure.id] = {
+                **info,
+                "rows": len(rows),
+                "suppressed": int(rows["suppressed"].sum()),
+                "csv": f"csv/{measure.id}.csv",
+                "csv_sha256": hashlib.sha256(csv_path.read_bytes()).hexdigest(),
+            }
+        canonical = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                     for p in sorted(paths.canonical.glob("*.parquet"))}
+        publication = {
+            "quarter": tables.quarter,
+            "sample_data": sample,
+            "data_as_of": params.data_as_of.isoformat() if params else None,
+            "next_update": params.next_update.isoformat() if params else None,
+            "code_version": code_version,
+            "inputs": {"canonical": canonical, "params": settings.file_hashes()},
+            "privacy": {"floor": settings.privacy.floor, **tables.gate_summary},
+            "measures": measures_record,
+        }
+        (staging / PUBLICATION).write_text(json.dumps(publication, indent=2, sort_keys=True) + "\n")
+        swap_directory(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+PUBLICATION = "publication.json"
+
+
+def read_quarter_frame(paths: ProjectPaths, quarter: str) -> pd.DataFrame | None:
+    folder = paths.quarter_dir(quarter) / "measures"
+    if not folder.exists():
+        return None
+    parts = [pq.read_table(p).to_pandas() for p in sorted(folder.glob("*.parquet"))]
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def read_publication(paths: ProjectPaths, quarter: str) -> dict[str, Any] | None:
+    path = paths.quarter_dir(quarter) / PUBLICATION
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def previous_publication(settings: Settings, quarter: FiscalQuarter) -> pd.DataFrame | None:
+    """What the previous quarter's report published: from disk, or recomputed the same way."""
+    prior = quarter.previous()
+    stored = read_quarter_frame(settings.paths, prior.id)
+    if stored is not None:
+        return stored
+    try:
+        return compute_quarter(settings, prior, None, None).frame
+    except (StaleDataError, ValueError):
+        return None
+
+
+def build_quarter(settings: Settings, quarter: FiscalQuarter, params: QuarterParams | None,
+                  code_version: str = "") -> QuarterTables:
+    """The measures stage: compute, gate against last quarter's report, and write."""
+    tables = compute_quarter(settings, quarter, params, previous_publication(settings, quarter))
+    write_quarter(settings, tables, params, code_version)
+    return tables

@@ -1,0 +1,135 @@
+"""Per-quarter parameters: ``params/quarters/<FY2027Q1>.yml``.
+
+Each quarter, analysts write one file: the reporting dates, each initiative's status and the
+quarter's narrative (what we have been doing, what's next, commentary on the data). Everything
+else on the pages comes from the plan or is computed from the data.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import field_validator, model_validator
+
+from .params import ConfigError, ConfigProblem, StrictModel, load_model
+from .paths import ProjectPaths
+from .periods import FiscalQuarter
+from .plan import Plan, StalePolicy
+
+StatusId = Literal["in_progress", "on_hold", "complete_ongoing"]
+Narrative = str | list[str] | dict[str, str | list[str]]
+
+
+class InitiativeUpdate(StrictModel):
+    status: StatusId
+    analysis: str | None = None
+    what_we_have_been_doing: Narrative
+    whats_next: Narrative
+
+    @field_validator("what_we_have_been_doing", "whats_next")
+    @classmethod
+    def _not_placeholder(cls, value: Narrative) -> Narrative:
+        texts = [value] if isinstance(value, str) else (
+            value if isinstance(value, list) else
+            [t for v in value.values() for t in ([v] if isinstance(v, str) else v)])
+        if not texts or any(not str(t).strip() or str(t).strip() in {"-", "TBD", "tbd", "..."}
+                            for t in texts):
+            raise ValueError("this update is empty or a placeholder. Fix: write at least one "
+                             "sentence for residents, or say plainly that there is no change")
+        return value
+
+
+class QuarterParams(StrictModel):
+    quarter: str
+    data_as_of: date
+    next_update: date
+    highlights: str | None = None
+    if_stale: dict[str, StalePolicy] = {}
+    initiatives: dict[str, InitiativeUpdate]
+
+    @field_validator("quarter")
+    @classmethod
+    def _quarter_id(cls, value: str) -> str:
+        try:
+            return FiscalQuarter.parse(value).id
+        except ValueError as exc:
+            raise ValueError(f"{exc} Fix: write the quarter like FY2027Q1") from None
+
+    @model_validator(mode="after")
+    def _dates(self) -> QuarterParams:
+        quarter = FiscalQuarter.parse(self.quarter)
+        if self.data_as_of <= quarter.end:
+            raise ValueError(f"data_as_of ({self.data_as_of}) is not after the quarter ends "
+                             f"({quarter.end}). Fix: use the date the data was extracted, after "
+                             "the quarter closed")
+        if self.next_update <= self.data_as_of:
+            raise ValueError("next_update is not after data_as_of. Fix: give the date residents "
+                             "can expect the next report")
+        return self
+
+    @property
+    def fiscal_quarter(self) -> FiscalQuarter:
+        return FiscalQuarter.parse(self.quarter)
+
+
+def quarter_file(paths: ProjectPaths, quarter: str) -> Path:
+    return paths.quarters / f"{FiscalQuarter.parse(quarter).id}.yml"
+
+
+def available_quarters(paths: ProjectPaths) -> list[str]:
+    """Quarters that have a params file, oldest first."""
+    found = []
+    for path in paths.quarters.glob("FY*Q*.yml"):
+        try:
+            found.append(FiscalQuarter.parse(path.stem))
+        except ValueError:
+            continue
+    return [q.id for q in sorted(found)]
+
+
+def latest_quarter(paths: ProjectPaths) -> str:
+    quarters = available_quarters(paths)
+    if not quarters:
+        raise ConfigError([ConfigProblem(str(paths.quarters), None, "(folder)",
+                                         "there is no quarter file", "add params/quarters/"
+                                         "FY<year>Q<n>.yml (copy the latest one and edit it)")])
+    return quarters[-1]
+
+
+def load_quarter(paths: ProjectPaths, plan: Plan, quarter: str) -> QuarterParams:
+    path = quarter_file(paths, quarter)
+    shown = str(path.relative_to(paths.root)) if path.is_relative_to(paths.root) else str(path)
+    params = load_model(path, QuarterParams)
+    problems: list[ConfigProblem] = []
+    if params.quarter != FiscalQuarter.parse(quarter).id:
+        problems.append(ConfigProblem(shown, None, "quarter", f"the file says {params.quarter} "
+                                      f"but is named for {quarter}", "make them agree"))
+    known = [i.id for i in plan.initiatives]
+    for initiative_id in params.initiatives:
+        if initiative_id not in known:
+            guess = difflib.get_close_matches(initiative_id, known, n=1)
+            hint = f" (did you mean {guess[0]}?)" if guess else ""
+            problems.append(ConfigProblem(shown, None, f"initiatives.{initiative_id}",
+                                          "this initiative is not in params/plan.yml",
+                                          f"use one of {', '.join(known)}{hint}"))
+    for initiative_id in known:
+        if initiative_id not in params.initiatives:
+            problems.append(ConfigProblem(shown, None, f"initiatives.{initiative_id}",
+                                          "every initiative needs a status and an update",
+                                          f"add an entry for {initiative_id} with status, "
+                                          "what_we_have_been_doing and whats_next"))
+    for measure_id in params.if_stale:
+        if measure_id not in plan.measures_by_id:
+            problems.append(ConfigProblem(shown, None, f"if_stale.{measure_id}",
+                                          "this is not a measure in params/plan.yml",
+                                          f"use one of {', '.join(sorted(plan.measures_by_id))}"))
+    if problems:
+        raise ConfigError(problems)
+    return params
+
+
+def stale_policy(plan: Plan, params: QuarterParams, measure_id: str) -> StalePolicy:
+    return params.if_stale.get(measure_id, plan.measure(measure_id).if_stale)
