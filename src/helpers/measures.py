@@ -27,13 +27,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .ingest import load_canonical
 from .paths import ProjectPaths
 from .periods import FiscalQuarter, Period, periods_for, rolling_period
 from .plan import Condition, Measure, Plan
 from .privacy import PrivacyRules, gate
-from .quarters import QuarterParams, stale_policy
+from .quarters import PUBLICATION, QuarterParams, stale_policy
 from .settings import Settings
-from .sources import load_canonical, read_ingest_record, swap_directory
+from .sources import read_ingest_record, swap_directory
 
 COLUMNS = [
     "measure", "period", "grain", "period_start", "period_end", "period_label", "series",
@@ -360,7 +361,7 @@ def compute(measure: Measure, data: SourceData, end: date) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=COLUMNS)
     if frame.empty:
         return frame
-    return frame.sort_values(["period_start", "period_end", "series_order"],
+    return frame.sort_values(["period_end", "period_start", "series_order"],
                              kind="stable").reset_index(drop=True)
 
 
@@ -495,7 +496,7 @@ def csv_table(measure: Measure, rows: pd.DataFrame, rules: PrivacyRules, data_th
         measure.value_label: [_csv_number(v, decimals) for v in rows["value"]],
     })
     count_decimals = 0 if measure.unit != "positions" else 1
-    if measure.numerator_label:
+    if measure.numerator_label and measure.value != "numerator":
         out[measure.numerator_label] = [_csv_number(v, count_decimals) for v in rows["numerator"]]
     if measure.denominator_label:
         out[measure.denominator_label] = [_csv_number(v, count_decimals)
@@ -559,20 +560,12 @@ def write_quarter(settings: Settings, tables: QuarterTables, params: QuarterPara
     return target
 
 
-PUBLICATION = "publication.json"
-
-
 def read_quarter_frame(paths: ProjectPaths, quarter: str) -> pd.DataFrame | None:
     folder = paths.quarter_dir(quarter) / "measures"
     if not folder.exists():
         return None
     parts = [pq.read_table(p).to_pandas() for p in sorted(folder.glob("*.parquet"))]
     return pd.concat(parts, ignore_index=True) if parts else None
-
-
-def read_publication(paths: ProjectPaths, quarter: str) -> dict[str, Any] | None:
-    path = paths.quarter_dir(quarter) / PUBLICATION
-    return json.loads(path.read_text()) if path.exists() else None
 
 
 def previous_publication(settings: Settings, quarter: FiscalQuarter) -> pd.DataFrame | None:

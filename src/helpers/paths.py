@@ -15,13 +15,19 @@ ROOT_MARKERS = ("_quarto.yml", "params/plan.yml")
 
 @dataclass(frozen=True)
 class ProjectPaths:
-    """The folders of one report project (a clone of this repository, or a test fixture)."""
+    """The folders of one report project (a clone of this repository, or a test fixture).
+
+    ``params_dir`` and ``processed_dir`` override the usual locations; notebooks pass them as
+    papermill parameters so an analyst can point a notebook at another copy of the data.
+    """
 
     root: Path
+    params_dir: Path | None = None
+    processed_dir: Path | None = None
 
     @property
     def params(self) -> Path:
-        return self.root / "params"
+        return self.params_dir or self.root / "params"
 
     @property
     def quarters(self) -> Path:
@@ -33,7 +39,7 @@ class ProjectPaths:
 
     @property
     def processed(self) -> Path:
-        return self.root / "data" / "processed"
+        return self.processed_dir or self.root / "data" / "processed"
 
     @property
     def canonical(self) -> Path:

@@ -29,15 +29,19 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import Field
 
 from .params import StrictModel, load_model
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+# numpy, pandas and pyarrow are imported inside the functions that compute: the rules model above
+# is loaded on every run, including runs that have nothing to do and must start quickly.
 
 KEY_COLUMNS = ["measure", "period", "series"]
 HIDDEN_COLUMNS = ["value", "numerator", "denominator"]
@@ -89,15 +93,13 @@ class GateSummary:
 
 
 def _primary(row: Any, floor: int, concentration_floor: int) -> str | None:
-    counts = row.privacy_counts if isinstance(row.privacy_counts, (list, tuple, np.ndarray)) else []
-    for count in counts:
-        if count is not None and not (isinstance(count, float) and math.isnan(count)):
-            if 0 < count < floor:
-                return "primary"
+    """Why a row must be hidden on its own: a small count of people, or a small top group."""
+    if any(0 < count < floor for count in _counts(row.privacy_counts)):
+        return "primary"
     group = row.min_group
-    if group is not None and not (isinstance(group, float) and math.isnan(group)):
-        if group < concentration_floor:
-            return "concentration"
+    if group is not None and not (isinstance(group, float) and math.isnan(group)) \
+            and group < concentration_floor:
+        return "concentration"
     return None
 
 
@@ -118,6 +120,8 @@ class _System:
         return cls(atoms, {a: i for i, a in enumerate(atoms)})
 
     def vector(self, atoms: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
         vec = np.zeros(len(self.atoms))
         for atom in atoms:
             vec[self.index[atom]] = 1.0
@@ -125,6 +129,8 @@ class _System:
 
 
 def _rank(matrix: np.ndarray) -> int:
+    import numpy as np
+
     if matrix.size == 0:
         return 0
     return int(np.linalg.matrix_rank(matrix))
@@ -132,6 +138,8 @@ def _rank(matrix: np.ndarray) -> int:
 
 def _recoverable(target: np.ndarray, published: np.ndarray) -> bool:
     """True when ``target`` is a linear combination of the rows of ``published``."""
+    import numpy as np
+
     if published.size == 0:
         return False
     base = _rank(published)
@@ -147,6 +155,8 @@ def _atoms_of(value: Any) -> list[str]:
 def _secondary(frame: pd.DataFrame, suppressed: pd.Series, previous: pd.DataFrame | None,
                populations: dict[str, str]) -> tuple[pd.Series, list[str]]:
     """Add complementary suppressions until no suppressed additive cell is recoverable."""
+    import numpy as np
+
     suppressed = suppressed.copy()
     reasons: list[str] = []
     frame = frame.assign(population=frame["measure"].map(populations))
@@ -183,8 +193,9 @@ def _secondary(frame: pd.DataFrame, suppressed: pd.Series, previous: pd.DataFram
                 break
             target = exposed[0]
             candidates = additive[~suppressed.loc[additive.index]]
+            target_atoms = set(_atoms_of(additive.at[target, "atoms"]))
             shares = candidates["atoms"].map(
-                lambda a, t=set(_atoms_of(additive.at[target, "atoms"])): bool(t & set(_atoms_of(a))))
+                lambda a, t=target_atoms: bool(t & set(_atoms_of(a))))
             order = candidates.assign(
                 _shares=~shares, _zero=candidates["value"].fillna(0).eq(0),
                 _value=candidates["value"].fillna(0),
@@ -223,6 +234,9 @@ def gate(frame: pd.DataFrame, rules: PrivacyRules, populations: dict[str, str],
     series, value, numerator, denominator, privacy_counts, min_group, atoms``). ``previous`` is the
     previous quarter's gated publication, whose published cells count as known to everyone.
     """
+    import numpy as np
+    import pandas as pd
+
     frame = frame.reset_index(drop=True)
     summary = GateSummary()
     reason = pd.Series([None] * len(frame), index=frame.index, dtype=object)
@@ -251,14 +265,18 @@ def gate(frame: pd.DataFrame, rules: PrivacyRules, populations: dict[str, str],
 
 
 def _counts(value: Any) -> list[float]:
+    """The counts of people behind a row (a list, an array, or nothing)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return []
-    return [c for c in value if c is not None and not (isinstance(c, float) and math.isnan(c))]
+    return [float(c) for c in value if c is not None and not (isinstance(c, float) and math.isnan(c))]
 
 
 def audit(gated: pd.DataFrame, populations: dict[str, str],
           previous: pd.DataFrame | None = None) -> list[tuple[str, str, str]]:
     """Keys of hidden cells that published cells (now and last quarter) let anyone work out."""
+    import numpy as np
+    import pandas as pd
+
     frames = [gated.assign(_now=True)]
     if previous is not None and not previous.empty:
         current_keys = set(map(tuple, gated[KEY_COLUMNS].to_numpy()))
@@ -309,6 +327,9 @@ def scan_files(files: Iterable[Path], root: Path, identifiers: dict[str, pa.Chun
     ``identifiers`` maps a label (``cad_events.event_id``) to the column's values; tokens are
     matched in Arrow so even millions of record numbers are checked without a Python set.
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     patterns = [re.compile(p) for p in rules.identifier_scan.forbidden_patterns]
     by_token: dict[str, list[str]] = {}
     for path in files:

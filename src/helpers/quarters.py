@@ -8,9 +8,10 @@ else on the pages comes from the plan or is computed from the data.
 from __future__ import annotations
 
 import difflib
+import json
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import field_validator, model_validator
 
@@ -133,3 +134,12 @@ def load_quarter(paths: ProjectPaths, plan: Plan, quarter: str) -> QuarterParams
 
 def stale_policy(plan: Plan, params: QuarterParams, measure_id: str) -> StalePolicy:
     return params.if_stale.get(measure_id, plan.measure(measure_id).if_stale)
+
+
+PUBLICATION = "publication.json"
+
+
+def read_publication(paths: ProjectPaths, quarter: str) -> dict[str, Any] | None:
+    """The record the measures stage wrote for a quarter: statuses, hashes, privacy summary."""
+    path = paths.quarter_dir(quarter) / PUBLICATION
+    return json.loads(path.read_text()) if path.exists() else None

@@ -1,0 +1,284 @@
+"""Charts in one house style, each with alt text written from its own data.
+
+The style: the Okabe-Ito colour-blind-safe palette, large type that stays readable when a phone
+shrinks the image to 360 px, a title, labelled axes with units, a dashed target line where the
+plan sets a target, and nothing else. Charts are drawn only from privacy-gated tables, so a
+hidden value can never appear in a chart, its label or its alt text.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from datetime import date
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from .narrative import fmt_value, is_missing, join_words, latest_rows
+from .plan import Measure
+
+# Okabe & Ito (2008), without yellow, which fails contrast on white.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#000000"]
+TEXT = "#222222"
+MUTED = "#595959"
+GRID = "#DDDDDD"
+LIGHT_BAR = "#B9D3E8"
+FULL_SIZE = (5.6, 3.5)
+CARD_SIZE = (4.2, 2.3)
+DPI = 130
+
+GRAIN_AXIS = {"month": "Month", "quarter": "Fiscal quarter (July-June fiscal year)",
+              "calendar_year": "Calendar year", "fiscal_year": "Fiscal year",
+              "rolling_12_months": "12 months ending"}
+
+
+@dataclass(frozen=True)
+class Chart:
+    png_base64: str
+    alt: str
+    width: int
+    height: int
+
+    def img_tag(self, css_class: str = "chart") -> str:
+        from .narrative import esc
+
+        return (f'<img class="{css_class}" src="data:image/png;base64,{self.png_base64}" '
+                f'alt="{esc(self.alt)}" width="{self.width}" height="{self.height}" '
+                'loading="lazy" decoding="async">')
+
+
+def house_style() -> None:
+    sns.set_theme(
+        context="notebook", style="white", palette=PALETTE, font_scale=1.0,
+        rc={
+            "font.family": "DejaVu Sans", "font.size": 11.5, "axes.titlesize": 12.5,
+            "axes.titleweight": "bold", "axes.titlelocation": "left", "axes.labelsize": 11,
+            "axes.labelcolor": TEXT, "axes.edgecolor": MUTED, "xtick.color": TEXT,
+            "ytick.color": TEXT, "xtick.labelsize": 10, "ytick.labelsize": 10,
+            "legend.fontsize": 10, "legend.frameon": False, "axes.grid": True,
+            "axes.grid.axis": "y", "grid.color": GRID, "grid.linewidth": 0.8,
+            "axes.spines.top": False, "axes.spines.right": False, "svg.hashsalt": "durham",
+        },
+    )
+
+
+def _encode(fig: plt.Figure) -> Chart:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    width, height = fig.get_size_inches() * DPI
+    plt.close(fig)
+    return Chart(base64.b64encode(buffer.getvalue()).decode("ascii"), "", int(width), int(height))
+
+
+def _value_axis(ax: plt.Axes, measure: Measure) -> None:
+    suffix = "%" if measure.unit == "percent" else ""
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}{suffix}"))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=measure.unit != "percent"))
+    ax.set_ylabel(measure.value_label)
+    ax.set_ylim(bottom=0)
+
+
+def _target(ax: plt.Axes, measure: Measure) -> None:
+    if measure.target is None:
+        return
+    ax.axhline(measure.target.value, color=TEXT, linestyle=(0, (4, 3)), linewidth=1.3)
+    ax.annotate(measure.target.label, xy=(1, measure.target.value), xycoords=("axes fraction", "data"),
+                xytext=(-2, 4), textcoords="offset points", ha="right", va="bottom", fontsize=9.5,
+                color=TEXT)
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, max(high, measure.target.value * 1.12))
+
+
+def _time_axis(ax: plt.Axes, grain: str, starts: pd.Series) -> None:
+    span_years = (starts.max() - starts.min()).days / 365.25 if len(starts) else 0
+    if grain == "month":
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[1, 7] if span_years < 3 else [1]))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y" if span_years < 3 else "%Y"))
+    elif grain in {"quarter", "rolling_12_months"}:
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[7]))
+        ax.xaxis.set_major_formatter(FuncFormatter(
+            lambda v, _: f"FY{mdates.num2date(v).year + 1 - 2000:02d}"))
+    ax.set_xlabel(GRAIN_AXIS.get(grain, ""))
+
+
+def _midpoints(rows: pd.DataFrame) -> pd.Series:
+    start = pd.to_datetime(rows["period_start"])
+    end = pd.to_datetime(rows["period_end"])
+    return start + (end - start) / 2
+
+
+def _series_colors(rows: pd.DataFrame) -> dict[str, str]:
+    order = rows.sort_values("series_order")["series"].drop_duplicates().tolist()
+    return {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(order)}
+
+
+def _legend(ax: plt.Axes, count: int) -> None:
+    if count > 1:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=min(count, 2),
+                  handlelength=1.6, columnspacing=1.2)
+
+
+def _annotations(ax: plt.Axes, measure: Measure, first: date, last: date) -> None:
+    for note in measure.chart.annotations:
+        if first <= note.date <= last:
+            x = pd.Timestamp(note.date)
+            ax.axvline(x, color=MUTED, linestyle=(0, (2, 2)), linewidth=1.1)
+            ax.annotate(note.label, xy=(x, 1), xycoords=("data", "axes fraction"), xytext=(3, -2),
+                        textcoords="offset points", ha="left", va="top", fontsize=9.5, color=TEXT)
+
+
+def _hidden_note(fig: plt.Figure, rows: pd.DataFrame) -> None:
+    if rows["suppressed"].any():
+        fig.text(0.01, 0.005, "Gaps: values hidden to protect privacy.", fontsize=8.5, color=MUTED,
+                 ha="left", va="bottom")
+
+
+def time_chart(measure: Measure, rows: pd.DataFrame, size: tuple[float, float] = FULL_SIZE,
+               title: str | None = None, compact: bool = False) -> Chart:
+    """Line or column chart over time; one line (or bar group) per series."""
+    house_style()
+    fig, ax = plt.subplots(figsize=size, layout="constrained")
+    rows = rows.sort_values(["period_end", "period_start", "series_order"])
+    colors = _series_colors(rows)
+    x_all = _midpoints(rows)
+    if measure.chart.type == "column" and rows["series"].nunique() == 1:
+        widths = (pd.to_datetime(rows["period_end"]) - pd.to_datetime(rows["period_start"])).dt.days
+        ax.bar(x_all, rows["value"].fillna(0), width=widths * 0.8, color=PALETTE[0],
+               label=rows["series"].iloc[0])
+    else:
+        for series, part in rows.groupby("series", sort=False):
+            x = _midpoints(part)
+            values = part["value"]
+            if measure.grain == "month":
+                # Show gaps (no sessions, hidden values) instead of joining across them.
+                full = pd.Series(values.to_numpy(), index=pd.to_datetime(part["period_start"]))
+                full = full.reindex(pd.date_range(full.index.min(), full.index.max(), freq="MS"))
+                x = full.index + pd.Timedelta(days=14)
+                values = full
+            ax.plot(x, values, color=colors[series], linewidth=2.2, marker="o",
+                    markersize=3.5 if len(x) > 20 else 5, label=series)
+    _value_axis(ax, measure)
+    _target(ax, measure)
+    _time_axis(ax, measure.grain, pd.to_datetime(rows["period_start"]))
+    if not compact:
+        ax.set_title(title or measure.caption)
+        _legend(ax, rows["series"].nunique())
+        _hidden_note(fig, rows)
+    else:
+        ax.set_ylabel("")
+        ax.set_xlabel("")
+    first, last = rows["period_start"].min(), rows["period_end"].max()
+    _annotations(ax, measure, first, last)
+    chart = _encode(fig)
+    return Chart(chart.png_base64, alt_text(measure, rows), chart.width, chart.height)
+
+
+def latest_bar_chart(measure: Measure, rows: pd.DataFrame, suppressed_text: str,
+                     size: tuple[float, float] = FULL_SIZE, compact: bool = False) -> Chart:
+    """Horizontal bars for the latest period; numerator over denominator when both exist."""
+    house_style()
+    latest = latest_rows(rows)
+    fig, ax = plt.subplots(figsize=size, layout="constrained")
+    labels = latest["series"].tolist()[::-1]
+    values = latest["value"].tolist()[::-1]
+    hidden = latest["suppressed"].tolist()[::-1]
+    y = range(len(labels))
+    stacked = measure.denominator_label and measure.value == "numerator"
+    if stacked:
+        denominators = latest["denominator"].tolist()[::-1]
+        ax.barh(y, denominators, color=LIGHT_BAR, height=0.7, label=measure.denominator_label)
+        ax.barh(y, values, color=PALETTE[0], height=0.42, label=measure.numerator_label)
+    else:
+        ax.barh(y, [0 if h or is_missing(v) else v for v, h in zip(values, hidden)],
+                color=PALETTE[0], height=0.6)
+    ax.set_yticks(list(y), labels)
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True, color=GRID)
+    top = max([v for v in ([*values, *(latest["denominator"].tolist() if stacked else [])])
+               if not is_missing(v)] or [1])
+    for i, (value, hide) in enumerate(zip(values, hidden)):
+        text = suppressed_text if hide or is_missing(value) else fmt_value(measure, value)
+        if stacked and not hide:
+            text = f"{text} of {fmt_value(measure, denominators[i])}"
+        ax.annotate(text, xy=(0 if hide else (denominators[i] if stacked else value), i),
+                    xytext=(4, 0), textcoords="offset points", va="center", fontsize=10,
+                    color=TEXT)
+    ax.set_xlim(0, top * 1.35)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_xlabel(measure.value_label if not stacked else "Positions")
+    period = latest["period_label"].iloc[0] if len(latest) else ""
+    if not compact:
+        ax.set_title(f"{measure.caption}, {period}" if period else measure.caption)
+        if stacked:
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
+    chart = _encode(fig)
+    return Chart(chart.png_base64, alt_text(measure, rows, suppressed_text), chart.width,
+                 chart.height)
+
+
+def measure_chart(measure: Measure, rows: pd.DataFrame, suppressed_text: str,
+                  compact: bool = False) -> Chart | None:
+    if rows.empty or measure.chart.type == "callout":
+        return None
+    size = CARD_SIZE if compact else FULL_SIZE
+    if measure.chart.type == "bar_latest":
+        return latest_bar_chart(measure, rows, suppressed_text, size=size, compact=compact)
+    return time_chart(measure, rows, size=size, compact=compact)
+
+
+# --------------------------------------------------------------------------------------------
+# Alt text from the data
+
+
+def alt_text(measure: Measure, rows: pd.DataFrame, suppressed_text: str = "fewer than 10") -> str:
+    """Describe what the chart shows: kind, span, latest values, range, target, hidden values."""
+    rows = rows.sort_values(["period_end", "period_start", "series_order"])
+    if rows.empty:
+        return f"{measure.caption}: no data yet."
+    first, last = rows.iloc[0]["period_label"], rows.iloc[-1]["period_label"]
+    if measure.chart.type == "bar_latest":
+        latest = latest_rows(rows)
+        items = [f"{r.series}: {suppressed_text if r.suppressed else fmt_value(measure, r.value)}"
+                 + (f" of {fmt_value(measure, r.denominator)} {measure.denominator_label.lower()}"
+                    if measure.value == "numerator" and measure.denominator_label
+                    and not r.suppressed else "")
+                 for r in latest.itertuples()]
+        return (f"Bar chart of {measure.caption.lower()} for {latest.iloc[0]['period_label']}. "
+                + "; ".join(items) + ".")
+    kind = "Column chart" if measure.chart.type == "column" else "Line chart"
+    grain = {"month": "month", "quarter": "quarter", "calendar_year": "year",
+             "fiscal_year": "fiscal year", "rolling_12_months": "12-month period"}[measure.grain]
+    parts = [f"{kind} of {measure.caption} by {grain}, {first} to {last}."]
+    for series, part in rows.groupby("series", sort=False):
+        visible = part[~part["suppressed"] & part["value"].notna()]
+        if visible.empty:
+            parts.append(f"{series}: all values hidden to protect privacy.")
+            continue
+        latest = visible.iloc[-1]
+        low = visible.loc[visible["value"].idxmin()]
+        high = visible.loc[visible["value"].idxmax()]
+        prefix = f"{series}: latest" if rows["series"].nunique() > 1 else "Latest"
+        parts.append(
+            f"{prefix} {fmt_value(measure, latest['value'])} in {latest['period_label']}; "
+            f"lowest {fmt_value(measure, low['value'])} in {low['period_label']}, "
+            f"highest {fmt_value(measure, high['value'])} in {high['period_label']}."
+        )
+    if measure.target is not None:
+        parts.append(f"Dashed line: {measure.target.label}.")
+    notes = [n for n in measure.chart.annotations]
+    if notes:
+        parts.append("Marked: " + join_words(f"{n.label} ({n.date:%B %Y})" for n in notes) + ".")
+    hidden = int(rows["suppressed"].sum())
+    if hidden:
+        parts.append(f"{hidden} value{'s are' if hidden != 1 else ' is'} hidden to protect privacy.")
+    return " ".join(parts)
+

@@ -1,0 +1,180 @@
+"""Words and numbers for residents: formatting, comparisons, and safe Markdown/HTML.
+
+All text that comes from data or from analysts' YAML passes through ``md`` or ``esc`` before it
+becomes part of a page: Markdown output is passed to Quarto as-is, so unescaped text could inject
+HTML, scripts or stray formatting.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from .periods import FiscalQuarter
+from .plan import Measure
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~^&@:=\"'])")
+_SPACES = re.compile(r"\s+")
+
+
+def md(text: object) -> str:
+    """Escape text for Pandoc Markdown: every punctuation mark that could mean something is literal."""
+    return _MD_SPECIAL.sub(r"\\\1", _SPACES.sub(" ", str(text)).strip())
+
+
+def esc(text: object) -> str:
+    """Escape text for HTML, including attribute values."""
+    return html.escape(_SPACES.sub(" ", str(text)).strip(), quote=True)
+
+
+def is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def fmt_number(value: float, decimals: int = 0) -> str:
+    if is_missing(value):
+        return "not available"
+    return f"{value:,.{decimals}f}"
+
+
+def fmt_value(measure: Measure, value: float) -> str:
+    """A measure's value as residents read it: ``1,234``, ``87.3%``, ``40.5``."""
+    if is_missing(value):
+        return "not available"
+    text = fmt_number(value, measure.value_decimals)
+    return text + "%" if measure.unit == "percent" else text
+
+
+def fmt_date(d: date | str) -> str:
+    d = date.fromisoformat(d) if isinstance(d, str) else d
+    return f"{d:%B} {d.day}, {d.year}"
+
+
+def unit_noun(measure: Measure) -> str:
+    return measure.value_label.lower().removesuffix(" (%)")
+
+
+@dataclass(frozen=True)
+class Point:
+    label: str
+    value: float
+    hidden: bool
+
+
+def _period_value(rows: pd.DataFrame, measure: Measure, start: date, end: date) -> Point | None:
+    """The value over ``start``..``end``: a row of that exact period, or months combined."""
+    exact = rows[(rows["period_start"] == start) & (rows["period_end"] == end)]
+    if len(exact):
+        row = exact.iloc[0]
+        return Point(str(row["period_label"]), float(row["value"]), bool(row["suppressed"]))
+    inside = rows[(rows["period_start"] >= start) & (rows["period_end"] <= end)]
+    if inside.empty or rows["grain"].iloc[0] != "month":
+        return None
+    label = FiscalQuarter.containing(start).long_label if (end - start).days > 40 else ""
+    if inside["suppressed"].any():
+        return Point(label, math.nan, True)
+    if measure.kind in {"count", "sum"}:
+        return Point(label, float(inside["value"].sum()), False)
+    if measure.kind == "mean":
+        return Point(label, float(inside["numerator"].sum() / inside["denominator"].sum()), False)
+    return None
+
+
+def _change_phrase(measure: Measure, now: float, then: float) -> str:
+    if measure.unit == "percent":
+        diff = now - then
+        if abs(diff) < 0.05:
+            return "about the same as"
+        word = "higher than" if diff > 0 else "lower than"
+        return f"{abs(diff):.1f} percentage points {word}"
+    if then == 0:
+        return "compared with none in"
+    change = 100.0 * (now - then) / then
+    if abs(change) < 0.5:
+        return "about the same as"
+    counting = measure.unit in {"count", "positions"} and measure.kind != "mean"
+    more, less = ("more", "fewer") if counting else ("higher", "lower")
+    return f"{abs(change):.0f}% {more if change > 0 else less} than"
+
+
+def comparison_sentence(measure: Measure, rows: pd.DataFrame, quarter: FiscalQuarter,
+                        suppressed_text: str, subject: str | None = None) -> str:
+    """One plain sentence: this quarter's value against last quarter and a year earlier."""
+    rows = rows.sort_values(["period_end", "period_start"])
+    subject = subject or measure.short_label
+    if measure.grain in {"calendar_year", "fiscal_year"}:
+        return _year_sentence(measure, rows, subject)
+    current = _period_value(rows, measure, *_span(measure, rows, quarter))
+    if current is None:
+        return f"There is no figure for {subject.lower()} for {quarter.long_label} yet."
+    if current.hidden:
+        return (f"The figure for {subject.lower()} in {current.label or quarter.long_label} is "
+                f"hidden because it involves {suppressed_text} people.")
+    parts = [f"{subject}: {fmt_value(measure, current.value)} in "
+             f"{current.label or quarter.long_label}"]
+    comparisons = []
+    for other_quarter, name in ((quarter.previous(), "the previous quarter"),
+                                (quarter.year_earlier(), "a year earlier")):
+        other = _period_value(rows, measure, *_span(measure, rows, other_quarter))
+        if other is None or other.hidden or is_missing(other.value):
+            continue
+        comparisons.append(f"{_change_phrase(measure, current.value, other.value)} {name} "
+                           f"({fmt_value(measure, other.value)})")
+    sentence = parts[0]
+    if comparisons:
+        sentence += ", " + " and ".join(comparisons)
+    return sentence + "."
+
+
+def _span(measure: Measure, rows: pd.DataFrame, quarter: FiscalQuarter) -> tuple[date, date]:
+    if measure.grain == "rolling_12_months":
+        matching = rows[rows["period_end"] == quarter.end]
+        if len(matching):
+            return matching.iloc[0]["period_start"], quarter.end
+    return quarter.start, quarter.end
+
+
+def _year_sentence(measure: Measure, rows: pd.DataFrame, subject: str) -> str:
+    visible = rows[~rows["suppressed"]]
+    if visible.empty:
+        return f"There is no published figure for {subject.lower()} yet."
+    latest = visible.iloc[-1]
+    sentence = f"{subject}, {latest['period_label']}: {fmt_value(measure, latest['value'])}"
+    if len(visible) > 1:
+        before = visible.iloc[-2]
+        sentence += f", compared with {fmt_value(measure, before['value'])} in {before['period_label']}"
+    return sentence + "."
+
+
+def latest_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the most recent period, in series order."""
+    if rows.empty:
+        return rows
+    last = rows["period_end"].max()
+    return rows[rows["period_end"] == last].sort_values("series_order")
+
+
+def paragraphs(text: str | Sequence[str] | dict[str, str | Sequence[str]]) -> str:
+    """Analyst narrative (text, list, or department -> list) as escaped Markdown."""
+    if isinstance(text, str):
+        return md(text)
+    if isinstance(text, dict):
+        blocks = []
+        for heading, body in text.items():
+            blocks.append(f"**{md(heading)}**")
+            blocks.append(paragraphs(body if not isinstance(body, str) else [body]))
+        return "\n\n".join(blocks)
+    return "\n".join(f"- {md(item)}" for item in text)
+
+
+def join_words(items: Iterable[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

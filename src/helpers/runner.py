@@ -1,0 +1,430 @@
+"""The quarterly run: ingest when raw data changed, build the quarter's tables, execute the
+notebooks with papermill (in parallel, skipping those whose inputs did not change), then hand over
+to the site build. One command, idempotent, all or nothing, with a manifest of what ran.
+
+A notebook is re-executed only when the checksum over its inputs changes: the notebook source,
+its slice of the quarter's parameters, the processed tables it reads, the settings files and the
+helpers code (OWID's ``is_dirty`` discipline). A failing cell stops the quarter: the failed
+notebook goes to a private diagnostics folder and nothing is published.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from . import __version__
+from .pages import ABOUT_PAGE, PageSpec, page_measures, page_params_fingerprint, report_pages
+from .paths import ProjectPaths
+from .periods import FiscalQuarter
+from .quarters import PUBLICATION, QuarterParams, load_quarter, read_publication
+from .settings import Settings, load_settings, sha256_file
+from .sources import raw_fingerprint, read_ingest_record
+
+if TYPE_CHECKING:
+    import nbformat
+
+log = logging.getLogger("helpers.runner")
+
+INPUTS_SUFFIX = ".inputs.json"
+
+
+class NotebookFailed(RuntimeError):
+    """A cell raised; the message names the page, the cell and the error."""
+
+
+class RunLocked(RuntimeError):
+    pass
+
+
+# --------------------------------------------------------------------------------------------
+# Fingerprints
+
+
+def helpers_code_hash() -> str:
+    """SHA-256 over the helpers package source: a code change invalidates every cache."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def code_version(paths: ProjectPaths) -> str:
+    """``<package version>+<git commit>[-dirty]``, or the code hash outside a git checkout."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=paths.root,
+                                capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=paths.root, capture_output=True, text=True, check=True).stdout
+        return f"{__version__}+{commit}{'-dirty' if dirty.strip() else ''}"
+    except (OSError, subprocess.CalledProcessError):
+        return f"{__version__}+code.{helpers_code_hash()[:12]}"
+
+
+def _digest(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def notebook_inputs(settings: Settings, spec: PageSpec, quarter: str,
+                    params: QuarterParams) -> dict[str, Any]:
+    """Everything a page's notebook depends on, as hashes (the cache key is their digest)."""
+    folder = settings.paths.quarter_dir(quarter)
+    publication = read_publication(settings.paths, quarter) or {}
+    measures = {}
+    for measure_id in page_measures(settings, spec.page):
+        table = folder / "measures" / f"{measure_id}.parquet"
+        measures[measure_id] = {
+            "table": sha256_file(table) if table.exists() else None,
+            "status": publication.get("measures", {}).get(measure_id),
+        }
+    if spec.page == ABOUT_PAGE:
+        measures = {"publication": sha256_file(folder / PUBLICATION)
+                    if (folder / PUBLICATION).exists() else None}
+    return {
+        "quarter": quarter,
+        "notebook": sha256_file(spec.notebook),
+        "params": _digest(page_params_fingerprint(params, settings, spec.page)),
+        "settings": settings.file_hashes(),
+        "measures": measures,
+        "sample_data": publication.get("sample_data"),
+        "helpers": helpers_code_hash(),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Executing one notebook (in a worker process)
+
+
+def _front_matter(spec: PageSpec, quarter: FiscalQuarter, sample: bool) -> str:
+    meta = {
+        "title": spec.title,
+        "subtitle": f"Quarterly report for {quarter.long_label}",
+        "description": spec.description,
+        "pagetitle": f"{spec.title} | {quarter.label}",
+    }
+    if sample:
+        meta["subtitle"] += " (built from sample data)"
+    return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000) + "---"
+
+
+def prepare_for_quarto(notebook: nbformat.NotebookNode, spec: PageSpec, quarter: FiscalQuarter,
+                       sample: bool) -> nbformat.NotebookNode:
+    """Add the front matter cell, hide papermill's injected cell, drop local paths."""
+    import nbformat
+    for cell in notebook.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+    front = nbformat.v4.new_raw_cell(_front_matter(spec, quarter, sample))
+    front.id = "front-matter"
+    notebook.cells.insert(0, front)
+    papermill = notebook.metadata.get("papermill", {})
+    for key in ("input_path", "output_path"):
+        papermill.pop(key, None)
+    return notebook
+
+
+def execute_page(notebook: str, output: str, parameters: dict[str, Any], cwd: str,
+                 spec: dict[str, Any], quarter: str, sample: bool, diagnostics: str,
+                 timeout: int) -> dict[str, Any]:
+    """Run one notebook with papermill; on failure keep it as a private diagnostic and raise."""
+    import nbformat
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+
+    started = time.perf_counter()
+    scratch = Path(output).with_suffix(".running.ipynb")
+    page = PageSpec(spec["page"], Path(spec["notebook"]), spec["output"], spec["title"],
+                    spec["description"])
+    try:
+        pm.execute_notebook(notebook, str(scratch), parameters=parameters, cwd=cwd,
+                            kernel_name="python3", progress_bar=False, log_output=False,
+                            execution_timeout=timeout, report_mode=False)
+    except PapermillExecutionError as exc:
+        kept = Path(diagnostics) / f"{quarter}-{page.output}-failed.ipynb"
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        if scratch.exists():
+            shutil.move(scratch, kept)
+        source = _cell_source(kept, exc.cell_index) if kept.exists() else ""
+        raise NotebookFailed(
+            f"{page.label} ({Path(notebook).name}) failed in cell {exc.exec_count or '?'}"
+            f"{f' ({source})' if source else ''}: {exc.ename}: {exc.evalue}\n"
+            f"The failed notebook is kept, privately, at {kept} (never published)."
+        ) from None
+    executed = nbformat.read(scratch, as_version=4)
+    executed = prepare_for_quarto(executed, page, FiscalQuarter.parse(quarter), sample)
+    nbformat.write(executed, str(scratch))
+    os.replace(scratch, output)
+    return {"page": page.page, "seconds": round(time.perf_counter() - started, 2)}
+
+
+def _cell_source(path: Path, index: int) -> str:
+    import nbformat
+
+    try:
+        cell = nbformat.read(path, as_version=4).cells[index]
+    except (IndexError, OSError, ValueError):
+        return ""
+    lines = [ln for ln in cell.source.splitlines() if ln.strip() and not ln.startswith("#|")]
+    return lines[0][:80] if lines else ""
+
+
+# --------------------------------------------------------------------------------------------
+# The run
+
+
+@dataclass
+class RunResult:
+    quarter: str
+    manifest: dict[str, Any]
+    executed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    site: str = "not attempted"
+
+
+@contextlib.contextmanager
+def run_lock(paths: ProjectPaths) -> Iterator[None]:
+    """One run at a time: a scheduled run and an analyst's run must not interleave."""
+    paths.build.mkdir(parents=True, exist_ok=True)
+    handle = (paths.build / ".run.lock").open("w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise RunLocked("Another report run is in progress (build/.run.lock is held). "
+                        "Wait for it to finish, then run again.") from None
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def ensure_ingested(settings: Settings, code: str, force: bool = False) -> dict[str, Any]:
+    """Ingest only when the raw files, sources.yml or the code changed."""
+    record = read_ingest_record(settings.paths)
+    wanted = {"raw": raw_fingerprint(settings.paths, settings.sources),
+              "sources": settings.file_hashes()["sources.yml"], "code": code}
+    if not force and record and record.get("cache_key") == wanted:
+        log.info("ingest: raw data unchanged, skipped")
+        return {"status": "skipped", **record}
+    from .ingest import ingest  # pandas and pandera are loaded only when there is work to do
+
+    started = time.perf_counter()
+    result = ingest(settings.paths, settings.sources, code_version=code)
+    record = result.record
+    record["cache_key"] = wanted
+    path = settings.paths.canonical / "_ingest.json"
+    path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    log.info("ingest: %d sources validated and written in %.1fs", len(record["sources"]),
+             time.perf_counter() - started)
+    return {"status": "ingested", **record}
+
+
+def ensure_measures(settings: Settings, quarter: FiscalQuarter, params: QuarterParams,
+                    code: str, force: bool = False) -> dict[str, Any]:
+    """Rebuild the quarter's gated tables only when their inputs changed."""
+    paths = settings.paths
+    canonical = {p.name: sha256_file(p) for p in sorted(paths.canonical.glob("*.parquet"))}
+    previous = paths.quarter_dir(quarter.previous().id) / PUBLICATION
+    wanted = {
+        "canonical": canonical,
+        "settings": settings.file_hashes(),
+        "quarter_params": sha256_file(paths.quarters / f"{quarter.id}.yml"),
+        "previous_publication": sha256_file(previous) if previous.exists() else None,
+        "code": code,
+    }
+    key_path = paths.quarter_dir(quarter.id) / "_cache_key.json"
+    if (not force and key_path.exists() and json.loads(key_path.read_text()) == wanted
+            and (paths.quarter_dir(quarter.id) / PUBLICATION).exists()):
+        log.info("measures %s: inputs unchanged, skipped", quarter.id)
+        return {"status": "skipped", **(read_publication(paths, quarter.id) or {})}
+    from .measures import build_quarter
+
+    started = time.perf_counter()
+    build_quarter(settings, quarter, params, code_version=code)
+    key_path.write_text(json.dumps(wanted, indent=2, sort_keys=True) + "\n")
+    log.info("measures %s: %d measures computed and gated in %.1fs", quarter.id,
+             len(settings.plan.measures), time.perf_counter() - started)
+    return {"status": "built", **(read_publication(paths, quarter.id) or {})}
+
+
+def executed_path(paths: ProjectPaths, quarter: str, spec: PageSpec) -> Path:
+    return paths.build_quarter(quarter) / "notebooks" / f"{spec.output}.ipynb"
+
+
+def page_is_current(settings: Settings, spec: PageSpec, quarter: str,
+                    params: QuarterParams) -> bool:
+    output = executed_path(settings.paths, quarter, spec)
+    stamp = output.with_name(output.stem + INPUTS_SUFFIX)
+    if not output.exists() or not stamp.exists():
+        return False
+    return json.loads(stamp.read_text()) == notebook_inputs(settings, spec, quarter, params)
+
+
+def execute_notebooks(settings: Settings, quarter: FiscalQuarter, params: QuarterParams,
+                      only: list[str] | None, force: bool, workers: int,
+                      timeout: int = 900) -> tuple[list[dict[str, Any]], list[str]]:
+    """Execute the pages whose inputs changed, in parallel; raise on the first failure."""
+    paths = settings.paths
+    pages = report_pages(settings)
+    if only:
+        unknown = [p for p in only if p not in {s.page for s in pages}]
+        if unknown:
+            raise ValueError(f"--only {', '.join(unknown)}: not a page; choose from "
+                             f"{', '.join(s.page for s in pages)}")
+        pages = [s for s in pages if s.page in only]
+    publication = read_publication(paths, quarter.id) or {}
+    sample = bool(publication.get("sample_data"))
+    todo, skipped = [], []
+    for spec in pages:
+        if not force and page_is_current(settings, spec, quarter.id, params):
+            skipped.append(spec.page)
+            log.info("notebook %-14s unchanged, skipped", spec.page)
+        else:
+            todo.append(spec)
+    results: list[dict[str, Any]] = []
+    if not todo:
+        return results, skipped
+    out_dir = paths.build_quarter(quarter.id) / "notebooks"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    parameters = {"quarter": quarter.id, "params_dir": os.path.relpath(paths.params, paths.notebooks),
+                  "processed_dir": os.path.relpath(paths.processed, paths.notebooks)}
+    inputs = {s.page: notebook_inputs(settings, s, quarter.id, params) for s in todo}
+    workers = max(1, min(workers, len(todo)))
+    log.info("executing %d notebook(s) with %d worker(s)", len(todo), workers)
+    failures: list[str] = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {
+            pool.submit(execute_page, str(spec.notebook), str(executed_path(paths, quarter.id, spec)),
+                        parameters, str(paths.notebooks),
+                        {"page": spec.page, "notebook": str(spec.notebook), "output": spec.output,
+                         "title": spec.title, "description": spec.description},
+                        quarter.id, sample, str(paths.diagnostics), timeout): spec
+            for spec in todo
+        }
+        for done, future in enumerate(as_completed(futures), start=1):
+            spec = futures[future]
+            try:
+                result = future.result()
+            except NotebookFailed as exc:
+                failures.append(str(exc))
+                log.error("notebook %-14s FAILED", spec.page)
+                continue
+            output = executed_path(paths, quarter.id, spec)
+            output.with_name(output.stem + INPUTS_SUFFIX).write_text(
+                json.dumps(inputs[spec.page], indent=2, sort_keys=True) + "\n")
+            results.append(result)
+            log.info("[%d/%d] notebook %-14s executed in %.1fs", done, len(todo), spec.page,
+                     result["seconds"])
+    if failures:
+        raise NotebookFailed("\n".join(failures))
+    return results, skipped
+
+
+def write_manifest(settings: Settings, quarter: FiscalQuarter, manifest: dict[str, Any]) -> Path:
+    path = settings.paths.build_quarter(quarter.id) / "manifest.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
+    return path
+
+
+def run_quarter(paths: ProjectPaths, quarter_id: str, only: list[str] | None = None,
+                force: bool = False, workers: int | None = None, render: bool = True,
+                require_site: bool = False) -> RunResult:
+    """The whole quarterly pipeline for one quarter, under the run lock."""
+    from . import site
+
+    started_at = datetime.now(UTC)
+    started = time.perf_counter()
+    settings = load_settings(paths)
+    quarter = FiscalQuarter.parse(quarter_id)
+    params = load_quarter(paths, settings.plan, quarter.id)
+    code = code_version(paths)
+    code_hash = helpers_code_hash()
+    workers = workers or os.cpu_count() or 1
+    manifest: dict[str, Any] = {
+        "quarter": quarter.id,
+        "reporting_period": quarter.long_label,
+        "data_as_of": params.data_as_of.isoformat(),
+        "next_update": params.next_update.isoformat(),
+        "code_version": code,
+        "code_hash": code_hash,
+        "python": platform.python_version(),
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "parameters": {"quarter": quarter.id, "only": only, "force": force, "workers": workers,
+                       "render": render},
+        "settings": settings.file_hashes(),
+        "quarter_params": sha256_file(paths.quarters / f"{quarter.id}.yml"),
+        "status": "running",
+    }
+    result = RunResult(quarter.id, manifest)
+    try:
+        with run_lock(paths):
+            timings: dict[str, float] = {}
+            t0 = time.perf_counter()
+            ingest_record = ensure_ingested(settings, code_hash, force=force)
+            timings["ingest"] = round(time.perf_counter() - t0, 2)
+            manifest["validation"] = {
+                "status": ingest_record["status"],
+                "sample_data": ingest_record.get("sample_data"),
+                "failures": 0,
+                "sources": {name: {"rows": info["rows"], "first_date": info["first_date"],
+                                   "last_date": info["last_date"]}
+                            for name, info in ingest_record.get("sources", {}).items()},
+            }
+            manifest["inputs"] = {"raw": ingest_record.get("raw_fingerprint", {})}
+            t0 = time.perf_counter()
+            publication = ensure_measures(settings, quarter, params, code_hash, force=force)
+            timings["measures"] = round(time.perf_counter() - t0, 2)
+            manifest["publication"] = {
+                "sample_data": publication.get("sample_data"),
+                "privacy": publication.get("privacy"),
+                "measures": {k: {"status": v["status"], "data_through": v["data_through"],
+                                 "csv_sha256": v["csv_sha256"], "suppressed": v["suppressed"]}
+                             for k, v in publication.get("measures", {}).items()},
+            }
+            t0 = time.perf_counter()
+            executed, skipped = execute_notebooks(settings, quarter, params, only, force, workers)
+            timings["notebooks"] = round(time.perf_counter() - t0, 2)
+            result.executed = [e["page"] for e in executed]
+            result.skipped = skipped
+            manifest["notebooks"] = {"executed": executed, "skipped": skipped}
+            if render:
+                t0 = time.perf_counter()
+                outcome = site.publish(settings, quarter, params, report_pages(settings),
+                                       manifest, force=force, require_quarto=require_site)
+                timings["site"] = round(time.perf_counter() - t0, 2)
+                result.site = outcome.status
+                manifest["site"] = outcome.as_dict()
+            manifest["timings_seconds"] = timings
+            manifest["status"] = "succeeded"
+    except BaseException as exc:
+        manifest["status"] = "failed"
+        manifest["error"] = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        manifest["seconds"] = round(time.perf_counter() - started, 2)
+        if paths.build.exists() or manifest["status"] != "running":
+            write_manifest(settings, quarter, manifest)
+    return result
