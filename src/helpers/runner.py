@@ -250,7 +250,10 @@ def ensure_measures(settings: Settings, quarter: FiscalQuarter, params: QuarterP
     wanted = {
         "canonical": canonical,
         "settings": settings.file_hashes(),
-        "quarter_params": sha256_file(paths.quarters / f"{quarter.id}.yml"),
+        # Only these quarter-file fields reach the tables; narrative edits must not rebuild them.
+        "quarter_params": _digest({"if_stale": params.if_stale,
+                                   "data_as_of": params.data_as_of.isoformat(),
+                                   "next_update": params.next_update.isoformat()}),
         "previous_publication": sha256_file(previous) if previous.exists() else None,
         "code": code,
     }
