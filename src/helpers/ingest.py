@@ -84,7 +84,7 @@ class SourceValidationError(Exception):
 def _format_table(table: pd.DataFrame) -> str:
     if table.empty:
         return "(none)"
-    shown = table.astype(str)
+    shown = table.astype(object).map(lambda v: "" if v is None or v != v else str(v))
     widths = {c: min(max(len(c), *(len(v) for v in shown[c])), 48) for c in shown.columns}
     header = "  ".join(c.ljust(widths[c]) for c in shown.columns)
     rows = ["  ".join(v[: widths[c]].ljust(widths[c]) for c, v in row.items())
@@ -367,7 +367,11 @@ def _pandera_failures(source: str, spec: SourceSpec, frame: pd.DataFrame, files:
     try:
         schema.validate(checked, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        cases = _merge_multi_column_duplicates(exc.failure_cases)
+        cases = exc.failure_cases.copy()
+        person_columns = [n for n, c in spec.columns.items() if c.identifies_person]
+        cases["failure_case"] = cases["failure_case"].astype(object).where(
+            ~cases["column"].isin(person_columns), HIDDEN_VALUE)
+        cases = _merge_multi_column_duplicates(cases)
         for case in cases.itertuples(index=False):
             index = case.index
             column = case.column if isinstance(case.column, str) else ""

@@ -193,13 +193,11 @@ def _secondary(frame: pd.DataFrame, suppressed: pd.Series, previous: pd.DataFram
                 break
             target = exposed[0]
             candidates = additive[~suppressed.loc[additive.index]]
-            target_atoms = set(_atoms_of(additive.at[target, "atoms"]))
-            shares = candidates["atoms"].map(
-                lambda a, t=target_atoms: bool(t & set(_atoms_of(a))))
+            # Hide the least informative cell that works: the smallest non-zero value, so that
+            # totals (what residents read first) stay visible whenever a part can go instead.
             order = candidates.assign(
-                _shares=~shares, _zero=candidates["value"].fillna(0).eq(0),
-                _value=candidates["value"].fillna(0),
-            ).sort_values(["_shares", "_zero", "_value", "period", "series"], kind="stable")
+                _zero=candidates["value"].fillna(0).eq(0), _value=candidates["value"].fillna(0),
+            ).sort_values(["_zero", "_value", "period", "series"], kind="stable")
             chosen = None
             for candidate in order.index:
                 trial = suppressed.copy()

@@ -1,0 +1,98 @@
+"""Shared fixtures: a sample project built once per session, and small project copies for tests
+that change inputs. Nothing here touches the repository's own data/, build/ or _site/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers.pages import report_pages
+from helpers.paths import ProjectPaths
+from helpers.periods import FiscalQuarter
+from helpers.quarters import load_quarter
+from helpers.runner import ensure_ingested, ensure_measures, helpers_code_hash
+from helpers.sample import generate
+from helpers.settings import load_settings
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED_REAL = REPO.parent / "shared" / "data" / "real"
+QUARTERS = ("FY2026Q4", "FY2027Q1")
+
+
+def copy_project_skeleton(root: Path) -> ProjectPaths:
+    """params, notebooks, site assets and _quarto.yml of the repository, in a new folder."""
+    for name in ("params", "notebooks", "site"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy2(REPO / "_quarto.yml", root / "_quarto.yml")
+    (root / "data" / "raw").mkdir(parents=True)
+    (root / "data" / "processed").mkdir(parents=True)
+    return ProjectPaths(root)
+
+
+@pytest.fixture(scope="session")
+def sample_project(tmp_path_factory: pytest.TempPathFactory) -> ProjectPaths:
+    """The full sample pipeline up to the measures stage, for both sample quarters."""
+    paths = copy_project_skeleton(tmp_path_factory.mktemp("sample-project"))
+    generate(paths)
+    settings = load_settings(paths)
+    code = helpers_code_hash()
+    ensure_ingested(settings, code)
+    for quarter in QUARTERS:
+        ensure_measures(settings, FiscalQuarter.parse(quarter),
+                        load_quarter(paths, settings.plan, quarter), code)
+    return paths
+
+
+def clone_project(source: ProjectPaths, root: Path) -> ProjectPaths:
+    """A copy of a built project: raw files hard-linked, everything else copied."""
+    for name in ("params", "notebooks", "site"):
+        shutil.copytree(source.root / name, root / name)
+    shutil.copy2(source.quarto_config, root / "_quarto.yml")
+    shutil.copytree(source.raw, root / "data" / "raw", copy_function=os.link)
+    shutil.copytree(source.processed, root / "data" / "processed")
+    return ProjectPaths(root)
+
+
+@pytest.fixture
+def project_copy(sample_project: ProjectPaths, tmp_path: Path) -> ProjectPaths:
+    return clone_project(sample_project, tmp_path / "project")
+
+
+def write_fixture_notebooks(paths: ProjectPaths, failing_page: str | None = None) -> None:
+    """Replace the page notebooks with tiny ones, so runner tests spend no time on charts."""
+    settings = load_settings(paths)
+    source = (FIXTURES / "notebooks" / "tiny.ipynb").read_text()
+    failing = (FIXTURES / "notebooks" / "failing.ipynb").read_text()
+    for spec in report_pages(settings):
+        spec.notebook.write_text(failing if spec.page == failing_page else source)
+
+
+@pytest.fixture
+def fake_quarto(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A stand-in ``quarto`` executable (tests/fixtures/fake_quarto.py) on QUARTO_PATH.
+
+    It renders the staged site in a simplified way so that the publishing machinery (checks,
+    archive, atomic swap) is tested where the real Quarto cannot be installed. The real Quarto
+    is exercised by tests/test_site_quarto.py wherever it exists.
+    """
+    executable = tmp_path / "bin" / "quarto"
+    executable.parent.mkdir()
+    executable.write_text(f"#!{sys.executable}\n" + (FIXTURES / "fake_quarto.py").read_text())
+    executable.chmod(0o755)
+    monkeypatch.setenv("QUARTO_PATH", str(executable))
+    return executable
+
+
+def real_quarto() -> str | None:
+    """The real Quarto, if installed (QUARTO_PATH pointing at the fake one does not count)."""
+    from helpers.site import find_quarto
+
+    found = find_quarto()
+    if found and "fake" not in Path(found).read_text(errors="ignore")[:2000]:
+        return found
+    return None
