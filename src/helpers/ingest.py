@@ -114,23 +114,42 @@ class RawFile:
     relative: str
     table: pa_arrow.Table | None  # csv: all strings; parquet: native types
     frame: pd.DataFrame | None  # xlsx
+    malformed: list[tuple[int | None, str]] = field(default_factory=list)
 
 
-def _read_csv(path: Path, options: CsvOptions) -> pa_arrow.Table:
+def _read_csv(path: Path, options: CsvOptions) -> tuple[pa_arrow.Table, list[tuple[int | None, str]]]:
+    """All columns as text; rows with the wrong number of fields are skipped and reported."""
     with path.open(newline="", encoding=options.encoding) as handle:
         header = next(csv.reader(handle, delimiter=options.delimiter), [])
     names = [h.strip() for h in header]
-    read = pacsv.ReadOptions(encoding=options.encoding, column_names=names, skip_rows=1,
-                             block_size=1 << 24)
-    parse = pacsv.ParseOptions(delimiter=options.delimiter)
-    convert = pacsv.ConvertOptions(column_types={n: pa_arrow.string() for n in names},
-                                   strings_can_be_null=True, null_values=[""])
-    return pacsv.read_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+    malformed: list[tuple[int | None, str]] = []
+
+    def invalid(row: Any) -> str:
+        malformed.append((row.number, f"row has {row.actual_columns} fields, the header has "
+                                      f"{row.expected_columns}"))
+        return "skip"
+
+    def read(threads: bool) -> pa_arrow.Table:
+        return pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(encoding=options.encoding, column_names=names,
+                                           skip_rows=1, block_size=1 << 24, use_threads=threads),
+            parse_options=pacsv.ParseOptions(delimiter=options.delimiter,
+                                             invalid_row_handler=invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa_arrow.string() for n in names},
+                                                 strings_can_be_null=True, null_values=[""]))
+
+    table = read(threads=True)
+    if malformed:  # only the single-threaded reader knows line numbers: worth it on this path
+        malformed.clear()
+        table = read(threads=False)
+    return table, malformed
 
 
 def _read_file(path: Path, relative: str, spec: SourceSpec) -> RawFile:
     if spec.format == "csv":
-        return RawFile(path, relative, _read_csv(path, spec.csv), None)
+        table, malformed = _read_csv(path, spec.csv)
+        return RawFile(path, relative, table, None, malformed)
     if spec.format == "parquet":
         return RawFile(path, relative, pq.read_table(path), None)
     frame = pd.read_excel(path, sheet_name=spec.sheet or 0, dtype=object, engine="openpyxl")
@@ -230,8 +249,10 @@ class ValidatedSource:
     file_hashes: dict[str, str]
 
 
-def _canonical_frame(source: str, spec: SourceSpec, raw: RawFile,
-                     failures: _Failures) -> pd.DataFrame | None:
+def _canonical_frame(source: str, spec: SourceSpec, raw: RawFile, failures: _Failures,
+                     unparsed: set[tuple[int, str]]) -> pd.DataFrame | None:
+    """The file's rows with canonical names and types; unparseable cells are noted in ``unparsed``
+    (row index within the file, column) so that they are not reported twice."""
     present = _column_names(raw)
     expected = {c.from_ for c in spec.columns.values() if c.from_}
     required = {c.from_ for c in spec.columns.values() if c.from_ and c.required}
@@ -272,6 +293,7 @@ def _canonical_frame(source: str, spec: SourceSpec, raw: RawFile,
         bad = pc.and_(pc.is_valid(original), pc.is_null(parsed))
         if pc.any(bad).as_py():
             index = np.flatnonzero(bad.to_numpy(zero_copy_only=False))
+            unparsed.update((int(i), name) for i in index)
             shown = _to_string(original).take(pa_arrow.array(index)).to_pylist()
             what = f"parse as {col.type}" + (f" with format {col.format}" if col.format else "")
             for i, value in zip(index.tolist(), shown):
@@ -358,7 +380,8 @@ def _pandera_schema(source: str, spec: SourceSpec, today: date) -> pa.DataFrameS
 
 
 def _pandera_failures(source: str, spec: SourceSpec, frame: pd.DataFrame, files: pd.Series,
-                      rows: pd.Series, today: date, failures: _Failures) -> None:
+                      rows: pd.Series, today: date, failures: _Failures,
+                      already: set[tuple[int, str]]) -> None:
     schema = _pandera_schema(source, spec, today)
     date_columns = [n for n, c in spec.columns.items() if c.type in {"date", "datetime"}]
     checked = frame.copy()
@@ -389,6 +412,8 @@ def _pandera_failures(source: str, spec: SourceSpec, frame: pd.DataFrame, files:
             if index is None or (isinstance(index, float) and np.isnan(index)):
                 failures.add(source, "", "", column, value, check)
                 continue
+            if (int(index), column) in already:
+                continue  # reported as unparseable already
             failures.add(source, str(files.iloc[int(index)]), int(rows.iloc[int(index)]),
                          column or ", ".join(spec.unique), value, check)
 
@@ -428,6 +453,7 @@ def validate_source(paths: ProjectPaths, name: str, spec: SourceSpec, today: dat
         failures.add(name, spec.files, "", "", "", f"no file matches '{spec.files}' under data/raw")
         return None
     frames, file_labels, row_labels, hashes = [], [], [], {}
+    already: set[tuple[int, str]] = set()
     for path in files:
         relative = path.relative_to(paths.raw).as_posix()
         hashes[relative] = file_sha256(path)
@@ -436,9 +462,14 @@ def validate_source(paths: ProjectPaths, name: str, spec: SourceSpec, today: dat
         except Exception as exc:  # unreadable file: report it as a failure row, keep going
             failures.add(name, relative, "", "", "", f"file cannot be read as {spec.format}: {exc}")
             continue
-        frame = _canonical_frame(name, spec, raw, failures)
+        for line, problem in raw.malformed:
+            failures.add(name, relative, line if line is not None else "", "", "", problem)
+        unparsed: set[tuple[int, str]] = set()
+        frame = _canonical_frame(name, spec, raw, failures, unparsed)
         if frame is None:
             continue
+        offset = sum(len(f) for f in frames)
+        already.update((offset + i, column) for i, column in unparsed)
         frames.append(frame)
         count = len(frame)
         file_labels.append(pd.Series([relative] * count, dtype="category"))
@@ -449,7 +480,7 @@ def validate_source(paths: ProjectPaths, name: str, spec: SourceSpec, today: dat
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     file_series = pd.concat(file_labels, ignore_index=True).astype(str)
     row_series = pd.concat(row_labels, ignore_index=True)
-    _pandera_failures(name, spec, frame, file_series, row_series, today, failures)
+    _pandera_failures(name, spec, frame, file_series, row_series, today, failures, already)
     return ValidatedSource(name, spec, frame, files, hashes)
 
 

@@ -90,7 +90,7 @@ def _daily_index() -> pd.DatetimeIndex:
 
 
 def _season(days: pd.DatetimeIndex, amplitude: float, peak_month: int = 7) -> np.ndarray:
-    angle = 2 * math.pi * (days.dayofyear.to_numpy() - (peak_month - 0.5) * 30.4) / 365.25
+    angle = 2 * math.pi * (days.day_of_year.to_numpy() - (peak_month - 0.5) * 30.4) / 365.25
     return 1 + amplitude * np.cos(angle)
 
 
@@ -117,7 +117,7 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 def _cad_events(rng: np.random.Generator, scale: int) -> pd.DataFrame:
     days = _daily_index()
-    weekday = np.where(days.dayofweek.to_numpy() >= 5, 0.93, 1.03)
+    weekday = np.where(days.day_of_week.to_numpy() >= 5, 0.93, 1.03)
     trend = 1 + 0.015 * _years_since_start(days)
     lam = CALLS_PER_DAY * scale * _season(days, 0.09) * weekday * trend
     per_day = rng.poisson(lam)
@@ -331,7 +331,7 @@ def _normalise_xlsx(path: Path) -> None:
 
 def _applications(rng: np.random.Generator, raw: Path) -> dict[str, int]:
     days = _daily_index()
-    spring_fall = 1 + 0.25 * np.cos(4 * math.pi * (days.dayofyear.to_numpy() - 75) / 365.25)
+    spring_fall = 1 + 0.25 * np.cos(4 * math.pi * (days.day_of_year.to_numpy() - 75) / 365.25)
     lam = 2.5 * spring_fall * (1 + 0.45 * _ramp(days, PAY_RAISE, 8))
     counts = rng.poisson(lam)
     dates = pd.DatetimeIndex(np.repeat(days.to_numpy(), counts))

@@ -1,0 +1,182 @@
+"""Integration: sample data -> ingest -> every measure, for every quarter, at Durham's magnitudes."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from helpers.cli import main
+from helpers.ingest import load_canonical
+from helpers.measures import compute_quarter, previous_publication, read_quarter_frame
+from helpers.periods import FiscalQuarter, periods_for
+from helpers.privacy import audit
+from helpers.quarters import load_quarter, read_publication
+from helpers.settings import load_settings
+
+from .conftest import QUARTERS
+
+pytestmark = pytest.mark.slow
+
+FIRST_QUARTER = FiscalQuarter.parse("FY2023Q1")
+
+
+def tree_hash(folder) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(folder).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_every_measure_has_a_value_for_every_quarter(sample_project):
+    settings = load_settings(sample_project)
+    frame = read_quarter_frame(sample_project, "FY2027Q1")
+    quarters = periods_for("quarter", FIRST_QUARTER.start, date(2026, 9, 30))
+    assert len(quarters) == 17
+    for measure in settings.plan.measures:
+        rows = frame[frame["measure"] == measure.id]
+        assert not rows.empty, measure.id
+        for quarter in quarters:
+            if measure.grain == "calendar_year":
+                inside = rows[(rows["period_start"] <= quarter.end) & (rows["period_end"] >= quarter.start)]
+            else:
+                inside = rows[(rows["period_end"] >= quarter.start) & (rows["period_end"] <= quarter.end)]
+            assert len(inside) > 0, f"{measure.id} has no value for {quarter.id}"
+            assert (inside["value"].notna() | inside["suppressed"]).all(), f"{measure.id} {quarter.id}"
+
+
+def test_download_csvs_match_the_tables_and_say_they_are_sample(sample_project):
+    publication = read_publication(sample_project, "FY2027Q1")
+    assert publication["sample_data"] is True
+    for measure_id, info in publication["measures"].items():
+        csv_path = sample_project.quarter_dir("FY2027Q1") / info["csv"]
+        assert hashlib.sha256(csv_path.read_bytes()).hexdigest() == info["csv_sha256"]
+        csv = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+        assert len(csv) == info["rows"], measure_id
+        assert (csv["sample_data"] == "yes: synthetic sample data, not City records").all()
+        assert {"measure", "period", "period_label", "series", "note", "data_through", "source"} <= set(csv)
+        hidden = csv[csv["note"].str.startswith("hidden")]
+        assert len(hidden) == info["suppressed"]
+
+
+def test_the_published_tables_leave_nothing_recoverable(sample_project):
+    settings = load_settings(sample_project)
+    current = read_quarter_frame(sample_project, "FY2027Q1")
+    previous = read_quarter_frame(sample_project, "FY2026Q4")
+    assert audit(current, settings.populations(), previous) == []
+    counts = read_publication(sample_project, "FY2027Q1")["privacy"]
+    assert counts["primary"]["fn_repeat_bands"] > 0  # the 40+ band is always small
+    assert counts["concentration"] == {"fn_concentration": 1}  # the 3-month window at the start
+
+
+def test_rebuilding_gives_byte_identical_outputs(sample_project, tmp_path):
+    settings = load_settings(sample_project)
+    quarter = FiscalQuarter.parse("FY2027Q1")
+    params = load_quarter(sample_project, settings.plan, quarter.id)
+    before = tree_hash(sample_project.quarter_dir(quarter.id) / "csv")
+    parquet_before = tree_hash(sample_project.quarter_dir(quarter.id) / "measures")
+    from helpers.measures import build_quarter
+
+    build_quarter(settings, quarter, params)
+    assert tree_hash(sample_project.quarter_dir(quarter.id) / "csv") == before
+    assert tree_hash(sample_project.quarter_dir(quarter.id) / "measures") == parquet_before
+
+
+def test_a_past_quarter_is_reproduced_from_a_later_extract(sample_project):
+    settings = load_settings(sample_project)
+    stored = read_quarter_frame(sample_project, "FY2026Q4")
+    again = previous_publication(settings, FiscalQuarter.parse("FY2027Q1"))
+    pd.testing.assert_frame_equal(stored.reset_index(drop=True), again.reset_index(drop=True))
+    assert stored["period_end"].max() == date(2026, 6, 30)
+
+
+def test_sample_data_has_durhams_magnitudes(sample_project):
+    cad = load_canonical(sample_project, "cad_events", ["received_at", "agency", "call_type",
+                                                        "disposition", "person_key"])
+    days = cad["received_at"].dt.normalize().nunique()
+    assert 900 <= len(cad) / days <= 1150  # about 1,000 calls a day
+    year = cad[(cad["received_at"] >= "2023-07-01") & (cad["received_at"] < "2024-07-01")]
+    police = year[year["agency"] == "DPD"]
+    assert 115_000 <= len(police) <= 140_000  # about 128,800 police calls a year
+    before_pilot = police[police["received_at"] < "2025-06-01"]
+    no_fault = before_pilot["call_type"] == "VEHICLE ACCIDENT - NO FAULT"
+    assert 0.04 <= no_fault.mean() <= 0.08
+    first_year = cad[(cad["received_at"] < "2023-07-01") & (cad["agency"] == "DCSD")]
+    assert 5_500 <= len(first_year) <= 7_500  # ~6,500 crisis responses in HEART's first year
+    frame = read_quarter_frame(sample_project, "FY2027Q1")
+    police_vacancy = frame[(frame["measure"] == "vacancy_rate") & (frame["series"] == "Police")]
+    assert 14 <= police_vacancy["value"].min() and police_vacancy["value"].max() <= 31
+    events = frame[frame["measure"] == "joint_events"].set_index("period")["value"]
+    assert events["2024-10"] >= 20 and events["2025-10"] >= 20 and events.median() <= 3
+    tutoring = frame[(frame["measure"] == "tutoring_attendance") & ~frame["suppressed"]]
+    averages = tutoring.groupby("series")["value"].mean()
+    assert 34 <= averages["Eastway Elementary School"] <= 50
+    assert 13 <= averages["Boys & Girls Club"] <= 22
+    crashes = frame[frame["measure"] == "no_fault_crashes"].set_index("period")["value"]
+    assert crashes["2026-09"] < 0.8 * crashes["2024-09"]  # the civilian pilot story
+
+
+def test_a_quarter_beyond_the_data_is_marked_not_yet_available(sample_project):
+    settings = load_settings(sample_project)
+    tables = compute_quarter(settings, FiscalQuarter.parse("FY2027Q2"), None, None)
+    for measure_id, status in tables.status.items():
+        source = settings.sources.sources[status["source"]]
+        if source.freshness_days < 92:  # sparse sources (tutoring) tolerate a season's gap
+            assert status["status"] == "not_yet_available", measure_id
+    assert tables.status["calls_911"]["data_through"] == "2026-09-30"
+    calls = tables.frame[tables.frame["measure"] == "calls_911"]
+    assert calls["period"].iloc[-1] == "FY2027Q1"  # no empty quarter is invented
+
+
+def test_stale_data_fails_when_the_params_say_so(project_copy):
+    from helpers.measures import StaleDataError
+
+    settings = load_settings(project_copy)
+    params = load_quarter(project_copy, settings.plan, "FY2027Q1")
+    params = params.model_copy(update={"if_stale": {"calls_911": "fail"}})
+    cad = project_copy.canonical / "cad_events.parquet"
+    table = pd.read_parquet(cad)
+    table[table["received_at"] < "2026-09-01"].to_parquet(cad, index=False)
+    with pytest.raises(StaleDataError, match="calls_911.*2026-08-31.*mark_unavailable"):
+        compute_quarter(settings, FiscalQuarter.parse("FY2027Q1"), params, None)
+
+
+def test_corrupted_csv_gives_the_error_table_exit_2_and_unchanged_outputs(project_copy, caplog):
+    processed_before = tree_hash(project_copy.processed)
+    raw = project_copy.raw / "crime" / "part1_incidents_2025.csv"
+    lines = raw.read_text().splitlines()
+    lines[5] = lines[5].replace("2025-", "2025/", 1)  # an unparseable date on spreadsheet row 6
+    lines[9] = lines[9] + ",extra"  # a malformed row
+    raw.unlink()  # hard-linked from the session project: replace, never edit in place
+    raw.write_text("\n".join(lines) + "\n")
+    code = main(["--root", str(project_copy.root), "ingest"])
+    assert code == 2
+    err = caplog.text
+    assert "Nothing was written" in err
+    table = [line.split() for line in err.splitlines() if "crime/part1_incidents_2025.csv" in line]
+    assert ["6", "reported_date", "2025/01-01"] == table[1][2:5] or any(
+        row[2:5] == ["6", "reported_date", "2025/01-01"] for row in table)
+    assert any(row[2] == "10" and "fields," in row for row in table)  # the malformed row, by number
+    assert "value is required" not in err  # an unparseable cell is reported once, not twice
+    assert tree_hash(project_copy.processed) == processed_before
+
+
+def test_cli_run_without_quarto_stops_after_execution_with_instructions(project_copy, caplog,
+                                                                      monkeypatch):
+    from .conftest import write_fixture_notebooks
+
+    monkeypatch.delenv("QUARTO_PATH", raising=False)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.setattr("helpers.site.find_quarto", lambda: None)
+    write_fixture_notebooks(project_copy)
+    assert main(["--root", str(project_copy.root), "run", "--workers", "2"]) == 0
+    err = caplog.text
+    assert "Quarto was not found" in err and "pip install quarto-cli" in err
+    assert "conda-forge" in err and str(project_copy.build_quarter("FY2027Q1") / "notebooks") in err
+    assert main(["--root", str(project_copy.root), "run", "--require-site"]) == 5
+    shutil.rmtree(project_copy.build)
