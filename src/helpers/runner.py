@@ -159,15 +159,18 @@ def execute_page(notebook: str, output: str, parameters: dict[str, Any], cwd: st
     try:
         pm.execute_notebook(notebook, str(scratch), parameters=parameters, cwd=cwd,
                             kernel_name="python3", progress_bar=False, log_output=False,
-                            execution_timeout=timeout, report_mode=False)
+                            execution_timeout=timeout, report_mode=False,
+                            # local kernels: silence the kernel's "TCP without encryption" notice
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
     except PapermillExecutionError as exc:
         kept = Path(diagnostics) / f"{quarter}-{page.output}-failed.ipynb"
         kept.parent.mkdir(parents=True, exist_ok=True)
         if scratch.exists():
             shutil.move(scratch, kept)
-        source = _cell_source(kept, exc.cell_index) if kept.exists() else ""
+        position, source = _failed_cell(kept) if kept.exists() else (None, "")
+        where = f"cell {position}" if position else f"execution {exc.exec_count or '?'}"
         raise NotebookFailed(
-            f"{page.label} ({Path(notebook).name}) failed in cell {exc.exec_count or '?'}"
+            f"{page.label} ({Path(notebook).name}) failed in {where}"
             f"{f' ({source})' if source else ''}: {exc.ename}: {exc.evalue}\n"
             f"The failed notebook is kept, privately, at {kept} (never published)."
         ) from None
@@ -178,15 +181,26 @@ def execute_page(notebook: str, output: str, parameters: dict[str, Any], cwd: st
     return {"page": page.page, "seconds": round(time.perf_counter() - started, 2)}
 
 
-def _cell_source(path: Path, index: int) -> str:
+def _failed_cell(path: Path) -> tuple[int | None, str]:
+    """Position of the failing cell in the *source* notebook (as the analyst sees it), and its
+    first line of code. papermill's injected parameters cell is not counted."""
     import nbformat
 
     try:
-        cell = nbformat.read(path, as_version=4).cells[index]
-    except (IndexError, OSError, ValueError):
-        return ""
-    lines = [ln for ln in cell.source.splitlines() if ln.strip() and not ln.startswith("#|")]
-    return lines[0][:80] if lines else ""
+        cells = nbformat.read(path, as_version=4).cells
+    except (OSError, ValueError):
+        return None, ""
+    position = 0
+    for cell in cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags or "papermill-error-cell-tag" in tags:
+            continue
+        position += 1
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            lines = [ln for ln in cell.source.splitlines()
+                     if ln.strip() and not ln.startswith("#")]
+            return position, (lines[0][:80] if lines else "")
+    return None, ""
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,112 @@
+"""What notebooks call: the City's template, read-only access to declared inputs, safe text."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from helpers.report import UndeclaredMeasure, open_page
+
+pytestmark = pytest.mark.slow
+
+PARTS = ["### Description", "### Key Measures & Data Analysis", "### Why is it important?",
+         "### What have we been doing?", "### What's next?"]
+
+
+def page(paths, name: str, quarter: str = "FY2027Q1"):
+    return open_page(name, quarter, params_dir=paths.params, processed_dir=paths.processed)
+
+
+def objective_markdown(p, objective_id: str) -> str:
+    parts = [p.objective_intro().data]
+    for initiative in p.settings.plan.objective(objective_id).initiatives:
+        parts += [p.initiative_intro(initiative.id).data, p.key_measures(initiative.id).data,
+                  p.initiative_outro(initiative.id).data]
+    return "\n".join(parts)
+
+
+def test_every_initiative_follows_the_citys_template(sample_project):
+    p = page(sample_project, "2.1")
+    text = objective_markdown(p, "2.1")
+    for initiative in ("2.11", "2.12", "2.13"):
+        section = text.split(f"{{#initiative-{initiative.replace('.', '-')}}}")[1]
+        section = re.split(r"\n## ", section)[0]
+        positions = [section.index(part) for part in PARTS]
+        assert positions == sorted(positions), initiative
+        assert 'class="status-badge status-' in section and 'aria-hidden="true"' in section
+
+
+def test_measure_blocks_have_chart_table_csv_summary_and_about(sample_project):
+    text = page(sample_project, "2.1").key_measures("2.13").data
+    assert "{#measure-no-fault-crashes}" in text
+    assert '<img class="chart" src="data:image/png;base64,' in text and 'alt="Line chart of No Fault' in text
+    assert '<details class="measure-table">' in text and '<th scope="col">' in text
+    assert '<a href="data/no_fault_crashes.csv" download>' in text
+    assert '<p class="measure-summary">' in text and "previous quarter" in text
+    for field in ("Definition", "How it is calculated", "Source", "Things to know", "Privacy",
+                  "Data through", "Data as of", "Next update"):
+        assert f"<dt>{field}</dt>" in text
+    assert "Civilian investigators start" in text  # the pilot is marked on the chart
+
+
+def test_goal_page_cards_badges_and_callout(sample_project):
+    p = page(sample_project, "goal")
+    cards = "".join(p.objective_cards(o).data for o in ("2.1", "2.2", "2.3"))
+    assert cards.count('<article class="initiative-card"') == 9
+    assert cards.count('class="status-badge status-') == 9
+    assert 'href="objective-2-1.html#initiative-2-11"' in cards
+    assert "0.5% of neighbors served make up" in cards
+    assert cards.count("Learn more") == 9 and "visually-hidden" in cards
+    legend = p.status_legend().data
+    for label in ("In Progress", "On Hold", "Complete/Ongoing"):
+        assert label in legend
+    context = p.context().data
+    for anchor in ("measure-staffing", "measure-crime-part1", "measure-calls-911",
+                   "measure-calls-911-answered-15s"):
+        assert f"{{#{anchor}}}" in context
+    assert "National standard: 90%" in context
+
+
+def test_a_page_reads_only_what_the_plan_declares(sample_project):
+    p = page(sample_project, "2.2")
+    assert p.table("joint_events")["measure"].eq("joint_events").all()
+    with pytest.raises(UndeclaredMeasure, match="not assign to it"):
+        p.table("no_fault_crashes")
+    assert set(p.params.initiatives) == {"2.21", "2.22", "2.23"}
+    goal = page(sample_project, "goal")
+    assert goal.params.initiatives["2.21"].whats_next == "(shown on the objective page)"
+
+
+def test_yaml_text_is_escaped_wherever_it_becomes_a_page(project_copy):
+    path = project_copy.quarters / "FY2027Q1.yml"
+    data = yaml.safe_load(path.read_text())
+    data["initiatives"]["2.21"]["whats_next"] = "<script>alert('x')</script> [click](http://e.x) **b**"
+    data["initiatives"]["2.21"]["analysis"] = "<img src=x onerror=alert(1)>"
+    path.write_text(yaml.safe_dump(data))
+    p = page(project_copy, "2.2")
+    text = p.initiative_outro("2.21").data + p.key_measures("2.21").data
+    assert "<script>" not in text and "<img src=x" not in text
+    assert "\\<script\\>" in text and "\\[click\\]" in text and "\\*\\*b\\*\\*" in text
+
+
+def test_hidden_values_read_as_words_never_numbers(sample_project):
+    text = page(sample_project, "2.1").key_measures("2.11").data
+    assert "40 or more times: fewer than 10" in text
+    assert "<td>fewer than 10</td>" in text
+
+
+def test_pages_show_the_reporting_period_and_dates(sample_project):
+    for name in ("goal", "2.3", "about"):
+        p = page(sample_project, name)
+        text = (p.goal_intro() if name == "goal" else
+                p.objective_intro() if name == "2.3" else p.about_the_data()).data
+        assert "Reporting period:</strong> July to September 2026 (FY2027 Q1)" in text
+        assert "October 15, 2026" in text and "January 31, 2027" in text
+
+
+def test_a_past_quarter_page_uses_that_quarters_tables(sample_project):
+    p = page(sample_project, "2.3", quarter="FY2026Q4")
+    assert p.table("applications_quarter")["period"].iloc[-1] == "FY2026Q4"
+    assert "April to June 2026" in p.objective_intro().data

@@ -1,0 +1,129 @@
+"""The quarterly run on small fixture notebooks: caching, --force, --only, failures, manifest."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+import yaml
+
+from helpers.cli import main
+from helpers.pages import report_pages
+from helpers.runner import NotebookFailed, RunLocked, executed_path, run_lock, run_quarter
+from helpers.settings import load_settings
+
+from .conftest import write_fixture_notebooks
+
+pytestmark = pytest.mark.slow
+
+ALL_PAGES = {"goal", "2.1", "2.2", "2.3", "about"}
+
+
+@pytest.fixture
+def tiny_project(project_copy):
+    write_fixture_notebooks(project_copy)
+    return project_copy
+
+
+def run(paths, **kwargs):
+    return run_quarter(paths, "FY2027Q1", workers=2, render=False, **kwargs)
+
+
+def edit_quarter(paths, change) -> None:
+    path = paths.quarters / "FY2027Q1.yml"
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def test_second_run_does_no_work_and_force_redoes_it(tiny_project):
+    first = run(tiny_project)
+    assert set(first.executed) == ALL_PAGES and first.skipped == []
+    second = run(tiny_project)
+    assert second.executed == [] and set(second.skipped) == ALL_PAGES
+    assert second.manifest["validation"]["status"] == "skipped"
+    forced = run(tiny_project, force=True)
+    assert set(forced.executed) == ALL_PAGES
+
+
+def test_only_runs_the_named_page(tiny_project):
+    run(tiny_project)
+    result = run(tiny_project, only=["2.1"], force=True)
+    assert result.executed == ["2.1"]
+
+
+def test_a_change_to_one_objective_reruns_only_that_notebook(tiny_project):
+    run(tiny_project)
+    edit_quarter(tiny_project, lambda d: d["initiatives"]["2.21"].update(
+        whats_next="Run the October events and add two winter events."))
+    result = run(tiny_project)
+    assert result.executed == ["2.2"]
+    assert result.manifest["timings_seconds"]["measures"] < 5  # tables were not rebuilt
+    # A status change shows on the goal page too.
+    edit_quarter(tiny_project, lambda d: d["initiatives"]["2.21"].update(status="in_progress"))
+    assert set(run(tiny_project).executed) == {"2.2", "goal"}
+
+
+def test_executed_notebooks_are_ready_for_quarto(tiny_project):
+    run(tiny_project)
+    settings = load_settings(tiny_project)
+    spec = next(s for s in report_pages(settings) if s.page == "2.1")
+    notebook = nbformat.read(executed_path(tiny_project, "FY2027Q1", spec), as_version=4)
+    front = notebook.cells[0]
+    assert front.cell_type == "raw" and front.source.startswith("---\n")
+    meta = yaml.safe_load(front.source.strip("-\n"))
+    assert meta["title"] == "Objective 2.1: Reduce Harm"
+    assert meta["subtitle"] == ("Quarterly report for July to September 2026 (FY2027 Q1) "
+                                "(built from sample data)")
+    injected = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "remove-cell" in injected[0].metadata["tags"]
+    papermill = notebook.metadata["papermill"]
+    assert "input_path" not in papermill and "output_path" not in papermill
+    assert papermill["parameters"] == {"quarter": "FY2027Q1", "params_dir": "../params",
+                                       "processed_dir": "../data/processed"}
+
+
+def test_a_failing_cell_stops_the_quarter_and_keeps_a_private_diagnostic(tiny_project, caplog):
+    run(tiny_project)
+    settings = load_settings(tiny_project)
+    good = {s.page: executed_path(tiny_project, "FY2027Q1", s).read_bytes()
+            for s in report_pages(settings)}
+    write_fixture_notebooks(tiny_project, failing_page="2.2")
+    with pytest.raises(NotebookFailed) as caught:
+        run(tiny_project)
+    message = str(caught.value)
+    assert "Objective 2.2 (objective-2-2.ipynb) failed in cell 3" in message
+    assert 'raise ValueError("the measure table is empty")' in message
+    assert "ValueError: the measure table is empty" in message
+    kept = tiny_project.diagnostics / "FY2027Q1-objective-2-2-failed.ipynb"
+    assert kept.exists() and "never published" in message
+    # The last good executed notebooks are untouched.
+    for spec in report_pages(settings):
+        assert executed_path(tiny_project, "FY2027Q1", spec).read_bytes() == good[spec.page]
+    manifest = json.loads((tiny_project.build_quarter("FY2027Q1") / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and "NotebookFailed" in manifest["error"]
+    assert main(["--root", str(tiny_project.root), "run", "--no-site"]) == 3
+    assert "failed in cell 3" in caplog.text
+
+
+def test_manifest_records_inputs_versions_parameters_and_durations(tiny_project):
+    run(tiny_project)
+    manifest = json.loads((tiny_project.build_quarter("FY2027Q1") / "manifest.json").read_text())
+    assert manifest["quarter"] == "FY2027Q1" and manifest["status"] == "succeeded"
+    assert manifest["data_as_of"] == "2026-10-15"
+    assert set(manifest["settings"]) == {"plan.yml", "sources.yml", "privacy.yml"}
+    assert all(len(h) == 64 for h in manifest["inputs"]["raw"].values())
+    assert "cad/cad_events_FY2027.csv" in manifest["inputs"]["raw"]
+    assert manifest["validation"]["sources"]["cad_events"]["rows"] > 1_000_000
+    measures = manifest["publication"]["measures"]
+    assert len(measures) == 14 and all(len(m["csv_sha256"]) == 64 for m in measures.values())
+    assert manifest["publication"]["sample_data"] is True
+    assert {e["page"] for e in manifest["notebooks"]["executed"]} == ALL_PAGES
+    assert all(e["seconds"] > 0 for e in manifest["notebooks"]["executed"])
+    assert manifest["parameters"]["workers"] == 2 and manifest["code_version"].startswith("1.0.0+")
+
+
+def test_one_run_at_a_time(tiny_project):
+    with run_lock(tiny_project), pytest.raises(RunLocked, match="in progress"):
+        run(tiny_project)
