@@ -96,3 +96,23 @@ def real_quarto() -> str | None:
     if found and "fake" not in Path(found).read_text(errors="ignore")[:2000]:
         return found
     return None
+
+
+@pytest.fixture(scope="session")
+def executed_project(sample_project: ProjectPaths, tmp_path_factory: pytest.TempPathFactory
+                     ) -> ProjectPaths:
+    """The sample project with the real notebooks executed for both quarters (no site yet)."""
+    from helpers.runner import run_quarter
+
+    paths = clone_project(sample_project, tmp_path_factory.mktemp("executed") / "project")
+    for quarter in QUARTERS:
+        run_quarter(paths, quarter, workers=2, render=False)
+    return paths
+
+
+@pytest.fixture
+def site_project(executed_project: ProjectPaths, tmp_path: Path) -> ProjectPaths:
+    """A copy of the executed project that a test may publish into."""
+    paths = clone_project(executed_project, tmp_path / "site-project")
+    shutil.copytree(executed_project.build, paths.build)
+    return paths

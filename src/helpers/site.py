@@ -111,7 +111,7 @@ def quarto_version(quarto: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", output)[:3])
 
 
-def require_quarto() -> str:
+def checked_quarto() -> str:
     quarto = find_quarto()
     if quarto is None:
         raise QuartoMissing("Quarto is not installed")
@@ -472,11 +472,13 @@ def scan_published(settings: Settings, site: Path) -> list[Finding]:
         if not table_path.exists():
             continue
         for column, col in spec.columns.items():
+            if not (col.identifier or col.identifies_person):
+                continue
+            values = pq.read_table(table_path, columns=[column]).column(column).cast(pa.string())
             if col.identifier:
-                identifiers[f"{name}.{column}"] = pq.read_table(table_path, columns=[column]
-                                                                ).column(column)
-            if col.identifies_person:
-                people.append(pq.read_table(table_path, columns=[column]).column(column))
+                identifiers[f"{name}.{column}"] = values
+            else:
+                people.append(values)
     hashed = pa.chunked_array([c for p in people for c in p.chunks], pa.string()) if people \
         else None
     try:
@@ -522,7 +524,7 @@ def site_inputs(settings: Settings, quarter: FiscalQuarter, pages: list[Any],
     csvs = {p.name: _sha256(p) for p in sorted((paths.quarter_dir(quarter.id) / "csv").glob("*.csv"))}
     return {"quarter": quarter.id, "quarto_yml": _sha256(paths.quarto_config),
             "notebooks": notebooks, "assets": assets, "csv": csvs, "sample": sample,
-            "archive": archived_quarters(paths.site)}
+            "archive": [q for q in archived_quarters(paths.site) if q != quarter.id]}
 
 
 def build_record_path(paths: ProjectPaths) -> Path:
@@ -570,7 +572,7 @@ def publish(settings: Settings, quarter: FiscalQuarter, params: QuarterParams, p
             raise QuartoMissing(message)
         log.warning("%s", message)
         return PublishOutcome("quarto-missing", message=message)
-    quarto = require_quarto()
+    quarto = checked_quarto()
     staging = paths.build_quarter(quarter.id) / "site-src"
     stage(settings, quarter, params, pages, manifest, staging)
     rendered = render(quarto, staging, paths.build_quarter(quarter.id) / "quarto-render.log")

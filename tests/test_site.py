@@ -1,0 +1,217 @@
+"""The site stage: staging, checks, archive and atomic publish.
+
+These tests use the fake ``quarto`` of tests/fixtures (a test double) so that the publishing
+machinery is tested everywhere; tests/test_site_quarto.py renders with the real Quarto where it
+is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+
+import nbformat
+import pandas as pd
+import pytest
+
+from helpers.pages import report_pages
+from helpers.params import ConfigError
+from helpers.periods import FiscalQuarter
+from helpers.quarters import load_quarter
+from helpers.runner import run_quarter
+from helpers.settings import load_settings
+from helpers.site import (
+    QuartoMissing,
+    SiteError,
+    archive_page,
+    check_quarto_config,
+    find_quarto,
+    page_weight,
+    publish,
+)
+
+from .browser import browser_skip_reason, chromium, serious_violations, serve
+from .conftest import QUARTERS
+
+pytestmark = pytest.mark.slow
+
+PAGES = ["index.html", "objective-2-1.html", "objective-2-2.html", "objective-2-3.html",
+         "about-the-data.html", "archive.html"]
+
+
+def tree_hash(folder) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(folder).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def publish_quarter(paths, quarter: str, force: bool = False):
+    settings = load_settings(paths)
+    q = FiscalQuarter.parse(quarter)
+    params = load_quarter(paths, settings.plan, quarter)
+    manifest = json.loads((paths.build_quarter(quarter) / "manifest.json").read_text())
+    return publish(settings, q, params, report_pages(settings), manifest, force=force)
+
+
+def add_output(paths, quarter: str, page: str, html: str) -> None:
+    """Tamper with an executed notebook, as a careless analysis cell might."""
+    path = paths.build_quarter(quarter) / "notebooks" / page
+    notebook = nbformat.read(path, as_version=4)
+    cell = nbformat.v4.new_code_cell("print('oops')")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": html})]
+    notebook.cells.append(cell)
+    nbformat.write(notebook, path)
+
+
+@pytest.fixture
+def published(site_project, fake_quarto):
+    for quarter in QUARTERS:
+        outcome = publish_quarter(site_project, quarter)
+        assert outcome.status == "published", outcome.message
+    return site_project
+
+
+def test_publishes_the_latest_quarter_at_the_root_and_archives_both(published):
+    site = published.site
+    for page in PAGES:
+        text = (site / page).read_text()
+        assert "sample-data-banner" in text and "Content-Security-Policy" in text, page
+        assert "July to September 2026 (FY2027 Q1)" in text, page
+    for quarter in QUARTERS:
+        assert (site / "archive" / quarter / "index.html").exists()
+    archived = (site / "archive" / "FY2026Q4" / "objective-2-1.html").read_text()
+    assert "Archived report." in archived and "April to June 2026 (FY2026 Q4)" in archived
+    assert 'href="../../index.html"' in archived
+    listing = (site / "archive.html").read_text()
+    assert 'href="archive/FY2027Q1/index.html"' in listing and "archive/FY2026Q4" in listing
+    assert (published.previous_site / "index.html").exists()  # the fallback is kept
+
+
+def test_archived_quarters_are_read_only_and_carried_forward_unchanged(published, site_project):
+    archived = published.site / "archive" / "FY2026Q4"
+    before = tree_hash(archived)
+    for path in archived.rglob("*"):
+        if path.is_file():
+            assert not path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH), path
+    assert publish_quarter(published, "FY2027Q1", force=True).status == "published"
+    assert tree_hash(published.site / "archive" / "FY2026Q4") == before
+    with pytest.raises(SiteError, match="read-only"):
+        publish_quarter(published, "FY2026Q4")
+
+
+def test_downloads_are_the_processed_csvs_and_nothing_private_is_published(published):
+    site = published.site
+    for csv in (published.quarter_dir("FY2027Q1") / "csv").glob("*.csv"):
+        assert (site / "data" / csv.name).read_bytes() == csv.read_bytes()
+    suffixes = {p.suffix for p in site.rglob("*") if p.is_file()}
+    assert not suffixes & {".ipynb", ".parquet", ".xlsx"}
+    provenance = json.loads((site / "provenance.json").read_text())
+    assert provenance["quarter"] == "FY2027Q1" and provenance["sample_data"] is True
+    assert len(provenance["csv_sha256"]) == 14
+    assert "/" + str(published.root).strip("/") not in (site / "provenance.json").read_text()
+
+
+def test_a_second_publish_with_the_same_inputs_does_nothing(published):
+    assert publish_quarter(published, "FY2027Q1").status == "unchanged"
+
+
+def test_a_person_key_in_any_output_blocks_publication(published, fake_quarto):
+    settings = load_settings(published)
+    raw = pd.read_csv(next((published.raw / "cad").glob("*.csv")), nrows=2000, dtype=str)
+    key = raw["Person ID"].dropna().iloc[0]
+    before = tree_hash(published.site)
+    add_output(published, "FY2027Q1", "objective-2-1.ipynb", f"<p>Neighbor {key} again</p>")
+    with pytest.raises(SiteError) as caught:
+        publish_quarter(published, "FY2027Q1")
+    assert "objective-2-1.html: raw person key" in str(caught.value)
+    assert key not in str(caught.value)  # the error never repeats the key
+    assert "nothing was published" in str(caught.value)
+    assert tree_hash(published.site) == before
+    assert settings  # settings still load: the failure is reported, not a crash
+
+
+def test_broken_links_and_third_party_assets_block_publication(published):
+    before = tree_hash(published.site)
+    add_output(published, "FY2027Q1", "objective-2-2.ipynb",
+               '<a href="objective-9-9.html">gone</a><a href="index.html#no-such-anchor">x</a>'
+               '<script src="https://cdn.example.com/tracker.js"></script>')
+    with pytest.raises(SiteError) as caught:
+        publish_quarter(published, "FY2027Q1")
+    message = str(caught.value)
+    assert "broken link objective-9-9.html" in message
+    assert "link to missing anchor index.html#no-such-anchor" in message
+    assert "third-party asset <script> https://cdn.example.com/tracker.js" in message
+    assert tree_hash(published.site) == before
+
+
+def test_without_quarto_the_build_stops_with_instructions(site_project, monkeypatch):
+    monkeypatch.delenv("QUARTO_PATH", raising=False)
+    monkeypatch.setattr("helpers.site.find_quarto", lambda: None)
+    outcome = publish_quarter(site_project, "FY2027Q1")
+    assert outcome.status == "quarto-missing"
+    assert "pip install quarto-cli" in outcome.message and "conda-forge" in outcome.message
+    assert "quarto.org" in outcome.message and "QUARTO_PATH" in outcome.message
+    assert not site_project.site.exists()
+    settings = load_settings(site_project)
+    with pytest.raises(QuartoMissing):
+        publish(settings, FiscalQuarter.parse("FY2027Q1"),
+                load_quarter(site_project, settings.plan, "FY2027Q1"), report_pages(settings),
+                {}, require_quarto=True)
+
+
+def test_quarto_is_found_through_quarto_path(fake_quarto):
+    assert find_quarto() == str(fake_quarto)
+
+
+def test_quarto_config_must_list_every_page(site_project):
+    config = site_project.quarto_config
+    config.write_text(config.read_text().replace("    - objective-2-3.ipynb\n", ""))
+    settings = load_settings(site_project)
+    with pytest.raises(ConfigError, match="objective-2-3.ipynb"):
+        check_quarto_config(site_project, report_pages(settings))
+
+
+def test_archive_page_escapes_and_lists_newest_first():
+    text = archive_page([FiscalQuarter.parse("FY2026Q4"), FiscalQuarter.parse("FY2027Q1")],
+                        FiscalQuarter.parse("FY2027Q1"))
+    assert text.index("FY2027 Q1") < text.index("FY2026 Q4")
+    assert "(latest)" in text and 'tabindex="0"' in text
+
+
+def test_goal_page_is_within_its_weight_budget(published):
+    weight = page_weight(published.site, published.site / "index.html", {})
+    assert weight < 1_500_000
+
+
+def test_the_full_run_publishes_both_quarters_with_backfill(site_project, fake_quarto):
+    from helpers.cli import main
+
+    assert main(["--root", str(site_project.root), "run", "--backfill"]) == 0
+    assert sorted(os.listdir(site_project.site / "archive")) == list(QUARTERS)
+    manifest = json.loads((site_project.build_quarter("FY2027Q1") / "manifest.json").read_text())
+    assert manifest["site"]["status"] == "published"
+    assert manifest["site"]["checks"]["archived_quarters"] == list(QUARTERS)
+    again = run_quarter(site_project, "FY2027Q1", workers=2)
+    assert again.executed == [] and again.site == "unchanged"
+
+
+@pytest.mark.browser
+def test_our_page_components_pass_axe_at_phone_width(published):
+    reason = browser_skip_reason()
+    if reason:
+        pytest.skip(reason)
+    problems = {}
+    with serve(published.site) as base, chromium() as browser:
+        page = browser.new_page(viewport={"width": 360, "height": 740})
+        for name in PAGES:
+            page.goto(base + name)
+            found = serious_violations(page)
+            if found:
+                problems[name] = found
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 362, f"{name} scrolls sideways at 360 px ({width} px)"
+    assert problems == {}
