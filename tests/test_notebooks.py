@@ -1,0 +1,83 @@
+"""Notebooks: committed without outputs, thin, parameterised, and passing `pytest --nbval-lax`."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from .conftest import REPO, clone_project
+
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+EXPECTED = json.loads((REPO / "tests" / "notebooks" / "expected_outputs.json").read_text())
+
+
+def code_cells(path):
+    return [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_notebooks_carry_no_outputs(path):
+    for cell in code_cells(path):
+        assert cell.outputs == [] and cell.execution_count is None, cell.source[:60]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_one_parameters_cell_with_literal_working_defaults(path):
+    notebook = nbformat.read(path, as_version=4)
+    assert notebook.metadata.kernelspec.name == "python3"
+    tagged = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    tree = ast.parse(tagged[0].source)
+    values = {node.targets[0].id: node.value.value for node in tree.body
+              if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)}
+    assert len(values) == len(tree.body), "parameters must be plain literal assignments"
+    assert values == {"quarter": "FY2027Q1", "params_dir": "../params",
+                      "processed_dir": "../data/processed"}
+    assert (path.parent / values["params_dir"] / "plan.yml").exists()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_stay_thin(path):
+    for cell in code_cells(path):
+        if "parameters" in cell.metadata.get("tags", []):
+            continue
+        lines = [ln for ln in cell.source.splitlines() if ln.strip() and not ln.startswith("#")]
+        assert len(lines) <= 3, f"move logic into helpers: {cell.source[:80]}"
+        tree = ast.parse(cell.source)
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+        assert calls, cell.source
+        for node in tree.body:
+            assert isinstance(node, (ast.Expr, ast.Assign, ast.ImportFrom)), cell.source
+        if cell.source.startswith("#| output: asis"):
+            assert cell.source.splitlines()[1].startswith("page."), cell.source
+
+
+def test_every_checked_cell_has_an_expected_output():
+    checked = {(p.name, c.id) for p in NOTEBOOKS for c in code_cells(p)
+               if c.source.startswith("# NBVAL_CHECK_OUTPUT")}
+    assert checked == {(nb, cell) for nb, cells in EXPECTED.items() for cell in cells}
+    assert len(checked) >= 4
+
+
+@pytest.mark.slow
+def test_notebooks_pass_nbval_on_the_sample_data(sample_project, tmp_path):
+    project = clone_project(sample_project, tmp_path / "nbval")
+    for name, cells in EXPECTED.items():
+        path = project.notebooks / name
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            if cell.get("id") in cells:
+                cell.outputs = [nbformat.from_dict(o) for o in cells[cell.id]]
+                cell.execution_count = 1  # nbval only compares cells marked as having run
+        nbformat.write(notebook, path)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider", "-q",
+         "--rootdir", str(project.root), "-o", "addopts=", *sorted(map(str, project.notebooks.glob("*.ipynb")))],
+        cwd=project.root, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout and "failed" not in result.stdout
