@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import pytest
 
@@ -18,9 +19,12 @@ from helpers.settings import load_settings
 from helpers.site import publish
 
 from .browser import SCREENS, browser_skip_reason, chromium, serious_violations, serve
-from .conftest import QUARTERS, real_quarto
+from .conftest import QUARTERS, clone_project, real_quarto
 
-pytestmark = [pytest.mark.quarto, pytest.mark.slow]
+NO_QUARTO = ("Quarto is not installed here (install it with `pip install quarto-cli`, conda-forge "
+             "`quarto`, or from quarto.org; or set QUARTO_PATH)")
+pytestmark = [pytest.mark.quarto, pytest.mark.slow,
+              pytest.mark.skipif(real_quarto() is None, reason=NO_QUARTO)]
 
 PAGES = ["index.html", "objective-2-1.html", "objective-2-2.html", "objective-2-3.html",
          "about-the-data.html", "archive.html"]
@@ -28,15 +32,7 @@ PAGES = ["index.html", "objective-2-1.html", "objective-2-2.html", "objective-2-
 
 @pytest.fixture(scope="module")
 def rendered(executed_project, tmp_path_factory):
-    quarto = real_quarto()
-    if quarto is None:
-        pytest.skip("Quarto is not installed here (install it with `pip install quarto-cli`, "
-                    "conda-forge `quarto`, or from quarto.org; or set QUARTO_PATH)")
-    from .conftest import clone_project
-
     paths = clone_project(executed_project, tmp_path_factory.mktemp("quarto") / "project")
-    import shutil
-
     shutil.copytree(executed_project.build, paths.build)
     settings = load_settings(paths)
     outcomes = {}
