@@ -88,10 +88,17 @@ def test_rebuilding_gives_byte_identical_outputs(sample_project, tmp_path):
 
 
 def test_a_past_quarter_is_reproduced_from_a_later_extract(sample_project):
+    """The raw data runs to September; FY2026Q4's report uses only what it could have seen."""
     settings = load_settings(sample_project)
     stored = read_quarter_frame(sample_project, "FY2026Q4")
-    again = previous_publication(settings, FiscalQuarter.parse("FY2027Q1"))
-    pd.testing.assert_frame_equal(stored.reset_index(drop=True), again.reset_index(drop=True))
+    previous = previous_publication(settings, FiscalQuarter.parse("FY2026Q4"))
+    again = compute_quarter(settings, FiscalQuarter.parse("FY2026Q4"),
+                            load_quarter(sample_project, settings.plan, "FY2026Q4"), previous).frame
+    columns = ["measure", "period", "series", "value", "numerator", "denominator", "suppressed"]
+    def ordered(frame):
+        return frame[columns].sort_values(columns[:3]).reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(ordered(stored), ordered(again))
     assert stored["period_end"].max() == date(2026, 6, 30)
 
 

@@ -4,6 +4,11 @@ Ingest is all or nothing: every source is read and validated before anything is 
 bad row anywhere stops the stage with a table of file, row, column, value and check (pandera's lazy
 validation). Person identifiers are replaced by a keyed hash (HMAC-SHA256) before anything is
 written, so raw keys never reach ``data/processed``.
+
+Speed: a quarter's CAD extract can hold millions of rows, so files are parsed column by column in
+Arrow (in parallel threads; Arrow releases the GIL), converted to pandas once, and low-cardinality
+text becomes categorical. Whole-column tests that cost a hash table (uniqueness) run first in
+Arrow; pandera repeats a test only when it failed, to name the rows.
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -47,6 +54,18 @@ from .sources import (
 log = logging.getLogger(__name__)
 
 HIDDEN_VALUE = "(hidden: identifies a person)"
+ARROW_TYPES = {"string": pa_arrow.string(), "integer": pa_arrow.int64(),
+               "float": pa_arrow.float64(), "date": pa_arrow.date32(),
+               "datetime": pa_arrow.timestamp("s"), "list": pa_arrow.string()}
+THREADS = max(1, min(4, os.cpu_count() or 1))
+
+
+def _return_memory_promptly() -> None:
+    """Let Arrow's allocator give freed memory back to the system at once (lower peak RSS)."""
+    try:
+        pa_arrow.jemalloc_set_decay_ms(0)
+    except (NotImplementedError, pa_arrow.ArrowNotImplementedError, AttributeError):
+        pass
 
 
 # --------------------------------------------------------------------------------------------
@@ -157,22 +176,50 @@ def _read_file(path: Path, relative: str, spec: SourceSpec) -> RawFile:
     return RawFile(path, relative, None, frame)
 
 
+def _column_values(raw: RawFile, name: str) -> pa_arrow.Array:
+    if raw.table is not None:
+        return raw.table.column(name).combine_chunks()
+    assert raw.frame is not None
+    values = raw.frame[name].map(lambda v: v.isoformat(sep=" ") if hasattr(v, "isoformat") else v)
+    values = values.where(pd.notna(values), None)
+    if values.map(lambda v: isinstance(v, str) or v is None).all():
+        return pa_arrow.array(values.tolist(), pa_arrow.string())
+    return pa_arrow.array(values.tolist(), from_pandas=True)
+
+
+def _column_names(raw: RawFile) -> list[str]:
+    if raw.table is not None:
+        return list(raw.table.column_names)
+    assert raw.frame is not None
+    return list(raw.frame.columns)
+
+
+def _row_count(raw: RawFile) -> int:
+    return raw.table.num_rows if raw.table is not None else len(raw.frame)  # type: ignore[arg-type]
+
+
+def _row_label(spec: SourceSpec, index: int) -> int:
+    """Row as a person opening the file sees it: the header is row 1 in CSV and Excel."""
+    return index + (2 if spec.format in {"csv", "xlsx"} else 1)
+
+
 # --------------------------------------------------------------------------------------------
 # Parsing to canonical types (vectorised; failures become rows of the failure table)
 
 
-def _as_arrow(values: Any) -> pa_arrow.Array:
-    if isinstance(values, pa_arrow.ChunkedArray):
-        return values.combine_chunks()
-    if isinstance(values, pa_arrow.Array):
-        return values
-    return pa_arrow.array(pd.Series(values, dtype=object).where(pd.notna(values), None),
-                          from_pandas=True)
+def _trimmed(array: pa_arrow.Array, distinct: bool) -> pa_arrow.Array:
+    """Text without surrounding spaces. Repetitive columns (codes, categories) are trimmed once
+    per distinct value; identifiers, nearly all distinct, are trimmed directly."""
+    if not distinct:
+        encoded = pc.dictionary_encode(array)
+        if len(encoded.dictionary) * 4 < len(array):
+            return pc.take(pc.utf8_trim_whitespace(encoded.dictionary), encoded.indices)
+    return pc.utf8_trim_whitespace(array)
 
 
-def _to_string(array: pa_arrow.Array) -> pa_arrow.Array:
+def _to_string(array: pa_arrow.Array, distinct: bool = False) -> pa_arrow.Array:
     if pa_arrow.types.is_string(array.type) or pa_arrow.types.is_large_string(array.type):
-        return pc.utf8_trim_whitespace(array)
+        return _trimmed(pc.cast(array, pa_arrow.string()), distinct)
     if pa_arrow.types.is_null(array.type):
         return pa_arrow.nulls(len(array), pa_arrow.string())
     if pa_arrow.types.is_floating(array.type):
@@ -180,6 +227,15 @@ def _to_string(array: pa_arrow.Array) -> pa_arrow.Array:
         whole = pc.equal(pc.cast(as_int, array.type), array)
         return pc.if_else(whole, pc.cast(as_int, pa_arrow.string()), pc.cast(array, pa_arrow.string()))
     return pc.cast(array, pa_arrow.string())
+
+
+def _numeric(text: pa_arrow.Array, target: pa_arrow.DataType, pattern: str) -> pa_arrow.Array:
+    """Cast text to a number; only when some value will not cast, find which (nulls mark them)."""
+    try:
+        return pc.cast(text, target)
+    except (pa_arrow.ArrowInvalid, pa_arrow.ArrowNotImplementedError):
+        ok = pc.match_substring_regex(text, pattern)
+        return pc.cast(pc.if_else(ok, text, pa_arrow.scalar(None, pa_arrow.string())), target)
 
 
 def _parse(array: pa_arrow.Array, spec: ColumnSpec) -> pa_arrow.Array:
@@ -196,18 +252,13 @@ def _parse(array: pa_arrow.Array, spec: ColumnSpec) -> pa_arrow.Array:
     if kind == "integer":
         if pa_arrow.types.is_integer(array.type):
             return pc.cast(array, pa_arrow.int64())
-        text = _to_string(array)
-        ok = pc.match_substring_regex(text, r"^[+-]?\d+$")
-        return pc.cast(pc.if_else(ok, text, pa_arrow.scalar(None, pa_arrow.string())),
-                       pa_arrow.int64())
+        return _numeric(_to_string(array), pa_arrow.int64(), r"^[+-]?\d+$")
     if kind == "float":
         if pa_arrow.types.is_floating(array.type) or pa_arrow.types.is_integer(array.type):
             return pc.cast(array, pa_arrow.float64())
         text = pc.replace_substring(_to_string(array), ",", "")
-        ok = pc.match_substring_regex(text, r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-        return pc.cast(pc.if_else(ok, text, pa_arrow.scalar(None, pa_arrow.string())),
-                       pa_arrow.float64())
-    return _to_string(array)
+        return _numeric(text, pa_arrow.float64(), r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+    return _to_string(array, distinct=spec.identifier or spec.identifies_person)
 
 
 def _recode(array: pa_arrow.Array, values: dict[str, str]) -> pa_arrow.Array:
@@ -220,37 +271,69 @@ def _recode(array: pa_arrow.Array, values: dict[str, str]) -> pa_arrow.Array:
     return pc.if_else(pc.is_null(index), array, mapped)
 
 
-def _column_values(raw: RawFile, name: str) -> pa_arrow.Array:
-    if raw.table is not None:
-        return raw.table.column(name).combine_chunks()
-    assert raw.frame is not None
-    series = raw.frame[name]
-    converted = series.map(lambda v: v.isoformat(sep=" ") if hasattr(v, "isoformat") else v)
-    return _as_arrow(converted)
-
-
-def _column_names(raw: RawFile) -> list[str]:
-    if raw.table is not None:
-        return list(raw.table.column_names)
-    assert raw.frame is not None
-    return list(raw.frame.columns)
-
-
-def _row_count(raw: RawFile) -> int:
-    return raw.table.num_rows if raw.table is not None else len(raw.frame)  # type: ignore[arg-type]
+def _split_list(col: ColumnSpec, parsed: pa_arrow.Array) -> tuple[pa_arrow.Array, pa_arrow.Array]:
+    """``"Police; Fire"`` -> the canonical ``"DFD;DPD"`` (recoded, sorted) and its item count."""
+    assert col.split is not None
+    joined, counts = [], []
+    for value in parsed.to_pylist():
+        if value is None:
+            joined.append(None)
+            counts.append(0)
+            continue
+        items = {col.values.get(v.strip(), v.strip()) for v in value.split(col.split)}
+        members = sorted(v for v in items if v)
+        joined.append(";".join(members))
+        counts.append(len(members))
+    return pa_arrow.array(joined, pa_arrow.string()), pa_arrow.array(counts, pa_arrow.int64())
 
 
 @dataclass
-class ValidatedSource:
+class _Column:
     name: str
-    spec: SourceSpec
-    frame: pd.DataFrame
-    files: list[Path]
-    file_hashes: dict[str, str]
+    arrays: dict[str, pa_arrow.Array]
+    failures: list[tuple[int, Any]]  # row index in the file, value shown
+    check: str
 
 
-def _canonical_frame(source: str, spec: SourceSpec, raw: RawFile, failures: _Failures,
-                     unparsed: set[tuple[int, str]]) -> pd.DataFrame | None:
+def _column(raw: RawFile, rows: int, present: list[str], name: str, col: ColumnSpec) -> _Column:
+    """One canonical column of one file (runs in a worker thread)."""
+    target = ARROW_TYPES[col.type]
+    if col.constant is not None:
+        constant = pa_arrow.DictionaryArray.from_arrays(
+            pa_arrow.array(np.zeros(rows, dtype=np.int32)), pa_arrow.array([col.constant]))
+        return _Column(name, {name: pc.cast(constant, target)}, [], "")
+    if col.from_ not in present:
+        arrays = {name: pa_arrow.nulls(rows, target)}
+        if col.type == "list":
+            arrays[f"{name}_count"] = pa_arrow.array(np.zeros(rows, dtype=np.int64))
+        return _Column(name, arrays, [], "")
+    original = _column_values(raw, col.from_)
+    if raw.frame is not None and col.type in {"date", "datetime"}:
+        # Excel cells that already hold dates arrive as ISO text; accept them beside `format`.
+        iso = pc.strptime(_to_string(original), format="%Y-%m-%d %H:%M:%S", unit="s",
+                          error_is_null=True)
+        parsed = pc.coalesce(iso, pc.cast(_parse(original, col), pa_arrow.timestamp("s")))
+        if col.type == "date":
+            parsed = pc.cast(parsed, pa_arrow.date32())
+    else:
+        source_values = _recode(_to_string(original), col.values) if col.values else original
+        parsed = _parse(source_values, col)
+    failures: list[tuple[int, Any]] = []
+    bad = pc.and_(pc.is_valid(original), pc.is_null(parsed))
+    if pc.any(bad).as_py():
+        index = np.flatnonzero(bad.to_numpy(zero_copy_only=False))
+        shown = _to_string(original).take(pa_arrow.array(index)).to_pylist()
+        failures = [(int(i), HIDDEN_VALUE if col.identifies_person else value)
+                    for i, value in zip(index.tolist(), shown)]
+    check = f"parse as {col.type}" + (f" with format {col.format}" if col.format else "")
+    if col.type == "list":
+        joined, counts = _split_list(col, parsed)
+        return _Column(name, {name: joined, f"{name}_count": counts}, failures, check)
+    return _Column(name, {name: pc.cast(parsed, target)}, failures, check)
+
+
+def _canonical_table(source: str, spec: SourceSpec, raw: RawFile, failures: _Failures,
+                     unparsed: set[tuple[int, str]], pool: ThreadPoolExecutor) -> pa_arrow.Table | None:
     """The file's rows with canonical names and types; unparseable cells are noted in ``unparsed``
     (row index within the file, column) so that they are not reported twice."""
     present = _column_names(raw)
@@ -270,75 +353,23 @@ def _canonical_frame(source: str, spec: SourceSpec, raw: RawFile, failures: _Fai
         return None
     if missing:
         return None
-    data: dict[str, Any] = {}
-    for name, col in spec.columns.items():
-        if col.constant is not None:
-            data[name] = pd.Series([col.constant] * rows, dtype="str")
-            continue
-        if col.from_ not in present:
-            data[name] = pd.Series([None] * rows, dtype="object")
-            continue
-        original = _column_values(raw, col.from_)
-        if raw.frame is not None and col.type in {"date", "datetime"}:
-            # Excel cells that already hold dates arrive as ISO text; accept them beside `format`.
-            iso = pc.strptime(_to_string(original), format="%Y-%m-%d %H:%M:%S", unit="s",
-                              error_is_null=True)
-            fallback = _parse(original, col)
-            parsed = pc.coalesce(iso, pc.cast(fallback, pa_arrow.timestamp("s")))
-            if col.type == "date":
-                parsed = pc.cast(parsed, pa_arrow.date32())
-        else:
-            source_values = _recode(_to_string(original), col.values) if col.values else original
-            parsed = _parse(source_values, col)
-        bad = pc.and_(pc.is_valid(original), pc.is_null(parsed))
-        if pc.any(bad).as_py():
-            index = np.flatnonzero(bad.to_numpy(zero_copy_only=False))
-            unparsed.update((int(i), name) for i in index)
-            shown = _to_string(original).take(pa_arrow.array(index)).to_pylist()
-            what = f"parse as {col.type}" + (f" with format {col.format}" if col.format else "")
-            for i, value in zip(index.tolist(), shown):
-                failures.add(source, raw.relative, _row_label(spec, i), name,
-                             HIDDEN_VALUE if col.identifies_person else value, what)
-        if col.type == "list":
-            data.update(_split_list(name, col, parsed))
-        else:
-            data[name] = parsed.to_pandas(types_mapper=_types_mapper)
-    return pd.DataFrame(data)
+    columns = list(pool.map(lambda item: _column(raw, rows, present, *item), spec.columns.items()))
+    arrays: dict[str, pa_arrow.Array] = {}
+    for column in columns:
+        for index, value in column.failures:
+            unparsed.add((index, column.name))
+            failures.add(source, raw.relative, _row_label(spec, index), column.name, value,
+                         column.check)
+        arrays.update(column.arrays)
+    return pa_arrow.table(arrays)
 
 
-def _types_mapper(arrow_type: pa_arrow.DataType) -> Any:
-    if arrow_type == pa_arrow.string():
-        return pd.StringDtype(na_value=np.nan)
-    return None
+# --------------------------------------------------------------------------------------------
+# Checks with pandera
 
 
-def _split_list(name: str, col: ColumnSpec, parsed: pa_arrow.Array) -> dict[str, pd.Series]:
-    assert col.split is not None
-    parts = pc.split_pattern(parsed, pattern=col.split)
-    items = pc.utf8_trim_whitespace(pc.list_flatten(parts))
-    items = _recode(items, col.values)
-    offsets = parts.offsets.to_numpy(zero_copy_only=False)
-    flat = items.to_pylist()
-    joined, counts = [], []
-    valid = pc.is_valid(parsed).to_numpy(zero_copy_only=False)
-    for i in range(len(parsed)):
-        if not valid[i]:
-            joined.append(None)
-            counts.append(0)
-            continue
-        members = sorted({v for v in flat[offsets[i]:offsets[i + 1]] if v})
-        joined.append(";".join(members))
-        counts.append(len(members))
-    return {name: pd.Series(joined, dtype="str"),
-            f"{name}_count": pd.Series(counts, dtype="int64")}
-
-
-def _row_label(spec: SourceSpec, index: int) -> int:
-    """Row as a person opening the file sees it: the header is row 1 in CSV and Excel."""
-    return index + (2 if spec.format in {"csv", "xlsx"} else 1)
-
-
-def _pandera_schema(source: str, spec: SourceSpec, today: date) -> pa.DataFrameSchema:
+def _pandera_schema(source: str, spec: SourceSpec, today: date,
+                    unique_ok: set[str]) -> pa.DataFrameSchema:
     columns: dict[str, pa.Column] = {}
     for name, col in spec.columns.items():
         checks: list[pa.Check] = []
@@ -372,25 +403,52 @@ def _pandera_schema(source: str, spec: SourceSpec, today: date) -> pa.DataFrameS
         nullable = col.nullable or (not col.required and col.from_ is not None)
         columns[name] = pa.Column(
             None, checks=checks, nullable=nullable,
-            unique=(spec.unique == [name]), report_duplicates="exclude_first",
+            unique=spec.unique == [name] and name not in unique_ok,
+            report_duplicates="exclude_first",
         )
-    unique = spec.unique if len(spec.unique) > 1 else None
+    unique = spec.unique if len(spec.unique) > 1 and "+".join(spec.unique) not in unique_ok else None
     return pa.DataFrameSchema(columns, strict=False, unique=unique,
                               report_duplicates="exclude_first", name=source)
 
 
-def _pandera_failures(source: str, spec: SourceSpec, frame: pd.DataFrame, files: pd.Series,
-                      rows: pd.Series, today: date, failures: _Failures,
-                      already: set[tuple[int, str]]) -> None:
-    schema = _pandera_schema(source, spec, today)
+PANDERA_CHUNK_ROWS = 2_000_000
+
+
+def _pandera_failures(source: str, spec: SourceSpec, table: pa_arrow.Table, files: list[str],
+                      file_index: np.ndarray, rows: np.ndarray, today: date, failures: _Failures,
+                      already: set[tuple[int, str]], unique_ok: set[str]) -> None:
+    """Run the pandera schema lazily over the table, in row chunks to bound memory.
+
+    Row-wise checks are exact per chunk; uniqueness spans chunks, so when Arrow could not prove
+    a key unique it is checked by pandera on the key columns of the whole table instead.
+    """
     date_columns = [n for n, c in spec.columns.items() if c.type in {"date", "datetime"}]
-    checked = frame.copy()
-    for name in date_columns:
-        checked[name] = pd.to_datetime(checked[name])
+    row_schema = _pandera_schema(source, spec, today, unique_ok | {*spec.unique, "+".join(spec.unique)})
+    for start in range(0, table.num_rows, PANDERA_CHUNK_ROWS):
+        frame = table.slice(start, PANDERA_CHUNK_ROWS).to_pandas(types_mapper=_types_mapper)
+        frame.index = pd.RangeIndex(start, start + len(frame))
+        frame = frame.assign(**{name: pd.to_datetime(frame[name]) for name in date_columns})
+        _report(row_schema, frame, source, spec, files, file_index, rows, failures, already)
+    unchecked = [k for k in (spec.unique if len(spec.unique) == 1 else ["+".join(spec.unique)])
+                 if spec.unique and k not in unique_ok]
+    if unchecked:
+        keys = table.select(spec.unique).to_pandas(types_mapper=_types_mapper)
+        keys = keys.assign(**{n: pd.to_datetime(keys[n]) for n in spec.unique if n in date_columns})
+        key_spec = spec.model_copy(update={"columns": {n: spec.columns[n] for n in spec.unique}})
+        key_schema = _pandera_schema(source, key_spec, today, unique_ok)
+        _report(key_schema, keys, source, spec, files, file_index, rows, failures, already,
+                only_uniqueness=True)
+
+
+def _report(schema: pa.DataFrameSchema, frame: pd.DataFrame, source: str, spec: SourceSpec,
+            files: list[str], file_index: np.ndarray, rows: np.ndarray, failures: _Failures,
+            already: set[tuple[int, str]], only_uniqueness: bool = False) -> None:
     try:
-        schema.validate(checked, lazy=True)
+        schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases.copy()
+        if only_uniqueness:
+            cases = cases[cases["check"].isin(["field_uniqueness", "multiple_fields_uniqueness"])]
         person_columns = [n for n, c in spec.columns.items() if c.identifies_person]
         cases["failure_case"] = cases["failure_case"].astype(object).where(
             ~cases["column"].isin(person_columns), HIDDEN_VALUE)
@@ -414,7 +472,7 @@ def _pandera_failures(source: str, spec: SourceSpec, frame: pd.DataFrame, files:
                 continue
             if (int(index), column) in already:
                 continue  # reported as unparseable already
-            failures.add(source, str(files.iloc[int(index)]), int(rows.iloc[int(index)]),
+            failures.add(source, files[int(file_index[int(index)])], int(rows[int(index)]),
                          column or ", ".join(spec.unique), value, check)
 
 
@@ -446,42 +504,95 @@ def _describe_check(check: str, column: str) -> str | None:
     return check
 
 
+def _unique_already(table: pa_arrow.Table, spec: SourceSpec) -> set[str]:
+    """Unique keys Arrow proves unique (one C++ hash pass); pandera need not check them again."""
+    if not spec.unique:
+        return set()
+    if len(spec.unique) == 1:
+        column = table.column(spec.unique[0]).drop_null()
+        return set(spec.unique) if len(pc.unique(column)) == len(column) else set()
+    key = pc.binary_join_element_wise(*[pc.cast(table.column(c), pa_arrow.string())
+                                        for c in spec.unique], "\x1f")
+    return {"+".join(spec.unique)} if len(pc.unique(key)) == len(key) else set()
+
+
+def _categorical(table: pa_arrow.Table, spec: SourceSpec) -> pa_arrow.Table:
+    """Dictionary-encode low-cardinality text (call types, agencies): fast checks, small files."""
+    for name, col in spec.columns.items():
+        if col.type != "string" or col.identifier or col.identifies_person:
+            continue
+        encoded = pc.dictionary_encode(table.column(name))
+        if sum(len(chunk.dictionary) for chunk in encoded.chunks) <= max(1000, table.num_rows // 100):
+            table = table.set_column(table.schema.get_field_index(name), name, encoded)
+    return table.unify_dictionaries()
+
+
+# --------------------------------------------------------------------------------------------
+# One source
+
+
+@dataclass
+class ValidatedSource:
+    name: str
+    spec: SourceSpec
+    table: pa_arrow.Table
+    files: list[Path]
+    file_hashes: dict[str, str]
+
+
 def validate_source(paths: ProjectPaths, name: str, spec: SourceSpec, today: date,
-                    failures: _Failures) -> ValidatedSource | None:
+                    failures: _Failures, hashes: dict[str, str] | None = None,
+                    pool: ThreadPoolExecutor | None = None) -> ValidatedSource | None:
     files = raw_files(paths, spec)
     if not files:
         failures.add(name, spec.files, "", "", "", f"no file matches '{spec.files}' under data/raw")
         return None
-    frames, file_labels, row_labels, hashes = [], [], [], {}
-    already: set[tuple[int, str]] = set()
-    for path in files:
-        relative = path.relative_to(paths.raw).as_posix()
-        hashes[relative] = file_sha256(path)
-        try:
-            raw = _read_file(path, relative, spec)
-        except Exception as exc:  # unreadable file: report it as a failure row, keep going
-            failures.add(name, relative, "", "", "", f"file cannot be read as {spec.format}: {exc}")
-            continue
-        for line, problem in raw.malformed:
-            failures.add(name, relative, line if line is not None else "", "", "", problem)
-        unparsed: set[tuple[int, str]] = set()
-        frame = _canonical_frame(name, spec, raw, failures, unparsed)
-        if frame is None:
-            continue
-        offset = sum(len(f) for f in frames)
-        already.update((offset + i, column) for i, column in unparsed)
-        frames.append(frame)
-        count = len(frame)
-        file_labels.append(pd.Series([relative] * count, dtype="category"))
-        first = _row_label(spec, 0)
-        row_labels.append(pd.Series(np.arange(first, first + count, dtype=np.int64)))
-    if not frames:
-        return None
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    file_series = pd.concat(file_labels, ignore_index=True).astype(str)
-    row_series = pd.concat(row_labels, ignore_index=True)
-    _pandera_failures(name, spec, frame, file_series, row_series, today, failures, already)
-    return ValidatedSource(name, spec, frame, files, hashes)
+    own_pool = pool is None
+    pool = pool or ThreadPoolExecutor(THREADS)
+    try:
+        tables, labels, row_numbers, file_hashes = [], [], [], {}
+        already: set[tuple[int, str]] = set()
+        relatives = [p.relative_to(paths.raw).as_posix() for p in files]
+        for index, (path, relative) in enumerate(zip(files, relatives)):
+            file_hashes[relative] = (hashes or {}).get(relative) or file_sha256(path)
+            try:
+                raw = _read_file(path, relative, spec)
+            except Exception as exc:  # unreadable file: report it as a failure row, keep going
+                failures.add(name, relative, "", "", "", f"file cannot be read as {spec.format}: {exc}")
+                continue
+            for line, problem in raw.malformed:
+                failures.add(name, relative, line if line is not None else "", "", "", problem)
+            unparsed: set[tuple[int, str]] = set()
+            table = _canonical_table(name, spec, raw, failures, unparsed, pool)
+            if table is None:
+                continue
+            offset = sum(t.num_rows for t in tables)
+            already.update((offset + i, column) for i, column in unparsed)
+            tables.append(table)
+            labels.append(np.full(table.num_rows, index, dtype=np.int32))
+            first = _row_label(spec, 0)
+            row_numbers.append(np.arange(first, first + table.num_rows, dtype=np.int64))
+        if not tables:
+            return None
+        table = _categorical(pa_arrow.concat_tables(tables), spec)
+        del tables
+        unique_ok = _unique_already(table, spec)
+        _pandera_failures(name, spec, table, relatives, np.concatenate(labels),
+                          np.concatenate(row_numbers), today, failures, already, unique_ok)
+        return ValidatedSource(name, spec, table, files, file_hashes)
+    finally:
+        if own_pool:
+            pool.shutdown()
+
+
+def _types_mapper(arrow_type: pa_arrow.DataType) -> Any:
+    if arrow_type in (pa_arrow.string(), pa_arrow.large_string()):
+        return pd.StringDtype(na_value=np.nan)
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Pseudonymisation
 
 
 def pseudonymise(values: pd.Series, key: bytes, chars: int) -> pd.Series:
@@ -497,6 +608,18 @@ def pseudonymise(values: pd.Series, key: bytes, chars: int) -> pd.Series:
     return pd.Series(out, index=values.index, dtype="str")
 
 
+def pseudonymise_arrow(values: pa_arrow.ChunkedArray | pa_arrow.Array, key: bytes,
+                       chars: int) -> pa_arrow.Array:
+    """The same keyed hash on an Arrow column, once per distinct value."""
+    encoded = pc.dictionary_encode(pc.cast(values, pa_arrow.string()))
+    if isinstance(encoded, pa_arrow.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    digests = pa_arrow.array(
+        [hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest()[:chars]
+         for v in encoded.dictionary.to_pylist()], pa_arrow.string())
+    return pc.take(digests, encoded.indices)
+
+
 # --------------------------------------------------------------------------------------------
 # The ingest stage
 
@@ -508,19 +631,26 @@ class IngestResult:
 
 
 def ingest(paths: ProjectPaths, config: SourcesConfig, today: date | None = None,
-           code_version: str = "") -> IngestResult:
-    """Validate every source, then write every canonical table; all or nothing."""
+           code_version: str = "", fingerprint: dict[str, str] | None = None) -> IngestResult:
+    """Validate every source, then write every canonical table; all or nothing.
+
+    ``fingerprint`` (raw file -> SHA-256), when the caller has it already, saves hashing
+    gigabytes of raw files a second time.
+    """
     started = time.perf_counter()
+    _return_memory_promptly()
     today = today or date.today()
+    fingerprint = fingerprint or raw_fingerprint(paths, config)
     failures = _Failures()
     validated: list[ValidatedSource] = []
-    for name, spec in config.sources.items():
-        t0 = time.perf_counter()
-        result = validate_source(paths, name, spec, today, failures)
-        if result is not None:
-            validated.append(result)
-            log.info("validated %s: %s rows from %d file(s) in %.1fs", name, f"{len(result.frame):,}",
-                     len(result.files), time.perf_counter() - t0)
+    with ThreadPoolExecutor(THREADS) as pool:
+        for name, spec in config.sources.items():
+            t0 = time.perf_counter()
+            result = validate_source(paths, name, spec, today, failures, fingerprint, pool)
+            if result is not None:
+                validated.append(result)
+                log.info("validated %s: %s rows from %d file(s) in %.1fs", name,
+                         f"{result.table.num_rows:,}", len(result.files), time.perf_counter() - t0)
     table = failures.frame()
     if not table.empty:
         raise SourceValidationError(table)
@@ -531,23 +661,25 @@ def ingest(paths: ProjectPaths, config: SourcesConfig, today: date | None = None
     try:
         sources_record: dict[str, Any] = {}
         for item in validated:
-            frame = item.frame
+            data = item.table
             for column, col in item.spec.columns.items():
                 if col.identifies_person:
-                    frame[column] = pseudonymise(frame[column], key,
-                                                 config.pseudonymisation.digest_chars)
-            _write_parquet(frame, staging / f"{item.name}.parquet")
-            dates = pd.to_datetime(frame[item.spec.date_column])
+                    data = data.set_column(data.schema.get_field_index(column), column,
+                                           pseudonymise_arrow(data.column(column), key,
+                                                              config.pseudonymisation.digest_chars))
+            _write_parquet(data, staging / f"{item.name}.parquet")
+            dates = data.column(item.spec.date_column)
+            first, last = pc.min_max(dates).values()
             sources_record[item.name] = {
-                "rows": len(frame),
+                "rows": data.num_rows,
                 "files": item.file_hashes,
-                "first_date": dates.min().date().isoformat(),
-                "last_date": dates.max().date().isoformat(),
+                "first_date": _day(first.as_py()),
+                "last_date": _day(last.as_py()),
             }
         record = {
             "sample_data": is_sample_data(paths),
             "demo_pseudonym_key": demo,
-            "raw_fingerprint": raw_fingerprint(paths, config),
+            "raw_fingerprint": fingerprint,
             "code_version": code_version,
             "sources": sources_record,
         }
@@ -559,10 +691,13 @@ def ingest(paths: ProjectPaths, config: SourcesConfig, today: date | None = None
     return IngestResult(record, time.perf_counter() - started)
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    table = pa_arrow.Table.from_pandas(frame, preserve_index=False)
-    table = table.replace_schema_metadata(None)
-    pq.write_table(table, path, compression="zstd", use_dictionary=True, write_statistics=False)
+def _day(value: Any) -> str:
+    return (value.date() if hasattr(value, "date") and callable(value.date) else value).isoformat()
+
+
+def _write_parquet(table: pa_arrow.Table, path: Path) -> None:
+    pq.write_table(table.replace_schema_metadata(None), path, compression="zstd",
+                   use_dictionary=True, write_statistics=False)
 
 
 def load_canonical(paths: ProjectPaths, source: str, columns: list[str] | None = None) -> pd.DataFrame:

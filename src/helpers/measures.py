@@ -87,12 +87,29 @@ def where_mask(frame: pd.DataFrame, where: dict[str, Condition]) -> np.ndarray:
 
 @dataclass
 class SourceData:
-    """A canonical table cut at the quarter end, with its month index."""
+    """A canonical table cut at the quarter end, with its month index.
+
+    Integer codes of text columns are computed once and shared by every measure of the source.
+    """
 
     frame: pd.DataFrame
     month: np.ndarray
     first: date
     last: date
+    _codes: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
+
+    def codes(self, column: str) -> tuple[np.ndarray, list[str]]:
+        """``(code per row, name per code)``; missing values get code -1."""
+        if column not in self._codes:
+            values = self.frame[column]
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                codes = values.cat.codes.to_numpy().astype(np.int64)
+                names = [str(c) for c in values.cat.categories]
+            else:
+                codes, uniques = pd.factorize(values, use_na_sentinel=True)
+                codes, names = codes.astype(np.int64), [str(u) for u in uniques]
+            self._codes[column] = (codes, names)
+        return self._codes[column]
 
 
 @dataclass
@@ -133,23 +150,42 @@ def _row(measure: Measure, period: Period, series: Series, value: float, *,
 # Generic kinds
 
 
+@dataclass
+class MonthGrid:
+    """Counts (or sums) per series code and month: one ``np.bincount`` over the whole table."""
+
+    values: dict[str, np.ndarray]
+    first_month: int
+
+    def total(self, codes: list[str], months: list[int]) -> float:
+        total = 0.0
+        for code in codes:
+            row = self.values.get(code)
+            if row is None:
+                continue
+            for month in months:
+                index = month - self.first_month
+                if 0 <= index < len(row):
+                    total += float(row[index])
+        return total
+
+
 def _grouped_months(measure: Measure, data: SourceData, mask: np.ndarray,
-                    weights: np.ndarray | None) -> tuple[list[Series], dict[str, dict[int, float]]]:
+                    weights: np.ndarray | None) -> tuple[list[Series], MonthGrid]:
     """Per series code: month -> count (or sum of ``weights``) of the rows in ``mask``."""
-    frame = data.frame
-    codes = (frame[measure.series_by.column].astype(str).to_numpy()
-             if measure.series_by else np.full(len(frame), "__all__"))
-    present = sorted(set(codes[mask])) if measure.series_by else []
-    series = _series_for(measure, present)
-    table: dict[str, dict[int, float]] = {}
-    if mask.any():
-        grouped = pd.DataFrame({
-            "code": codes[mask], "month": data.month[mask],
-            "w": weights[mask] if weights is not None else 1.0,
-        }).groupby(["code", "month"], sort=True)["w"].sum()
-        for (code, month), total in grouped.items():
-            table.setdefault(code, {})[int(month)] = float(total)
-    return series, table
+    first = int(data.month.min()) if len(data.month) else 0
+    span = int(data.month.max()) - first + 1 if len(data.month) else 1
+    if measure.series_by:
+        codes, names = data.codes(measure.series_by.column)
+    else:
+        codes, names = np.zeros(len(data.month), dtype=np.int64), ["__all__"]
+    keep = mask & (codes >= 0)
+    key = codes[keep] * span + (data.month[keep] - first)
+    grid = np.bincount(key, weights=None if weights is None else weights[keep],
+                       minlength=len(names) * span).reshape(len(names), span)
+    present = [n for i, n in enumerate(names) if grid[i].any()] if measure.series_by else []
+    series = _series_for(measure, sorted(present))
+    return series, MonthGrid({n: grid[i] for i, n in enumerate(names)}, first)
 
 
 def _additive(measure: Measure, data: SourceData, end: date, weights_column: str | None,
@@ -157,14 +193,14 @@ def _additive(measure: Measure, data: SourceData, end: date, weights_column: str
     mask = where_mask(data.frame, measure.where)
     weights = (pd.to_numeric(data.frame[weights_column]).to_numpy(dtype=float)
                if weights_column else None)
-    series, table = _grouped_months(measure, data, mask, weights)
+    series, grid = _grouped_months(measure, data, mask, weights)
     rows = []
     population = measure.population_key
     for period in periods_for(measure.grain, data.first, end):
         months = [_month_key(m) for m in period.months]
         for s in series:
             parts = s.parts or [s.code]
-            value = sum(table.get(code, {}).get(m, 0.0) for code in parts for m in months)
+            value = grid.total(parts, months)
             atoms = ([f"{population}|{code}|{_month_name(m)}" for code in parts for m in months]
                      if counts_people else [])
             rows.append(_row(measure, period, s, value,
@@ -190,8 +226,8 @@ def _share(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]
         months = [_month_key(m) for m in period.months]
         for s in series:
             parts = s.parts or [s.code]
-            den = sum(denominators.get(c, {}).get(m, 0.0) for c in parts for m in months)
-            num = sum(numerators.get(c, {}).get(m, 0.0) for c in parts for m in months)
+            den = denominators.total(parts, months)
+            num = numerators.total(parts, months)
             if den == 0:
                 continue
             counts = [num, den - num] if measure.counts_people else []
@@ -210,10 +246,10 @@ def _mean(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]
         months = [_month_key(m) for m in period.months]
         for s in series:
             parts = s.parts or [s.code]
-            n = sum(counts.get(c, {}).get(m, 0.0) for c in parts for m in months)
+            n = counts.total(parts, months)
             if n == 0:
                 continue
-            total = sum(sums.get(c, {}).get(m, 0.0) for c in parts for m in months)
+            total = sums.total(parts, months)
             mean = total / n
             rows.append(_row(measure, period, s, mean, numerator=total, denominator=n,
                              privacy_counts=[mean] if measure.counts_people else []))
@@ -267,12 +303,12 @@ class _People:
 def _people(measure: Measure, data: SourceData) -> _People:
     assert measure.familiar is not None
     frame = data.frame
-    mask = (frame["person_key"].notna().to_numpy(dtype=bool)
-            & frame["agency"].isin(measure.familiar.agencies).to_numpy(dtype=bool)
-            & where_mask(frame, measure.where))
-    codes, _ = pd.factorize(frame.loc[mask, "person_key"])
-    return _People(codes.astype(np.int64), data.month[mask],
-                   frame.loc[mask, "agency"].astype(str).to_numpy())
+    person, _ = data.codes("person_key")
+    agency, agency_names = data.codes("agency")
+    listed = np.array([name in measure.familiar.agencies for name in agency_names] + [False])
+    mask = (person >= 0) & listed[agency] & where_mask(frame, measure.where)
+    names = np.array(agency_names + [""], dtype=object)
+    return _People(person[mask], data.month[mask], names[agency[mask]])
 
 
 def _window_counts(people: _People, period: Period) -> np.ndarray:
@@ -369,7 +405,7 @@ def prepare(frame: pd.DataFrame, date_column: str, end: date) -> SourceData:
     """Cut a canonical table at ``end`` and index its months, once per source."""
     dates = pd.to_datetime(frame[date_column])
     keep = (dates <= pd.Timestamp(end) + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)).to_numpy()
-    cut = frame.loc[keep].reset_index(drop=True)
+    cut = frame if keep.all() else frame.loc[keep].reset_index(drop=True)
     cut.attrs["date_column"] = date_column
     kept_dates = dates[keep]
     first = kept_dates.min().date() if len(kept_dates) else end
@@ -423,13 +459,15 @@ class QuarterTables:
 
 
 def compute_quarter(settings: Settings, quarter: FiscalQuarter, params: QuarterParams | None,
-                    previous: pd.DataFrame | None) -> QuarterTables:
-    """Compute and gate every measure of the plan for ``quarter``."""
+                    previous: pd.DataFrame | None, only: set[str] | None = None) -> QuarterTables:
+    """Compute and gate every measure of the plan (or those in ``only``) for ``quarter``."""
     paths, plan = settings.paths, settings.plan
     prepared: dict[str, tuple[SourceData, bool, date, date]] = {}
     status: dict[str, dict[str, Any]] = {}
     frames = []
     for measure in plan.measures:
+        if only is not None and measure.id not in only:
+            continue
         spec = settings.sources.sources[measure.source]
         if measure.source not in prepared:
             columns = needed_columns(plan, measure.source, spec.date_column)
@@ -569,13 +607,22 @@ def read_quarter_frame(paths: ProjectPaths, quarter: str) -> pd.DataFrame | None
 
 
 def previous_publication(settings: Settings, quarter: FiscalQuarter) -> pd.DataFrame | None:
-    """What the previous quarter's report published: from disk, or recomputed the same way."""
+    """What the previous quarter's report published: from disk, or recomputed the same way.
+
+    When it must be recomputed, only measures counted over years are needed: every other cell
+    has the same period in both reports, and the gate compares only cells the current report
+    does not also hold (a year-to-date figure that has since grown).
+    """
     prior = quarter.previous()
     stored = read_quarter_frame(settings.paths, prior.id)
     if stored is not None:
         return stored
+    yearly = {m.id for m in settings.plan.measures
+              if m.grain in {"calendar_year", "fiscal_year"} and m.counts_people}
+    if not yearly:
+        return None
     try:
-        return compute_quarter(settings, prior, None, None).frame
+        return compute_quarter(settings, prior, None, None, only=yearly).frame
     except (StaleDataError, ValueError):
         return None
 

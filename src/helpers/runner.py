@@ -245,7 +245,7 @@ def ensure_ingested(settings: Settings, code: str, force: bool = False) -> dict[
     from .ingest import ingest  # pandas and pandera are loaded only when there is work to do
 
     started = time.perf_counter()
-    result = ingest(settings.paths, settings.sources, code_version=code)
+    result = ingest(settings.paths, settings.sources, code_version=code, fingerprint=wanted["raw"])
     record = result.record
     record["cache_key"] = wanted
     path = settings.paths.canonical / "_ingest.json"
