@@ -1,0 +1,125 @@
+"""Ingest plus every measure, at sample scale 1 and 10, against the floor of pyarrow reading the
+same files. Prints figures; it is not a timed test.
+
+    .venv/bin/python benchmarks/ingest.py            # scales 1 and 10 (scale 10 needs ~10 GB free
+                                                      # RAM to generate and ~1.3 GB of disk)
+    .venv/bin/python benchmarks/ingest.py --scales 1
+
+Each measurement runs in a fresh process so that peak memory (ru_maxrss) is its own.
+Goal at scale 10 (about 16 million CAD rows): ingest plus measures under 60 s and 4 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def worker_floor(root: Path) -> dict:
+    """Read every raw CSV and parquet file with pyarrow alone (all text, as ingest reads CSV)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    started = time.perf_counter()
+    rows = 0
+    for path in sorted((root / "data" / "raw").rglob("*")):
+        if path.suffix == ".csv":
+            with path.open(newline="") as handle:
+                names = next(csv.reader(handle))
+            table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}))
+            rows += table.num_rows
+        elif path.suffix == ".parquet":
+            rows += pq.read_table(path).num_rows
+    return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
+def worker_pipeline(root: Path) -> dict:
+    """Ingest from nothing, then every measure of the latest quarter, in this process."""
+    from helpers.measures import build_quarter
+    from helpers.paths import ProjectPaths
+    from helpers.periods import FiscalQuarter
+    from helpers.quarters import latest_quarter, load_quarter
+    from helpers.runner import ensure_ingested, helpers_code_hash
+    from helpers.settings import load_settings
+
+    paths = ProjectPaths(root)
+    shutil.rmtree(paths.processed, ignore_errors=True)
+    paths.processed.mkdir(parents=True)
+    settings = load_settings(paths)
+    started = time.perf_counter()
+    record = ensure_ingested(settings, helpers_code_hash(), force=True)
+    ingested = time.perf_counter()
+    quarter = FiscalQuarter.parse(latest_quarter(paths))
+    build_quarter(settings, quarter, load_quarter(paths, settings.plan, quarter.id))
+    done = time.perf_counter()
+    return {"ingest_seconds": ingested - started, "measures_seconds": done - ingested,
+            "rows": sum(s["rows"] for s in record["sources"].values()),
+            "cad_rows": record["sources"]["cad_events"]["rows"]}
+
+
+def run_worker(kind: str, root: Path) -> dict:
+    output = subprocess.run([sys.executable, __file__, "--worker", kind, str(root)],
+                            capture_output=True, text=True, check=True)
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def prepare(scale: int, base: Path) -> Path:
+    from helpers.paths import ProjectPaths
+    from helpers.sample import generate
+
+    root = base / f"scale-{scale}"
+    shutil.copytree(REPO / "params", root / "params")
+    shutil.copy2(REPO / "_quarto.yml", root / "_quarto.yml")
+    (root / "data" / "raw").mkdir(parents=True)
+    started = time.perf_counter()
+    generate(ProjectPaths(root), scale=scale)
+    print(f"  scale {scale}: sample data generated in {time.perf_counter() - started:.0f} s "
+          "(not counted)", flush=True)
+    return root
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 10])
+    parser.add_argument("--worker", nargs=2, metavar=("KIND", "ROOT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        kind, root = args.worker
+        result = {"floor": worker_floor, "pipeline": worker_pipeline}[kind](Path(root))
+        result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result))
+        return
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="durham-bench-") as tmp:
+        for scale in args.scales:
+            root = prepare(scale, Path(tmp))
+            floor = run_worker("floor", root)
+            pipeline = run_worker("pipeline", root)
+            total = pipeline["ingest_seconds"] + pipeline["measures_seconds"]
+            rows.append((scale, pipeline["cad_rows"], pipeline["rows"], floor["seconds"],
+                         pipeline["ingest_seconds"], pipeline["measures_seconds"], total,
+                         pipeline["rows"] / total, pipeline["peak_mb"], total / floor["seconds"]))
+            shutil.rmtree(root)
+    print()
+    print("scale  CAD rows    all rows    pyarrow read  ingest   measures  total    rows/s      "
+          "peak MB  x floor")
+    for scale, cad, total_rows, floor, ingest, measures, total, rate, peak, ratio in rows:
+        print(f"{scale:>5}  {cad:>10,}  {total_rows:>10,}  {floor:>10.1f} s  {ingest:>5.1f} s  "
+              f"{measures:>6.1f} s  {total:>5.1f} s  {rate:>10,.0f}  {peak:>7,.0f}  {ratio:>6.1f}")
+    print("\nGoal at scale 10: total under 60 s and peak under 4,096 MB on 2 cores.")
+
+
+if __name__ == "__main__":
+    main()
