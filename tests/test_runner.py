@@ -76,6 +76,8 @@ def test_executed_notebooks_are_ready_for_quarto(tiny_project):
     assert meta["title"] == "Objective 2.1: Reduce Harm"
     assert meta["subtitle"] == ("Quarterly report for July to September 2026 (FY2027 Q1) "
                                 "(built from sample data)")
+    assert not [c for c in notebook.cells if c.cell_type == "markdown"
+                and "remove-cell" in c.metadata.get("tags", [])]
     injected = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and "remove-cell" in injected[0].metadata["tags"]
     papermill = notebook.metadata["papermill"]

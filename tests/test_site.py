@@ -86,6 +86,10 @@ def test_publishes_the_latest_quarter_at_the_root_and_archives_both(published):
     archived = (site / "archive" / "FY2026Q4" / "objective-2-1.html").read_text()
     assert "Archived report." in archived and "April to June 2026 (FY2026 Q4)" in archived
     assert 'href="../../index.html"' in archived
+    for page in PAGES:
+        text = (site / page).read_text()
+        assert "Analysts:" not in text and "NBVAL" not in text, page  # notes and checks stay out
+    assert 'data-quarto-disable-processing="true"' in (site / "objective-2-1.html").read_text()
     listing = (site / "archive.html").read_text()
     assert 'href="archive/FY2027Q1/index.html"' in listing and "archive/FY2026Q4" in listing
     assert (published.previous_site / "index.html").exists()  # the fallback is kept

@@ -338,7 +338,8 @@ class Page:
                         f"<td>{esc(row.series)}</td>{cells}</tr>")
         return (f'<details class="measure-table"><summary>Data table: {esc(measure.caption)}'
                 f'</summary><div class="table-responsive" tabindex="0" role="region" '
-                f'aria-label="Data table: {esc(measure.caption)}"><table class="table table-sm">'
+                f'aria-label="Data table: {esc(measure.caption)}"><table class="table table-sm" '
+                'data-quarto-disable-processing="true">'
                 f"<caption>{esc(measure.caption)}, by {esc(measure.grain.replace('_', ' '))}"
                 f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
                 "</table></div></details>")

@@ -127,8 +127,15 @@ def _front_matter(spec: PageSpec, quarter: FiscalQuarter, sample: bool) -> str:
 
 def prepare_for_quarto(notebook: nbformat.NotebookNode, spec: PageSpec, quarter: FiscalQuarter,
                        sample: bool) -> nbformat.NotebookNode:
-    """Add the front matter cell, hide papermill's injected cell, drop local paths."""
+    """Add the front matter cell, hide papermill's injected cell, drop local paths.
+
+    Quarto honours ``remove-cell`` on code cells only, so tagged Markdown cells (notes for
+    analysts) are dropped here.
+    """
     import nbformat
+
+    notebook.cells = [c for c in notebook.cells
+                      if not (c.cell_type == "markdown" and "remove-cell" in c.metadata.get("tags", []))]
     for cell in notebook.cells:
         tags = cell.metadata.get("tags", [])
         if "injected-parameters" in tags and "remove-cell" not in tags:

@@ -167,7 +167,8 @@ def archive_page(quarters: list[FiscalQuarter], current: FiscalQuarter) -> str:
             f"{esc(quarter.span_label)}</a>{' (latest)' if label else ''}</td></tr>")
     table = (
         '<div class="table-responsive" tabindex="0" role="region" aria-label="Published quarters">'
-        '<table class="table table-sm"><caption>Published quarterly reports, newest first</caption>'
+        '<table class="table table-sm" data-quarto-disable-processing="true">'
+        '<caption>Published quarterly reports, newest first</caption>'
         '<thead><tr><th scope="col">Quarter</th><th scope="col">Months covered</th>'
         f'<th scope="col">Report</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
     meta = {"title": "Archive of quarterly reports",
