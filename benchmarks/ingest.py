@@ -37,8 +37,9 @@ def worker_floor(root: Path) -> dict:
         if path.suffix == ".csv":
             with path.open(newline="") as handle:
                 names = next(csv.reader(handle))
-            table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}))
+            table = pacsv.read_csv(
+                path, convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names})
+            )
             rows += table.num_rows
         elif path.suffix == ".parquet":
             rows += pq.read_table(path).num_rows
@@ -64,14 +65,18 @@ def worker_pipeline(root: Path) -> dict:
     quarter = FiscalQuarter.parse(latest_quarter(paths))
     build_quarter(settings, quarter, load_quarter(paths, settings.plan, quarter.id))
     done = time.perf_counter()
-    return {"ingest_seconds": ingested - started, "measures_seconds": done - ingested,
-            "rows": sum(s["rows"] for s in record["sources"].values()),
-            "cad_rows": record["sources"]["cad_events"]["rows"]}
+    return {
+        "ingest_seconds": ingested - started,
+        "measures_seconds": done - ingested,
+        "rows": sum(s["rows"] for s in record["sources"].values()),
+        "cad_rows": record["sources"]["cad_events"]["rows"],
+    }
 
 
 def run_worker(kind: str, root: Path) -> dict:
-    output = subprocess.run([sys.executable, __file__, "--worker", kind, str(root)],
-                            capture_output=True, text=True, check=True)
+    output = subprocess.run(
+        [sys.executable, __file__, "--worker", kind, str(root)], capture_output=True, text=True, check=True
+    )
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
@@ -85,8 +90,10 @@ def prepare(scale: int, base: Path) -> Path:
     (root / "data" / "raw").mkdir(parents=True)
     started = time.perf_counter()
     generate(ProjectPaths(root), scale=scale)
-    print(f"  scale {scale}: sample data generated in {time.perf_counter() - started:.0f} s "
-          "(not counted)", flush=True)
+    print(
+        f"  scale {scale}: sample data generated in {time.perf_counter() - started:.0f} s (not counted)",
+        flush=True,
+    )
     return root
 
 
@@ -108,16 +115,31 @@ def main() -> None:
             floor = run_worker("floor", root)
             pipeline = run_worker("pipeline", root)
             total = pipeline["ingest_seconds"] + pipeline["measures_seconds"]
-            rows.append((scale, pipeline["cad_rows"], pipeline["rows"], floor["seconds"],
-                         pipeline["ingest_seconds"], pipeline["measures_seconds"], total,
-                         pipeline["rows"] / total, pipeline["peak_mb"], total / floor["seconds"]))
+            rows.append(
+                (
+                    scale,
+                    pipeline["cad_rows"],
+                    pipeline["rows"],
+                    floor["seconds"],
+                    pipeline["ingest_seconds"],
+                    pipeline["measures_seconds"],
+                    total,
+                    pipeline["rows"] / total,
+                    pipeline["peak_mb"],
+                    total / floor["seconds"],
+                )
+            )
             shutil.rmtree(root)
     print()
-    print("scale  CAD rows    all rows    pyarrow read  ingest   measures  total    rows/s      "
-          "peak MB  x floor")
+    print(
+        "scale  CAD rows    all rows    pyarrow read  ingest   measures  total    rows/s      "
+        "peak MB  x floor"
+    )
     for scale, cad, total_rows, floor, ingest, measures, total, rate, peak, ratio in rows:
-        print(f"{scale:>5}  {cad:>10,}  {total_rows:>10,}  {floor:>10.1f} s  {ingest:>5.1f} s  "
-              f"{measures:>6.1f} s  {total:>5.1f} s  {rate:>10,.0f}  {peak:>7,.0f}  {ratio:>6.1f}")
+        print(
+            f"{scale:>5}  {cad:>10,}  {total_rows:>10,}  {floor:>10.1f} s  {ingest:>5.1f} s  "
+            f"{measures:>6.1f} s  {total:>5.1f} s  {rate:>10,.0f}  {peak:>7,.0f}  {ratio:>6.1f}"
+        )
     print("\nGoal at scale 10: total under 60 s and peak under 4,096 MB on 2 cores.")
 
 

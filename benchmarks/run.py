@@ -56,17 +56,31 @@ def main() -> None:
         settings = load_settings(paths)
         quarter = FiscalQuarter.parse(latest_quarter(paths))
         ensure_ingested(settings, helpers_code_hash())
-        ensure_measures(settings, quarter, load_quarter(paths, settings.plan, quarter.id),
-                        helpers_code_hash())
+        ensure_measures(
+            settings, quarter, load_quarter(paths, settings.plan, quarter.id), helpers_code_hash()
+        )
         notebooks = sorted(paths.notebooks.glob("*.ipynb"))
         out = Path(tmp) / "nbconvert"
         out.mkdir()
         jupyter = str(Path(sys.executable).parent / "jupyter")
-        baseline = sum(timed([jupyter, "nbconvert", "--to", "notebook", "--execute",
-                              "--output-dir", str(out), str(nb)], paths.notebooks)
-                       for nb in notebooks)
-        run = [sys.executable, "-m", "helpers", "--root", str(root), "run", "--no-site",
-               "--workers", str(args.workers)]
+        baseline = sum(
+            timed(
+                [jupyter, "nbconvert", "--to", "notebook", "--execute", "--output-dir", str(out), str(nb)],
+                paths.notebooks,
+            )
+            for nb in notebooks
+        )
+        run = [
+            sys.executable,
+            "-m",
+            "helpers",
+            "--root",
+            str(root),
+            "run",
+            "--no-site",
+            "--workers",
+            str(args.workers),
+        ]
         cold = timed(run, root)
         noop = timed(run, root)
         path = paths.quarters / f"{quarter.id}.yml"
@@ -79,12 +93,17 @@ def main() -> None:
 
     print(f"notebooks: {len(notebooks)}  workers: {args.workers}")
     print(f"baseline (nbconvert, one after another): {baseline:6.1f} s")
-    print(f"cold run (papermill, parallel):          {cold:6.1f} s   {cold / baseline:5.2f} x baseline"
-          "  (goal <= 0.60)")
-    print(f"no-op run:                               {noop:6.2f} s   {noop / cold:6.1%} of cold"
-          "  (goal <= 5%)")
-    print(f"after editing objective 2.2's text:      {one:6.1f} s   re-executed: {', '.join(rerun)}"
-          "  (goal: 2.2 only)")
+    print(
+        f"cold run (papermill, parallel):          {cold:6.1f} s   {cold / baseline:5.2f} x baseline"
+        "  (goal <= 0.60)"
+    )
+    print(
+        f"no-op run:                               {noop:6.2f} s   {noop / cold:6.1%} of cold  (goal <= 5%)"
+    )
+    print(
+        f"after editing objective 2.2's text:      {one:6.1f} s   re-executed: {', '.join(rerun)}"
+        "  (goal: 2.2 only)"
+    )
 
 
 if __name__ == "__main__":

@@ -11,8 +11,15 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screens"
 
 
@@ -27,8 +34,8 @@ def browser_skip_reason() -> str | None:
     if chromium_path() is None:
         return "Chromium not found (install Debian's chromium, `make browsers`, or set CHROMIUM_PATH)"
     try:
-        import playwright  # noqa: F401
         import axe_playwright_python  # noqa: F401
+        import playwright  # noqa: F401
     except ImportError:
         return "playwright / axe-playwright-python are not installed (run `make setup`)"
     return None
@@ -57,8 +64,9 @@ def chromium() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True,
-                                             args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+        )
         try:
             yield browser
         finally:
@@ -71,7 +79,12 @@ def serious_violations(page: object) -> list[dict]:
 
     results = Axe().run(page)
     return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"],
-         "targets": [n["target"] for n in v["nodes"]][:5]}
-        for v in results.response["violations"] if v["impact"] in {"serious", "critical"}
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "targets": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in results.response["violations"]
+        if v["impact"] in {"serious", "critical"}
     ]

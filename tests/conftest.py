@@ -43,8 +43,9 @@ def sample_project(tmp_path_factory: pytest.TempPathFactory) -> ProjectPaths:
     code = helpers_code_hash()
     ensure_ingested(settings, code)
     for quarter in QUARTERS:
-        ensure_measures(settings, FiscalQuarter.parse(quarter),
-                        load_quarter(paths, settings.plan, quarter), code)
+        ensure_measures(
+            settings, FiscalQuarter.parse(quarter), load_quarter(paths, settings.plan, quarter), code
+        )
     return paths
 
 
@@ -99,8 +100,7 @@ def real_quarto() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def executed_project(sample_project: ProjectPaths, tmp_path_factory: pytest.TempPathFactory
-                     ) -> ProjectPaths:
+def executed_project(sample_project: ProjectPaths, tmp_path_factory: pytest.TempPathFactory) -> ProjectPaths:
     """The sample project with the real notebooks executed for both quarters (no site yet)."""
     from helpers.runner import run_quarter
 

@@ -11,15 +11,21 @@ from .test_narrative import series
 
 
 def test_alt_text_describes_span_latest_range_and_target():
-    m = measure(caption="Calls Answered Within 15 Seconds", unit="percent", kind="share",
-                numerator_where={"x": {"le": 1}}, grain="quarter",
-                target={"value": 90, "label": "National standard: 90%"})
+    m = measure(
+        caption="Calls Answered Within 15 Seconds",
+        unit="percent",
+        kind="share",
+        numerator_where={"x": {"le": 1}},
+        grain="quarter",
+        target={"value": 90, "label": "National standard: 90%"},
+    )
     text = alt_text(m, series([86.0, 88.0, 90.2, 88.6, 87.9]))
     assert text == (
         "Line chart of Calls Answered Within 15 Seconds by quarter, July to September 2025 "
         "(FY2026 Q1) to July to September 2026 (FY2027 Q1). Latest 87.9% in July to September "
         "2026 (FY2027 Q1); lowest 86.0% in July to September 2025 (FY2026 Q1), highest 90.2% in "
-        "January to March 2026 (FY2026 Q3). Dashed line: National standard: 90%.")
+        "January to March 2026 (FY2026 Q3). Dashed line: National standard: 90%."
+    )
 
 
 def test_hidden_values_are_not_described():

@@ -25,8 +25,9 @@ def test_every_command_has_help(command, capsys):
 
 
 def test_module_entry_point_lists_commands_and_exit_codes():
-    result = subprocess.run([sys.executable, "-m", "helpers", "--help"], capture_output=True,
-                            text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "helpers", "--help"], capture_output=True, text=True, check=True
+    )
     for command in COMMANDS:
         assert command in result.stdout
     assert "Exit codes" in result.stdout and "6  another run is in progress" in result.stdout

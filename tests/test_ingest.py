@@ -32,7 +32,8 @@ SOURCES = textwrap.dedent("""
         unique: [event_id]
         columns:
           event_id: {from: "Event", type: string, identifier: true}
-          received_at: {from: "Received", type: datetime, format: "%m/%d/%Y %H:%M", min: 2020-01-01, max: today}
+          received_at:
+            {from: "Received", type: datetime, format: "%m/%d/%Y %H:%M", min: 2020-01-01, max: today}
           seconds: {from: "Secs", type: integer, min: 0}
           agency:
             from: "Dept"
@@ -51,7 +52,8 @@ SOURCES = textwrap.dedent("""
         columns:
           day: {from: "Date", type: date, format: "%Y-%m-%d"}
           name: {from: "Name", type: string}
-          departments: {from: "Depts", type: list, split: ";", values: {Police: DPD, Fire: DFD}, allowed: [DPD, DFD]}
+          departments:
+            {from: "Depts", type: list, split: ";", values: {Police: DPD, Fire: DFD}, allowed: [DPD, DFD]}
 """)
 
 GOOD_CALLS = (
@@ -96,17 +98,26 @@ def test_exports_map_to_canonical_columns_and_types(tmp_path, key):
     assert events["departments"].tolist() == ["DFD;DPD", "DFD"]
     assert events["departments_count"].tolist() == [2, 1]
     assert result.record["sources"]["calls"] == {
-        "rows": 3, "first_date": "2026-07-01", "last_date": "2026-07-02",
-        "files": {"calls/calls_2026.csv": hashlib.sha256(GOOD_CALLS.encode()).hexdigest()}}
+        "rows": 3,
+        "first_date": "2026-07-01",
+        "last_date": "2026-07-02",
+        "files": {"calls/calls_2026.csv": hashlib.sha256(GOOD_CALLS.encode()).hexdigest()},
+    }
 
 
 def test_other_column_names_and_date_formats_need_only_yaml(tmp_path, key):
-    paths = make_project(tmp_path, calls=(
-        "ID,Call Time,Answer,Agency,MNI\nX9,2026-07-01T08:00,7,Police,P1\n"))
+    paths = make_project(
+        tmp_path, calls=("ID,Call Time,Answer,Agency,MNI\nX9,2026-07-01T08:00,7,Police,P1\n")
+    )
     text = (paths.params / "sources.yml").read_text()
-    text = (text.replace('"Event"', '"ID"').replace('"Received"', '"Call Time"')
-            .replace('"%m/%d/%Y %H:%M"', '"%Y-%m-%dT%H:%M"').replace('"Secs"', '"Answer"')
-            .replace('"Dept"', '"Agency"').replace('"Person"', '"MNI"'))
+    text = (
+        text.replace('"Event"', '"ID"')
+        .replace('"Received"', '"Call Time"')
+        .replace('"%m/%d/%Y %H:%M"', '"%Y-%m-%dT%H:%M"')
+        .replace('"Secs"', '"Answer"')
+        .replace('"Dept"', '"Agency"')
+        .replace('"Person"', '"MNI"')
+    )
     (paths.params / "sources.yml").write_text(text)
     run(paths)
     calls = load_canonical(paths, "calls")
@@ -152,25 +163,61 @@ def test_sample_data_may_use_the_documented_demo_key(tmp_path, monkeypatch):
 
 
 BAD_INPUTS = {
-    "missing column": ("Event,Received,Secs,Dept\nE1,07/01/2026 08:00,5,Police\n",
-                       "", "Person", "column is missing from the file"),
-    "extra column": ("Event,Received,Secs,Dept,Person,Notes\nE1,07/01/2026 08:00,5,Police,,x\n",
-                     "", "Notes", "unexpected column"),
-    "wrong type": ("Event,Received,Secs,Dept,Person\nE1,07/01/2026 08:00,five,Police,\n",
-                   2, "seconds", "parse as integer"),
-    "unparseable date": ("Event,Received,Secs,Dept,Person\nE1,2026-07-01 08:00,5,Police,\n",
-                         2, "received_at", "parse as datetime with format %m/%d/%Y %H:%M"),
-    "out-of-range date": ("Event,Received,Secs,Dept,Person\nE1,07/01/2099 08:00,5,Police,\n",
-                          2, "received_at", "date on or before 2026-10-15"),
-    "duplicate event": ("Event,Received,Secs,Dept,Person\nE1,07/01/2026 08:00,5,Police,\n"
-                        "E1,07/01/2026 08:05,6,Police,\n", 3, "event_id", "duplicate event"),
-    "negative count": ("Event,Received,Secs,Dept,Person\nE1,07/01/2026 08:00,-3,Police,\n",
-                       2, "seconds", "value at least 0"),
-    "unknown department": ("Event,Received,Secs,Dept,Person\nE1,07/01/2026 08:00,5,Sheriff,\n",
-                           2, "agency", "value is one of: DPD, DFD"),
+    "missing column": (
+        "Event,Received,Secs,Dept\nE1,07/01/2026 08:00,5,Police\n",
+        "",
+        "Person",
+        "column is missing from the file",
+    ),
+    "extra column": (
+        "Event,Received,Secs,Dept,Person,Notes\nE1,07/01/2026 08:00,5,Police,,x\n",
+        "",
+        "Notes",
+        "unexpected column",
+    ),
+    "wrong type": (
+        "Event,Received,Secs,Dept,Person\nE1,07/01/2026 08:00,five,Police,\n",
+        2,
+        "seconds",
+        "parse as integer",
+    ),
+    "unparseable date": (
+        "Event,Received,Secs,Dept,Person\nE1,2026-07-01 08:00,5,Police,\n",
+        2,
+        "received_at",
+        "parse as datetime with format %m/%d/%Y %H:%M",
+    ),
+    "out-of-range date": (
+        "Event,Received,Secs,Dept,Person\nE1,07/01/2099 08:00,5,Police,\n",
+        2,
+        "received_at",
+        "date on or before 2026-10-15",
+    ),
+    "duplicate event": (
+        "Event,Received,Secs,Dept,Person\nE1,07/01/2026 08:00,5,Police,\nE1,07/01/2026 08:05,6,Police,\n",
+        3,
+        "event_id",
+        "duplicate event",
+    ),
+    "negative count": (
+        "Event,Received,Secs,Dept,Person\nE1,07/01/2026 08:00,-3,Police,\n",
+        2,
+        "seconds",
+        "value at least 0",
+    ),
+    "unknown department": (
+        "Event,Received,Secs,Dept,Person\nE1,07/01/2026 08:00,5,Sheriff,\n",
+        2,
+        "agency",
+        "value is one of: DPD, DFD",
+    ),
     "empty file": ("Event,Received,Secs,Dept,Person\n", "", "", "file has no data rows"),
-    "blank required value": ("Event,Received,Secs,Dept,Person\nE1,07/01/2026 08:00,,Police,\n",
-                             2, "seconds", "value is required"),
+    "blank required value": (
+        "Event,Received,Secs,Dept,Person\nE1,07/01/2026 08:00,,Police,\n",
+        2,
+        "seconds",
+        "value is required",
+    ),
 }
 
 
@@ -202,11 +249,18 @@ def test_unknown_department_inside_a_list(tmp_path, key):
 
 
 def test_failures_never_echo_a_person_key(tmp_path, key):
-    paths = make_project(tmp_path, calls=(
-        "Event,Received,Secs,Dept,Person\nE1,07/01/2026 08:00,5,Police,P1000001\n"
-        "E1,07/01/2026 08:00,5,Police,P1000001\n"))
-    text = (paths.params / "sources.yml").read_text().replace("unique: [event_id]",
-                                                              "unique: [event_id, person_key]")
+    paths = make_project(
+        tmp_path,
+        calls=(
+            "Event,Received,Secs,Dept,Person\nE1,07/01/2026 08:00,5,Police,P1000001\n"
+            "E1,07/01/2026 08:00,5,Police,P1000001\n"
+        ),
+    )
+    text = (
+        (paths.params / "sources.yml")
+        .read_text()
+        .replace("unique: [event_id]", "unique: [event_id, person_key]")
+    )
     (paths.params / "sources.yml").write_text(text)
     with pytest.raises(SourceValidationError) as caught:
         run(paths)
@@ -215,8 +269,11 @@ def test_failures_never_echo_a_person_key(tmp_path, key):
 
 
 def test_every_source_is_validated_before_any_failure_is_raised(tmp_path, key):
-    paths = make_project(tmp_path, calls="Event,Received,Secs,Dept,Person\n",
-                         events="Date,Name,Depts\nnot a date,Party,Police\n")
+    paths = make_project(
+        tmp_path,
+        calls="Event,Received,Secs,Dept,Person\n",
+        events="Date,Name,Depts\nnot a date,Party,Police\n",
+    )
     with pytest.raises(SourceValidationError) as caught:
         run(paths)
     assert set(caught.value.failures["source"]) == {"calls", "events"}
@@ -225,19 +282,18 @@ def test_every_source_is_validated_before_any_failure_is_raised(tmp_path, key):
 def test_xlsx_and_parquet_exports(tmp_path, key):
     paths = make_project(tmp_path)
     text = (paths.params / "sources.yml").read_text()
-    text = text.replace('files: "events.csv"\n    format: csv',
-                        'files: "events.xlsx"\n    format: xlsx')
-    assert 'format: xlsx' in text
+    text = text.replace('files: "events.csv"\n    format: csv', 'files: "events.xlsx"\n    format: xlsx')
+    assert "format: xlsx" in text
     (paths.params / "sources.yml").write_text(text)
-    frame = pd.DataFrame({"Date": [pd.Timestamp("2026-07-04")], "Name": ["Party"],
-                          "Depts": ["Police;Fire"]})
+    frame = pd.DataFrame({"Date": [pd.Timestamp("2026-07-04")], "Name": ["Party"], "Depts": ["Police;Fire"]})
     frame.to_excel(paths.raw / "events.xlsx", index=False)
     (paths.raw / "events.csv").unlink()
     run(paths)
     assert load_canonical(paths, "events")["day"].iloc[0] == date(2026, 7, 4)
     # parquet with native types
-    text = text.replace('files: "events.xlsx"\n    format: xlsx',
-                        'files: "events.parquet"\n    format: parquet')
+    text = text.replace(
+        'files: "events.xlsx"\n    format: xlsx', 'files: "events.parquet"\n    format: parquet'
+    )
     (paths.params / "sources.yml").write_text(text)
     frame.to_parquet(paths.raw / "events.parquet")
     (paths.raw / "events.xlsx").unlink()

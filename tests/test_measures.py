@@ -15,9 +15,19 @@ END = date(2026, 9, 30)
 
 def measure(**overrides) -> Measure:
     base = {
-        "id": "m", "caption": "M", "short_label": "M", "definition": "d", "method": "m",
-        "unit": "count", "value_label": "Things", "grain": "month", "good_direction": "up",
-        "source": "s", "privacy": "aggregate", "kind": "count", "chart": {"type": "line"},
+        "id": "m",
+        "caption": "M",
+        "short_label": "M",
+        "definition": "d",
+        "method": "m",
+        "unit": "count",
+        "value_label": "Things",
+        "grain": "month",
+        "good_direction": "up",
+        "source": "s",
+        "privacy": "aggregate",
+        "kind": "count",
+        "chart": {"type": "line"},
     }
     return Measure.model_validate({**base, **overrides})
 
@@ -43,23 +53,33 @@ CALLS = [
 
 
 def test_count_with_filters_per_month_including_empty_months():
-    m = measure(where={"agency": {"in": ["DPD"]}, "type": {"in": ["CRASH"]},
-                       "disp": {"not_in": ["CIVILIAN REPORT"]}})
+    m = measure(
+        where={"agency": {"in": ["DPD"]}, "type": {"in": ["CRASH"]}, "disp": {"not_in": ["CIVILIAN REPORT"]}}
+    )
     out = compute(m, data(CALLS), END)
     assert values(out) == {"2026-07": 1.0, "2026-08": 0.0, "2026-09": 1.0}
 
 
 def test_count_by_series_with_total_and_atoms_for_people():
-    m = measure(grain="quarter", privacy="person_events", population="calls",
-                series_by={"column": "agency", "labels": {"DPD": "Police", "DFD": "Fire"},
-                           "order": ["DPD", "DFD"], "total": "Both"})
+    m = measure(
+        grain="quarter",
+        privacy="person_events",
+        population="calls",
+        series_by={
+            "column": "agency",
+            "labels": {"DPD": "Police", "DFD": "Fire"},
+            "order": ["DPD", "DFD"],
+            "total": "Both",
+        },
+    )
     out = compute(m, data(CALLS), END)
     assert values(out, "Police") == {"FY2027Q1": 4.0}
     assert values(out, "Fire") == {"FY2027Q1": 1.0}
     assert values(out, "Both") == {"FY2027Q1": 5.0}
     total = out[out["series"] == "Both"].iloc[0]
     assert sorted(total["atoms"]) == sorted(
-        f"calls|{code}|2026-{m:02d}" for code in ("DPD", "DFD") for m in (7, 8, 9))
+        f"calls|{code}|2026-{m:02d}" for code in ("DPD", "DFD") for m in (7, 8, 9)
+    )
     assert total["privacy_counts"] == [5.0]
 
 
@@ -70,8 +90,13 @@ def test_calendar_year_counts_year_to_date():
 
 
 def test_share_of_calls_answered_within_15_seconds():
-    m = measure(kind="share", unit="percent", grain="quarter", privacy="person_events",
-                numerator_where={"secs": {"le": 15}})
+    m = measure(
+        kind="share",
+        unit="percent",
+        grain="quarter",
+        privacy="person_events",
+        numerator_where={"secs": {"le": 15}},
+    )
     row = compute(m, data(CALLS), END).iloc[0]
     assert (row["numerator"], row["denominator"], row["value"]) == (3.0, 5.0, 60.0)
     assert row["privacy_counts"] == [3.0, 2.0]  # answered, and not answered, in time
@@ -84,8 +109,7 @@ def test_mean_per_site_skips_months_without_sessions():
         {"when": "2026-05-12", "site": "B", "students": 9},
         {"when": "2026-09-01", "site": "A", "students": 38},
     ]
-    m = measure(kind="mean", unit="average", value="students", privacy="people",
-                series_by={"column": "site"})
+    m = measure(kind="mean", unit="average", value="students", privacy="people", series_by={"column": "site"})
     out = compute(m, data(rows), END)
     assert values(out, "A") == {"2026-05": 42.0, "2026-09": 38.0}
     assert values(out, "B") == {"2026-05": 9.0}
@@ -94,9 +118,11 @@ def test_mean_per_site_skips_months_without_sessions():
 
 
 def test_sum_by_quarter():
-    rows = [{"when": "2026-07-01", "dept": "DPD", "views": 100},
-            {"when": "2026-08-01", "dept": "DPD", "views": 150},
-            {"when": "2026-09-01", "dept": "DCSD", "views": 70}]
+    rows = [
+        {"when": "2026-07-01", "dept": "DPD", "views": 100},
+        {"when": "2026-08-01", "dept": "DPD", "views": 150},
+        {"when": "2026-09-01", "dept": "DCSD", "views": 70},
+    ]
     m = measure(kind="sum", value="views", grain="quarter", series_by={"column": "dept"})
     out = compute(m, data(rows), END)
     assert values(out, "DPD") == {"FY2027Q1": 250.0}
@@ -104,11 +130,18 @@ def test_sum_by_quarter():
 
 
 def test_snapshot_uses_the_last_snapshot_of_each_quarter():
-    rows = [{"when": "2026-07-31", "dept": "DPD", "authorised": 600, "filled": 450},
-            {"when": "2026-09-30", "dept": "DPD", "authorised": 600, "filled": 480},
-            {"when": "2026-09-30", "dept": "DFD", "authorised": 400, "filled": 380}]
-    common = {"kind": "snapshot", "grain": "quarter", "numerator": "filled",
-              "denominator": "authorised", "series_by": {"column": "dept"}}
+    rows = [
+        {"when": "2026-07-31", "dept": "DPD", "authorised": 600, "filled": 450},
+        {"when": "2026-09-30", "dept": "DPD", "authorised": 600, "filled": 480},
+        {"when": "2026-09-30", "dept": "DFD", "authorised": 400, "filled": 380},
+    ]
+    common = {
+        "kind": "snapshot",
+        "grain": "quarter",
+        "numerator": "filled",
+        "denominator": "authorised",
+        "series_by": {"column": "dept"},
+    }
     filled = compute(measure(value="numerator", unit="positions", **common), data(rows), END)
     assert values(filled, "DPD") == {"FY2027Q1": 480.0}
     vacancy = compute(measure(value="gap_rate", unit="percent", **common), data(rows), END)
@@ -130,10 +163,18 @@ FAMILIAR = (
 
 
 def test_familiar_neighbor_interactions_use_the_trailing_window():
-    m = measure(kind="familiar_neighbor_interactions", grain="quarter", privacy="person_events",
-                familiar={"agencies": ["DPD", "DFD", "DCSD"], "threshold": 5},
-                series_by={"column": "agency", "order": ["DPD", "DFD", "DCSD"], "total": "All",
-                           "labels": {"DPD": "Police", "DFD": "Fire", "DCSD": "Community Safety"}})
+    m = measure(
+        kind="familiar_neighbor_interactions",
+        grain="quarter",
+        privacy="person_events",
+        familiar={"agencies": ["DPD", "DFD", "DCSD"], "threshold": 5},
+        series_by={
+            "column": "agency",
+            "order": ["DPD", "DFD", "DCSD"],
+            "total": "All",
+            "labels": {"DPD": "Police", "DFD": "Fire", "DCSD": "Community Safety"},
+        },
+    )
     out = compute(m, data(FAMILIAR), END)
     q = out[out["period"] == "FY2027Q1"]
     # Window Oct 2025 - Sep 2026: a has 6 contacts, c has 5, b has 2 -> a and c are familiar.
@@ -146,22 +187,42 @@ def test_familiar_neighbor_interactions_use_the_trailing_window():
 
 def test_concentration_and_bands():
     counts = {"p1": 45, "p2": 25, "p3": 12, "p4": 5, "p5": 1}
-    rows = [{"when": f"2026-{(i % 9) + 1:02d}-01", "person_key": p, "agency": "DCSD"}
-            for p, n in counts.items() for i in range(n)]
+    rows = [
+        {"when": f"2026-{(i % 9) + 1:02d}-01", "person_key": p, "agency": "DCSD"}
+        for p, n in counts.items()
+        for i in range(n)
+    ]
     window_end = date(2026, 9, 30)
-    conc = compute(measure(kind="familiar_neighbor_concentration", unit="percent",
-                           grain="rolling_12_months", privacy="people",
-                           familiar={"agencies": ["DCSD"], "top_share_percent": 0.5}),
-                   data(rows), window_end).iloc[-1]
+    conc = compute(
+        measure(
+            kind="familiar_neighbor_concentration",
+            unit="percent",
+            grain="rolling_12_months",
+            privacy="people",
+            familiar={"agencies": ["DCSD"], "top_share_percent": 0.5},
+        ),
+        data(rows),
+        window_end,
+    ).iloc[-1]
     assert conc["min_group"] == 1  # 0.5% of 5 people rounds up to one person
     assert conc["value"] == pytest.approx(100 * 45 / 88)
-    bands = compute(measure(kind="familiar_neighbor_bands", grain="rolling_12_months",
-                            privacy="people", familiar={"agencies": ["DCSD"]}),
-                    data(rows), window_end)
+    bands = compute(
+        measure(
+            kind="familiar_neighbor_bands",
+            grain="rolling_12_months",
+            privacy="people",
+            familiar={"agencies": ["DCSD"]},
+        ),
+        data(rows),
+        window_end,
+    )
     latest = bands[bands["period_end"] == window_end]
     assert dict(zip(latest["series"], latest["value"])) == {
-        "5 or more times": 4.0, "10 or more times": 3.0, "20 or more times": 2.0,
-        "40 or more times": 1.0}
+        "5 or more times": 4.0,
+        "10 or more times": 3.0,
+        "20 or more times": 2.0,
+        "40 or more times": 1.0,
+    }
     # Each band is the sum of the exclusive bands at and above it.
     atoms = dict(zip(latest["series"], latest["atoms"]))
     assert len(atoms["5 or more times"]) == 4 and len(atoms["40 or more times"]) == 1

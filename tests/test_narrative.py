@@ -18,59 +18,89 @@ HOSTILE = "<script>alert('x')</script> **bold** [link](http://evil.example) $5 &
 
 
 def series(values: list[float], grain: str = "quarter", hidden: set[int] = frozenset()) -> pd.DataFrame:
-    periods = periods_for(grain, date(2025, 7, 1), date(2026, 9, 30))[-len(values):]
-    return pd.DataFrame({
-        "period": [p.id for p in periods], "grain": grain,
-        "period_start": [p.start for p in periods], "period_end": [p.end for p in periods],
-        "period_label": [p.label for p in periods], "series": "All", "series_order": 0,
-        "value": [float("nan") if i in hidden else v for i, v in enumerate(values)],
-        "numerator": float("nan"), "denominator": float("nan"),
-        "suppressed": [i in hidden for i in range(len(values))],
-    })
+    periods = periods_for(grain, date(2025, 7, 1), date(2026, 9, 30))[-len(values) :]
+    return pd.DataFrame(
+        {
+            "period": [p.id for p in periods],
+            "grain": grain,
+            "period_start": [p.start for p in periods],
+            "period_end": [p.end for p in periods],
+            "period_label": [p.label for p in periods],
+            "series": "All",
+            "series_order": 0,
+            "value": [float("nan") if i in hidden else v for i, v in enumerate(values)],
+            "numerator": float("nan"),
+            "denominator": float("nan"),
+            "suppressed": [i in hidden for i in range(len(values))],
+        }
+    )
 
 
 def test_formats():
     m = measure()
     assert fmt_value(m, 1234.0) == "1,234"
-    assert fmt_value(measure(unit="percent", kind="share", numerator_where={"x": {"le": 1}}),
-                     87.349) == "87.3%"
+    assert (
+        fmt_value(measure(unit="percent", kind="share", numerator_where={"x": {"le": 1}}), 87.349) == "87.3%"
+    )
     assert fmt_value(m, float("nan")) == "not available"
     assert fmt_date(date(2026, 10, 5)) == "October 5, 2026"
 
 
 def test_comparison_with_previous_quarter_and_year_earlier():
-    sentence = comparison_sentence(measure(short_label="Police applications"),
-                                   series([300, 310, 290, 320, 354]), FiscalQuarter.parse("FY2027Q1"),
-                                   "fewer than 10")
-    assert sentence == ("Police applications: 354 in July to September 2026 (FY2027 Q1), "
-                        "11% more than the previous quarter (320) and 18% more than a year "
-                        "earlier (300).")
+    sentence = comparison_sentence(
+        measure(short_label="Police applications"),
+        series([300, 310, 290, 320, 354]),
+        FiscalQuarter.parse("FY2027Q1"),
+        "fewer than 10",
+    )
+    assert sentence == (
+        "Police applications: 354 in July to September 2026 (FY2027 Q1), "
+        "11% more than the previous quarter (320) and 18% more than a year "
+        "earlier (300)."
+    )
 
 
 def test_percentages_compare_in_percentage_points():
-    m = measure(unit="percent", kind="share", numerator_where={"x": {"le": 1}},
-                short_label="Answered within 15 seconds")
-    sentence = comparison_sentence(m, series([86.0, 88.0, 90.2, 88.6, 87.9]),
-                                   FiscalQuarter.parse("FY2027Q1"), "fewer than 10")
+    m = measure(
+        unit="percent",
+        kind="share",
+        numerator_where={"x": {"le": 1}},
+        short_label="Answered within 15 seconds",
+    )
+    sentence = comparison_sentence(
+        m, series([86.0, 88.0, 90.2, 88.6, 87.9]), FiscalQuarter.parse("FY2027Q1"), "fewer than 10"
+    )
     assert "0.7 percentage points lower than the previous quarter (88.6%)" in sentence
     assert "1.9 percentage points higher than a year earlier (86.0%)" in sentence
 
 
 def test_hidden_values_are_never_stated():
-    sentence = comparison_sentence(measure(short_label="Neighbors"), series([50, 4, 60], hidden={1}),
-                                   FiscalQuarter.parse("FY2027Q1"), "fewer than 10")
+    sentence = comparison_sentence(
+        measure(short_label="Neighbors"),
+        series([50, 4, 60], hidden={1}),
+        FiscalQuarter.parse("FY2027Q1"),
+        "fewer than 10",
+    )
     assert sentence.startswith("Neighbors: 60 in")
     assert "previous quarter" not in sentence  # the hidden quarter is not compared with
-    hidden_now = comparison_sentence(measure(short_label="Neighbors"), series([50, 4], hidden={1}),
-                                     FiscalQuarter.parse("FY2027Q1"), "fewer than 10")
+    hidden_now = comparison_sentence(
+        measure(short_label="Neighbors"),
+        series([50, 4], hidden={1}),
+        FiscalQuarter.parse("FY2027Q1"),
+        "fewer than 10",
+    )
     assert "hidden because it involves fewer than 10 people" in hidden_now
     assert "4" not in hidden_now
 
 
 def test_monthly_measures_compare_quarter_totals():
     rows = series([10.0] * 12 + [20.0, 30.0, 40.0], grain="month")
-    sentence = comparison_sentence(measure(grain="month", short_label="Crash calls"), rows,
-                                   FiscalQuarter.parse("FY2027Q1"), "fewer than 10")
+    sentence = comparison_sentence(
+        measure(grain="month", short_label="Crash calls"),
+        rows,
+        FiscalQuarter.parse("FY2027Q1"),
+        "fewer than 10",
+    )
     assert sentence.startswith("Crash calls: 90 in July to September 2026 (FY2027 Q1)")
     assert "200% more than the previous quarter (30)" in sentence
 
@@ -85,7 +115,12 @@ def test_markdown_escaping_makes_text_literal():
 
 @pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed (optional check)")
 def test_escaped_markdown_stays_text_through_pandoc():
-    html = subprocess.run(["pandoc", "--from", "markdown", "--to", "html"], input=md(HOSTILE),
-                          capture_output=True, text=True, check=True).stdout
+    html = subprocess.run(
+        ["pandoc", "--from", "markdown", "--to", "html"],
+        input=md(HOSTILE),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "<script" not in html and "<strong>" not in html and "<a " not in html
     assert "&lt;script&gt;" in html and "$5 &amp; $6" in html and "math" not in html

@@ -33,11 +33,13 @@ def test_one_parameters_cell_with_literal_working_defaults(path):
     tagged = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
     tree = ast.parse(tagged[0].source)
-    values = {node.targets[0].id: node.value.value for node in tree.body
-              if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)}
+    values = {
+        node.targets[0].id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+    }
     assert len(values) == len(tree.body), "parameters must be plain literal assignments"
-    assert values == {"quarter": "FY2027Q1", "params_dir": "../params",
-                      "processed_dir": "../data/processed"}
+    assert values == {"quarter": "FY2027Q1", "params_dir": "../params", "processed_dir": "../data/processed"}
     assert (path.parent / values["params_dir"] / "plan.yml").exists()
 
 
@@ -58,8 +60,12 @@ def test_notebooks_stay_thin(path):
 
 
 def test_every_checked_cell_has_an_expected_output():
-    checked = {(p.name, c.id) for p in NOTEBOOKS for c in code_cells(p)
-               if c.source.startswith("# NBVAL_CHECK_OUTPUT")}
+    checked = {
+        (p.name, c.id)
+        for p in NOTEBOOKS
+        for c in code_cells(p)
+        if c.source.startswith("# NBVAL_CHECK_OUTPUT")
+    }
     assert checked == {(nb, cell) for nb, cells in EXPECTED.items() for cell in cells}
     assert len(checked) >= 4
 
@@ -76,8 +82,24 @@ def test_notebooks_pass_nbval_on_the_sample_data(sample_project, tmp_path):
                 cell.execution_count = 1  # nbval only compares cells marked as having run
         nbformat.write(notebook, path)
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider", "-q",
-         "--rootdir", str(project.root), "-o", "addopts=", *sorted(map(str, project.notebooks.glob("*.ipynb")))],
-        cwd=project.root, capture_output=True, text=True, timeout=900)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval-lax",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--rootdir",
+            str(project.root),
+            "-o",
+            "addopts=",
+            *sorted(map(str, project.notebooks.glob("*.ipynb"))),
+        ],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert " passed" in result.stdout and "failed" not in result.stdout

@@ -20,10 +20,15 @@ def test_fiscal_quarter_dates_and_labels():
     assert FiscalQuarter.parse("fy2026q3").span_label == "January to March 2026"
 
 
-@pytest.mark.parametrize(("day", "expected"), [
-    (date(2026, 6, 30), "FY2026Q4"), (date(2026, 7, 1), "FY2027Q1"),
-    (date(2026, 12, 31), "FY2027Q2"), (date(2027, 1, 1), "FY2027Q3"),
-])
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2026, 6, 30), "FY2026Q4"),
+        (date(2026, 7, 1), "FY2027Q1"),
+        (date(2026, 12, 31), "FY2027Q2"),
+        (date(2027, 1, 1), "FY2027Q3"),
+    ],
+)
 def test_quarter_containing(day, expected):
     assert FiscalQuarter.containing(day).id == expected
 

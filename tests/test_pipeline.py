@@ -17,8 +17,6 @@ from helpers.privacy import audit
 from helpers.quarters import load_quarter, read_publication
 from helpers.settings import load_settings
 
-from .conftest import QUARTERS
-
 pytestmark = pytest.mark.slow
 
 FIRST_QUARTER = FiscalQuarter.parse("FY2023Q1")
@@ -92,9 +90,14 @@ def test_a_past_quarter_is_reproduced_from_a_later_extract(sample_project):
     settings = load_settings(sample_project)
     stored = read_quarter_frame(sample_project, "FY2026Q4")
     previous = previous_publication(settings, FiscalQuarter.parse("FY2026Q4"))
-    again = compute_quarter(settings, FiscalQuarter.parse("FY2026Q4"),
-                            load_quarter(sample_project, settings.plan, "FY2026Q4"), previous).frame
+    again = compute_quarter(
+        settings,
+        FiscalQuarter.parse("FY2026Q4"),
+        load_quarter(sample_project, settings.plan, "FY2026Q4"),
+        previous,
+    ).frame
     columns = ["measure", "period", "series", "value", "numerator", "denominator", "suppressed"]
+
     def ordered(frame):
         return frame[columns].sort_values(columns[:3]).reset_index(drop=True)
 
@@ -103,8 +106,9 @@ def test_a_past_quarter_is_reproduced_from_a_later_extract(sample_project):
 
 
 def test_sample_data_has_durhams_magnitudes(sample_project):
-    cad = load_canonical(sample_project, "cad_events", ["received_at", "agency", "call_type",
-                                                        "disposition", "person_key"])
+    cad = load_canonical(
+        sample_project, "cad_events", ["received_at", "agency", "call_type", "disposition", "person_key"]
+    )
     days = cad["received_at"].dt.normalize().nunique()
     assert 900 <= len(cad) / days <= 1150  # about 1,000 calls a day
     year = cad[(cad["received_at"] >= "2023-07-01") & (cad["received_at"] < "2024-07-01")]
@@ -117,7 +121,7 @@ def test_sample_data_has_durhams_magnitudes(sample_project):
     assert 5_500 <= len(first_year) <= 7_500  # ~6,500 crisis responses in HEART's first year
     frame = read_quarter_frame(sample_project, "FY2027Q1")
     police_vacancy = frame[(frame["measure"] == "vacancy_rate") & (frame["series"] == "Police")]
-    assert 14 <= police_vacancy["value"].min() and police_vacancy["value"].max() <= 31
+    assert police_vacancy["value"].min() >= 14 and police_vacancy["value"].max() <= 31
     events = frame[frame["measure"] == "joint_events"].set_index("period")["value"]
     assert events["2024-10"] >= 20 and events["2025-10"] >= 20 and events.median() <= 3
     tutoring = frame[(frame["measure"] == "tutoring_attendance") & ~frame["suppressed"]]
@@ -149,7 +153,7 @@ def test_stale_data_fails_when_the_params_say_so(project_copy):
     cad = project_copy.canonical / "cad_events.parquet"
     table = pd.read_parquet(cad)
     table[table["received_at"] < "2026-09-01"].to_parquet(cad, index=False)
-    with pytest.raises(StaleDataError, match="calls_911.*2026-08-31.*mark_unavailable"):
+    with pytest.raises(StaleDataError, match=r"calls_911.*2026-08-31.*mark_unavailable"):
         compute_quarter(settings, FiscalQuarter.parse("FY2027Q1"), params, None)
 
 
@@ -166,15 +170,15 @@ def test_corrupted_csv_gives_the_error_table_exit_2_and_unchanged_outputs(projec
     err = caplog.text
     assert "Nothing was written" in err
     table = [line.split() for line in err.splitlines() if "crime/part1_incidents_2025.csv" in line]
-    assert ["6", "reported_date", "2025/01-01"] == table[1][2:5] or any(
-        row[2:5] == ["6", "reported_date", "2025/01-01"] for row in table)
+    assert table[1][2:5] == ["6", "reported_date", "2025/01-01"] or any(
+        row[2:5] == ["6", "reported_date", "2025/01-01"] for row in table
+    )
     assert any(row[2] == "10" and "fields," in row for row in table)  # the malformed row, by number
     assert "value is required" not in err  # an unparseable cell is reported once, not twice
     assert tree_hash(project_copy.processed) == processed_before
 
 
-def test_cli_run_without_quarto_stops_after_execution_with_instructions(project_copy, caplog,
-                                                                      monkeypatch):
+def test_cli_run_without_quarto_stops_after_execution_with_instructions(project_copy, caplog, monkeypatch):
     from .conftest import write_fixture_notebooks
 
     monkeypatch.delenv("QUARTO_PATH", raising=False)

@@ -23,7 +23,16 @@ def test_goal_objectives_and_initiatives(plan):
     assert plan.goal.title == "Create a Safer Community Together"
     assert [o.id for o in plan.objectives] == ["2.1", "2.2", "2.3"]
     assert [i.id for i in plan.initiatives] == [
-        "2.11", "2.12", "2.13", "2.21", "2.22", "2.23", "2.31", "2.32", "2.33"]
+        "2.11",
+        "2.12",
+        "2.13",
+        "2.21",
+        "2.22",
+        "2.23",
+        "2.31",
+        "2.32",
+        "2.33",
+    ]
     assert plan.objective("2.2").title == "Build Trust between Neighbors and Public Safety Providers"
 
 
@@ -65,6 +74,7 @@ def test_unknown_measure_reference_names_the_initiative(tmp_path):
 def test_initiative_under_the_wrong_objective(tmp_path):
     def move(d):
         d["objectives"][1]["initiatives"].append(d["objectives"][0]["initiatives"].pop(0))
+
     with pytest.raises(ConfigError, match=re.escape("initiative 2.11 is listed under objective 2.2")):
         load_plan(_broken(tmp_path, move))
 

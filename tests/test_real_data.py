@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -20,8 +19,10 @@ from helpers.sources import load_sources
 
 from .conftest import FIXTURES, REPO, SHARED_REAL
 
-pytestmark = [pytest.mark.real_data,
-              pytest.mark.skipif(not SHARED_REAL.exists(), reason="../shared/data/real is not present")]
+pytestmark = [
+    pytest.mark.real_data,
+    pytest.mark.skipif(not SHARED_REAL.exists(), reason="../shared/data/real is not present"),
+]
 
 
 @pytest.fixture
@@ -33,8 +34,7 @@ def real_project(tmp_path, monkeypatch) -> ProjectPaths:
     raw = root / "data" / "raw"
     (raw / "dpd").mkdir(parents=True)
     (root / "data" / "processed").mkdir(parents=True)
-    shutil.copy(SHARED_REAL / "durham-pd-crime-2013" / "durham_pd_part1_incidents_2013.csv",
-                raw / "dpd")
+    shutil.copy(SHARED_REAL / "durham-pd-crime-2013" / "durham_pd_part1_incidents_2013.csv", raw / "dpd")
     shutil.copy(SHARED_REAL / "fbi-ucr-durham-pd" / "durham_pd_staffing_by_year.csv", raw / "dpd")
     return ProjectPaths(root)
 

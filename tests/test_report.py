@@ -11,8 +11,13 @@ from helpers.report import UndeclaredMeasure, open_page
 
 pytestmark = pytest.mark.slow
 
-PARTS = ["### Description", "### Key Measures & Data Analysis", "### Why is it important?",
-         "### What have we been doing?", "### What's next?"]
+PARTS = [
+    "### Description",
+    "### Key Measures & Data Analysis",
+    "### Why is it important?",
+    "### What have we been doing?",
+    "### What's next?",
+]
 
 
 def page(paths, name: str, quarter: str = "FY2027Q1"):
@@ -22,8 +27,11 @@ def page(paths, name: str, quarter: str = "FY2027Q1"):
 def objective_markdown(p, objective_id: str) -> str:
     parts = [p.objective_intro().data]
     for initiative in p.settings.plan.objective(objective_id).initiatives:
-        parts += [p.initiative_intro(initiative.id).data, p.key_measures(initiative.id).data,
-                  p.initiative_outro(initiative.id).data]
+        parts += [
+            p.initiative_intro(initiative.id).data,
+            p.key_measures(initiative.id).data,
+            p.initiative_outro(initiative.id).data,
+        ]
     return "\n".join(parts)
 
 
@@ -45,8 +53,16 @@ def test_measure_blocks_have_chart_table_csv_summary_and_about(sample_project):
     assert '<details class="measure-table">' in text and '<th scope="col">' in text
     assert '<a href="data/no_fault_crashes.csv" download>' in text
     assert '<p class="measure-summary">' in text and "previous quarter" in text
-    for field in ("Definition", "How it is calculated", "Source", "Things to know", "Privacy",
-                  "Data through", "Data as of", "Next update"):
+    for field in (
+        "Definition",
+        "How it is calculated",
+        "Source",
+        "Things to know",
+        "Privacy",
+        "Data through",
+        "Data as of",
+        "Next update",
+    ):
         assert f"<dt>{field}</dt>" in text
     assert "Civilian investigators start" in text  # the pilot is marked on the chart
 
@@ -63,8 +79,12 @@ def test_goal_page_cards_badges_and_callout(sample_project):
     for label in ("In Progress", "On Hold", "Complete/Ongoing"):
         assert label in legend
     context = p.context().data
-    for anchor in ("measure-staffing", "measure-crime-part1", "measure-calls-911",
-                   "measure-calls-911-answered-15s"):
+    for anchor in (
+        "measure-staffing",
+        "measure-crime-part1",
+        "measure-calls-911",
+        "measure-calls-911-answered-15s",
+    ):
         assert f"{{#{anchor}}}" in context
     assert "National standard: 90%" in context
 
@@ -100,8 +120,9 @@ def test_hidden_values_read_as_words_never_numbers(sample_project):
 def test_pages_show_the_reporting_period_and_dates(sample_project):
     for name in ("goal", "2.3", "about"):
         p = page(sample_project, name)
-        text = (p.goal_intro() if name == "goal" else
-                p.objective_intro() if name == "2.3" else p.about_the_data()).data
+        text = (
+            p.goal_intro() if name == "goal" else p.objective_intro() if name == "2.3" else p.about_the_data()
+        ).data
         assert "Reporting period:</strong> July to September 2026 (FY2027 Q1)" in text
         assert "October 15, 2026" in text and "January 31, 2027" in text
 

@@ -55,8 +55,12 @@ def test_only_runs_the_named_page(tiny_project):
 
 def test_a_change_to_one_objective_reruns_only_that_notebook(tiny_project):
     run(tiny_project)
-    edit_quarter(tiny_project, lambda d: d["initiatives"]["2.21"].update(
-        whats_next="Run the October events and add two winter events."))
+    edit_quarter(
+        tiny_project,
+        lambda d: d["initiatives"]["2.21"].update(
+            whats_next="Run the October events and add two winter events."
+        ),
+    )
     result = run(tiny_project)
     assert result.executed == ["2.2"]
     assert result.manifest["timings_seconds"]["measures"] < 5  # tables were not rebuilt
@@ -74,23 +78,27 @@ def test_executed_notebooks_are_ready_for_quarto(tiny_project):
     assert front.cell_type == "raw" and front.source.startswith("---\n")
     meta = yaml.safe_load(front.source.strip("-\n"))
     assert meta["title"] == "Objective 2.1: Reduce Harm"
-    assert meta["subtitle"] == ("Quarterly report for July to September 2026 (FY2027 Q1) "
-                                "(built from sample data)")
-    assert not [c for c in notebook.cells if c.cell_type == "markdown"
-                and "remove-cell" in c.metadata.get("tags", [])]
+    assert meta["subtitle"] == (
+        "Quarterly report for July to September 2026 (FY2027 Q1) (built from sample data)"
+    )
+    assert not [
+        c for c in notebook.cells if c.cell_type == "markdown" and "remove-cell" in c.metadata.get("tags", [])
+    ]
     injected = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and "remove-cell" in injected[0].metadata["tags"]
     papermill = notebook.metadata["papermill"]
     assert "input_path" not in papermill and "output_path" not in papermill
-    assert papermill["parameters"] == {"quarter": "FY2027Q1", "params_dir": "../params",
-                                       "processed_dir": "../data/processed"}
+    assert papermill["parameters"] == {
+        "quarter": "FY2027Q1",
+        "params_dir": "../params",
+        "processed_dir": "../data/processed",
+    }
 
 
 def test_a_failing_cell_stops_the_quarter_and_keeps_a_private_diagnostic(tiny_project, caplog):
     run(tiny_project)
     settings = load_settings(tiny_project)
-    good = {s.page: executed_path(tiny_project, "FY2027Q1", s).read_bytes()
-            for s in report_pages(settings)}
+    good = {s.page: executed_path(tiny_project, "FY2027Q1", s).read_bytes() for s in report_pages(settings)}
     write_fixture_notebooks(tiny_project, failing_page="2.2")
     with pytest.raises(NotebookFailed) as caught:
         run(tiny_project)

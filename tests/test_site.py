@@ -37,8 +37,14 @@ from .conftest import QUARTERS
 
 pytestmark = pytest.mark.slow
 
-PAGES = ["index.html", "objective-2-1.html", "objective-2-2.html", "objective-2-3.html",
-         "about-the-data.html", "archive.html"]
+PAGES = [
+    "index.html",
+    "objective-2-1.html",
+    "objective-2-2.html",
+    "objective-2-3.html",
+    "about-the-data.html",
+    "archive.html",
+]
 
 
 def tree_hash(folder) -> str:
@@ -140,9 +146,13 @@ def test_a_person_key_in_any_output_blocks_publication(published, fake_quarto):
 
 def test_broken_links_and_third_party_assets_block_publication(published):
     before = tree_hash(published.site)
-    add_output(published, "FY2027Q1", "objective-2-2.ipynb",
-               '<a href="objective-9-9.html">gone</a><a href="index.html#no-such-anchor">x</a>'
-               '<script src="https://cdn.example.com/tracker.js"></script>')
+    add_output(
+        published,
+        "FY2027Q1",
+        "objective-2-2.ipynb",
+        '<a href="objective-9-9.html">gone</a><a href="index.html#no-such-anchor">x</a>'
+        '<script src="https://cdn.example.com/tracker.js"></script>',
+    )
     with pytest.raises(SiteError) as caught:
         publish_quarter(published, "FY2027Q1")
     message = str(caught.value)
@@ -162,9 +172,14 @@ def test_without_quarto_the_build_stops_with_instructions(site_project, monkeypa
     assert not site_project.site.exists()
     settings = load_settings(site_project)
     with pytest.raises(QuartoMissing):
-        publish(settings, FiscalQuarter.parse("FY2027Q1"),
-                load_quarter(site_project, settings.plan, "FY2027Q1"), report_pages(settings),
-                {}, require_quarto=True)
+        publish(
+            settings,
+            FiscalQuarter.parse("FY2027Q1"),
+            load_quarter(site_project, settings.plan, "FY2027Q1"),
+            report_pages(settings),
+            {},
+            require_quarto=True,
+        )
 
 
 def test_quarto_is_found_through_quarto_path(fake_quarto):
@@ -175,13 +190,14 @@ def test_quarto_config_must_list_every_page(site_project):
     config = site_project.quarto_config
     config.write_text(config.read_text().replace("    - objective-2-3.ipynb\n", ""))
     settings = load_settings(site_project)
-    with pytest.raises(ConfigError, match="objective-2-3.ipynb"):
+    with pytest.raises(ConfigError, match=r"objective-2-3\.ipynb"):
         check_quarto_config(site_project, report_pages(settings))
 
 
 def test_archive_page_escapes_and_lists_newest_first():
-    text = archive_page([FiscalQuarter.parse("FY2026Q4"), FiscalQuarter.parse("FY2027Q1")],
-                        FiscalQuarter.parse("FY2027Q1"))
+    text = archive_page(
+        [FiscalQuarter.parse("FY2026Q4"), FiscalQuarter.parse("FY2027Q1")], FiscalQuarter.parse("FY2027Q1")
+    )
     assert text.index("FY2027 Q1") < text.index("FY2026 Q4")
     assert "(latest)" in text and 'tabindex="0"' in text
 

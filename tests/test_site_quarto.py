@@ -21,13 +21,24 @@ from helpers.site import publish
 from .browser import SCREENS, browser_skip_reason, chromium, serious_violations, serve
 from .conftest import QUARTERS, clone_project, real_quarto
 
-NO_QUARTO = ("Quarto is not installed here (install it with `pip install quarto-cli`, conda-forge "
-             "`quarto`, or from quarto.org; or set QUARTO_PATH)")
-pytestmark = [pytest.mark.quarto, pytest.mark.slow,
-              pytest.mark.skipif(real_quarto() is None, reason=NO_QUARTO)]
+NO_QUARTO = (
+    "Quarto is not installed here (install it with `pip install quarto-cli`, conda-forge "
+    "`quarto`, or from quarto.org; or set QUARTO_PATH)"
+)
+pytestmark = [
+    pytest.mark.quarto,
+    pytest.mark.slow,
+    pytest.mark.skipif(real_quarto() is None, reason=NO_QUARTO),
+]
 
-PAGES = ["index.html", "objective-2-1.html", "objective-2-2.html", "objective-2-3.html",
-         "about-the-data.html", "archive.html"]
+PAGES = [
+    "index.html",
+    "objective-2-1.html",
+    "objective-2-2.html",
+    "objective-2-3.html",
+    "about-the-data.html",
+    "archive.html",
+]
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +49,13 @@ def rendered(executed_project, tmp_path_factory):
     outcomes = {}
     for quarter in QUARTERS:
         manifest = json.loads((paths.build_quarter(quarter) / "manifest.json").read_text())
-        outcomes[quarter] = publish(settings, FiscalQuarter.parse(quarter),
-                                    load_quarter(paths, settings.plan, quarter),
-                                    report_pages(settings), manifest)
+        outcomes[quarter] = publish(
+            settings,
+            FiscalQuarter.parse(quarter),
+            load_quarter(paths, settings.plan, quarter),
+            report_pages(settings),
+            manifest,
+        )
     return paths, outcomes
 
 
@@ -62,8 +77,13 @@ def test_pages_show_sections_anchors_badges_banner_and_downloads(rendered):
         for initiative in objective.initiatives:
             assert f'id="{initiative.anchor}"' in html
             section = html.split(f'id="{initiative.anchor}"')[1]
-            for heading in ("Description", "Key Measures &amp; Data Analysis", "Why is it important?",
-                            "What have we been doing?", "What’s next?"):
+            for heading in (
+                "Description",
+                "Key Measures &amp; Data Analysis",
+                "Why is it important?",
+                "What have we been doing?",
+                "What’s next?",
+            ):
                 assert heading in section or heading.replace("’", "'") in section, heading
         assert html.count('class="status-badge status-') >= len(objective.initiatives)
         for measure_id in settings.plan.measures_for_objective(objective.id):
@@ -82,8 +102,14 @@ def test_no_code_parameters_or_analyst_notes_reach_the_page(rendered):
     for page in PAGES:
         html = (paths.site / page).read_text()
         assert "sourceCode" not in html and "cell-code" not in html, page
-        for leaked in ("open_page(", "NBVAL_CHECK_OUTPUT", "processed_dir", "Analysts:",
-                       "output: asis", "injected-parameters"):
+        for leaked in (
+            "open_page(",
+            "NBVAL_CHECK_OUTPUT",
+            "processed_dir",
+            "Analysts:",
+            "output: asis",
+            "injected-parameters",
+        ):
             assert leaked not in html, (page, leaked)
         assert not re.search(r"<script[^>]+src=\"https?://", html), page
 

@@ -14,18 +14,33 @@ from .conftest import REPO
 
 def test_the_bundled_sources_cover_the_canonical_contract():
     config = load_sources(REPO / "params" / "sources.yml")
-    assert set(config.sources) == {"cad_events", "crime_incidents", "staffing_snapshots",
-                                   "recruitment_applications", "joint_events", "tutoring_sessions",
-                                   "webpage_views"}
+    assert set(config.sources) == {
+        "cad_events",
+        "crime_incidents",
+        "staffing_snapshots",
+        "recruitment_applications",
+        "joint_events",
+        "tutoring_sessions",
+        "webpage_views",
+    }
     cad = config.sources["cad_events"].canonical_columns()
-    assert {"event_id", "received_at", "seconds_to_answer", "call_type", "agency", "disposition",
-            "person_key", "district"} <= cad
+    assert {
+        "event_id",
+        "received_at",
+        "seconds_to_answer",
+        "call_type",
+        "agency",
+        "disposition",
+        "person_key",
+        "district",
+    } <= cad
     assert config.sources["cad_events"].columns["person_key"].identifies_person
     assert config.sources["joint_events"].canonical_columns() >= {"departments", "departments_count"}
     formats = {s.format for s in config.sources.values()}
     assert formats == {"csv", "xlsx", "parquet"}
-    check_plan_against_sources(load_plan(REPO / "params" / "plan.yml"), "params/plan.yml",
-                               config.columns_by_source())
+    check_plan_against_sources(
+        load_plan(REPO / "params" / "plan.yml"), "params/plan.yml", config.columns_by_source()
+    )
 
 
 def _broken(tmp_path, change):
@@ -54,6 +69,7 @@ def test_the_date_column_must_be_a_date(tmp_path):
 def test_a_measure_reading_a_missing_column_is_caught(tmp_path):
     path = _broken(tmp_path, lambda d: d["sources"]["cad_events"]["columns"].pop("disposition"))
     with pytest.raises(ConfigError) as caught:
-        check_plan_against_sources(load_plan(REPO / "params" / "plan.yml"), "params/plan.yml",
-                                   load_sources(path).columns_by_source())
+        check_plan_against_sources(
+            load_plan(REPO / "params" / "plan.yml"), "params/plan.yml", load_sources(path).columns_by_source()
+        )
     assert "disposition" in str(caught.value) and "no_fault_crashes" in str(caught.value)

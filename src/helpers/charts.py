@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import textwrap
 from dataclasses import dataclass
 from datetime import date
 
@@ -36,9 +37,13 @@ FULL_SIZE = (5.6, 3.5)
 CARD_SIZE = (4.2, 2.3)
 DPI = 130
 
-GRAIN_AXIS = {"month": "Month", "quarter": "Fiscal quarter (July-June fiscal year)",
-              "calendar_year": "Calendar year", "fiscal_year": "Fiscal year",
-              "rolling_12_months": "12 months ending"}
+GRAIN_AXIS = {
+    "month": "Month",
+    "quarter": "Fiscal quarter (July-June fiscal year)",
+    "calendar_year": "Calendar year",
+    "fiscal_year": "Fiscal year",
+    "rolling_12_months": "12 months ending",
+}
 
 
 @dataclass(frozen=True)
@@ -51,22 +56,41 @@ class Chart:
     def img_tag(self, css_class: str = "chart") -> str:
         from .narrative import esc
 
-        return (f'<img class="{css_class}" src="data:image/png;base64,{self.png_base64}" '
-                f'alt="{esc(self.alt)}" width="{self.width}" height="{self.height}" '
-                'loading="lazy" decoding="async">')
+        return (
+            f'<img class="{css_class}" src="data:image/png;base64,{self.png_base64}" '
+            f'alt="{esc(self.alt)}" width="{self.width}" height="{self.height}" '
+            'loading="lazy" decoding="async">'
+        )
 
 
 def house_style() -> None:
     sns.set_theme(
-        context="notebook", style="white", palette=PALETTE, font_scale=1.0,
+        context="notebook",
+        style="white",
+        palette=PALETTE,
+        font_scale=1.0,
         rc={
-            "font.family": "DejaVu Sans", "font.size": 11.5, "axes.titlesize": 12.5,
-            "axes.titleweight": "bold", "axes.titlelocation": "left", "axes.labelsize": 11,
-            "axes.labelcolor": TEXT, "axes.edgecolor": MUTED, "xtick.color": TEXT,
-            "ytick.color": TEXT, "xtick.labelsize": 10, "ytick.labelsize": 10,
-            "legend.fontsize": 10, "legend.frameon": False, "axes.grid": True,
-            "axes.grid.axis": "y", "grid.color": GRID, "grid.linewidth": 0.8,
-            "axes.spines.top": False, "axes.spines.right": False, "svg.hashsalt": "durham",
+            "font.family": "DejaVu Sans",
+            "font.size": 11.5,
+            "axes.titlesize": 12.5,
+            "axes.titleweight": "bold",
+            "axes.titlelocation": "left",
+            "axes.labelsize": 11,
+            "axes.labelcolor": TEXT,
+            "axes.edgecolor": MUTED,
+            "xtick.color": TEXT,
+            "ytick.color": TEXT,
+            "xtick.labelsize": 10,
+            "ytick.labelsize": 10,
+            "legend.fontsize": 10,
+            "legend.frameon": False,
+            "axes.grid": True,
+            "axes.grid.axis": "y",
+            "grid.color": GRID,
+            "grid.linewidth": 0.8,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "svg.hashsalt": "durham",
         },
     )
 
@@ -83,17 +107,30 @@ def _value_axis(ax: plt.Axes, measure: Measure) -> None:
     suffix = "%" if measure.unit == "percent" else ""
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}{suffix}"))
     ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=measure.unit != "percent"))
-    ax.set_ylabel(measure.value_label)
+    ax.set_ylabel(_wrap(measure.value_label, 24))
     ax.set_ylim(bottom=0)
+
+
+def _wrap(text: str, width: int) -> str:
+    """Break long titles and axis labels so nothing is cut off at phone width."""
+    return textwrap.fill(text, width=width, break_long_words=False)
 
 
 def _target(ax: plt.Axes, measure: Measure) -> None:
     if measure.target is None:
         return
     ax.axhline(measure.target.value, color=TEXT, linestyle=(0, (4, 3)), linewidth=1.3)
-    ax.annotate(measure.target.label, xy=(1, measure.target.value), xycoords=("axes fraction", "data"),
-                xytext=(-2, 4), textcoords="offset points", ha="right", va="bottom", fontsize=9.5,
-                color=TEXT)
+    ax.annotate(
+        measure.target.label,
+        xy=(1, measure.target.value),
+        xycoords=("axes fraction", "data"),
+        xytext=(-2, 4),
+        textcoords="offset points",
+        ha="right",
+        va="bottom",
+        fontsize=9.5,
+        color=TEXT,
+    )
     low, high = ax.get_ylim()
     ax.set_ylim(low, max(high, measure.target.value * 1.12))
 
@@ -105,8 +142,9 @@ def _time_axis(ax: plt.Axes, grain: str, starts: pd.Series) -> None:
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y" if span_years < 3 else "%Y"))
     elif grain in {"quarter", "rolling_12_months"}:
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[7]))
-        ax.xaxis.set_major_formatter(FuncFormatter(
-            lambda v, _: f"FY{mdates.num2date(v).year + 1 - 2000:02d}"))
+        ax.xaxis.set_major_formatter(
+            FuncFormatter(lambda v, _: f"FY{mdates.num2date(v).year + 1 - 2000:02d}")
+        )
     ax.set_xlabel(GRAIN_AXIS.get(grain, ""))
 
 
@@ -123,27 +161,56 @@ def _series_colors(rows: pd.DataFrame) -> dict[str, str]:
 
 def _legend(ax: plt.Axes, count: int) -> None:
     if count > 1:
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=min(count, 2),
-                  handlelength=1.6, columnspacing=1.2)
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.28),
+            ncol=min(count, 2),
+            handlelength=1.6,
+            columnspacing=1.2,
+        )
 
 
 def _annotations(ax: plt.Axes, measure: Measure, first: date, last: date) -> None:
+    """A dotted line at each dated event, labelled on whichever side has more room."""
     for note in measure.chart.annotations:
         if first <= note.date <= last:
             x = pd.Timestamp(note.date)
             ax.axvline(x, color=MUTED, linestyle=(0, (2, 2)), linewidth=1.1)
-            ax.annotate(note.label, xy=(x, 1), xycoords=("data", "axes fraction"), xytext=(3, -2),
-                        textcoords="offset points", ha="left", va="top", fontsize=9.5, color=TEXT)
+            right_half = (note.date - first).days > (last - first).days / 2
+            ax.annotate(
+                _wrap(note.label, 18),
+                xy=(x, 0.04),
+                xycoords=("data", "axes fraction"),
+                xytext=(-4 if right_half else 4, 0),
+                textcoords="offset points",
+                ha="right" if right_half else "left",
+                va="bottom",
+                fontsize=9.5,
+                color=TEXT,
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9, "pad": 1.5},
+            )
 
 
 def _hidden_note(fig: plt.Figure, rows: pd.DataFrame) -> None:
     if rows["suppressed"].any():
-        fig.text(0.01, 0.005, "Gaps: values hidden to protect privacy.", fontsize=8.5, color=MUTED,
-                 ha="left", va="bottom")
+        fig.text(
+            0.01,
+            0.005,
+            "Gaps: values hidden to protect privacy.",
+            fontsize=8.5,
+            color=MUTED,
+            ha="left",
+            va="bottom",
+        )
 
 
-def time_chart(measure: Measure, rows: pd.DataFrame, size: tuple[float, float] = FULL_SIZE,
-               title: str | None = None, compact: bool = False) -> Chart:
+def time_chart(
+    measure: Measure,
+    rows: pd.DataFrame,
+    size: tuple[float, float] = FULL_SIZE,
+    title: str | None = None,
+    compact: bool = False,
+) -> Chart:
     """Line or column chart over time; one line (or bar group) per series."""
     house_style()
     fig, ax = plt.subplots(figsize=size, layout="constrained")
@@ -152,8 +219,9 @@ def time_chart(measure: Measure, rows: pd.DataFrame, size: tuple[float, float] =
     x_all = _midpoints(rows)
     if measure.chart.type == "column" and rows["series"].nunique() == 1:
         widths = (pd.to_datetime(rows["period_end"]) - pd.to_datetime(rows["period_start"])).dt.days
-        ax.bar(x_all, rows["value"].fillna(0), width=widths * 0.8, color=PALETTE[0],
-               label=rows["series"].iloc[0])
+        ax.bar(
+            x_all, rows["value"].fillna(0), width=widths * 0.8, color=PALETTE[0], label=rows["series"].iloc[0]
+        )
     else:
         for series, part in rows.groupby("series", sort=False):
             x = _midpoints(part)
@@ -164,13 +232,20 @@ def time_chart(measure: Measure, rows: pd.DataFrame, size: tuple[float, float] =
                 full = full.reindex(pd.date_range(full.index.min(), full.index.max(), freq="MS"))
                 x = full.index + pd.Timedelta(days=14)
                 values = full
-            ax.plot(x, values, color=colors[series], linewidth=2.2, marker="o",
-                    markersize=3.5 if len(x) > 20 else 5, label=series)
+            ax.plot(
+                x,
+                values,
+                color=colors[series],
+                linewidth=2.2,
+                marker="o",
+                markersize=3.5 if len(x) > 20 else 5,
+                label=series,
+            )
     _value_axis(ax, measure)
     _target(ax, measure)
     _time_axis(ax, measure.grain, pd.to_datetime(rows["period_start"]))
     if not compact:
-        ax.set_title(title or measure.caption)
+        ax.set_title(_wrap(title or measure.caption, 46))
         _legend(ax, rows["series"].nunique())
         _hidden_note(fig, rows)
     else:
@@ -182,8 +257,13 @@ def time_chart(measure: Measure, rows: pd.DataFrame, size: tuple[float, float] =
     return Chart(chart.png_base64, alt_text(measure, rows), chart.width, chart.height)
 
 
-def latest_bar_chart(measure: Measure, rows: pd.DataFrame, suppressed_text: str,
-                     size: tuple[float, float] = FULL_SIZE, compact: bool = False) -> Chart:
+def latest_bar_chart(
+    measure: Measure,
+    rows: pd.DataFrame,
+    suppressed_text: str,
+    size: tuple[float, float] = FULL_SIZE,
+    compact: bool = False,
+) -> Chart:
     """Horizontal bars for the latest period; numerator over denominator when both exist."""
     house_style()
     latest = latest_rows(rows)
@@ -198,35 +278,44 @@ def latest_bar_chart(measure: Measure, rows: pd.DataFrame, suppressed_text: str,
         ax.barh(y, denominators, color=LIGHT_BAR, height=0.7, label=measure.denominator_label)
         ax.barh(y, values, color=PALETTE[0], height=0.42, label=measure.numerator_label)
     else:
-        ax.barh(y, [0 if h or is_missing(v) else v for v, h in zip(values, hidden)],
-                color=PALETTE[0], height=0.6)
+        ax.barh(
+            y, [0 if h or is_missing(v) else v for v, h in zip(values, hidden)], color=PALETTE[0], height=0.6
+        )
     ax.set_yticks(list(y), labels)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True, color=GRID)
-    top = max([v for v in ([*values, *(latest["denominator"].tolist() if stacked else [])])
-               if not is_missing(v)] or [1])
+    top = max(
+        [v for v in ([*values, *(latest["denominator"].tolist() if stacked else [])]) if not is_missing(v)]
+        or [1]
+    )
     for i, (value, hide) in enumerate(zip(values, hidden)):
         text = suppressed_text if hide or is_missing(value) else fmt_value(measure, value)
         if stacked and not hide:
             text = f"{text} of {fmt_value(measure, denominators[i])}"
-        ax.annotate(text, xy=(0 if hide else (denominators[i] if stacked else value), i),
-                    xytext=(4, 0), textcoords="offset points", va="center", fontsize=10,
-                    color=TEXT)
+        ax.annotate(
+            text,
+            xy=(0 if hide else (denominators[i] if stacked else value), i),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=10,
+            color=TEXT,
+        )
     ax.set_xlim(0, top * 1.35)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_xlabel(measure.value_label if not stacked else "Positions")
     period = latest["period_label"].iloc[0] if len(latest) else ""
     if not compact:
-        ax.set_title(f"{measure.caption}, {period}" if period else measure.caption)
+        ax.set_title(_wrap(f"{measure.caption}, {period}" if period else measure.caption, 34))
         if stacked:
             ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
     chart = _encode(fig)
-    return Chart(chart.png_base64, alt_text(measure, rows, suppressed_text), chart.width,
-                 chart.height)
+    return Chart(chart.png_base64, alt_text(measure, rows, suppressed_text), chart.width, chart.height)
 
 
-def measure_chart(measure: Measure, rows: pd.DataFrame, suppressed_text: str,
-                  compact: bool = False) -> Chart | None:
+def measure_chart(
+    measure: Measure, rows: pd.DataFrame, suppressed_text: str, compact: bool = False
+) -> Chart | None:
     if rows.empty or measure.chart.type == "callout":
         return None
     size = CARD_SIZE if compact else FULL_SIZE
@@ -247,16 +336,28 @@ def alt_text(measure: Measure, rows: pd.DataFrame, suppressed_text: str = "fewer
     first, last = rows.iloc[0]["period_label"], rows.iloc[-1]["period_label"]
     if measure.chart.type == "bar_latest":
         latest = latest_rows(rows)
-        items = [f"{r.series}: {suppressed_text if r.suppressed else fmt_value(measure, r.value)}"
-                 + (f" of {fmt_value(measure, r.denominator)} {measure.denominator_label.lower()}"
-                    if measure.value == "numerator" and measure.denominator_label
-                    and not r.suppressed else "")
-                 for r in latest.itertuples()]
-        return (f"Bar chart of {measure.caption.lower()} for {latest.iloc[0]['period_label']}. "
-                + "; ".join(items) + ".")
+        items = [
+            f"{r.series}: {suppressed_text if r.suppressed else fmt_value(measure, r.value)}"
+            + (
+                f" of {fmt_value(measure, r.denominator)} {measure.denominator_label.lower()}"
+                if measure.value == "numerator" and measure.denominator_label and not r.suppressed
+                else ""
+            )
+            for r in latest.itertuples()
+        ]
+        return (
+            f"Bar chart of {measure.caption.lower()} for {latest.iloc[0]['period_label']}. "
+            + "; ".join(items)
+            + "."
+        )
     kind = "Column chart" if measure.chart.type == "column" else "Line chart"
-    grain = {"month": "month", "quarter": "quarter", "calendar_year": "year",
-             "fiscal_year": "fiscal year", "rolling_12_months": "12-month period"}[measure.grain]
+    grain = {
+        "month": "month",
+        "quarter": "quarter",
+        "calendar_year": "year",
+        "fiscal_year": "fiscal year",
+        "rolling_12_months": "12-month period",
+    }[measure.grain]
     parts = [f"{kind} of {measure.caption} by {grain}, {first} to {last}."]
     for series, part in rows.groupby("series", sort=False):
         visible = part[~part["suppressed"] & part["value"].notna()]
@@ -281,4 +382,3 @@ def alt_text(measure: Measure, rows: pd.DataFrame, suppressed_text: str = "fewer
     if hidden:
         parts.append(f"{hidden} value{'s are' if hidden != 1 else ' is'} hidden to protect privacy.")
     return " ".join(parts)
-

@@ -28,7 +28,15 @@ from .paths import ProjectPaths
 log = logging.getLogger("helpers")
 
 EXIT_OK, EXIT_CONFIG, EXIT_DATA, EXIT_NOTEBOOK, EXIT_CHECK, EXIT_QUARTO, EXIT_LOCKED, EXIT_OTHER = (
-    0, 1, 2, 3, 4, 5, 6, 7)
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+)
 
 
 def _paths(args: argparse.Namespace) -> ProjectPaths:
@@ -42,9 +50,15 @@ def cmd_sample_data(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     result = generate(paths, seed=args.seed, scale=args.scale)
     rows = sum(result.files.values())
-    log.info("sample data written to %s: %d files, %s rows (seed %d, scale %d) in %.1fs",
-             paths.raw, len(result.files), f"{rows:,}", result.seed, result.scale,
-             time.perf_counter() - started)
+    log.info(
+        "sample data written to %s: %d files, %s rows (seed %d, scale %d) in %.1fs",
+        paths.raw,
+        len(result.files),
+        f"{rows:,}",
+        result.seed,
+        result.scale,
+        time.perf_counter() - started,
+    )
     return EXIT_OK
 
 
@@ -63,8 +77,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             log.error("all %d problems written to %s", len(exc.failures), args.failures)
         raise
     for name, info in record["sources"].items():
-        log.info("  %-26s %12s rows  %s to %s", name, f"{info['rows']:,}", info["first_date"],
-                 info["last_date"])
+        log.info(
+            "  %-26s %12s rows  %s to %s", name, f"{info['rows']:,}", info["first_date"], info["last_date"]
+        )
     return EXIT_OK
 
 
@@ -82,9 +97,12 @@ def cmd_measures(args: argparse.Namespace) -> int:
     ensure_ingested(settings, code)
     publication = ensure_measures(settings, quarter, params, code, force=args.force)
     privacy = publication.get("privacy", {})
-    log.info("tables for %s in %s (privacy: %s)", quarter.id, paths.quarter_dir(quarter.id),
-             json.dumps({k: sum(v.values()) if isinstance(v, dict) else v
-                         for k, v in privacy.items()}))
+    log.info(
+        "tables for %s in %s (privacy: %s)",
+        quarter.id,
+        paths.quarter_dir(quarter.id),
+        json.dumps({k: sum(v.values()) if isinstance(v, dict) else v for k, v in privacy.items()}),
+    )
     return EXIT_OK
 
 
@@ -99,20 +117,35 @@ def cmd_run(args: argparse.Namespace) -> int:
     render = not args.no_site
     if args.backfill and render:
         published = set(site.archived_quarters(paths.site))
-        earlier = [q for q in available_quarters(paths)
-                   if FiscalQuarter.parse(q) < FiscalQuarter.parse(quarter) and q not in published]
+        earlier = [
+            q
+            for q in available_quarters(paths)
+            if FiscalQuarter.parse(q) < FiscalQuarter.parse(quarter) and q not in published
+        ]
         if earlier and site.find_quarto() is None:
-            log.info("backfill of %s skipped: it needs Quarto to publish the archive",
-                     ", ".join(earlier))
+            log.info("backfill of %s skipped: it needs Quarto to publish the archive", ", ".join(earlier))
             earlier = []
         for q in earlier:
             log.info("backfill: publishing %s first so that it is archived", q)
-            run_quarter(paths, q, force=args.force, workers=args.workers, render=True,
-                        require_site=args.require_site)
-    result = run_quarter(paths, quarter, only=args.only, force=args.force, workers=args.workers,
-                         render=render, require_site=args.require_site)
-    log.info("run %s finished: %d notebook(s) executed, %d unchanged; site: %s", result.quarter,
-             len(result.executed), len(result.skipped), result.site)
+            run_quarter(
+                paths, q, force=args.force, workers=args.workers, render=True, require_site=args.require_site
+            )
+    result = run_quarter(
+        paths,
+        quarter,
+        only=args.only,
+        force=args.force,
+        workers=args.workers,
+        render=render,
+        require_site=args.require_site,
+    )
+    log.info(
+        "run %s finished: %d notebook(s) executed, %d unchanged; site: %s",
+        result.quarter,
+        len(result.executed),
+        len(result.skipped),
+        result.site,
+    )
     log.info("manifest: %s", paths.build_quarter(result.quarter) / "manifest.json")
     return EXIT_OK
 
@@ -129,10 +162,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     for quarter in quarters:
         load_quarter(paths, settings.plan, quarter)
     check_quarto_config(paths, report_pages(settings))
-    log.info("params OK: plan (%d objectives, %d initiatives, %d measures), %d sources, "
-             "privacy floor %d, quarters %s, _quarto.yml", len(settings.plan.objectives),
-             len(settings.plan.initiatives), len(settings.plan.measures),
-             len(settings.sources.sources), settings.privacy.floor, ", ".join(quarters))
+    log.info(
+        "params OK: plan (%d objectives, %d initiatives, %d measures), %d sources, "
+        "privacy floor %d, quarters %s, _quarto.yml",
+        len(settings.plan.objectives),
+        len(settings.plan.initiatives),
+        len(settings.plan.measures),
+        len(settings.sources.sources),
+        settings.privacy.floor,
+        ", ".join(quarters),
+    )
     return EXIT_OK
 
 
@@ -149,10 +188,20 @@ def cmd_site(args: argparse.Namespace) -> int:
     quarter = FiscalQuarter.parse(args.quarter or latest_quarter(paths))
     params = load_quarter(paths, settings.plan, quarter.id)
     manifest_path = paths.build_quarter(quarter.id) / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {
-        "code_version": code_version(paths)}
-    outcome = publish(settings, quarter, params, report_pages(settings), manifest,
-                      force=args.force, require_quarto=args.require_site)
+    manifest = (
+        json.loads(manifest_path.read_text())
+        if manifest_path.exists()
+        else {"code_version": code_version(paths)}
+    )
+    outcome = publish(
+        settings,
+        quarter,
+        params,
+        report_pages(settings),
+        manifest,
+        force=args.force,
+        require_quarto=args.require_site,
+    )
     log.info("site: %s. %s", outcome.status, outcome.message)
     return EXIT_OK
 
@@ -167,8 +216,10 @@ def cmd_quarters(args: argparse.Namespace) -> int:
     for quarter in available_quarters(paths):
         q = FiscalQuarter.parse(quarter)
         built = (paths.quarter_dir(quarter) / "publication.json").exists()
-        print(f"{quarter}  {q.span_label:<26} tables: {'yes' if built else 'no ':<4} "
-              f"published: {'yes' if quarter in published else 'no'}")
+        print(
+            f"{quarter}  {q.span_label:<26} tables: {'yes' if built else 'no ':<4} "
+            f"published: {'yes' if quarter in published else 'no'}"
+        )
     return EXIT_OK
 
 
@@ -176,60 +227,90 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m helpers",
         description="Build the City of Durham's quarterly Goal 2 report: sample data, ingest, "
-                    "privacy-gated measures, notebooks (papermill) and the website (Quarto).",
-        epilog=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
+        "privacy-gated measures, notebooks (papermill) and the website (Quarto).",
+        epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--root", help="project folder (default: found from the current folder)")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
 
-    def add(name: str, handler: Callable[[argparse.Namespace], int], help_text: str
-            ) -> argparse.ArgumentParser:
+    def add(
+        name: str, handler: Callable[[argparse.Namespace], int], help_text: str
+    ) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text, description=help_text)
         command.set_defaults(handler=handler)
         return command
 
-    sample = add("sample-data", cmd_sample_data,
-                 "Write synthetic raw exports for every source into data/raw (July 2022 to "
-                 "September 2026), marked as sample data.")
-    sample.add_argument("--scale", type=int, default=1,
-                        help="multiply event volumes (911 calls, crimes) for benchmarks")
+    sample = add(
+        "sample-data",
+        cmd_sample_data,
+        "Write synthetic raw exports for every source into data/raw (July 2022 to "
+        "September 2026), marked as sample data.",
+    )
+    sample.add_argument(
+        "--scale", type=int, default=1, help="multiply event volumes (911 calls, crimes) for benchmarks"
+    )
     sample.add_argument("--seed", type=int, default=20260930, help="random seed (default 20260930)")
 
-    ingest = add("ingest", cmd_ingest, "Validate every raw source and write the pseudonymised "
-                 "canonical tables (all or nothing).")
+    ingest = add(
+        "ingest",
+        cmd_ingest,
+        "Validate every raw source and write the pseudonymised canonical tables (all or nothing).",
+    )
     ingest.add_argument("--failures", metavar="CSV", help="write every validation problem here")
 
-    measures = add("measures", cmd_measures, "Compute and privacy-gate every measure for a "
-                   "quarter; writes tables and download CSVs to data/processed/<quarter>.")
+    measures = add(
+        "measures",
+        cmd_measures,
+        "Compute and privacy-gate every measure for a "
+        "quarter; writes tables and download CSVs to data/processed/<quarter>.",
+    )
     measures.add_argument("--quarter", help="fiscal quarter, e.g. FY2027Q1 (default: latest)")
     measures.add_argument("--force", action="store_true", help="rebuild even if unchanged")
 
-    run = add("run", cmd_run, "The quarterly run: ingest if raw data changed, build the tables, "
-              "execute the notebooks with papermill, render and publish the site.")
+    run = add(
+        "run",
+        cmd_run,
+        "The quarterly run: ingest if raw data changed, build the tables, "
+        "execute the notebooks with papermill, render and publish the site.",
+    )
     run.add_argument("--quarter", help="fiscal quarter, e.g. FY2027Q1 (default: latest params file)")
-    run.add_argument("--only", action="append", metavar="PAGE",
-                     help="execute only this page: goal, about or an objective id such as 2.1 "
-                          "(repeatable)")
+    run.add_argument(
+        "--only",
+        action="append",
+        metavar="PAGE",
+        help="execute only this page: goal, about or an objective id such as 2.1 (repeatable)",
+    )
     run.add_argument("--force", action="store_true", help="re-run every step even if unchanged")
-    run.add_argument("--workers", type=int, default=None,
-                     help="notebooks executed in parallel (default: number of CPUs)")
+    run.add_argument(
+        "--workers", type=int, default=None, help="notebooks executed in parallel (default: number of CPUs)"
+    )
     run.add_argument("--no-site", action="store_true", help="stop after executing the notebooks")
-    run.add_argument("--require-site", action="store_true",
-                     help="fail (exit 5) when Quarto is missing instead of stopping after execution")
-    run.add_argument("--backfill", action="store_true",
-                     help="first publish earlier quarters that have params but no archive copy")
+    run.add_argument(
+        "--require-site",
+        action="store_true",
+        help="fail (exit 5) when Quarto is missing instead of stopping after execution",
+    )
+    run.add_argument(
+        "--backfill",
+        action="store_true",
+        help="first publish earlier quarters that have params but no archive copy",
+    )
 
-    add("check", cmd_check, "Validate params/ (plan, sources, privacy, every quarter file) and "
-        "_quarto.yml without touching data.")
+    add(
+        "check",
+        cmd_check,
+        "Validate params/ (plan, sources, privacy, every quarter file) and "
+        "_quarto.yml without touching data.",
+    )
 
-    site = add("site", cmd_site, "Render, check and publish the site from already executed "
-               "notebooks.")
+    site = add("site", cmd_site, "Render, check and publish the site from already executed notebooks.")
     site.add_argument("--quarter", help="fiscal quarter (default: latest)")
     site.add_argument("--force", action="store_true", help="publish even if unchanged")
     site.add_argument("--require-site", action="store_true", help="fail when Quarto is missing")
 
-    add("quarters", cmd_quarters, "List quarters with params files and whether they are built "
-        "and published.")
+    add("quarters", cmd_quarters, "List quarters with params files and whether they are built and published.")
     return parser
 
 
@@ -261,7 +342,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING if args.quiet else logging.INFO,
-        format="%(asctime)s %(levelname)-7s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr,
+        format="%(asctime)s %(levelname)-7s %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
     )
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     try:

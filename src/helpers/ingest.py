@@ -13,6 +13,7 @@ Arrow; pandera repeats a test only when it failed, to name the rows.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import hmac
@@ -54,18 +55,21 @@ from .sources import (
 log = logging.getLogger(__name__)
 
 HIDDEN_VALUE = "(hidden: identifies a person)"
-ARROW_TYPES = {"string": pa_arrow.string(), "integer": pa_arrow.int64(),
-               "float": pa_arrow.float64(), "date": pa_arrow.date32(),
-               "datetime": pa_arrow.timestamp("s"), "list": pa_arrow.string()}
+ARROW_TYPES = {
+    "string": pa_arrow.string(),
+    "integer": pa_arrow.int64(),
+    "float": pa_arrow.float64(),
+    "date": pa_arrow.date32(),
+    "datetime": pa_arrow.timestamp("s"),
+    "list": pa_arrow.string(),
+}
 THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
 def _return_memory_promptly() -> None:
     """Let Arrow's allocator give freed memory back to the system at once (lower peak RSS)."""
-    try:
+    with contextlib.suppress(NotImplementedError, pa_arrow.ArrowNotImplementedError, AttributeError):
         pa_arrow.jemalloc_set_decay_ms(0)
-    except (NotImplementedError, pa_arrow.ArrowNotImplementedError, AttributeError):
-        pass
 
 
 # --------------------------------------------------------------------------------------------
@@ -95,8 +99,10 @@ class SourceValidationError(Exception):
             _format_table(table.head(limit)),
         ]
         if len(table) > limit:
-            lines.append(f"... and {len(table) - limit} more; run `python -m helpers ingest "
-                         "--failures failures.csv` to write them all.")
+            lines.append(
+                f"... and {len(table) - limit} more; run `python -m helpers ingest "
+                "--failures failures.csv` to write them all."
+            )
         return "\n".join(lines)
 
 
@@ -106,8 +112,7 @@ def _format_table(table: pd.DataFrame) -> str:
     shown = table.astype(object).map(lambda v: "" if v is None or v != v else str(v))
     widths = {c: min(max(len(c), *(len(v) for v in shown[c])), 48) for c in shown.columns}
     header = "  ".join(c.ljust(widths[c]) for c in shown.columns)
-    rows = ["  ".join(v[: widths[c]].ljust(widths[c]) for c, v in row.items())
-            for _, row in shown.iterrows()]
+    rows = ["  ".join(v[: widths[c]].ljust(widths[c]) for c, v in row.items()) for _, row in shown.iterrows()]
     return "\n".join([header, "  ".join("-" * widths[c] for c in shown.columns), *rows])
 
 
@@ -116,8 +121,9 @@ class _Failures:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, source: str, file: str, row: Any, column: str, value: Any, check: str) -> None:
-        self.rows.append({"source": source, "file": file, "row": row, "column": column,
-                          "value": value, "check": check})
+        self.rows.append(
+            {"source": source, "file": file, "row": row, "column": column, "value": value, "check": check}
+        )
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=FAILURE_COLUMNS)
@@ -144,19 +150,26 @@ def _read_csv(path: Path, options: CsvOptions) -> tuple[pa_arrow.Table, list[tup
     malformed: list[tuple[int | None, str]] = []
 
     def invalid(row: Any) -> str:
-        malformed.append((row.number, f"row has {row.actual_columns} fields, the header has "
-                                      f"{row.expected_columns}"))
+        malformed.append(
+            (row.number, f"row has {row.actual_columns} fields, the header has {row.expected_columns}")
+        )
         return "skip"
 
     def read(threads: bool) -> pa_arrow.Table:
         return pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(encoding=options.encoding, column_names=names,
-                                           skip_rows=1, block_size=1 << 24, use_threads=threads),
-            parse_options=pacsv.ParseOptions(delimiter=options.delimiter,
-                                             invalid_row_handler=invalid),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa_arrow.string() for n in names},
-                                                 strings_can_be_null=True, null_values=[""]))
+            read_options=pacsv.ReadOptions(
+                encoding=options.encoding,
+                column_names=names,
+                skip_rows=1,
+                block_size=1 << 24,
+                use_threads=threads,
+            ),
+            parse_options=pacsv.ParseOptions(delimiter=options.delimiter, invalid_row_handler=invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa_arrow.string() for n in names}, strings_can_be_null=True, null_values=[""]
+            ),
+        )
 
     table = read(threads=True)
     if malformed:  # only the single-threaded reader knows line numbers: worth it on this path
@@ -246,8 +259,9 @@ def _parse(array: pa_arrow.Array, spec: ColumnSpec) -> pa_arrow.Array:
             parsed = pc.cast(array, pa_arrow.timestamp("s"))
         else:
             default = "%Y-%m-%d" if kind == "date" else "%Y-%m-%d %H:%M:%S"
-            parsed = pc.strptime(_to_string(array), format=spec.format or default, unit="s",
-                                 error_is_null=True)
+            parsed = pc.strptime(
+                _to_string(array), format=spec.format or default, unit="s", error_is_null=True
+            )
         return pc.cast(parsed, pa_arrow.date32()) if kind == "date" else parsed
     if kind == "integer":
         if pa_arrow.types.is_integer(array.type):
@@ -300,7 +314,8 @@ def _column(raw: RawFile, rows: int, present: list[str], name: str, col: ColumnS
     target = ARROW_TYPES[col.type]
     if col.constant is not None:
         constant = pa_arrow.DictionaryArray.from_arrays(
-            pa_arrow.array(np.zeros(rows, dtype=np.int32)), pa_arrow.array([col.constant]))
+            pa_arrow.array(np.zeros(rows, dtype=np.int32)), pa_arrow.array([col.constant])
+        )
         return _Column(name, {name: pc.cast(constant, target)}, [], "")
     if col.from_ not in present:
         arrays = {name: pa_arrow.nulls(rows, target)}
@@ -310,8 +325,7 @@ def _column(raw: RawFile, rows: int, present: list[str], name: str, col: ColumnS
     original = _column_values(raw, col.from_)
     if raw.frame is not None and col.type in {"date", "datetime"}:
         # Excel cells that already hold dates arrive as ISO text; accept them beside `format`.
-        iso = pc.strptime(_to_string(original), format="%Y-%m-%d %H:%M:%S", unit="s",
-                          error_is_null=True)
+        iso = pc.strptime(_to_string(original), format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
         parsed = pc.coalesce(iso, pc.cast(_parse(original, col), pa_arrow.timestamp("s")))
         if col.type == "date":
             parsed = pc.cast(parsed, pa_arrow.date32())
@@ -323,8 +337,10 @@ def _column(raw: RawFile, rows: int, present: list[str], name: str, col: ColumnS
     if pc.any(bad).as_py():
         index = np.flatnonzero(bad.to_numpy(zero_copy_only=False))
         shown = _to_string(original).take(pa_arrow.array(index)).to_pylist()
-        failures = [(int(i), HIDDEN_VALUE if col.identifies_person else value)
-                    for i, value in zip(index.tolist(), shown)]
+        failures = [
+            (int(i), HIDDEN_VALUE if col.identifies_person else value)
+            for i, value in zip(index.tolist(), shown)
+        ]
     check = f"parse as {col.type}" + (f" with format {col.format}" if col.format else "")
     if col.type == "list":
         joined, counts = _split_list(col, parsed)
@@ -332,8 +348,14 @@ def _column(raw: RawFile, rows: int, present: list[str], name: str, col: ColumnS
     return _Column(name, {name: pc.cast(parsed, target)}, failures, check)
 
 
-def _canonical_table(source: str, spec: SourceSpec, raw: RawFile, failures: _Failures,
-                     unparsed: set[tuple[int, str]], pool: ThreadPoolExecutor) -> pa_arrow.Table | None:
+def _canonical_table(
+    source: str,
+    spec: SourceSpec,
+    raw: RawFile,
+    failures: _Failures,
+    unparsed: set[tuple[int, str]],
+    pool: ThreadPoolExecutor,
+) -> pa_arrow.Table | None:
     """The file's rows with canonical names and types; unparseable cells are noted in ``unparsed``
     (row index within the file, column) so that they are not reported twice."""
     present = _column_names(raw)
@@ -344,9 +366,14 @@ def _canonical_table(source: str, spec: SourceSpec, raw: RawFile, failures: _Fai
         failures.add(source, raw.relative, "", name, "", "column is missing from the file")
     if spec.extra_columns == "error":
         for name in sorted(set(present) - expected):
-            failures.add(source, raw.relative, "", name, "",
-                         "unexpected column (map it in params/sources.yml or set "
-                         "extra_columns: ignore)")
+            failures.add(
+                source,
+                raw.relative,
+                "",
+                name,
+                "",
+                "unexpected column (map it in params/sources.yml or set extra_columns: ignore)",
+            )
     rows = _row_count(raw)
     if rows == 0:
         failures.add(source, raw.relative, "", "", "", "file has no data rows")
@@ -358,8 +385,7 @@ def _canonical_table(source: str, spec: SourceSpec, raw: RawFile, failures: _Fai
     for column in columns:
         for index, value in column.failures:
             unparsed.add((index, column.name))
-            failures.add(source, raw.relative, _row_label(spec, index), column.name, value,
-                         column.check)
+            failures.add(source, raw.relative, _row_label(spec, index), column.name, value, column.check)
         arrays.update(column.arrays)
     return pa_arrow.table(arrays)
 
@@ -368,23 +394,24 @@ def _canonical_table(source: str, spec: SourceSpec, raw: RawFile, failures: _Fai
 # Checks with pandera
 
 
-def _pandera_schema(source: str, spec: SourceSpec, today: date,
-                    unique_ok: set[str]) -> pa.DataFrameSchema:
+def _pandera_schema(source: str, spec: SourceSpec, today: date, unique_ok: set[str]) -> pa.DataFrameSchema:
     columns: dict[str, pa.Column] = {}
     for name, col in spec.columns.items():
         checks: list[pa.Check] = []
         if col.allowed is not None:
             if col.type == "list":
                 allowed = set(col.allowed)
-                checks.append(pa.Check(
-                    lambda s, allowed=allowed: s.map(
-                        lambda v: not isinstance(v, str) or set(v.split(";")) <= allowed
-                        if v else True).astype(bool),
-                    element_wise=False,
-                    error=f"every item is one of: {', '.join(col.allowed)}"))
+                checks.append(
+                    pa.Check(
+                        lambda s, allowed=allowed: s.map(
+                            lambda v: not isinstance(v, str) or set(v.split(";")) <= allowed if v else True
+                        ).astype(bool),
+                        element_wise=False,
+                        error=f"every item is one of: {', '.join(col.allowed)}",
+                    )
+                )
             else:
-                checks.append(pa.Check.isin(col.allowed,
-                                            error=f"value is one of: {', '.join(col.allowed)}"))
+                checks.append(pa.Check.isin(col.allowed, error=f"value is one of: {', '.join(col.allowed)}"))
         low, high = col.min, col.max
         if col.type in {"date", "datetime"}:
             if high == "today":
@@ -392,9 +419,12 @@ def _pandera_schema(source: str, spec: SourceSpec, today: date,
             if low is not None:
                 checks.append(pa.Check.ge(pd.Timestamp(low), error=f"date on or after {low}"))
             if high is not None:
-                checks.append(pa.Check.le(pd.Timestamp(high) + pd.Timedelta(days=1) -
-                                          pd.Timedelta(seconds=1),
-                                          error=f"date on or before {high}"))
+                checks.append(
+                    pa.Check.le(
+                        pd.Timestamp(high) + pd.Timedelta(days=1) - pd.Timedelta(seconds=1),
+                        error=f"date on or before {high}",
+                    )
+                )
         else:
             if low is not None:
                 checks.append(pa.Check.ge(low, error=f"value at least {low:g}"))
@@ -402,21 +432,33 @@ def _pandera_schema(source: str, spec: SourceSpec, today: date,
                 checks.append(pa.Check.le(high, error=f"value at most {high:g}"))
         nullable = col.nullable or (not col.required and col.from_ is not None)
         columns[name] = pa.Column(
-            None, checks=checks, nullable=nullable,
+            None,
+            checks=checks,
+            nullable=nullable,
             unique=spec.unique == [name] and name not in unique_ok,
             report_duplicates="exclude_first",
         )
     unique = spec.unique if len(spec.unique) > 1 and "+".join(spec.unique) not in unique_ok else None
-    return pa.DataFrameSchema(columns, strict=False, unique=unique,
-                              report_duplicates="exclude_first", name=source)
+    return pa.DataFrameSchema(
+        columns, strict=False, unique=unique, report_duplicates="exclude_first", name=source
+    )
 
 
 PANDERA_CHUNK_ROWS = 2_000_000
 
 
-def _pandera_failures(source: str, spec: SourceSpec, table: pa_arrow.Table, files: list[str],
-                      file_index: np.ndarray, rows: np.ndarray, today: date, failures: _Failures,
-                      already: set[tuple[int, str]], unique_ok: set[str]) -> None:
+def _pandera_failures(
+    source: str,
+    spec: SourceSpec,
+    table: pa_arrow.Table,
+    files: list[str],
+    file_index: np.ndarray,
+    rows: np.ndarray,
+    today: date,
+    failures: _Failures,
+    already: set[tuple[int, str]],
+    unique_ok: set[str],
+) -> None:
     """Run the pandera schema lazily over the table, in row chunks to bound memory.
 
     Row-wise checks are exact per chunk; uniqueness spans chunks, so when Arrow could not prove
@@ -429,20 +471,33 @@ def _pandera_failures(source: str, spec: SourceSpec, table: pa_arrow.Table, file
         frame.index = pd.RangeIndex(start, start + len(frame))
         frame = frame.assign(**{name: pd.to_datetime(frame[name]) for name in date_columns})
         _report(row_schema, frame, source, spec, files, file_index, rows, failures, already)
-    unchecked = [k for k in (spec.unique if len(spec.unique) == 1 else ["+".join(spec.unique)])
-                 if spec.unique and k not in unique_ok]
+    unchecked = [
+        k
+        for k in (spec.unique if len(spec.unique) == 1 else ["+".join(spec.unique)])
+        if spec.unique and k not in unique_ok
+    ]
     if unchecked:
         keys = table.select(spec.unique).to_pandas(types_mapper=_types_mapper)
         keys = keys.assign(**{n: pd.to_datetime(keys[n]) for n in spec.unique if n in date_columns})
         key_spec = spec.model_copy(update={"columns": {n: spec.columns[n] for n in spec.unique}})
         key_schema = _pandera_schema(source, key_spec, today, unique_ok)
-        _report(key_schema, keys, source, spec, files, file_index, rows, failures, already,
-                only_uniqueness=True)
+        _report(
+            key_schema, keys, source, spec, files, file_index, rows, failures, already, only_uniqueness=True
+        )
 
 
-def _report(schema: pa.DataFrameSchema, frame: pd.DataFrame, source: str, spec: SourceSpec,
-            files: list[str], file_index: np.ndarray, rows: np.ndarray, failures: _Failures,
-            already: set[tuple[int, str]], only_uniqueness: bool = False) -> None:
+def _report(
+    schema: pa.DataFrameSchema,
+    frame: pd.DataFrame,
+    source: str,
+    spec: SourceSpec,
+    files: list[str],
+    file_index: np.ndarray,
+    rows: np.ndarray,
+    failures: _Failures,
+    already: set[tuple[int, str]],
+    only_uniqueness: bool = False,
+) -> None:
     try:
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -450,8 +505,9 @@ def _report(schema: pa.DataFrameSchema, frame: pd.DataFrame, source: str, spec: 
         if only_uniqueness:
             cases = cases[cases["check"].isin(["field_uniqueness", "multiple_fields_uniqueness"])]
         person_columns = [n for n, c in spec.columns.items() if c.identifies_person]
-        cases["failure_case"] = cases["failure_case"].astype(object).where(
-            ~cases["column"].isin(person_columns), HIDDEN_VALUE)
+        cases["failure_case"] = (
+            cases["failure_case"].astype(object).where(~cases["column"].isin(person_columns), HIDDEN_VALUE)
+        )
         cases = _merge_multi_column_duplicates(cases)
         for case in cases.itertuples(index=False):
             index = case.index
@@ -472,8 +528,14 @@ def _report(schema: pa.DataFrameSchema, frame: pd.DataFrame, source: str, spec: 
                 continue
             if (int(index), column) in already:
                 continue  # reported as unparseable already
-            failures.add(source, files[int(file_index[int(index)])], int(rows[int(index)]),
-                         column or ", ".join(spec.unique), value, check)
+            failures.add(
+                source,
+                files[int(file_index[int(index)])],
+                int(rows[int(index)]),
+                column or ", ".join(spec.unique),
+                value,
+                check,
+            )
 
 
 def _merge_multi_column_duplicates(cases: pd.DataFrame) -> pd.DataFrame:
@@ -484,9 +546,11 @@ def _merge_multi_column_duplicates(cases: pd.DataFrame) -> pd.DataFrame:
     merged = (
         cases[multi]
         .groupby("index", sort=True)
-        .agg(column=("column", lambda c: ", ".join(map(str, c))),
-             failure_case=("failure_case", lambda v: " | ".join(map(str, v))),
-             check=("check", "first"))
+        .agg(
+            column=("column", lambda c: ", ".join(map(str, c))),
+            failure_case=("failure_case", lambda v: " | ".join(map(str, v))),
+            check=("check", "first"),
+        )
         .reset_index()
     )
     return pd.concat([cases[~multi], merged], ignore_index=True)
@@ -511,8 +575,9 @@ def _unique_already(table: pa_arrow.Table, spec: SourceSpec) -> set[str]:
     if len(spec.unique) == 1:
         column = table.column(spec.unique[0]).drop_null()
         return set(spec.unique) if len(pc.unique(column)) == len(column) else set()
-    key = pc.binary_join_element_wise(*[pc.cast(table.column(c), pa_arrow.string())
-                                        for c in spec.unique], "\x1f")
+    key = pc.binary_join_element_wise(
+        *[pc.cast(table.column(c), pa_arrow.string()) for c in spec.unique], "\x1f"
+    )
     return {"+".join(spec.unique)} if len(pc.unique(key)) == len(key) else set()
 
 
@@ -540,9 +605,15 @@ class ValidatedSource:
     file_hashes: dict[str, str]
 
 
-def validate_source(paths: ProjectPaths, name: str, spec: SourceSpec, today: date,
-                    failures: _Failures, hashes: dict[str, str] | None = None,
-                    pool: ThreadPoolExecutor | None = None) -> ValidatedSource | None:
+def validate_source(
+    paths: ProjectPaths,
+    name: str,
+    spec: SourceSpec,
+    today: date,
+    failures: _Failures,
+    hashes: dict[str, str] | None = None,
+    pool: ThreadPoolExecutor | None = None,
+) -> ValidatedSource | None:
     files = raw_files(paths, spec)
     if not files:
         failures.add(name, spec.files, "", "", "", f"no file matches '{spec.files}' under data/raw")
@@ -577,8 +648,18 @@ def validate_source(paths: ProjectPaths, name: str, spec: SourceSpec, today: dat
         table = _categorical(pa_arrow.concat_tables(tables), spec)
         del tables
         unique_ok = _unique_already(table, spec)
-        _pandera_failures(name, spec, table, relatives, np.concatenate(labels),
-                          np.concatenate(row_numbers), today, failures, already, unique_ok)
+        _pandera_failures(
+            name,
+            spec,
+            table,
+            relatives,
+            np.concatenate(labels),
+            np.concatenate(row_numbers),
+            today,
+            failures,
+            already,
+            unique_ok,
+        )
         return ValidatedSource(name, spec, table, files, file_hashes)
     finally:
         if own_pool:
@@ -608,15 +689,20 @@ def pseudonymise(values: pd.Series, key: bytes, chars: int) -> pd.Series:
     return pd.Series(out, index=values.index, dtype="str")
 
 
-def pseudonymise_arrow(values: pa_arrow.ChunkedArray | pa_arrow.Array, key: bytes,
-                       chars: int) -> pa_arrow.Array:
+def pseudonymise_arrow(
+    values: pa_arrow.ChunkedArray | pa_arrow.Array, key: bytes, chars: int
+) -> pa_arrow.Array:
     """The same keyed hash on an Arrow column, once per distinct value."""
     encoded = pc.dictionary_encode(pc.cast(values, pa_arrow.string()))
     if isinstance(encoded, pa_arrow.ChunkedArray):
         encoded = encoded.combine_chunks()
     digests = pa_arrow.array(
-        [hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest()[:chars]
-         for v in encoded.dictionary.to_pylist()], pa_arrow.string())
+        [
+            hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest()[:chars]
+            for v in encoded.dictionary.to_pylist()
+        ],
+        pa_arrow.string(),
+    )
     return pc.take(digests, encoded.indices)
 
 
@@ -630,8 +716,13 @@ class IngestResult:
     seconds: float
 
 
-def ingest(paths: ProjectPaths, config: SourcesConfig, today: date | None = None,
-           code_version: str = "", fingerprint: dict[str, str] | None = None) -> IngestResult:
+def ingest(
+    paths: ProjectPaths,
+    config: SourcesConfig,
+    today: date | None = None,
+    code_version: str = "",
+    fingerprint: dict[str, str] | None = None,
+) -> IngestResult:
     """Validate every source, then write every canonical table; all or nothing.
 
     ``fingerprint`` (raw file -> SHA-256), when the caller has it already, saves hashing
@@ -649,8 +740,13 @@ def ingest(paths: ProjectPaths, config: SourcesConfig, today: date | None = None
             result = validate_source(paths, name, spec, today, failures, fingerprint, pool)
             if result is not None:
                 validated.append(result)
-                log.info("validated %s: %s rows from %d file(s) in %.1fs", name,
-                         f"{result.table.num_rows:,}", len(result.files), time.perf_counter() - t0)
+                log.info(
+                    "validated %s: %s rows from %d file(s) in %.1fs",
+                    name,
+                    f"{result.table.num_rows:,}",
+                    len(result.files),
+                    time.perf_counter() - t0,
+                )
     table = failures.frame()
     if not table.empty:
         raise SourceValidationError(table)
@@ -664,9 +760,11 @@ def ingest(paths: ProjectPaths, config: SourcesConfig, today: date | None = None
             data = item.table
             for column, col in item.spec.columns.items():
                 if col.identifies_person:
-                    data = data.set_column(data.schema.get_field_index(column), column,
-                                           pseudonymise_arrow(data.column(column), key,
-                                                              config.pseudonymisation.digest_chars))
+                    data = data.set_column(
+                        data.schema.get_field_index(column),
+                        column,
+                        pseudonymise_arrow(data.column(column), key, config.pseudonymisation.digest_chars),
+                    )
             _write_parquet(data, staging / f"{item.name}.parquet")
             dates = data.column(item.spec.date_column)
             first, last = pc.min_max(dates).values()
@@ -696,8 +794,13 @@ def _day(value: Any) -> str:
 
 
 def _write_parquet(table: pa_arrow.Table, path: Path) -> None:
-    pq.write_table(table.replace_schema_metadata(None), path, compression="zstd",
-                   use_dictionary=True, write_statistics=False)
+    pq.write_table(
+        table.replace_schema_metadata(None),
+        path,
+        compression="zstd",
+        use_dictionary=True,
+        write_statistics=False,
+    )
 
 
 def load_canonical(paths: ProjectPaths, source: str, columns: list[str] | None = None) -> pd.DataFrame:

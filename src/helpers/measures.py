@@ -37,8 +37,20 @@ from .settings import Settings
 from .sources import read_ingest_record, swap_directory
 
 COLUMNS = [
-    "measure", "period", "grain", "period_start", "period_end", "period_label", "series",
-    "series_order", "value", "numerator", "denominator", "privacy_counts", "min_group", "atoms",
+    "measure",
+    "period",
+    "grain",
+    "period_start",
+    "period_end",
+    "period_label",
+    "series",
+    "series_order",
+    "value",
+    "numerator",
+    "denominator",
+    "privacy_counts",
+    "min_group",
+    "atoms",
 ]
 
 
@@ -70,8 +82,12 @@ def _condition_mask(frame: pd.DataFrame, column: str, condition: Condition) -> n
         if numeric is None:
             numeric = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
-            mask &= {"ge": numeric >= bound, "gt": numeric > bound,
-                     "le": numeric <= bound, "lt": numeric < bound}[op]
+            mask &= {
+                "ge": numeric >= bound,
+                "gt": numeric > bound,
+                "le": numeric <= bound,
+                "lt": numeric < bound,
+            }[op]
     if condition.notnull is not None:
         present = values.notna().to_numpy(dtype=bool)
         mask &= present if condition.notnull else ~present
@@ -132,16 +148,32 @@ def _series_for(measure: Measure, present: list[str]) -> list[Series]:
     return out
 
 
-def _row(measure: Measure, period: Period, series: Series, value: float, *,
-         numerator: float = math.nan, denominator: float = math.nan,
-         privacy_counts: list[float] | None = None, min_group: float = math.nan,
-         atoms: list[str] | None = None) -> dict[str, Any]:
+def _row(
+    measure: Measure,
+    period: Period,
+    series: Series,
+    value: float,
+    *,
+    numerator: float = math.nan,
+    denominator: float = math.nan,
+    privacy_counts: list[float] | None = None,
+    min_group: float = math.nan,
+    atoms: list[str] | None = None,
+) -> dict[str, Any]:
     return {
-        "measure": measure.id, "period": period.id, "grain": period.grain,
-        "period_start": period.start, "period_end": period.end, "period_label": period.label,
-        "series": series.label, "series_order": series.order, "value": float(value),
-        "numerator": float(numerator), "denominator": float(denominator),
-        "privacy_counts": privacy_counts or [], "min_group": float(min_group),
+        "measure": measure.id,
+        "period": period.id,
+        "grain": period.grain,
+        "period_start": period.start,
+        "period_end": period.end,
+        "period_label": period.label,
+        "series": series.label,
+        "series_order": series.order,
+        "value": float(value),
+        "numerator": float(numerator),
+        "denominator": float(denominator),
+        "privacy_counts": privacy_counts or [],
+        "min_group": float(min_group),
         "atoms": atoms or [],
     }
 
@@ -170,8 +202,9 @@ class MonthGrid:
         return total
 
 
-def _grouped_months(measure: Measure, data: SourceData, mask: np.ndarray,
-                    weights: np.ndarray | None) -> tuple[list[Series], MonthGrid]:
+def _grouped_months(
+    measure: Measure, data: SourceData, mask: np.ndarray, weights: np.ndarray | None
+) -> tuple[list[Series], MonthGrid]:
     """Per series code: month -> count (or sum of ``weights``) of the rows in ``mask``."""
     first = int(data.month.min()) if len(data.month) else 0
     span = int(data.month.max()) - first + 1 if len(data.month) else 1
@@ -181,18 +214,19 @@ def _grouped_months(measure: Measure, data: SourceData, mask: np.ndarray,
         codes, names = np.zeros(len(data.month), dtype=np.int64), ["__all__"]
     keep = mask & (codes >= 0)
     key = codes[keep] * span + (data.month[keep] - first)
-    grid = np.bincount(key, weights=None if weights is None else weights[keep],
-                       minlength=len(names) * span).reshape(len(names), span)
+    grid = np.bincount(
+        key, weights=None if weights is None else weights[keep], minlength=len(names) * span
+    ).reshape(len(names), span)
     present = [n for i, n in enumerate(names) if grid[i].any()] if measure.series_by else []
     series = _series_for(measure, sorted(present))
     return series, MonthGrid({n: grid[i] for i, n in enumerate(names)}, first)
 
 
-def _additive(measure: Measure, data: SourceData, end: date, weights_column: str | None,
-              counts_people: bool) -> list[dict[str, Any]]:
+def _additive(
+    measure: Measure, data: SourceData, end: date, weights_column: str | None, counts_people: bool
+) -> list[dict[str, Any]]:
     mask = where_mask(data.frame, measure.where)
-    weights = (pd.to_numeric(data.frame[weights_column]).to_numpy(dtype=float)
-               if weights_column else None)
+    weights = pd.to_numeric(data.frame[weights_column]).to_numpy(dtype=float) if weights_column else None
     series, grid = _grouped_months(measure, data, mask, weights)
     rows = []
     population = measure.population_key
@@ -201,10 +235,14 @@ def _additive(measure: Measure, data: SourceData, end: date, weights_column: str
         for s in series:
             parts = s.parts or [s.code]
             value = grid.total(parts, months)
-            atoms = ([f"{population}|{code}|{_month_name(m)}" for code in parts for m in months]
-                     if counts_people else [])
-            rows.append(_row(measure, period, s, value,
-                             privacy_counts=[value] if counts_people else [], atoms=atoms))
+            atoms = (
+                [f"{population}|{code}|{_month_name(m)}" for code in parts for m in months]
+                if counts_people
+                else []
+            )
+            rows.append(
+                _row(measure, period, s, value, privacy_counts=[value] if counts_people else [], atoms=atoms)
+            )
     return rows
 
 
@@ -231,8 +269,17 @@ def _share(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]
             if den == 0:
                 continue
             counts = [num, den - num] if measure.counts_people else []
-            rows.append(_row(measure, period, s, 100.0 * num / den, numerator=num,
-                             denominator=den, privacy_counts=counts))
+            rows.append(
+                _row(
+                    measure,
+                    period,
+                    s,
+                    100.0 * num / den,
+                    numerator=num,
+                    denominator=den,
+                    privacy_counts=counts,
+                )
+            )
     return rows
 
 
@@ -251,8 +298,17 @@ def _mean(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]
                 continue
             total = sums.total(parts, months)
             mean = total / n
-            rows.append(_row(measure, period, s, mean, numerator=total, denominator=n,
-                             privacy_counts=[mean] if measure.counts_people else []))
+            rows.append(
+                _row(
+                    measure,
+                    period,
+                    s,
+                    mean,
+                    numerator=total,
+                    denominator=n,
+                    privacy_counts=[mean] if measure.counts_people else [],
+                )
+            )
     return rows
 
 
@@ -273,8 +329,7 @@ def _snapshot(measure: Measure, data: SourceData, end: date) -> list[dict[str, A
                 continue
             latest = frame.loc[dates[pick].idxmax()]
             num = float(latest[measure.numerator])
-            den = float(latest[measure.denominator]) if pd.notna(latest[measure.denominator]) \
-                else math.nan
+            den = float(latest[measure.denominator]) if pd.notna(latest[measure.denominator]) else math.nan
             if measure.value == "numerator":
                 value = num
             elif not den or math.isnan(den):
@@ -307,7 +362,7 @@ def _people(measure: Measure, data: SourceData) -> _People:
     agency, agency_names = data.codes("agency")
     listed = np.array([name in measure.familiar.agencies for name in agency_names] + [False])
     mask = (person >= 0) & listed[agency] & where_mask(frame, measure.where)
-    names = np.array(agency_names + [""], dtype=object)
+    names = np.array([*agency_names, ""], dtype=object)
     return _People(person[mask], data.month[mask], names[agency[mask]])
 
 
@@ -331,8 +386,7 @@ def _familiar_interactions(measure: Measure, data: SourceData, end: date) -> lis
         window = _window_for(period, familiar.window_months, data.first)
         counts = _window_counts(people, window)
         is_familiar = counts >= familiar.threshold
-        in_quarter = ((people.month >= _month_key(period.start))
-                      & (people.month <= _month_key(period.end)))
+        in_quarter = (people.month >= _month_key(period.start)) & (people.month <= _month_key(period.end))
         hit = in_quarter & is_familiar[people.person] if len(counts) else in_quarter & False
         by_agency = pd.Series(people.agency[hit]).value_counts()
         for s in series:
@@ -356,9 +410,18 @@ def _familiar_concentration(measure: Measure, data: SourceData, end: date) -> li
             continue
         top = math.ceil(familiar.top_share_percent / 100.0 * len(served))
         top_total, total = float(served[:top].sum()), float(served.sum())
-        rows.append(_row(measure, window, series, 100.0 * top_total / total,
-                         numerator=top_total, denominator=total,
-                         privacy_counts=[top_total, total], min_group=top))
+        rows.append(
+            _row(
+                measure,
+                window,
+                series,
+                100.0 * top_total / total,
+                numerator=top_total,
+                denominator=total,
+                privacy_counts=[top_total, total],
+                min_group=top,
+            )
+        )
     return rows
 
 
@@ -397,8 +460,9 @@ def compute(measure: Measure, data: SourceData, end: date) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=COLUMNS)
     if frame.empty:
         return frame
-    return frame.sort_values(["period_end", "period_start", "series_order"],
-                             kind="stable").reset_index(drop=True)
+    return frame.sort_values(["period_end", "period_start", "series_order"], kind="stable").reset_index(
+        drop=True
+    )
 
 
 def prepare(frame: pd.DataFrame, date_column: str, end: date) -> SourceData:
@@ -420,8 +484,13 @@ def needed_columns(plan: Plan, source: str, date_column: str) -> list[str]:
         if m.source != source:
             continue
         columns |= set(m.where) | set(m.numerator_where)
-        for name in (m.date, m.value if m.kind in {"mean", "sum"} else None, m.numerator,
-                     m.denominator, m.series_by.column if m.series_by else None):
+        for name in (
+            m.date,
+            m.value if m.kind in {"mean", "sum"} else None,
+            m.numerator,
+            m.denominator,
+            m.series_by.column if m.series_by else None,
+        ):
             if name:
                 columns.add(name)
         if m.familiar:
@@ -458,8 +527,13 @@ class QuarterTables:
     gate_summary: dict[str, Any]
 
 
-def compute_quarter(settings: Settings, quarter: FiscalQuarter, params: QuarterParams | None,
-                    previous: pd.DataFrame | None, only: set[str] | None = None) -> QuarterTables:
+def compute_quarter(
+    settings: Settings,
+    quarter: FiscalQuarter,
+    params: QuarterParams | None,
+    previous: pd.DataFrame | None,
+    only: set[str] | None = None,
+) -> QuarterTables:
     """Compute and gate every measure of the plan (or those in ``only``) for ``quarter``."""
     paths, plan = settings.paths, settings.plan
     prepared: dict[str, tuple[SourceData, bool, date, date]] = {}
@@ -475,13 +549,11 @@ def compute_quarter(settings: Settings, quarter: FiscalQuarter, params: QuarterP
             up_to_quarter = prepare(raw, spec.date_column, quarter.end)
             last = up_to_quarter.last if len(up_to_quarter.frame) else date(1900, 1, 1)
             current, through = coverage(settings, measure.source, last, quarter)
-            data = up_to_quarter if through == quarter.end else prepare(
-                raw, spec.date_column, through)
+            data = up_to_quarter if through == quarter.end else prepare(raw, spec.date_column, through)
             prepared[measure.source] = (data, current, through, last)
         data, current, through, last = prepared[measure.source]
         if not current:
-            policy = (stale_policy(plan, params, measure.id) if params is not None
-                      else measure.if_stale)
+            policy = stale_policy(plan, params, measure.id) if params is not None else measure.if_stale
             if policy == "fail":
                 raise StaleDataError(
                     f"Measure '{measure.id}' needs source '{measure.source}' to cover "
@@ -512,8 +584,14 @@ def _csv_number(value: float, decimals: int) -> str:
     return f"{value:.{decimals}f}"
 
 
-def csv_table(measure: Measure, rows: pd.DataFrame, rules: PrivacyRules, data_through: str,
-              source_title: str, sample: bool) -> pd.DataFrame:
+def csv_table(
+    measure: Measure,
+    rows: pd.DataFrame,
+    rules: PrivacyRules,
+    data_through: str,
+    source_title: str,
+    sample: bool,
+) -> pd.DataFrame:
     """The download CSV of one measure: one row per period and series, plain column names."""
     decimals = measure.value_decimals
     notes = []
@@ -526,19 +604,20 @@ def csv_table(measure: Measure, rows: pd.DataFrame, rules: PrivacyRules, data_th
             notes.append(CSV_NOTE_UNSTABLE.format(floor=rules.floor, high=rules.unstable_at_or_below))
         else:
             notes.append("")
-    out = pd.DataFrame({
-        "measure": measure.caption,
-        "period": rows["period"].to_numpy(),
-        "period_label": rows["period_label"].to_numpy(),
-        "series": rows["series"].to_numpy(),
-        measure.value_label: [_csv_number(v, decimals) for v in rows["value"]],
-    })
+    out = pd.DataFrame(
+        {
+            "measure": measure.caption,
+            "period": rows["period"].to_numpy(),
+            "period_label": rows["period_label"].to_numpy(),
+            "series": rows["series"].to_numpy(),
+            measure.value_label: [_csv_number(v, decimals) for v in rows["value"]],
+        }
+    )
     count_decimals = 0 if measure.unit != "positions" else 1
     if measure.numerator_label and measure.value != "numerator":
         out[measure.numerator_label] = [_csv_number(v, count_decimals) for v in rows["numerator"]]
     if measure.denominator_label:
-        out[measure.denominator_label] = [_csv_number(v, count_decimals)
-                                          for v in rows["denominator"]]
+        out[measure.denominator_label] = [_csv_number(v, count_decimals) for v in rows["denominator"]]
     out["note"] = notes
     out["data_through"] = data_through
     out["source"] = source_title
@@ -547,8 +626,9 @@ def csv_table(measure: Measure, rows: pd.DataFrame, rules: PrivacyRules, data_th
     return out
 
 
-def write_quarter(settings: Settings, tables: QuarterTables, params: QuarterParams | None,
-                  code_version: str) -> Path:
+def write_quarter(
+    settings: Settings, tables: QuarterTables, params: QuarterParams | None, code_version: str
+) -> Path:
     """Write gated parquet, download CSVs and ``publication.json``; all or nothing."""
     paths, plan = settings.paths, settings.plan
     record = read_ingest_record(paths) or {}
@@ -564,11 +644,21 @@ def write_quarter(settings: Settings, tables: QuarterTables, params: QuarterPara
         for measure in plan.measures:
             rows = tables.frame[tables.frame["measure"] == measure.id].reset_index(drop=True)
             table = pa.Table.from_pandas(rows, preserve_index=False).replace_schema_metadata(None)
-            pq.write_table(table, staging / "measures" / f"{measure.id}.parquet",
-                           compression="zstd", write_statistics=False)
+            pq.write_table(
+                table,
+                staging / "measures" / f"{measure.id}.parquet",
+                compression="zstd",
+                write_statistics=False,
+            )
             info = tables.status[measure.id]
-            csv = csv_table(measure, rows, settings.privacy, info["data_through"],
-                            settings.sources.sources[measure.source].title, sample)
+            csv = csv_table(
+                measure,
+                rows,
+                settings.privacy,
+                info["data_through"],
+                settings.sources.sources[measure.source].title,
+                sample,
+            )
             csv_path = staging / "csv" / f"{measure.id}.csv"
             csv.to_csv(csv_path, index=False, lineterminator="\n")
             measures_record[measure.id] = {
@@ -578,8 +668,10 @@ def write_quarter(settings: Settings, tables: QuarterTables, params: QuarterPara
                 "csv": f"csv/{measure.id}.csv",
                 "csv_sha256": hashlib.sha256(csv_path.read_bytes()).hexdigest(),
             }
-        canonical = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-                     for p in sorted(paths.canonical.glob("*.parquet"))}
+        canonical = {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(paths.canonical.glob("*.parquet"))
+        }
         publication = {
             "quarter": tables.quarter,
             "sample_data": sample,
@@ -617,8 +709,11 @@ def previous_publication(settings: Settings, quarter: FiscalQuarter) -> pd.DataF
     stored = read_quarter_frame(settings.paths, prior.id)
     if stored is not None:
         return stored
-    yearly = {m.id for m in settings.plan.measures
-              if m.grain in {"calendar_year", "fiscal_year"} and m.counts_people}
+    yearly = {
+        m.id
+        for m in settings.plan.measures
+        if m.grain in {"calendar_year", "fiscal_year"} and m.counts_people
+    }
     if not yearly:
         return None
     try:
@@ -627,8 +722,9 @@ def previous_publication(settings: Settings, quarter: FiscalQuarter) -> pd.DataF
         return None
 
 
-def build_quarter(settings: Settings, quarter: FiscalQuarter, params: QuarterParams | None,
-                  code_version: str = "") -> QuarterTables:
+def build_quarter(
+    settings: Settings, quarter: FiscalQuarter, params: QuarterParams | None, code_version: str = ""
+) -> QuarterTables:
     """The measures stage: compute, gate against last quarter's report, and write."""
     tables = compute_quarter(settings, quarter, params, previous_publication(settings, quarter))
     write_quarter(settings, tables, params, code_version)

@@ -103,8 +103,13 @@ def _change_phrase(measure: Measure, now: float, then: float) -> str:
     return f"{abs(change):.0f}% {more if change > 0 else less} than"
 
 
-def comparison_sentence(measure: Measure, rows: pd.DataFrame, quarter: FiscalQuarter,
-                        suppressed_text: str, subject: str | None = None) -> str:
+def comparison_sentence(
+    measure: Measure,
+    rows: pd.DataFrame,
+    quarter: FiscalQuarter,
+    suppressed_text: str,
+    subject: str | None = None,
+) -> str:
     """One plain sentence: this quarter's value against last quarter and a year earlier."""
     rows = rows.sort_values(["period_end", "period_start"])
     subject = subject or measure.short_label
@@ -114,18 +119,23 @@ def comparison_sentence(measure: Measure, rows: pd.DataFrame, quarter: FiscalQua
     if current is None:
         return f"There is no figure for {subject.lower()} for {quarter.long_label} yet."
     if current.hidden:
-        return (f"The figure for {subject.lower()} in {current.label or quarter.long_label} is "
-                f"hidden because it involves {suppressed_text} people.")
-    parts = [f"{subject}: {fmt_value(measure, current.value)} in "
-             f"{current.label or quarter.long_label}"]
+        return (
+            f"The figure for {subject.lower()} in {current.label or quarter.long_label} is "
+            f"hidden because it involves {suppressed_text} people."
+        )
+    parts = [f"{subject}: {fmt_value(measure, current.value)} in {current.label or quarter.long_label}"]
     comparisons = []
-    for other_quarter, name in ((quarter.previous(), "the previous quarter"),
-                                (quarter.year_earlier(), "a year earlier")):
+    for other_quarter, name in (
+        (quarter.previous(), "the previous quarter"),
+        (quarter.year_earlier(), "a year earlier"),
+    ):
         other = _period_value(rows, measure, *_span(measure, rows, other_quarter))
         if other is None or other.hidden or is_missing(other.value):
             continue
-        comparisons.append(f"{_change_phrase(measure, current.value, other.value)} {name} "
-                           f"({fmt_value(measure, other.value)})")
+        comparisons.append(
+            f"{_change_phrase(measure, current.value, other.value)} {name} "
+            f"({fmt_value(measure, other.value)})"
+        )
     sentence = parts[0]
     if comparisons:
         sentence += ", " + " and ".join(comparisons)

@@ -30,20 +30,35 @@ class PageSpec:
     @property
     def label(self) -> str:
         return {GOAL_PAGE: "Goal overview", ABOUT_PAGE: "About the data"}.get(
-            self.page, f"Objective {self.page}")
+            self.page, f"Objective {self.page}"
+        )
 
 
 def report_pages(settings: Settings) -> list[PageSpec]:
     """Goal overview, one page per objective, and About the data, in site order."""
     plan, notebooks = settings.plan, settings.paths.notebooks
-    pages = [PageSpec(GOAL_PAGE, notebooks / "goal-overview.ipynb", "index", plan.goal.title,
-                      plan.goal.statement)]
+    pages = [
+        PageSpec(GOAL_PAGE, notebooks / "goal-overview.ipynb", "index", plan.goal.title, plan.goal.statement)
+    ]
     for objective in plan.objectives:
-        pages.append(PageSpec(objective.id, notebooks / f"{objective.page}.ipynb", objective.page,
-                              f"Objective {objective.id}: {objective.title}", objective.summary))
-    pages.append(PageSpec(ABOUT_PAGE, notebooks / "about-the-data.ipynb", "about-the-data",
-                          "About the data",
-                          "Definitions, sources, methods and privacy rules behind every figure."))
+        pages.append(
+            PageSpec(
+                objective.id,
+                notebooks / f"{objective.page}.ipynb",
+                objective.page,
+                f"Objective {objective.id}: {objective.title}",
+                objective.summary,
+            )
+        )
+    pages.append(
+        PageSpec(
+            ABOUT_PAGE,
+            notebooks / "about-the-data.ipynb",
+            "about-the-data",
+            "About the data",
+            "Definitions, sources, methods and privacy rules behind every figure.",
+        )
+    )
     return pages
 
 
@@ -61,10 +76,16 @@ def page_params(params: QuarterParams, settings: Settings, page: str) -> Quarter
     """The part of the quarter's parameters a page may use (statuses only on the goal page)."""
     plan = settings.plan
     if page == GOAL_PAGE:
-        keep = {i: u.model_copy(update={"analysis": None,
-                                        "what_we_have_been_doing": HIDDEN_ON_GOAL_PAGE,
-                                        "whats_next": HIDDEN_ON_GOAL_PAGE})
-                for i, u in params.initiatives.items()}
+        keep = {
+            i: u.model_copy(
+                update={
+                    "analysis": None,
+                    "what_we_have_been_doing": HIDDEN_ON_GOAL_PAGE,
+                    "whats_next": HIDDEN_ON_GOAL_PAGE,
+                }
+            )
+            for i, u in params.initiatives.items()
+        }
         return params.model_copy(update={"initiatives": keep, "if_stale": {}})
     if page == ABOUT_PAGE:
         return params.model_copy(update={"initiatives": {}, "highlights": None, "if_stale": {}})

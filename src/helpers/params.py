@@ -154,8 +154,12 @@ def _fix_for(error: dict[str, Any], model: type[BaseModel], loc: Sequence[Any]) 
     if kind.startswith("bool"):
         return f"expected true or false, got {error.get('input')!r}", "write true or false"
     if kind in {"string_type", "list_type", "dict_type", "model_type"}:
-        wanted = {"string_type": "text", "list_type": "a list", "dict_type": "a mapping",
-                  "model_type": "a mapping of keys"}[kind]
+        wanted = {
+            "string_type": "text",
+            "list_type": "a list",
+            "dict_type": "a mapping",
+            "model_type": "a mapping of keys",
+        }[kind]
         return f"expected {wanted}, got {type(error.get('input')).__name__}", f"write {wanted} here"
     if kind == "value_error":
         text = msg.removeprefix("Value error, ")
@@ -203,9 +207,7 @@ def load_model(path: Path, model: type[M], context: dict[str, Any] | None = None
         for error in exc.errors():
             loc = [p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
             problem, fix = _fix_for(error, model, loc)
-            problems.append(
-                ConfigProblem(shown, _line_of(node, loc), _key_path(loc, data), problem, fix)
-            )
+            problems.append(ConfigProblem(shown, _line_of(node, loc), _key_path(loc, data), problem, fix))
         raise ConfigError(problems) from None
 
 

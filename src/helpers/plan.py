@@ -95,8 +95,10 @@ class FamiliarNeighbors(StrictModel):
     @classmethod
     def _ascending(cls, bands: list[int]) -> list[int]:
         if not bands or bands != sorted(set(bands)) or bands[0] < 1:
-            raise ValueError("bands must be distinct positive numbers in ascending order. "
-                             "Fix: write them like [5, 10, 20, 40]")
+            raise ValueError(
+                "bands must be distinct positive numbers in ascending order. "
+                "Fix: write them like [5, 10, 20, 40]"
+            )
         return bands
 
 
@@ -135,8 +137,10 @@ class Measure(StrictModel):
     @classmethod
     def _id_shape(cls, value: str) -> str:
         if not _MEASURE_ID.match(value):
-            raise ValueError(f"'{value}' is not a usable measure id. Fix: use lower-case letters, "
-                             "digits and underscores, starting with a letter (e.g. no_fault_crashes)")
+            raise ValueError(
+                f"'{value}' is not a usable measure id. Fix: use lower-case letters, "
+                "digits and underscores, starting with a letter (e.g. no_fault_crashes)"
+            )
         return value
 
     @model_validator(mode="after")
@@ -152,11 +156,14 @@ class Measure(StrictModel):
         }.get(self.kind, ())
         missing = [key for key in needs if not getattr(self, key)]
         if missing:
-            raise ValueError(f"a measure of kind '{self.kind}' needs {', '.join(missing)}. "
-                             f"Fix: add {', '.join(missing)} to measure '{self.id}'")
+            raise ValueError(
+                f"a measure of kind '{self.kind}' needs {', '.join(missing)}. "
+                f"Fix: add {', '.join(missing)} to measure '{self.id}'"
+            )
         if self.kind == "snapshot" and self.value not in {"numerator", "rate", "gap_rate"}:
-            raise ValueError(f"snapshot value '{self.value}' is not known. "
-                             "Fix: use numerator, rate or gap_rate")
+            raise ValueError(
+                f"snapshot value '{self.value}' is not known. Fix: use numerator, rate or gap_rate"
+            )
         if self.unit == "percent" and self.kind in {"count", "sum"}:
             raise ValueError(f"a {self.kind} cannot be a percent. Fix: use unit count, or kind share")
         return self
@@ -186,8 +193,9 @@ class Card(StrictModel):
     @model_validator(mode="after")
     def _measure_when_shown(self) -> Card:
         if self.style != "none" and not self.measure:
-            raise ValueError(f"a '{self.style}' card needs a measure. "
-                             "Fix: add 'measure:' or set 'style: none'")
+            raise ValueError(
+                f"a '{self.style}' card needs a measure. Fix: add 'measure:' or set 'style: none'"
+            )
         return self
 
 
@@ -217,11 +225,15 @@ class Initiative(StrictModel):
     @model_validator(mode="after")
     def _explain_missing_measure(self) -> Initiative:
         if not self.measures and not self.no_measure_note:
-            raise ValueError(f"initiative {self.id} has no measures and no no_measure_note. "
-                             "Fix: list its measures, or explain in no_measure_note why it has none")
+            raise ValueError(
+                f"initiative {self.id} has no measures and no no_measure_note. "
+                "Fix: list its measures, or explain in no_measure_note why it has none"
+            )
         if self.card.measure and self.card.measure not in self.measures:
-            raise ValueError(f"the card of initiative {self.id} shows '{self.card.measure}', which "
-                             "is not one of its measures. Fix: add it to measures or change the card")
+            raise ValueError(
+                f"the card of initiative {self.id} shows '{self.card.measure}', which "
+                "is not one of its measures. Fix: add it to measures or change the card"
+            )
         return self
 
     @property
@@ -250,9 +262,11 @@ class Objective(StrictModel):
     def _initiatives_belong(self) -> Objective:
         for initiative in self.initiatives:
             if not initiative.id.startswith(self.id):
-                raise ValueError(f"initiative {initiative.id} is listed under objective {self.id}. "
-                                 f"Fix: number it {self.id}x or move it to objective "
-                                 f"{initiative.id[:-1]}")
+                raise ValueError(
+                    f"initiative {initiative.id} is listed under objective {self.id}. "
+                    f"Fix: number it {self.id}x or move it to objective "
+                    f"{initiative.id[:-1]}"
+                )
         return self
 
     @property
@@ -306,36 +320,45 @@ class Plan(StrictModel):
         measure_ids = [m.id for m in self.measures]
         duplicates = sorted({m for m in measure_ids if measure_ids.count(m) > 1})
         if duplicates:
-            raise ValueError(f"measure ids are repeated: {', '.join(duplicates)}. "
-                             "Fix: give every measure its own id")
+            raise ValueError(
+                f"measure ids are repeated: {', '.join(duplicates)}. Fix: give every measure its own id"
+            )
         known = set(measure_ids)
         for ref in self.goal.context_measures:
             if ref not in known:
-                raise ValueError(f"goal.context_measures names '{ref}', which is not a measure. "
-                                 "Fix: add it under measures or correct the id")
+                raise ValueError(
+                    f"goal.context_measures names '{ref}', which is not a measure. "
+                    "Fix: add it under measures or correct the id"
+                )
         initiative_ids: list[str] = []
         for objective in self.objectives:
             for initiative in objective.initiatives:
                 initiative_ids.append(initiative.id)
                 for ref in initiative.measures:
                     if ref not in known:
-                        raise ValueError(f"initiative {initiative.id} lists '{ref}', which is not "
-                                         "a measure. Fix: add it under measures or correct the id")
+                        raise ValueError(
+                            f"initiative {initiative.id} lists '{ref}', which is not "
+                            "a measure. Fix: add it under measures or correct the id"
+                        )
         repeated = sorted({i for i in initiative_ids if initiative_ids.count(i) > 1})
         if repeated:
-            raise ValueError(f"initiative numbers are repeated: {', '.join(repeated)}. "
-                             "Fix: number every initiative once")
+            raise ValueError(
+                f"initiative numbers are repeated: {', '.join(repeated)}. Fix: number every initiative once"
+            )
         if {s.id for s in self.statuses} != {"in_progress", "on_hold", "complete_ongoing"}:
-            raise ValueError("statuses must define in_progress, on_hold and complete_ongoing. "
-                             "Fix: list all three")
+            raise ValueError(
+                "statuses must define in_progress, on_hold and complete_ongoing. Fix: list all three"
+            )
         codes = {d.code for d in self.departments}
         for measure in self.measures:
             if measure.familiar:
                 unknown = [a for a in measure.familiar.agencies if a not in codes]
                 if unknown:
-                    raise ValueError(f"measure {measure.id} names unknown agencies "
-                                     f"{', '.join(unknown)}. Fix: use department codes from "
-                                     f"departments ({', '.join(sorted(codes))})")
+                    raise ValueError(
+                        f"measure {measure.id} names unknown agencies "
+                        f"{', '.join(unknown)}. Fix: use department codes from "
+                        f"departments ({', '.join(sorted(codes))})"
+                    )
         return self
 
     @cached_property
@@ -346,8 +369,10 @@ class Plan(StrictModel):
         try:
             return self.measures_by_id[measure_id]
         except KeyError:
-            raise KeyError(f"'{measure_id}' is not a measure in params/plan.yml; known measures: "
-                           f"{', '.join(sorted(self.measures_by_id))}") from None
+            raise KeyError(
+                f"'{measure_id}' is not a measure in params/plan.yml; known measures: "
+                f"{', '.join(sorted(self.measures_by_id))}"
+            ) from None
 
     @property
     def initiatives(self) -> list[Initiative]:
@@ -357,15 +382,19 @@ class Plan(StrictModel):
         for initiative in self.initiatives:
             if initiative.id == initiative_id:
                 return initiative
-        raise KeyError(f"'{initiative_id}' is not an initiative in params/plan.yml; known: "
-                       f"{', '.join(i.id for i in self.initiatives)}")
+        raise KeyError(
+            f"'{initiative_id}' is not an initiative in params/plan.yml; known: "
+            f"{', '.join(i.id for i in self.initiatives)}"
+        )
 
     def objective(self, objective_id: str) -> Objective:
         for objective in self.objectives:
             if objective.id == objective_id:
                 return objective
-        raise KeyError(f"'{objective_id}' is not an objective in params/plan.yml; known: "
-                       f"{', '.join(o.id for o in self.objectives)}")
+        raise KeyError(
+            f"'{objective_id}' is not an objective in params/plan.yml; known: "
+            f"{', '.join(o.id for o in self.objectives)}"
+        )
 
     def objective_of(self, initiative_id: str) -> Objective:
         for objective in self.objectives:
@@ -407,8 +436,12 @@ def check_plan_against_sources(plan: Plan, plan_file: str, source_columns: dict[
     for index, measure in enumerate(plan.measures):
         key = f"measures[{index}] (id={measure.id})"
         if measure.source not in source_columns:
-            raise fail(plan_file, f"{key}.source", f"'{measure.source}' is not a source in "
-                       "params/sources.yml", f"use one of: {', '.join(sorted(source_columns))}")
+            raise fail(
+                plan_file,
+                f"{key}.source",
+                f"'{measure.source}' is not a source in params/sources.yml",
+                f"use one of: {', '.join(sorted(source_columns))}",
+            )
         columns = source_columns[measure.source]
         referenced = {
             "date": [measure.date] if measure.date else [],
@@ -422,6 +455,9 @@ def check_plan_against_sources(plan: Plan, plan_file: str, source_columns: dict[
         for field_name, names in referenced.items():
             for name in names:
                 if name not in columns:
-                    raise fail(plan_file, f"{key}.{field_name}", f"column '{name}' is not a "
-                               f"canonical column of source '{measure.source}'",
-                               f"use one of: {', '.join(sorted(columns))}")
+                    raise fail(
+                        plan_file,
+                        f"{key}.{field_name}",
+                        f"column '{name}' is not a canonical column of source '{measure.source}'",
+                        f"use one of: {', '.join(sorted(columns))}",
+                    )

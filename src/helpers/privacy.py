@@ -83,9 +83,11 @@ class GateSummary:
     concentration: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, dict[str, int]]:
-        return {"primary": dict(sorted(self.primary.items())),
-                "secondary": dict(sorted(self.secondary.items())),
-                "concentration": dict(sorted(self.concentration.items()))}
+        return {
+            "primary": dict(sorted(self.primary.items())),
+            "secondary": dict(sorted(self.secondary.items())),
+            "concentration": dict(sorted(self.concentration.items())),
+        }
 
 
 # --------------------------------------------------------------------------------------------
@@ -97,8 +99,11 @@ def _primary(row: Any, floor: int, concentration_floor: int) -> str | None:
     if any(0 < count < floor for count in _counts(row.privacy_counts)):
         return "primary"
     group = row.min_group
-    if group is not None and not (isinstance(group, float) and math.isnan(group)) \
-            and group < concentration_floor:
+    if (
+        group is not None
+        and not (isinstance(group, float) and math.isnan(group))
+        and group < concentration_floor
+    ):
         return "concentration"
     return None
 
@@ -152,8 +157,9 @@ def _atoms_of(value: Any) -> list[str]:
     return list(value)
 
 
-def _secondary(frame: pd.DataFrame, suppressed: pd.Series, previous: pd.DataFrame | None,
-               populations: dict[str, str]) -> tuple[pd.Series, list[str]]:
+def _secondary(
+    frame: pd.DataFrame, suppressed: pd.Series, previous: pd.DataFrame | None, populations: dict[str, str]
+) -> tuple[pd.Series, list[str]]:
     """Add complementary suppressions until no suppressed additive cell is recoverable."""
     import numpy as np
 
@@ -170,25 +176,35 @@ def _secondary(frame: pd.DataFrame, suppressed: pd.Series, previous: pd.DataFram
         additive = rows[rows["atoms"].map(lambda a: len(_atoms_of(a)) > 0)]
         if additive.empty or not suppressed.loc[additive.index].any():
             continue
-        prev_rows = (prev[(prev["population"] == population) &
-                          prev["atoms"].map(lambda a: len(_atoms_of(a)) > 0)]
-                     if prev is not None else additive.iloc[0:0])
-        system = _System.over(list(additive["atoms"].map(_atoms_of)) +
-                              list(prev_rows["atoms"].map(_atoms_of)))
+        prev_rows = (
+            prev[(prev["population"] == population) & prev["atoms"].map(lambda a: len(_atoms_of(a)) > 0)]
+            if prev is not None
+            else additive.iloc[0:0]
+        )
+        system = _System.over(
+            list(additive["atoms"].map(_atoms_of)) + list(prev_rows["atoms"].map(_atoms_of))
+        )
         vectors = {i: system.vector(_atoms_of(a)) for i, a in additive["atoms"].items()}
         fixed = np.array([system.vector(_atoms_of(a)) for a in prev_rows["atoms"]])
         fixed = fixed.reshape(-1, len(system.atoms))
 
-        def published_matrix(hidden: pd.Series, vectors: dict[int, np.ndarray] = vectors,
-                             fixed: np.ndarray = fixed, additive: pd.DataFrame = additive,
-                             system: _System = system) -> np.ndarray:
+        def published_matrix(
+            hidden: pd.Series,
+            vectors: dict[int, np.ndarray] = vectors,
+            fixed: np.ndarray = fixed,
+            additive: pd.DataFrame = additive,
+            system: _System = system,
+        ) -> np.ndarray:
             rows_ = [vectors[i] for i in additive.index if not hidden.loc[i]]
             matrix = np.array(rows_).reshape(-1, len(system.atoms))
             return np.vstack([matrix, fixed]) if fixed.size else matrix
 
         for _ in range(len(additive) + 1):
-            exposed = [i for i in additive.index
-                       if suppressed.loc[i] and _recoverable(vectors[i], published_matrix(suppressed))]
+            exposed = [
+                i
+                for i in additive.index
+                if suppressed.loc[i] and _recoverable(vectors[i], published_matrix(suppressed))
+            ]
             if not exposed:
                 break
             target = exposed[0]
@@ -196,7 +212,8 @@ def _secondary(frame: pd.DataFrame, suppressed: pd.Series, previous: pd.DataFram
             # Hide the least informative cell that works: the smallest non-zero value, so that
             # totals (what residents read first) stay visible whenever a part can go instead.
             order = candidates.assign(
-                _zero=candidates["value"].fillna(0).eq(0), _value=candidates["value"].fillna(0),
+                _zero=candidates["value"].fillna(0).eq(0),
+                _value=candidates["value"].fillna(0),
             ).sort_values(["_zero", "_value", "period", "series"], kind="stable")
             chosen = None
             for candidate in order.index:
@@ -224,8 +241,12 @@ def _secondary(frame: pd.DataFrame, suppressed: pd.Series, previous: pd.DataFram
 # The gate
 
 
-def gate(frame: pd.DataFrame, rules: PrivacyRules, populations: dict[str, str],
-         previous: pd.DataFrame | None = None) -> tuple[pd.DataFrame, GateSummary]:
+def gate(
+    frame: pd.DataFrame,
+    rules: PrivacyRules,
+    populations: dict[str, str],
+    previous: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, GateSummary]:
     """Suppress what the rules require and return the publishable table.
 
     ``frame`` holds the rows of every measure of one publication (columns ``measure, period,
@@ -255,8 +276,7 @@ def gate(frame: pd.DataFrame, rules: PrivacyRules, populations: dict[str, str],
     for column in HIDDEN_COLUMNS:
         gated.loc[gated["suppressed"], column] = np.nan
     gated["unstable"] = [
-        (not hidden) and any(rules.floor <= c <= rules.unstable_at_or_below
-                             for c in _counts(counts))
+        (not hidden) and any(rules.floor <= c <= rules.unstable_at_or_below for c in _counts(counts))
         for hidden, counts in zip(gated["suppressed"], gated["privacy_counts"])
     ]
     return gated.drop(columns=["privacy_counts", "min_group"]), summary
@@ -269,8 +289,9 @@ def _counts(value: Any) -> list[float]:
     return [float(c) for c in value if c is not None and not (isinstance(c, float) and math.isnan(c))]
 
 
-def audit(gated: pd.DataFrame, populations: dict[str, str],
-          previous: pd.DataFrame | None = None) -> list[tuple[str, str, str]]:
+def audit(
+    gated: pd.DataFrame, populations: dict[str, str], previous: pd.DataFrame | None = None
+) -> list[tuple[str, str, str]]:
     """Keys of hidden cells that published cells (now and last quarter) let anyone work out."""
     import numpy as np
     import pandas as pd
@@ -288,9 +309,13 @@ def audit(gated: pd.DataFrame, populations: dict[str, str],
         if additive.empty:
             continue
         system = _System.over(additive["atoms"].map(_atoms_of))
-        published = np.array([system.vector(_atoms_of(a))
-                              for a, hidden in zip(additive["atoms"], additive["suppressed"])
-                              if not hidden]).reshape(-1, len(system.atoms))
+        published = np.array(
+            [
+                system.vector(_atoms_of(a))
+                for a, hidden in zip(additive["atoms"], additive["suppressed"])
+                if not hidden
+            ]
+        ).reshape(-1, len(system.atoms))
         for row in additive[additive["suppressed"] & additive["_now"]].itertuples():
             if _recoverable(system.vector(_atoms_of(row.atoms)), published):
                 exposed.append((row.measure, row.period, row.series))
@@ -309,17 +334,37 @@ class Finding:
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*[A-Za-z0-9]")
-TEXT_SUFFIXES = {".html", ".htm", ".csv", ".json", ".js", ".css", ".xml", ".txt", ".md", ".svg",
-                 ".ipynb", ".yml", ".yaml", ".qmd"}
+TEXT_SUFFIXES = {
+    ".html",
+    ".htm",
+    ".csv",
+    ".json",
+    ".js",
+    ".css",
+    ".xml",
+    ".txt",
+    ".md",
+    ".svg",
+    ".ipynb",
+    ".yml",
+    ".yaml",
+    ".qmd",
+}
 
 
 def _tokens(text: str, min_length: int) -> set[str]:
     return {t for t in _TOKEN.findall(text) if len(t) >= min_length}
 
 
-def scan_files(files: Iterable[Path], root: Path, identifiers: dict[str, pa.ChunkedArray],
-               hashed_people: pa.ChunkedArray | None, key: bytes | None, digest_chars: int,
-               rules: PrivacyRules) -> list[Finding]:
+def scan_files(
+    files: Iterable[Path],
+    root: Path,
+    identifiers: dict[str, pa.ChunkedArray],
+    hashed_people: pa.ChunkedArray | None,
+    key: bytes | None,
+    digest_chars: int,
+    rules: PrivacyRules,
+) -> list[Finding]:
     """Person keys (raw or hashed), record numbers and key-like tokens in any published file.
 
     ``identifiers`` maps a label (``cad_events.event_id``) to the column's values; tokens are
@@ -350,22 +395,22 @@ def scan_files(files: Iterable[Path], root: Path, identifiers: dict[str, pa.Chun
 
     for label, column in identifiers.items():
         for token in sorted(matched(column, token_array)):
-            findings.extend(Finding(f, "(withheld)", f"record number from {label}")
-                            for f in by_token[token])
+            findings.extend(Finding(f, "(withheld)", f"record number from {label}") for f in by_token[token])
     if hashed_people is not None and len(hashed_people):
         for token in sorted(matched(hashed_people, token_array)):
-            findings.extend(Finding(f, "(withheld)", "pseudonymised person key")
-                            for f in by_token[token])
+            findings.extend(Finding(f, "(withheld)", "pseudonymised person key") for f in by_token[token])
         if key is not None:
-            digests = {hmac.new(key, t.encode(), hashlib.sha256).hexdigest()[:digest_chars]: t
-                       for t in tokens}
+            digests = {
+                hmac.new(key, t.encode(), hashlib.sha256).hexdigest()[:digest_chars]: t for t in tokens
+            }
             for digest in sorted(matched(hashed_people, pa.array(list(digests), pa.string()))):
-                findings.extend(Finding(f, "(withheld)", "raw person key")
-                                for f in by_token[digests[digest]])
+                findings.extend(Finding(f, "(withheld)", "raw person key") for f in by_token[digests[digest]])
     for token in tokens:
         for pattern in patterns:
             if pattern.match(token):
-                findings.extend(Finding(f, "(withheld)", f"matches forbidden pattern {pattern.pattern}")
-                                for f in by_token[token])
+                findings.extend(
+                    Finding(f, "(withheld)", f"matches forbidden pattern {pattern.pattern}")
+                    for f in by_token[token]
+                )
                 break
     return sorted(set(findings), key=lambda f: (f.file, f.reason))

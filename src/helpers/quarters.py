@@ -33,13 +33,22 @@ class InitiativeUpdate(StrictModel):
     @field_validator("what_we_have_been_doing", "whats_next")
     @classmethod
     def _not_placeholder(cls, value: Narrative) -> Narrative:
-        texts = [value] if isinstance(value, str) else (
-            value if isinstance(value, list) else
-            [t for v in value.values() for t in ([v] if isinstance(v, str) else v)])
-        if not texts or any(not str(t).strip() or str(t).strip() in {"-", "TBD", "tbd", "..."}
-                            for t in texts):
-            raise ValueError("this update is empty or a placeholder. Fix: write at least one "
-                             "sentence for residents, or say plainly that there is no change")
+        texts = (
+            [value]
+            if isinstance(value, str)
+            else (
+                value
+                if isinstance(value, list)
+                else [t for v in value.values() for t in ([v] if isinstance(v, str) else v)]
+            )
+        )
+        if not texts or any(
+            not str(t).strip() or str(t).strip() in {"-", "TBD", "tbd", "..."} for t in texts
+        ):
+            raise ValueError(
+                "this update is empty or a placeholder. Fix: write at least one "
+                "sentence for residents, or say plainly that there is no change"
+            )
         return value
 
 
@@ -63,12 +72,15 @@ class QuarterParams(StrictModel):
     def _dates(self) -> QuarterParams:
         quarter = FiscalQuarter.parse(self.quarter)
         if self.data_as_of <= quarter.end:
-            raise ValueError(f"data_as_of ({self.data_as_of}) is not after the quarter ends "
-                             f"({quarter.end}). Fix: use the date the data was extracted, after "
-                             "the quarter closed")
+            raise ValueError(
+                f"data_as_of ({self.data_as_of}) is not after the quarter ends "
+                f"({quarter.end}). Fix: use the date the data was extracted, after "
+                "the quarter closed"
+            )
         if self.next_update <= self.data_as_of:
-            raise ValueError("next_update is not after data_as_of. Fix: give the date residents "
-                             "can expect the next report")
+            raise ValueError(
+                "next_update is not after data_as_of. Fix: give the date residents can expect the next report"
+            )
         return self
 
     @property
@@ -94,9 +106,17 @@ def available_quarters(paths: ProjectPaths) -> list[str]:
 def latest_quarter(paths: ProjectPaths) -> str:
     quarters = available_quarters(paths)
     if not quarters:
-        raise ConfigError([ConfigProblem(str(paths.quarters), None, "(folder)",
-                                         "there is no quarter file", "add params/quarters/"
-                                         "FY<year>Q<n>.yml (copy the latest one and edit it)")])
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    str(paths.quarters),
+                    None,
+                    "(folder)",
+                    "there is no quarter file",
+                    "add params/quarters/FY<year>Q<n>.yml (copy the latest one and edit it)",
+                )
+            ]
+        )
     return quarters[-1]
 
 
@@ -106,27 +126,51 @@ def load_quarter(paths: ProjectPaths, plan: Plan, quarter: str) -> QuarterParams
     params = load_model(path, QuarterParams)
     problems: list[ConfigProblem] = []
     if params.quarter != FiscalQuarter.parse(quarter).id:
-        problems.append(ConfigProblem(shown, None, "quarter", f"the file says {params.quarter} "
-                                      f"but is named for {quarter}", "make them agree"))
+        problems.append(
+            ConfigProblem(
+                shown,
+                None,
+                "quarter",
+                f"the file says {params.quarter} but is named for {quarter}",
+                "make them agree",
+            )
+        )
     known = [i.id for i in plan.initiatives]
     for initiative_id in params.initiatives:
         if initiative_id not in known:
             guess = difflib.get_close_matches(initiative_id, known, n=1)
             hint = f" (did you mean {guess[0]}?)" if guess else ""
-            problems.append(ConfigProblem(shown, None, f"initiatives.{initiative_id}",
-                                          "this initiative is not in params/plan.yml",
-                                          f"use one of {', '.join(known)}{hint}"))
+            problems.append(
+                ConfigProblem(
+                    shown,
+                    None,
+                    f"initiatives.{initiative_id}",
+                    "this initiative is not in params/plan.yml",
+                    f"use one of {', '.join(known)}{hint}",
+                )
+            )
     for initiative_id in known:
         if initiative_id not in params.initiatives:
-            problems.append(ConfigProblem(shown, None, f"initiatives.{initiative_id}",
-                                          "every initiative needs a status and an update",
-                                          f"add an entry for {initiative_id} with status, "
-                                          "what_we_have_been_doing and whats_next"))
+            problems.append(
+                ConfigProblem(
+                    shown,
+                    None,
+                    f"initiatives.{initiative_id}",
+                    "every initiative needs a status and an update",
+                    f"add an entry for {initiative_id} with status, what_we_have_been_doing and whats_next",
+                )
+            )
     for measure_id in params.if_stale:
         if measure_id not in plan.measures_by_id:
-            problems.append(ConfigProblem(shown, None, f"if_stale.{measure_id}",
-                                          "this is not a measure in params/plan.yml",
-                                          f"use one of {', '.join(sorted(plan.measures_by_id))}"))
+            problems.append(
+                ConfigProblem(
+                    shown,
+                    None,
+                    f"if_stale.{measure_id}",
+                    "this is not a measure in params/plan.yml",
+                    f"use one of {', '.join(sorted(plan.measures_by_id))}",
+                )
+            )
     if problems:
         raise ConfigError(problems)
     return params

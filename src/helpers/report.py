@@ -49,9 +49,11 @@ def _raw_html(content: str) -> str:
 
 
 def _badge(status_label: str, status_id: str, icon: str) -> str:
-    return (f'<span class="status-badge status-{esc(status_id)}">'
-            f'<span class="status-icon" aria-hidden="true">{esc(icon)}</span> '
-            f'<span class="visually-hidden">Status: </span>{esc(status_label)}</span>')
+    return (
+        f'<span class="status-badge status-{esc(status_id)}">'
+        f'<span class="status-icon" aria-hidden="true">{esc(icon)}</span> '
+        f'<span class="visually-hidden">Status: </span>{esc(status_label)}</span>'
+    )
 
 
 @dataclass
@@ -91,7 +93,8 @@ class Page:
             if not path.exists():
                 raise FileNotFoundError(
                     f"{path} is missing: run `python -m helpers measures --quarter "
-                    f"{self.quarter.id}` (or `make report`) before running this notebook.")
+                    f"{self.quarter.id}` (or `make report`) before running this notebook."
+                )
             frame = pd.read_parquet(path)
             for column in ("period_start", "period_end"):
                 frame[column] = pd.to_datetime(frame[column]).dt.date
@@ -122,17 +125,21 @@ class Page:
         names = rows.sort_values("series_order")["series"].drop_duplicates().tolist()
         chosen = series or names[0]
         subject = measure.short_label if len(names) == 1 else f"{measure.short_label}, {chosen}"
-        return comparison_sentence(measure, rows[rows["series"] == chosen], self.quarter,
-                                   self.suppressed_text, subject=subject)
+        return comparison_sentence(
+            measure, rows[rows["series"] == chosen], self.quarter, self.suppressed_text, subject=subject
+        )
 
     def reporting_line(self) -> str:
-        return (f"**Reporting period:** {md(self.quarter.long_label)}. "
-                f"**Data as of:** {md(fmt_date(self.params.data_as_of))}. "
-                f"**Next update:** expected by {md(fmt_date(self.params.next_update))}.")
+        return (
+            f"**Reporting period:** {md(self.quarter.long_label)}. "
+            f"**Data as of:** {md(fmt_date(self.params.data_as_of))}. "
+            f"**Next update:** expected by {md(fmt_date(self.params.next_update))}."
+        )
 
     def header(self) -> Markdown:
-        return Markdown("\n" + _raw_html(
-            f'<p class="reporting-period">{_strip_md(self.reporting_line())}</p>'))
+        return Markdown(
+            "\n" + _raw_html(f'<p class="reporting-period">{_strip_md(self.reporting_line())}</p>')
+        )
 
     # ---------------------------------------------------------------- goal page
 
@@ -140,7 +147,7 @@ class Page:
         goal = self.settings.plan.goal
         blocks = [
             _raw_html(f'<p class="reporting-period">{_strip_md(self.reporting_line())}</p>'),
-            f'[{md(goal.statement)}]{{.goal-statement}}',
+            f"[{md(goal.statement)}]{{.goal-statement}}",
             md(goal.framing),
         ]
         if self.params.highlights:
@@ -150,8 +157,10 @@ class Page:
 
     def context(self) -> Markdown:
         plan = self.settings.plan
-        blocks = ["## Setting the stage {#setting-the-stage}",
-                  md("These measures show the conditions every initiative works in.")]
+        blocks = [
+            "## Setting the stage {#setting-the-stage}",
+            md("These measures show the conditions every initiative works in."),
+        ]
         for measure_id in plan.goal.context_measures:
             blocks.append(self._measure_block(measure_id, level=3))
         return Markdown("\n\n".join(blocks) + "\n")
@@ -159,10 +168,14 @@ class Page:
     def status_legend(self) -> Markdown:
         items = "".join(
             f"<li>{_badge(s.label, s.id, s.icon)} <span>{esc(s.description)}</span></li>"
-            for s in self.settings.plan.statuses)
-        return Markdown("\n## Status of initiatives {#status-legend}\n\n" + md(
-            "Each initiative shows one of three statuses, with a symbol and a word:") + "\n"
-            + _raw_html(f'<ul class="status-legend">{items}</ul>'))
+            for s in self.settings.plan.statuses
+        )
+        return Markdown(
+            "\n## Status of initiatives {#status-legend}\n\n"
+            + md("Each initiative shows one of three statuses, with a symbol and a word:")
+            + "\n"
+            + _raw_html(f'<ul class="status-legend">{items}</ul>')
+        )
 
     def objective_cards(self, objective_id: str) -> Markdown:
         objective = self.settings.plan.objective(objective_id)
@@ -170,7 +183,8 @@ class Page:
         cards = "".join(self._card(objective, i) for i in objective.initiatives)
         return Markdown(
             f"\n## Objective {md(objective.id)}: {md(objective.title)} {{#{anchor}}}\n\n"
-            f"{md(objective.summary)}\n" + _raw_html(f'<div class="initiative-cards">{cards}</div>'))
+            f"{md(objective.summary)}\n" + _raw_html(f'<div class="initiative-cards">{cards}</div>')
+        )
 
     def _card(self, objective: Objective, initiative: Initiative) -> str:
         status = self.settings.plan.status(self.params.initiatives[initiative.id].status)
@@ -185,18 +199,20 @@ class Page:
             else:
                 chart = measure_chart(measure, rows, self.suppressed_text, compact=True)
                 sentence = self.compare(card.measure)
-                body = (f'<p class="card-measure">{esc(measure.caption)}</p>'
-                        + (chart.img_tag("card-chart") if chart else "")
-                        + f'<p class="card-summary">{esc(sentence)}</p>')
+                body = (
+                    f'<p class="card-measure">{esc(measure.caption)}</p>'
+                    + (chart.img_tag("card-chart") if chart else "")
+                    + f'<p class="card-summary">{esc(sentence)}</p>'
+                )
         else:
             body = f'<p class="card-note">{esc(initiative.no_measure_note or "")}</p>'
-        link = (f'{objective.page}.html#{initiative.anchor}')
+        link = f"{objective.page}.html#{initiative.anchor}"
         return (
             f'<article class="initiative-card" aria-labelledby="{heading_id}">'
             f'<h3 id="{heading_id}"><span class="initiative-number">Initiative {esc(initiative.id)}'
-            f'</span> {esc(initiative.title)}</h3>'
+            f"</span> {esc(initiative.title)}</h3>"
             f'<p class="card-status">{_badge(status.label, status.id, status.icon)}</p>'
-            f'{body}'
+            f"{body}"
             f'<p class="card-link"><a href="{esc(link)}">Learn more'
             f'<span class="visually-hidden"> about initiative {esc(initiative.id)}</span></a></p>'
             "</article>"
@@ -210,31 +226,39 @@ class Page:
         row = latest.iloc[0]
         window = esc(row["period_label"])
         if row["suppressed"]:
-            return (f'<p class="callout-figure">{esc(measure.caption)}: hidden this quarter to '
-                    f'protect privacy (the group is {esc(self.suppressed_text)} people).</p>')
+            return (
+                f'<p class="callout-figure">{esc(measure.caption)}: hidden this quarter to '
+                f"protect privacy (the group is {esc(self.suppressed_text)} people).</p>"
+            )
         share = familiar.top_share_percent if familiar else None
-        first = (f'{share:g}% of neighbors served' if share is not None else esc(measure.caption))
-        return (f'<p class="callout-figure"><span class="callout-line">{esc(first)} make up</span> '
-                f'<span class="callout-number">{esc(fmt_value(measure, row["value"]))}</span> '
-                f'<span class="callout-line">of {esc(measure.denominator_label or "the total").lower()}'
-                f'</span></p><p class="card-summary">{window}. {esc(measure.definition)}</p>')
+        first = f"{share:g}% of neighbors served" if share is not None else esc(measure.caption)
+        return (
+            f'<p class="callout-figure"><span class="callout-line">{esc(first)} make up</span> '
+            f'<span class="callout-number">{esc(fmt_value(measure, row["value"]))}</span> '
+            f'<span class="callout-line">of {esc(measure.denominator_label or "the total").lower()}'
+            f'</span></p><p class="card-summary">{window}. {esc(measure.definition)}</p>'
+        )
 
     # ---------------------------------------------------------------- objective pages
 
     def objective_intro(self) -> Markdown:
         objective = self.settings.plan.objective(self.page)
-        return Markdown("\n" + _raw_html(
-            f'<p class="reporting-period">{_strip_md(self.reporting_line())}</p>')
-            + "\n" + md(objective.summary) + "\n")
+        return Markdown(
+            "\n"
+            + _raw_html(f'<p class="reporting-period">{_strip_md(self.reporting_line())}</p>')
+            + "\n"
+            + md(objective.summary)
+            + "\n"
+        )
 
     def initiative_intro(self, initiative_id: str) -> Markdown:
         initiative = self._initiative(initiative_id)
         status = self.settings.plan.status(self.params.initiatives[initiative.id].status)
         return Markdown(
             f"\n## {md(initiative.id)} {md(initiative.title)} {{#{initiative.anchor}}}\n"
-            + _raw_html(f'<p class="initiative-status">{_badge(status.label, status.id, status.icon)}'
-                        "</p>")
-            + f"\n### Description\n\n{md(initiative.description)}\n")
+            + _raw_html(f'<p class="initiative-status">{_badge(status.label, status.id, status.icon)}</p>')
+            + f"\n### Description\n\n{md(initiative.description)}\n"
+        )
 
     def key_measures(self, initiative_id: str) -> Markdown:
         initiative = self._initiative(initiative_id)
@@ -256,7 +280,8 @@ class Page:
         return Markdown(
             f"\n### Why is it important?\n\n{md(initiative.why_important)}\n\n"
             f"### What have we been doing?\n\n{paragraphs(update.what_we_have_been_doing)}\n\n"
-            f"### What's next?\n\n{paragraphs(update.whats_next)}\n")
+            f"### What's next?\n\n{paragraphs(update.whats_next)}\n"
+        )
 
     def _initiative(self, initiative_id: str) -> Initiative:
         initiative = self.settings.plan.initiative(initiative_id)
@@ -273,10 +298,16 @@ class Page:
         if measure.chart.type == "bar_latest":
             latest = latest_rows(rows)
             of = measure.value == "numerator" and measure.denominator_label
-            items = [f"{r.series}: "
-                     + (self.suppressed_text if r.suppressed else fmt_value(measure, r.value)
-                        + (f" of {fmt_value(measure, r.denominator)}" if of else ""))
-                     for r in latest.itertuples()]
+            items = [
+                f"{r.series}: "
+                + (
+                    self.suppressed_text
+                    if r.suppressed
+                    else fmt_value(measure, r.value)
+                    + (f" of {fmt_value(measure, r.denominator)}" if of else "")
+                )
+                for r in latest.itertuples()
+            ]
             if latest.empty:
                 return "No data yet."
             return f"{measure.short_label}, {latest.iloc[0]['period_label']}: {'; '.join(items)}."
@@ -293,22 +324,25 @@ class Page:
         if info["status"] != "current":
             html_parts.append(
                 '<p class="measure-stale"><strong>Not yet available for this quarter.</strong> '
-                f'The newest data is through {esc(fmt_date(info["data_through"]))}; this measure '
-                "will be updated when the next extract arrives.</p>")
+                f"The newest data is through {esc(fmt_date(info['data_through']))}; this measure "
+                "will be updated when the next extract arrives.</p>"
+            )
         html_parts.append(f'<p class="measure-summary">{esc(self.summary(measure_id))}</p>')
         chart = measure_chart(measure, rows, self.suppressed_text)
         source = self.settings.sources.sources[measure.source]
         if chart:
             html_parts.append(
                 f'<figure class="measure-figure">{chart.img_tag()}<figcaption>{esc(measure.caption)}. '
-                f'Source: {esc(source.title)}, {esc(source.publisher)}. Data through '
-                f'{esc(fmt_date(info["data_through"]))}.</figcaption></figure>')
+                f"Source: {esc(source.title)}, {esc(source.publisher)}. Data through "
+                f"{esc(fmt_date(info['data_through']))}.</figcaption></figure>"
+            )
         elif measure.chart.type == "callout":
             html_parts.append(self._callout(measure, rows))
         html_parts.append(self._data_table(measure, rows))
         html_parts.append(
             f'<p class="measure-download"><a href="data/{esc(measure.id)}.csv" download>'
-            f'Download the data for {esc(measure.caption)} (CSV)</a></p>')
+            f"Download the data for {esc(measure.caption)} (CSV)</a></p>"
+        )
         html_parts.append(self._about(measure, info))
         return "\n\n".join(parts) + "\n" + _raw_html("\n".join(html_parts))
 
@@ -324,8 +358,11 @@ class Page:
         count_measure = measure.model_copy(update={"unit": "count", "decimals": 0})
         for row in rows.sort_values(["period_end", "period_start", "series_order"]).itertuples():
             if row.suppressed:
-                hidden = (self.suppressed_text if row.suppression != "secondary"
-                          else "hidden (protects a smaller number)")
+                hidden = (
+                    self.suppressed_text
+                    if row.suppression != "secondary"
+                    else "hidden (protects a smaller number)"
+                )
                 values = [hidden] + [""] * (len(columns) - 3)
             else:
                 values = [fmt_value(measure, row.value)]
@@ -334,15 +371,18 @@ class Page:
                 if measure.denominator_label:
                     values.append(fmt_value(count_measure, row.denominator))
             cells = "".join(f"<td>{esc(v)}</td>" for v in values)
-            body.append(f'<tr><th scope="row">{esc(row.period_label)}</th>'
-                        f"<td>{esc(row.series)}</td>{cells}</tr>")
-        return (f'<details class="measure-table"><summary>Data table: {esc(measure.caption)}'
-                f'</summary><div class="table-responsive" tabindex="0" role="region" '
-                f'aria-label="Data table: {esc(measure.caption)}"><table class="table table-sm" '
-                'data-quarto-disable-processing="true">'
-                f"<caption>{esc(measure.caption)}, by {esc(measure.grain.replace('_', ' '))}"
-                f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
-                "</table></div></details>")
+            body.append(
+                f'<tr><th scope="row">{esc(row.period_label)}</th><td>{esc(row.series)}</td>{cells}</tr>'
+            )
+        return (
+            f'<details class="measure-table"><summary>Data table: {esc(measure.caption)}'
+            f'</summary><div class="table-responsive" tabindex="0" role="region" '
+            f'aria-label="Data table: {esc(measure.caption)}"><table class="table table-sm" '
+            'data-quarto-disable-processing="true">'
+            f"<caption>{esc(measure.caption)}, by {esc(measure.grain.replace('_', ' '))}"
+            f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
+            "</table></div></details>"
+        )
 
     def _about(self, measure: Measure, info: dict[str, Any]) -> str:
         source = self.settings.sources.sources[measure.source]
@@ -350,14 +390,20 @@ class Page:
         privacy = {
             "aggregate": "Counts no individual people.",
             "people": f"Counts people: numbers from 1 to {self.settings.privacy.floor - 1} are shown "
-                      f"as \u201c{self.suppressed_text}\u201d, and so is anything calculated from them.",
+            f"as \u201c{self.suppressed_text}\u201d, and so is anything calculated from them.",
             "person_events": f"Counts events involving people: numbers from 1 to "
-                             f"{self.settings.privacy.floor - 1} are shown as "
-                             f"\u201c{self.suppressed_text}\u201d.",
+            f"{self.settings.privacy.floor - 1} are shown as "
+            f"\u201c{self.suppressed_text}\u201d.",
         }[measure.privacy]
-        target = (f"<dt>Target</dt><dd>{esc(measure.target.label)}"
-                  + (f" ({esc(measure.target.source)})" if measure.target.source else "")
-                  + "</dd>") if measure.target else ""
+        target = (
+            (
+                f"<dt>Target</dt><dd>{esc(measure.target.label)}"
+                + (f" ({esc(measure.target.source)})" if measure.target.source else "")
+                + "</dd>"
+            )
+            if measure.target
+            else ""
+        )
         return (
             f'<details class="measure-about"><summary>About this data: {esc(measure.caption)}'
             "</summary><dl>"
@@ -370,7 +416,8 @@ class Page:
             f"<dt>Data through</dt><dd>{esc(fmt_date(info['data_through']))}</dd>"
             f"<dt>Data as of</dt><dd>{esc(fmt_date(self.params.data_as_of))}</dd>"
             f"<dt>Next update</dt><dd>Expected by {esc(fmt_date(self.params.next_update))}</dd>"
-            f"</dl></details>")
+            f"</dl></details>"
+        )
 
     # ---------------------------------------------------------------- about the data
 
@@ -380,43 +427,55 @@ class Page:
         blocks = [
             _raw_html(f'<p class="reporting-period">{_strip_md(self.reporting_line())}</p>'),
             "## How to read this report {#how-to-read}",
-            md("Every figure comes from City records, is counted the same way every quarter, and "
-               "can be downloaded as a CSV file next to its chart. Each chart has a data table and "
-               "an 'About this data' section with its definition, source and caveats."),
+            md(
+                "Every figure comes from City records, is counted the same way every quarter, and "
+                "can be downloaded as a CSV file next to its chart. Each chart has a data table and "
+                "an 'About this data' section with its definition, source and caveats."
+            ),
             "## Privacy {#privacy}",
-            md(f"This report never shows names, addresses, record numbers or anything else that "
-               f"identifies a person. Counts of people or of events involving people from 1 to "
-               f"{rules.floor - 1} are shown as '{rules.suppressed_text}', and any percentage or "
-               "average built on them is hidden too. When hiding one number is not enough, because "
-               "it could be worked out from a total or from last quarter's report, a second number "
-               "is hidden as well. A figure such as 'x% of neighbors make up y% of responses' is "
-               f"shown only when the group it describes has at least "
-               f"{rules.concentration_floor} people."),
+            md(
+                f"This report never shows names, addresses, record numbers or anything else that "
+                f"identifies a person. Counts of people or of events involving people from 1 to "
+                f"{rules.floor - 1} are shown as '{rules.suppressed_text}', and any percentage or "
+                "average built on them is hidden too. When hiding one number is not enough, because "
+                "it could be worked out from a total or from last quarter's report, a second number "
+                "is hidden as well. A figure such as 'x% of neighbors make up y% of responses' is "
+                f"shown only when the group it describes has at least "
+                f"{rules.concentration_floor} people."
+            ),
             "## Measures {#measures}",
         ]
         where = {}
         for objective in plan.objectives:
             for initiative in objective.initiatives:
                 for measure_id in initiative.measures:
-                    where.setdefault(measure_id, (objective.page, initiative.anchor,
-                                                  f"Initiative {initiative.id}"))
+                    where.setdefault(
+                        measure_id, (objective.page, initiative.anchor, f"Initiative {initiative.id}")
+                    )
         for measure_id in plan.goal.context_measures:
             where.setdefault(measure_id, ("index", "setting-the-stage", "Goal overview"))
         for measure in plan.measures:
             info = self.measure_status(measure.id)
             page, anchor, label = where.get(measure.id, ("index", "", "Goal overview"))
             blocks.append(f"### {md(measure.caption)} {{#about-{measure.anchor}}}")
-            blocks.append(_raw_html(
-                f'<p>Shown in <a href="{esc(page)}.html#{esc(anchor)}">{esc(label)}</a>. '
-                f'<a href="data/{esc(measure.id)}.csv" download>Download the data for '
-                f"{esc(measure.caption)} (CSV)</a>.</p>" + self._about(measure, info)))
+            blocks.append(
+                _raw_html(
+                    f'<p>Shown in <a href="{esc(page)}.html#{esc(anchor)}">{esc(label)}</a>. '
+                    f'<a href="data/{esc(measure.id)}.csv" download>Download the data for '
+                    f"{esc(measure.caption)} (CSV)</a>.</p>" + self._about(measure, info)
+                )
+            )
         blocks.append("## Sources {#sources}")
         for name, source in sources.sources.items():
             blocks.append(f"### {md(source.title)} {{#source-{name.replace('_', '-')}}}")
             blocks.append(md(f"{source.description} Published by {source.publisher}."))
         blocks.append("## Fiscal years {#fiscal-years}")
-        blocks.append(md("The City's fiscal year runs from July 1 to June 30: FY2027 is July 2026 "
-                         "to June 2027, and its first quarter (Q1) is July to September 2026."))
+        blocks.append(
+            md(
+                "The City's fiscal year runs from July 1 to June 30: FY2027 is July 2026 "
+                "to June 2027, and its first quarter (Q1) is July to September 2026."
+            )
+        )
         return Markdown("\n" + "\n\n".join(blocks) + "\n")
 
 
@@ -426,12 +485,17 @@ def _strip_md(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)
 
 
-def open_page(page: str, quarter: str, params_dir: str | Path = "../params",
-              processed_dir: str | Path = "../data/processed") -> Page:
+def open_page(
+    page: str,
+    quarter: str,
+    params_dir: str | Path = "../params",
+    processed_dir: str | Path = "../data/processed",
+) -> Page:
     """Open one page of the report for ``quarter``; the call every notebook makes first."""
     params_path = Path(params_dir).resolve()
-    paths = ProjectPaths(params_path.parent, params_dir=params_path,
-                         processed_dir=Path(processed_dir).resolve())
+    paths = ProjectPaths(
+        params_path.parent, params_dir=params_path, processed_dir=Path(processed_dir).resolve()
+    )
     settings = load_settings(paths)
     fiscal = FiscalQuarter.parse(quarter)
     params = load_quarter(paths, settings.plan, fiscal.id)
@@ -441,6 +505,7 @@ def open_page(page: str, quarter: str, params_dir: str | Path = "../params",
     if not publication_path.exists():
         raise FileNotFoundError(
             f"{publication_path} is missing: run `python -m helpers measures --quarter {fiscal.id}` "
-            "(or `make report`) before running this notebook.")
+            "(or `make report`) before running this notebook."
+        )
     publication = json.loads(publication_path.read_text())
     return Page(settings, page, fiscal, page_params(params, settings, page), publication)

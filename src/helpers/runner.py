@@ -70,10 +70,20 @@ def helpers_code_hash() -> str:
 def code_version(paths: ProjectPaths) -> str:
     """``<package version>+<git commit>[-dirty]``, or the code hash outside a git checkout."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=paths.root,
-                                capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=paths.root, capture_output=True, text=True, check=True).stdout
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=paths.root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=paths.root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         return f"{__version__}+{commit}{'-dirty' if dirty.strip() else ''}"
     except (OSError, subprocess.CalledProcessError):
         return f"{__version__}+code.{helpers_code_hash()[:12]}"
@@ -83,8 +93,9 @@ def _digest(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def notebook_inputs(settings: Settings, spec: PageSpec, quarter: str,
-                    params: QuarterParams) -> dict[str, Any]:
+def notebook_inputs(
+    settings: Settings, spec: PageSpec, quarter: str, params: QuarterParams
+) -> dict[str, Any]:
     """Everything a page's notebook depends on, as hashes (the cache key is their digest)."""
     folder = settings.paths.quarter_dir(quarter)
     publication = read_publication(settings.paths, quarter) or {}
@@ -96,8 +107,9 @@ def notebook_inputs(settings: Settings, spec: PageSpec, quarter: str,
             "status": publication.get("measures", {}).get(measure_id),
         }
     if spec.page == ABOUT_PAGE:
-        measures = {"publication": sha256_file(folder / PUBLICATION)
-                    if (folder / PUBLICATION).exists() else None}
+        measures = {
+            "publication": sha256_file(folder / PUBLICATION) if (folder / PUBLICATION).exists() else None
+        }
     return {
         "quarter": quarter,
         "notebook": sha256_file(spec.notebook),
@@ -125,8 +137,9 @@ def _front_matter(spec: PageSpec, quarter: FiscalQuarter, sample: bool) -> str:
     return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000) + "---"
 
 
-def prepare_for_quarto(notebook: nbformat.NotebookNode, spec: PageSpec, quarter: FiscalQuarter,
-                       sample: bool) -> nbformat.NotebookNode:
+def prepare_for_quarto(
+    notebook: nbformat.NotebookNode, spec: PageSpec, quarter: FiscalQuarter, sample: bool
+) -> nbformat.NotebookNode:
     """Add the front matter cell, hide papermill's injected cell, drop local paths.
 
     Quarto honours ``remove-cell`` on code cells only, so tagged Markdown cells (notes for
@@ -134,8 +147,11 @@ def prepare_for_quarto(notebook: nbformat.NotebookNode, spec: PageSpec, quarter:
     """
     import nbformat
 
-    notebook.cells = [c for c in notebook.cells
-                      if not (c.cell_type == "markdown" and "remove-cell" in c.metadata.get("tags", []))]
+    notebook.cells = [
+        c
+        for c in notebook.cells
+        if not (c.cell_type == "markdown" and "remove-cell" in c.metadata.get("tags", []))
+    ]
     for cell in notebook.cells:
         tags = cell.metadata.get("tags", [])
         if "injected-parameters" in tags and "remove-cell" not in tags:
@@ -149,9 +165,17 @@ def prepare_for_quarto(notebook: nbformat.NotebookNode, spec: PageSpec, quarter:
     return notebook
 
 
-def execute_page(notebook: str, output: str, parameters: dict[str, Any], cwd: str,
-                 spec: dict[str, Any], quarter: str, sample: bool, diagnostics: str,
-                 timeout: int) -> dict[str, Any]:
+def execute_page(
+    notebook: str,
+    output: str,
+    parameters: dict[str, Any],
+    cwd: str,
+    spec: dict[str, Any],
+    quarter: str,
+    sample: bool,
+    diagnostics: str,
+    timeout: int,
+) -> dict[str, Any]:
     """Run one notebook with papermill; on failure keep it as a private diagnostic and raise."""
     import nbformat
     import papermill as pm
@@ -161,14 +185,21 @@ def execute_page(notebook: str, output: str, parameters: dict[str, Any], cwd: st
 
     started = time.perf_counter()
     scratch = Path(output).with_suffix(".running.ipynb")
-    page = PageSpec(spec["page"], Path(spec["notebook"]), spec["output"], spec["title"],
-                    spec["description"])
+    page = PageSpec(spec["page"], Path(spec["notebook"]), spec["output"], spec["title"], spec["description"])
     try:
-        pm.execute_notebook(notebook, str(scratch), parameters=parameters, cwd=cwd,
-                            kernel_name="python3", progress_bar=False, log_output=False,
-                            execution_timeout=timeout, report_mode=False,
-                            # local kernels: silence the kernel's "TCP without encryption" notice
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        pm.execute_notebook(
+            notebook,
+            str(scratch),
+            parameters=parameters,
+            cwd=cwd,
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout,
+            report_mode=False,
+            # local kernels: silence the kernel's "TCP without encryption" notice
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        )
     except PapermillExecutionError as exc:
         kept = Path(diagnostics) / f"{quarter}-{page.output}-failed.ipynb"
         kept.parent.mkdir(parents=True, exist_ok=True)
@@ -204,8 +235,7 @@ def _failed_cell(path: Path) -> tuple[int | None, str]:
             continue
         position += 1
         if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-            lines = [ln for ln in cell.source.splitlines()
-                     if ln.strip() and not ln.startswith("#")]
+            lines = [ln for ln in cell.source.splitlines() if ln.strip() and not ln.startswith("#")]
             return position, (lines[0][:80] if lines else "")
     return None, ""
 
@@ -232,8 +262,10 @@ def run_lock(paths: ProjectPaths) -> Iterator[None]:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.close()
-        raise RunLocked("Another report run is in progress (build/.run.lock is held). "
-                        "Wait for it to finish, then run again.") from None
+        raise RunLocked(
+            "Another report run is in progress (build/.run.lock is held). "
+            "Wait for it to finish, then run again."
+        ) from None
     try:
         yield
     finally:
@@ -244,8 +276,11 @@ def run_lock(paths: ProjectPaths) -> Iterator[None]:
 def ensure_ingested(settings: Settings, code: str, force: bool = False) -> dict[str, Any]:
     """Ingest only when the raw files, sources.yml or the code changed."""
     record = read_ingest_record(settings.paths)
-    wanted = {"raw": raw_fingerprint(settings.paths, settings.sources),
-              "sources": settings.file_hashes()["sources.yml"], "code": code}
+    wanted = {
+        "raw": raw_fingerprint(settings.paths, settings.sources),
+        "sources": settings.file_hashes()["sources.yml"],
+        "code": code,
+    }
     if not force and record and record.get("cache_key") == wanted:
         log.info("ingest: raw data unchanged, skipped")
         return {"status": "skipped", **record}
@@ -257,13 +292,17 @@ def ensure_ingested(settings: Settings, code: str, force: bool = False) -> dict[
     record["cache_key"] = wanted
     path = settings.paths.canonical / "_ingest.json"
     path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
-    log.info("ingest: %d sources validated and written in %.1fs", len(record["sources"]),
-             time.perf_counter() - started)
+    log.info(
+        "ingest: %d sources validated and written in %.1fs",
+        len(record["sources"]),
+        time.perf_counter() - started,
+    )
     return {"status": "ingested", **record}
 
 
-def ensure_measures(settings: Settings, quarter: FiscalQuarter, params: QuarterParams,
-                    code: str, force: bool = False) -> dict[str, Any]:
+def ensure_measures(
+    settings: Settings, quarter: FiscalQuarter, params: QuarterParams, code: str, force: bool = False
+) -> dict[str, Any]:
     """Rebuild the quarter's gated tables only when their inputs changed."""
     paths = settings.paths
     canonical = {p.name: sha256_file(p) for p in sorted(paths.canonical.glob("*.parquet"))}
@@ -272,15 +311,23 @@ def ensure_measures(settings: Settings, quarter: FiscalQuarter, params: QuarterP
         "canonical": canonical,
         "settings": settings.file_hashes(),
         # Only these quarter-file fields reach the tables; narrative edits must not rebuild them.
-        "quarter_params": _digest({"if_stale": params.if_stale,
-                                   "data_as_of": params.data_as_of.isoformat(),
-                                   "next_update": params.next_update.isoformat()}),
+        "quarter_params": _digest(
+            {
+                "if_stale": params.if_stale,
+                "data_as_of": params.data_as_of.isoformat(),
+                "next_update": params.next_update.isoformat(),
+            }
+        ),
         "previous_publication": sha256_file(previous) if previous.exists() else None,
         "code": code,
     }
     key_path = paths.quarter_dir(quarter.id) / "_cache_key.json"
-    if (not force and key_path.exists() and json.loads(key_path.read_text()) == wanted
-            and (paths.quarter_dir(quarter.id) / PUBLICATION).exists()):
+    if (
+        not force
+        and key_path.exists()
+        and json.loads(key_path.read_text()) == wanted
+        and (paths.quarter_dir(quarter.id) / PUBLICATION).exists()
+    ):
         log.info("measures %s: inputs unchanged, skipped", quarter.id)
         return {"status": "skipped", **(read_publication(paths, quarter.id) or {})}
     from .measures import build_quarter
@@ -288,8 +335,12 @@ def ensure_measures(settings: Settings, quarter: FiscalQuarter, params: QuarterP
     started = time.perf_counter()
     build_quarter(settings, quarter, params, code_version=code)
     key_path.write_text(json.dumps(wanted, indent=2, sort_keys=True) + "\n")
-    log.info("measures %s: %d measures computed and gated in %.1fs", quarter.id,
-             len(settings.plan.measures), time.perf_counter() - started)
+    log.info(
+        "measures %s: %d measures computed and gated in %.1fs",
+        quarter.id,
+        len(settings.plan.measures),
+        time.perf_counter() - started,
+    )
     return {"status": "built", **(read_publication(paths, quarter.id) or {})}
 
 
@@ -297,8 +348,7 @@ def executed_path(paths: ProjectPaths, quarter: str, spec: PageSpec) -> Path:
     return paths.build_quarter(quarter) / "notebooks" / f"{spec.output}.ipynb"
 
 
-def page_is_current(settings: Settings, spec: PageSpec, quarter: str,
-                    params: QuarterParams) -> bool:
+def page_is_current(settings: Settings, spec: PageSpec, quarter: str, params: QuarterParams) -> bool:
     output = executed_path(settings.paths, quarter, spec)
     stamp = output.with_name(output.stem + INPUTS_SUFFIX)
     if not output.exists() or not stamp.exists():
@@ -306,17 +356,24 @@ def page_is_current(settings: Settings, spec: PageSpec, quarter: str,
     return json.loads(stamp.read_text()) == notebook_inputs(settings, spec, quarter, params)
 
 
-def execute_notebooks(settings: Settings, quarter: FiscalQuarter, params: QuarterParams,
-                      only: list[str] | None, force: bool, workers: int,
-                      timeout: int = 900) -> tuple[list[dict[str, Any]], list[str]]:
+def execute_notebooks(
+    settings: Settings,
+    quarter: FiscalQuarter,
+    params: QuarterParams,
+    only: list[str] | None,
+    force: bool,
+    workers: int,
+    timeout: int = 900,
+) -> tuple[list[dict[str, Any]], list[str]]:
     """Execute the pages whose inputs changed, in parallel; raise on the first failure."""
     paths = settings.paths
     pages = report_pages(settings)
     if only:
         unknown = [p for p in only if p not in {s.page for s in pages}]
         if unknown:
-            raise ValueError(f"--only {', '.join(unknown)}: not a page; choose from "
-                             f"{', '.join(s.page for s in pages)}")
+            raise ValueError(
+                f"--only {', '.join(unknown)}: not a page; choose from {', '.join(s.page for s in pages)}"
+            )
         pages = [s for s in pages if s.page in only]
     publication = read_publication(paths, quarter.id) or {}
     sample = bool(publication.get("sample_data"))
@@ -332,19 +389,35 @@ def execute_notebooks(settings: Settings, quarter: FiscalQuarter, params: Quarte
         return results, skipped
     out_dir = paths.build_quarter(quarter.id) / "notebooks"
     out_dir.mkdir(parents=True, exist_ok=True)
-    parameters = {"quarter": quarter.id, "params_dir": os.path.relpath(paths.params, paths.notebooks),
-                  "processed_dir": os.path.relpath(paths.processed, paths.notebooks)}
+    parameters = {
+        "quarter": quarter.id,
+        "params_dir": os.path.relpath(paths.params, paths.notebooks),
+        "processed_dir": os.path.relpath(paths.processed, paths.notebooks),
+    }
     inputs = {s.page: notebook_inputs(settings, s, quarter.id, params) for s in todo}
     workers = max(1, min(workers, len(todo)))
     log.info("executing %d notebook(s) with %d worker(s)", len(todo), workers)
     failures: list[str] = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = {
-            pool.submit(execute_page, str(spec.notebook), str(executed_path(paths, quarter.id, spec)),
-                        parameters, str(paths.notebooks),
-                        {"page": spec.page, "notebook": str(spec.notebook), "output": spec.output,
-                         "title": spec.title, "description": spec.description},
-                        quarter.id, sample, str(paths.diagnostics), timeout): spec
+            pool.submit(
+                execute_page,
+                str(spec.notebook),
+                str(executed_path(paths, quarter.id, spec)),
+                parameters,
+                str(paths.notebooks),
+                {
+                    "page": spec.page,
+                    "notebook": str(spec.notebook),
+                    "output": spec.output,
+                    "title": spec.title,
+                    "description": spec.description,
+                },
+                quarter.id,
+                sample,
+                str(paths.diagnostics),
+                timeout,
+            ): spec
             for spec in todo
         }
         for done, future in enumerate(as_completed(futures), start=1):
@@ -357,10 +430,12 @@ def execute_notebooks(settings: Settings, quarter: FiscalQuarter, params: Quarte
                 continue
             output = executed_path(paths, quarter.id, spec)
             output.with_name(output.stem + INPUTS_SUFFIX).write_text(
-                json.dumps(inputs[spec.page], indent=2, sort_keys=True) + "\n")
+                json.dumps(inputs[spec.page], indent=2, sort_keys=True) + "\n"
+            )
             results.append(result)
-            log.info("[%d/%d] notebook %-14s executed in %.1fs", done, len(todo), spec.page,
-                     result["seconds"])
+            log.info(
+                "[%d/%d] notebook %-14s executed in %.1fs", done, len(todo), spec.page, result["seconds"]
+            )
     if failures:
         raise NotebookFailed("\n".join(failures))
     return results, skipped
@@ -373,9 +448,15 @@ def write_manifest(settings: Settings, quarter: FiscalQuarter, manifest: dict[st
     return path
 
 
-def run_quarter(paths: ProjectPaths, quarter_id: str, only: list[str] | None = None,
-                force: bool = False, workers: int | None = None, render: bool = True,
-                require_site: bool = False) -> RunResult:
+def run_quarter(
+    paths: ProjectPaths,
+    quarter_id: str,
+    only: list[str] | None = None,
+    force: bool = False,
+    workers: int | None = None,
+    render: bool = True,
+    require_site: bool = False,
+) -> RunResult:
     """The whole quarterly pipeline for one quarter, under the run lock."""
     from . import site
 
@@ -396,8 +477,13 @@ def run_quarter(paths: ProjectPaths, quarter_id: str, only: list[str] | None = N
         "code_hash": code_hash,
         "python": platform.python_version(),
         "started_at": started_at.isoformat(timespec="seconds"),
-        "parameters": {"quarter": quarter.id, "only": only, "force": force, "workers": workers,
-                       "render": render},
+        "parameters": {
+            "quarter": quarter.id,
+            "only": only,
+            "force": force,
+            "workers": workers,
+            "render": render,
+        },
         "settings": settings.file_hashes(),
         "quarter_params": sha256_file(paths.quarters / f"{quarter.id}.yml"),
         "status": "running",
@@ -413,9 +499,14 @@ def run_quarter(paths: ProjectPaths, quarter_id: str, only: list[str] | None = N
                 "status": ingest_record["status"],
                 "sample_data": ingest_record.get("sample_data"),
                 "failures": 0,
-                "sources": {name: {"rows": info["rows"], "first_date": info["first_date"],
-                                   "last_date": info["last_date"]}
-                            for name, info in ingest_record.get("sources", {}).items()},
+                "sources": {
+                    name: {
+                        "rows": info["rows"],
+                        "first_date": info["first_date"],
+                        "last_date": info["last_date"],
+                    }
+                    for name, info in ingest_record.get("sources", {}).items()
+                },
             }
             manifest["inputs"] = {"raw": ingest_record.get("raw_fingerprint", {})}
             t0 = time.perf_counter()
@@ -424,9 +515,15 @@ def run_quarter(paths: ProjectPaths, quarter_id: str, only: list[str] | None = N
             manifest["publication"] = {
                 "sample_data": publication.get("sample_data"),
                 "privacy": publication.get("privacy"),
-                "measures": {k: {"status": v["status"], "data_through": v["data_through"],
-                                 "csv_sha256": v["csv_sha256"], "suppressed": v["suppressed"]}
-                             for k, v in publication.get("measures", {}).items()},
+                "measures": {
+                    k: {
+                        "status": v["status"],
+                        "data_through": v["data_through"],
+                        "csv_sha256": v["csv_sha256"],
+                        "suppressed": v["suppressed"],
+                    }
+                    for k, v in publication.get("measures", {}).items()
+                },
             }
             t0 = time.perf_counter()
             executed, skipped = execute_notebooks(settings, quarter, params, only, force, workers)
@@ -436,8 +533,15 @@ def run_quarter(paths: ProjectPaths, quarter_id: str, only: list[str] | None = N
             manifest["notebooks"] = {"executed": executed, "skipped": skipped}
             if render:
                 t0 = time.perf_counter()
-                outcome = site.publish(settings, quarter, params, report_pages(settings),
-                                       manifest, force=force, require_quarto=require_site)
+                outcome = site.publish(
+                    settings,
+                    quarter,
+                    params,
+                    report_pages(settings),
+                    manifest,
+                    force=force,
+                    require_quarto=require_site,
+                )
                 timings["site"] = round(time.perf_counter() - t0, 2)
                 result.site = outcome.status
                 manifest["site"] = outcome.as_dict()

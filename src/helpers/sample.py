@@ -56,17 +56,32 @@ POLICE_CALL_TYPES = {
     "SHOTS FIRED": 0.025,
     "FOLLOW UP": 0.185,
 }
-FIRE_CALL_TYPES = {"MEDICAL ASSIST": 0.62, "FIRE ALARM": 0.14, "STRUCTURE FIRE": 0.04,
-                   "VEHICLE FIRE": 0.03, "HAZARD": 0.07, "SERVICE CALL": 0.10}
-HEART_CALL_TYPES = {"MENTAL HEALTH CRISIS": 0.34, "WELFARE CHECK": 0.26, "TRESPASS": 0.14,
-                    "SUBSTANCE USE": 0.10, "QUALITY OF LIFE": 0.16}
+FIRE_CALL_TYPES = {
+    "MEDICAL ASSIST": 0.62,
+    "FIRE ALARM": 0.14,
+    "STRUCTURE FIRE": 0.04,
+    "VEHICLE FIRE": 0.03,
+    "HAZARD": 0.07,
+    "SERVICE CALL": 0.10,
+}
+HEART_CALL_TYPES = {
+    "MENTAL HEALTH CRISIS": 0.34,
+    "WELFARE CHECK": 0.26,
+    "TRESPASS": 0.14,
+    "SUBSTANCE USE": 0.10,
+    "QUALITY OF LIFE": 0.16,
+}
 EMS_CALL_TYPES = {"MEDICAL": 0.9, "TRANSFER": 0.1}
 CENTER_CALL_TYPES = {"INFORMATION": 0.45, "HANG UP": 0.35, "TRANSFER TO OTHER AGENCY": 0.20}
 DISPOSITIONS = {
     "Police": {"REPORT TAKEN": 0.25, "NO REPORT": 0.45, "ADVISED": 0.2, "GONE ON ARRIVAL": 0.1},
     "Fire": {"TREATED": 0.5, "NO ACTION NEEDED": 0.3, "EXTINGUISHED": 0.05, "CANCELLED": 0.15},
-    "Community Safety": {"CONNECTED TO SERVICES": 0.45, "STABILIZED ON SCENE": 0.35,
-                         "REFERRED": 0.15, "GONE ON ARRIVAL": 0.05},
+    "Community Safety": {
+        "CONNECTED TO SERVICES": 0.45,
+        "STABILIZED ON SCENE": 0.35,
+        "REFERRED": 0.15,
+        "GONE ON ARRIVAL": 0.05,
+    },
     "EMS": {"TRANSPORTED": 0.6, "TREATED": 0.3, "CANCELLED": 0.1},
     "911 Center": {"CLOSED": 1.0},
 }
@@ -123,8 +138,34 @@ def _cad_events(rng: np.random.Generator, scale: int) -> pd.DataFrame:
     per_day = rng.poisson(lam)
     n = int(per_day.sum())
     day_of_call = np.repeat(days.to_numpy(), per_day)
-    hour_weights = np.array([2, 1.6, 1.3, 1, 0.9, 1, 1.6, 2.6, 3.4, 3.8, 4, 4.1,
-                             4.2, 4.3, 4.4, 4.6, 4.8, 4.9, 4.8, 4.5, 4.1, 3.6, 3.0, 2.5])
+    hour_weights = np.array(
+        [
+            2,
+            1.6,
+            1.3,
+            1,
+            0.9,
+            1,
+            1.6,
+            2.6,
+            3.4,
+            3.8,
+            4,
+            4.1,
+            4.2,
+            4.3,
+            4.4,
+            4.6,
+            4.8,
+            4.9,
+            4.8,
+            4.5,
+            4.1,
+            3.6,
+            3.0,
+            2.5,
+        ]
+    )
     hours = rng.choice(24, size=n, p=hour_weights / hour_weights.sum())
     seconds = hours * 3600 + rng.integers(0, 3600, size=n)
     received = day_of_call + seconds.astype("timedelta64[s]")
@@ -145,9 +186,13 @@ def _cad_events(rng: np.random.Generator, scale: int) -> pd.DataFrame:
     agency = np.where(u < p_heart, "Community Safety", names[agency_index])
 
     call_type = np.empty(n, dtype=object)
-    for label, table in (("Police", POLICE_CALL_TYPES), ("Fire", FIRE_CALL_TYPES),
-                         ("Community Safety", HEART_CALL_TYPES), ("EMS", EMS_CALL_TYPES),
-                         ("911 Center", CENTER_CALL_TYPES)):
+    for label, table in (
+        ("Police", POLICE_CALL_TYPES),
+        ("Fire", FIRE_CALL_TYPES),
+        ("Community Safety", HEART_CALL_TYPES),
+        ("EMS", EMS_CALL_TYPES),
+        ("911 Center", CENTER_CALL_TYPES),
+    ):
         mask = agency == label
         call_type[mask] = _choice(rng, table, int(mask.sum()))
 
@@ -163,8 +208,9 @@ def _cad_events(rng: np.random.Generator, scale: int) -> pd.DataFrame:
     disposition[diverted] = "CIVILIAN INVESTIGATOR REPORT"
 
     # Answer times: the share within 15 s tracks Emergency Communications staffing.
-    target = np.clip(0.80 + 0.095 * _ramp(days, date(2023, 7, 1), 30)
-                     - 0.035 * (_season(days, 1.0) - 1).clip(0), 0.6, 0.97)
+    target = np.clip(
+        0.80 + 0.095 * _ramp(days, date(2023, 7, 1), 30) - 0.035 * (_season(days, 1.0) - 1).clip(0), 0.6, 0.97
+    )
     mean_seconds = -15.5 / np.log(1 - target)
     answer = np.floor(rng.exponential(mean_seconds[day_index])).astype(np.int64)
 
@@ -180,7 +226,8 @@ def _cad_events(rng: np.random.Generator, scale: int) -> pd.DataFrame:
     ids = np.empty(n, dtype=np.int64)
     program = np.clip(
         (months.to_timestamp() - pd.Timestamp(FN_PROGRAM_START)).days.to_numpy() / (30.44 * 24),
-        0, 1,
+        0,
+        1,
     )
     month_codes, month_index = np.unique(months.asi8, return_inverse=True)
     for code_i in range(len(month_codes)):
@@ -198,15 +245,17 @@ def _cad_events(rng: np.random.Generator, scale: int) -> pd.DataFrame:
 
     district = _choice(rng, {"D1": 0.21, "D2": 0.22, "D3": 0.2, "D4": 0.18, "D5": 0.19}, n)
     order = np.argsort(received, kind="stable")
-    frame = pd.DataFrame({
-        "received": received[order],
-        "Answer Seconds": answer[order],
-        "Call Type": call_type[order],
-        "Responding Agency": agency[order],
-        "Disposition": disposition[order],
-        "Person ID": person[order],
-        "District": district[order],
-    })
+    frame = pd.DataFrame(
+        {
+            "received": received[order],
+            "Answer Seconds": answer[order],
+            "Call Type": call_type[order],
+            "Responding Agency": agency[order],
+            "Disposition": disposition[order],
+            "Person ID": person[order],
+            "District": district[order],
+        }
+    )
     return frame
 
 
@@ -225,14 +274,17 @@ def _write_cad(frame: pd.DataFrame, raw: Path) -> dict[str, int]:
     for fy in np.unique(fiscal_year):
         mask = fiscal_year == fy
         received = pa.array(received_all[mask])
-        table = pa.table({
-            "Incident Number": _padded_ids(f"C{fy % 100:02d}-", int(mask.sum()), 7),
-            "Call Received": pc.strftime(received, format="%m/%d/%Y %H:%M:%S"),
-            "Answer Seconds": pa.array(frame["Answer Seconds"].to_numpy()[mask]),
-            **{name: pa.array(frame[name].to_numpy()[mask], pa.string(), from_pandas=True)
-               for name in ("Call Type", "Responding Agency", "Disposition", "Person ID",
-                            "District")},
-        })
+        table = pa.table(
+            {
+                "Incident Number": _padded_ids(f"C{fy % 100:02d}-", int(mask.sum()), 7),
+                "Call Received": pc.strftime(received, format="%m/%d/%Y %H:%M:%S"),
+                "Answer Seconds": pa.array(frame["Answer Seconds"].to_numpy()[mask]),
+                **{
+                    name: pa.array(frame[name].to_numpy()[mask], pa.string(), from_pandas=True)
+                    for name in ("Call Type", "Responding Agency", "Disposition", "Person ID", "District")
+                },
+            }
+        )
         path = raw / "cad" / f"cad_events_FY{fy}.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
         pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(quoting_style="needed"))
@@ -257,18 +309,21 @@ def _crime(rng: np.random.Generator, scale: int, raw: Path) -> dict[str, int]:
         counts = rng.poisson(lam)
         dates = np.repeat(days.to_numpy(), counts)
         offences = _choice(rng, CRIME_OFFENCES[crime_class], len(dates))
-        rows.append(pd.DataFrame({"date": dates, "Offense": offences,
-                                  "UCR Class": "Part I " + crime_class.title()}))
+        rows.append(
+            pd.DataFrame({"date": dates, "Offense": offences, "UCR Class": "Part I " + crime_class.title()})
+        )
     frame = pd.concat(rows).sort_values("date", kind="stable").reset_index(drop=True)
     written = {}
     for year in sorted(frame["date"].dt.year.unique()):
         part = frame[frame["date"].dt.year == year].reset_index(drop=True)
-        out = pd.DataFrame({
-            "Case Number": [f"{year % 100:02d}-{i:06d}" for i in range(1, len(part) + 1)],
-            "Report Date": part["date"].dt.strftime("%Y-%m-%d"),
-            "Offense": part["Offense"],
-            "UCR Class": part["UCR Class"],
-        })
+        out = pd.DataFrame(
+            {
+                "Case Number": [f"{year % 100:02d}-{i:06d}" for i in range(1, len(part) + 1)],
+                "Report Date": part["date"].dt.strftime("%Y-%m-%d"),
+                "Offense": part["Offense"],
+                "UCR Class": part["UCR Class"],
+            }
+        )
         path = raw / "crime" / f"part1_incidents_{year}.csv"
         _write_csv(out, path)
         written[path.relative_to(raw).as_posix()] = len(out)
@@ -293,13 +348,22 @@ def _staffing(rng: np.random.Generator, raw: Path) -> dict[str, int]:
             t = i / total
             authorised = round(auth0 + (auth1 - auth0) * min(1, t * 1.6))
             peak_at = 0.5
-            vacancy = (vac0 + (vac_peak - vac0) * t / peak_at if t <= peak_at
-                       else vac_peak + (vac_end - vac_peak) * (t - peak_at) / (1 - peak_at))
+            vacancy = (
+                vac0 + (vac_peak - vac0) * t / peak_at
+                if t <= peak_at
+                else vac_peak + (vac_end - vac_peak) * (t - peak_at) / (1 - peak_at)
+            )
             vacancy = max(0.0, vacancy + rng.normal(0, 0.008))
             filled = round(authorised * (1 - vacancy))
             as_of = add_months(month, 1) - timedelta(days=1)
-            rows.append({"Department": name, "As Of": pd.Timestamp(as_of),
-                         "Authorized FTE": authorised, "Filled FTE": filled})
+            rows.append(
+                {
+                    "Department": name,
+                    "As Of": pd.Timestamp(as_of),
+                    "Authorized FTE": authorised,
+                    "Filled FTE": filled,
+                }
+            )
     frame = pd.DataFrame(rows)
     path = raw / "hr" / "staffing_snapshots.xlsx"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -320,9 +384,13 @@ def _normalise_xlsx(path: Path) -> None:
             if item.filename == "docProps/core.xml":
                 import re
 
-                data = re.sub(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>",
-                              lambda m: m.group(0).split(b">")[0] + b">2026-09-30T00:00:00Z</dcterms:"
-                              + m.group(1) + b">", data)
+                data = re.sub(
+                    rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>",
+                    lambda m: (
+                        m.group(0).split(b">")[0] + b">2026-09-30T00:00:00Z</dcterms:" + m.group(1) + b">"
+                    ),
+                    data,
+                )
             info = zipfile.ZipInfo(item.filename, date_time=(2026, 9, 30, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             out.writestr(info, data)
@@ -337,27 +405,51 @@ def _applications(rng: np.random.Generator, raw: Path) -> dict[str, int]:
     dates = pd.DatetimeIndex(np.repeat(days.to_numpy(), counts))
     n = len(dates)
     applicant = rng.integers(300_000, 300_000 + int(n * 0.85), size=n)
-    frame = pd.DataFrame({
-        "Application ID": [f"APP-{i:06d}" for i in range(1, n + 1)],
-        "Date Submitted": dates.strftime("%Y-%m-%d"),
-        "Department": "Police",
-        "Position": _choice(rng, {"Police Officer Recruit": 0.86, "Lateral Police Officer": 0.14}, n),
-        "Applicant ID": np.char.add("A", applicant.astype(str)),
-    })
+    frame = pd.DataFrame(
+        {
+            "Application ID": [f"APP-{i:06d}" for i in range(1, n + 1)],
+            "Date Submitted": dates.strftime("%Y-%m-%d"),
+            "Department": "Police",
+            "Position": _choice(rng, {"Police Officer Recruit": 0.86, "Lateral Police Officer": 0.14}, n),
+            "Applicant ID": np.char.add("A", applicant.astype(str)),
+        }
+    )
     path = raw / "hr" / "police_applications.csv"
     _write_csv(frame, path)
     return {path.relative_to(raw).as_posix(): n}
 
 
 NEIGHBORHOODS = [
-    "Walltown", "East Durham", "Old West Durham", "Lakewood", "Braggtown", "Northgate Park",
-    "Hayti", "Edgemont", "Crest Street", "Cleveland-Holloway", "Golden Belt", "Duke Park",
-    "Southside", "Old North Durham", "Lyon Park", "Forest Hills", "Trinity Park", "Woodcroft",
+    "Walltown",
+    "East Durham",
+    "Old West Durham",
+    "Lakewood",
+    "Braggtown",
+    "Northgate Park",
+    "Hayti",
+    "Edgemont",
+    "Crest Street",
+    "Cleveland-Holloway",
+    "Golden Belt",
+    "Duke Park",
+    "Southside",
+    "Old North Durham",
+    "Lyon Park",
+    "Forest Hills",
+    "Trinity Park",
+    "Woodcroft",
 ]
 JOINT_EVENT_NAMES = [
-    "Coffee with Public Safety", "Stop the Bleed class", "Community safety walk",
-    "Back to School Bash", "Neighborhood cookout", "Youth safety day", "Senior safety talk",
-    "CPR in the park", "Hands-only CPR training", "Touch-a-Truck day",
+    "Coffee with Public Safety",
+    "Stop the Bleed class",
+    "Community safety walk",
+    "Back to School Bash",
+    "Neighborhood cookout",
+    "Youth safety day",
+    "Senior safety talk",
+    "CPR in the park",
+    "Hands-only CPR training",
+    "Touch-a-Truck day",
 ]
 OCTOBER_NAMES = ["Fire Prevention Week open house", "National Night Out block party"]
 DEPARTMENT_EXPORT_NAMES = ["Police", "Fire", "Community Safety", "Emergency Communications"]
@@ -376,22 +468,34 @@ def _joint_events(rng: np.random.Generator, raw: Path) -> dict[str, int]:
         used: set[tuple[str, str]] = set()
         for k in range(joint + singles):
             is_joint = k < joint
-            departments = (rng.choice(DEPARTMENT_EXPORT_NAMES, size=int(rng.integers(2, 4)),
-                                      replace=False, p=[0.35, 0.35, 0.2, 0.1])
-                           if is_joint else [DEPARTMENT_EXPORT_NAMES[int(rng.integers(0, 3))]])
-            name = (OCTOBER_NAMES[k % 2] if month.month == 10 and is_joint
-                    else JOINT_EVENT_NAMES[int(rng.integers(0, len(JOINT_EVENT_NAMES)))])
+            departments = (
+                rng.choice(
+                    DEPARTMENT_EXPORT_NAMES,
+                    size=int(rng.integers(2, 4)),
+                    replace=False,
+                    p=[0.35, 0.35, 0.2, 0.1],
+                )
+                if is_joint
+                else [DEPARTMENT_EXPORT_NAMES[int(rng.integers(0, 3))]]
+            )
+            name = (
+                OCTOBER_NAMES[k % 2]
+                if month.month == 10 and is_joint
+                else JOINT_EVENT_NAMES[int(rng.integers(0, len(JOINT_EVENT_NAMES)))]
+            )
             name = f"{name} ({NEIGHBORHOODS[int(rng.integers(0, len(NEIGHBORHOODS)))]})"
             event_day = month + timedelta(days=int(rng.integers(0, days_in_month)))
             while (event_day.isoformat(), name) in used:
                 event_day = month + timedelta(days=int(rng.integers(0, days_in_month)))
             used.add((event_day.isoformat(), name))
-            rows.append({
-                "Event Date": event_day.strftime("%Y-%m-%d"),
-                "Event Name": name,
-                "Departments": "; ".join(sorted(departments)),
-                "Attendance": int(rng.integers(15, 220)),
-            })
+            rows.append(
+                {
+                    "Event Date": event_day.strftime("%Y-%m-%d"),
+                    "Event Name": name,
+                    "Departments": "; ".join(sorted(departments)),
+                    "Attendance": int(rng.integers(15, 220)),
+                }
+            )
     frame = pd.DataFrame(rows).sort_values(["Event Date", "Event Name"], kind="stable")
     path = raw / "events" / "joint_events_log.csv"
     _write_csv(frame.reset_index(drop=True), path)
@@ -409,8 +513,7 @@ def _tutoring(rng: np.random.Generator, raw: Path) -> dict[str, int]:
             for site, mean in sites.items():
                 dip = 0.55 if day.month in (12, 1) and site == "Boys & Girls Club" else 1.0
                 students = max(0, int(rng.poisson(mean * growth * dip)))
-                rows.append({"Session Date": day.isoformat(), "Site": site,
-                             "Students Attending": students})
+                rows.append({"Session Date": day.isoformat(), "Site": site, "Students Attending": students})
         day += timedelta(days=7)
     frame = pd.DataFrame(rows)
     path = raw / "tutoring" / "tutoring_attendance.csv"
@@ -419,8 +522,11 @@ def _tutoring(rng: np.random.Generator, raw: Path) -> dict[str, int]:
 
 
 def _webpage_views(rng: np.random.Generator, raw: Path) -> dict[str, int]:
-    pages = {"Police Department Data": 1400.0, "Community Safety Data": 520.0,
-             "Emergency Communications Data": 260.0}
+    pages = {
+        "Police Department Data": 1400.0,
+        "Community Safety Data": 520.0,
+        "Emergency Communications Data": 260.0,
+    }
     rows = []
     for i, month in enumerate(months_between(START, END)):
         awareness = 1 + 0.55 * min(1, max(0, (i - 18) / 18))
@@ -435,8 +541,9 @@ def _webpage_views(rng: np.random.Generator, raw: Path) -> dict[str, int]:
     return {path.relative_to(raw).as_posix(): len(frame)}
 
 
-def generate(paths: ProjectPaths, seed: int = DEFAULT_SEED, scale: int = 1,
-             clean: bool = True) -> SampleResult:
+def generate(
+    paths: ProjectPaths, seed: int = DEFAULT_SEED, scale: int = 1, clean: bool = True
+) -> SampleResult:
     """Write every raw sample file under ``data/raw`` and the marker that flags them as sample.
 
     ``scale`` multiplies event volumes (911 calls, crimes and the people behind them) for
@@ -462,14 +569,19 @@ def generate(paths: ProjectPaths, seed: int = DEFAULT_SEED, scale: int = 1,
     files |= _webpage_views(rng, raw)
     marker = {
         "sample_data": True,
-        "note": ("Synthetic data generated by `python -m helpers sample-data`. It is calibrated to "
-                 "public Durham magnitudes but describes no real person or event."),
+        "note": (
+            "Synthetic data generated by `python -m helpers sample-data`. It is calibrated to "
+            "public Durham magnitudes but describes no real person or event."
+        ),
         "generator_version": GENERATOR_VERSION,
         "seed": seed,
         "scale": scale,
-        "covers": {"first_day": START.isoformat(), "last_day": END.isoformat(),
-                   "first_quarter": FiscalQuarter.containing(START).id,
-                   "last_quarter": FiscalQuarter.containing(END).id},
+        "covers": {
+            "first_day": START.isoformat(),
+            "last_day": END.isoformat(),
+            "first_quarter": FiscalQuarter.containing(START).id,
+            "last_quarter": FiscalQuarter.containing(END).id,
+        },
         "files": dict(sorted(files.items())),
     }
     (raw / SAMPLE_MARKER).write_text(json.dumps(marker, indent=2, sort_keys=True) + "\n")

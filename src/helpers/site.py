@@ -86,8 +86,7 @@ class PublishOutcome:
     message: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "quarto": self.quarto, "checks": self.checks,
-                "message": self.message}
+        return {"status": self.status, "quarto": self.quarto, "checks": self.checks, "message": self.message}
 
 
 # --------------------------------------------------------------------------------------------
@@ -106,8 +105,9 @@ def find_quarto() -> str | None:
 
 
 def quarto_version(quarto: str) -> tuple[int, ...]:
-    output = subprocess.run([quarto, "--version"], capture_output=True, text=True, check=True,
-                            timeout=120).stdout.strip()
+    output = subprocess.run(
+        [quarto, "--version"], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.strip()
     return tuple(int(p) for p in re.findall(r"\d+", output)[:3])
 
 
@@ -117,8 +117,10 @@ def checked_quarto() -> str:
         raise QuartoMissing("Quarto is not installed")
     version = quarto_version(quarto)
     if version[:2] < MIN_QUARTO:
-        raise SiteError(f"Quarto {'.'.join(map(str, version))} at {quarto} is too old: the site "
-                        f"needs {'.'.join(map(str, MIN_QUARTO))} or later (https://quarto.org).")
+        raise SiteError(
+            f"Quarto {'.'.join(map(str, version))} at {quarto} is too old: the site "
+            f"needs {'.'.join(map(str, MIN_QUARTO))} or later (https://quarto.org)."
+        )
     return quarto
 
 
@@ -143,18 +145,37 @@ def check_quarto_config(paths: ProjectPaths, pages: list[Any]) -> None:
     """``_quarto.yml`` must render and link every page the plan defines."""
     from .params import fail
 
+    for spec in pages:
+        if not spec.notebook.exists():
+            raise fail(
+                str(spec.notebook.relative_to(paths.root)),
+                "(file)",
+                f"the notebook for the {spec.label} page is missing",
+                "copy a notebook of the same kind and change its page id (see README)",
+            )
     config = yaml.safe_load(paths.quarto_config.read_text())
     render = set(config.get("project", {}).get("render", []))
-    navbar = [item.get("href") for item in
-              config.get("website", {}).get("navbar", {}).get("left", []) if isinstance(item, dict)]
+    navbar = [
+        item.get("href")
+        for item in config.get("website", {}).get("navbar", {}).get("left", [])
+        if isinstance(item, dict)
+    ]
     for spec in pages:
         name = f"{spec.output}.ipynb"
         if name not in render:
-            raise fail("_quarto.yml", "project.render", f"'{name}' is not rendered",
-                       f"add '- {name}' to project.render")
+            raise fail(
+                "_quarto.yml",
+                "project.render",
+                f"'{name}' is not rendered",
+                f"add '- {name}' to project.render",
+            )
         if name not in navbar:
-            raise fail("_quarto.yml", "website.navbar.left", f"'{name}' has no navbar entry",
-                       f"add an item with href: {name}")
+            raise fail(
+                "_quarto.yml",
+                "website.navbar.left",
+                f"'{name}' has no navbar entry",
+                f"add an item with href: {name}",
+            )
 
 
 def archive_page(quarters: list[FiscalQuarter], current: FiscalQuarter) -> str:
@@ -164,32 +185,47 @@ def archive_page(quarters: list[FiscalQuarter], current: FiscalQuarter) -> str:
         rows.append(
             f'<tr><th scope="row">{esc(quarter.label)}</th><td>{esc(quarter.span_label)}</td>'
             f'<td><a href="archive/{esc(quarter.id)}/index.html">Report for '
-            f"{esc(quarter.span_label)}</a>{' (latest)' if label else ''}</td></tr>")
+            f"{esc(quarter.span_label)}</a>{' (latest)' if label else ''}</td></tr>"
+        )
     table = (
         '<div class="table-responsive" tabindex="0" role="region" aria-label="Published quarters">'
         '<table class="table table-sm" data-quarto-disable-processing="true">'
-        '<caption>Published quarterly reports, newest first</caption>'
+        "<caption>Published quarterly reports, newest first</caption>"
         '<thead><tr><th scope="col">Quarter</th><th scope="col">Months covered</th>'
-        f'<th scope="col">Report</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
-    meta = {"title": "Archive of quarterly reports",
-            "subtitle": f"Quarterly report for {current.long_label}",
-            "description": "Every published quarter of the report, kept as it was published."}
-    return ("---\n" + yaml.safe_dump(meta, sort_keys=False) + "---\n\n"
-            "Each quarter's report stays online exactly as it was published, so that anyone can "
-            "see what the City reported at the time. Figures in later reports can differ when "
-            "records are corrected.\n\n```{=html}\n" + table + "\n```\n")
+        f'<th scope="col">Report</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+    )
+    meta = {
+        "title": "Archive of quarterly reports",
+        "subtitle": f"Quarterly report for {current.long_label}",
+        "description": "Every published quarter of the report, kept as it was published.",
+    }
+    return (
+        "---\n" + yaml.safe_dump(meta, sort_keys=False) + "---\n\n"
+        "Each quarter's report stays online exactly as it was published, so that anyone can "
+        "see what the City reported at the time. Figures in later reports can differ when "
+        "records are corrected.\n\n```{=html}\n" + table + "\n```\n"
+    )
 
 
-def stage(settings: Settings, quarter: FiscalQuarter, params: QuarterParams, pages: list[Any],
-          manifest: dict[str, Any], staging: Path) -> None:
+def stage(
+    settings: Settings,
+    quarter: FiscalQuarter,
+    params: QuarterParams,
+    pages: list[Any],
+    manifest: dict[str, Any],
+    staging: Path,
+) -> None:
     paths = settings.paths
     if staging.exists():
         shutil.rmtree(staging, onerror=_force_remove)
     staging.mkdir(parents=True)
     shutil.copy2(paths.quarto_config, staging / "_quarto.yml")
     shutil.copytree(paths.site_assets, staging / "site")
-    banner = SAMPLE_BANNER if manifest.get("publication", {}).get("sample_data") else \
-        "<!-- built from City records: no sample-data banner -->"
+    banner = (
+        SAMPLE_BANNER
+        if manifest.get("publication", {}).get("sample_data")
+        else "<!-- built from City records: no sample-data banner -->"
+    )
     (staging / "site" / "banner.html").write_text(banner + "\n")
     for spec in pages:
         source = paths.build_quarter(quarter.id) / "notebooks" / f"{spec.output}.ipynb"
@@ -211,8 +247,10 @@ def stage(settings: Settings, quarter: FiscalQuarter, params: QuarterParams, pag
         "next_update": params.next_update.isoformat(),
         "sample_data": bool(manifest.get("publication", {}).get("sample_data")),
         "code_version": manifest.get("code_version"),
-        "csv_sha256": {f"data/{k}.csv": v["csv_sha256"]
-                       for k, v in manifest.get("publication", {}).get("measures", {}).items()},
+        "csv_sha256": {
+            f"data/{k}.csv": v["csv_sha256"]
+            for k, v in manifest.get("publication", {}).get("measures", {}).items()
+        },
     }
     (staging / "provenance.json").write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
 
@@ -221,13 +259,21 @@ def render(quarto: str, staging: Path, log_file: Path) -> Path:
     env = {**os.environ, "QUARTO_PYTHON": sys.executable}
     started = time.perf_counter()
     with log_file.open("w") as handle:
-        completed = subprocess.run([quarto, "render", str(staging), "--no-execute"],
-                                   cwd=staging, env=env, stdout=handle, stderr=subprocess.STDOUT,
-                                   timeout=1800, check=False)
+        completed = subprocess.run(
+            [quarto, "render", str(staging), "--no-execute"],
+            cwd=staging,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            timeout=1800,
+            check=False,
+        )
     if completed.returncode != 0:
         tail = log_file.read_text(errors="replace").splitlines()[-25:]
-        raise SiteError("Quarto could not render the site (exit code "
-                        f"{completed.returncode}). Last lines of {log_file}:\n" + "\n".join(tail))
+        raise SiteError(
+            "Quarto could not render the site (exit code "
+            f"{completed.returncode}). Last lines of {log_file}:\n" + "\n".join(tail)
+        )
     log.info("quarto render finished in %.1fs", time.perf_counter() - started)
     output = staging / "_site"
     if not (output / "index.html").exists():
@@ -253,7 +299,7 @@ def make_archive_copy(site: Path, quarter: FiscalQuarter) -> None:
     notice = ARCHIVE_NOTICE.format(period=esc(quarter.long_label))
     for page in target.glob("*.html"):
         text = page.read_text(encoding="utf-8")
-        text = re.sub(r'(<main\b[^>]*>)', lambda m: m.group(1) + notice, text, count=1)
+        text = re.sub(r"(<main\b[^>]*>)", lambda m: m.group(1) + notice, text, count=1)
         if page.name == "archive.html":
             text = text.replace('href="archive/', 'href="../../archive/')
         page.write_text(text, encoding="utf-8")
@@ -267,9 +313,11 @@ def copy_archives(published: Path, staged_site: Path, current: FiscalQuarter) ->
         if quarter == current:
             continue
         if quarter > current:
-            raise SiteError(f"The published site already holds {quarter_id}, later than "
-                            f"{current.id}. Archived quarters are read-only: build the latest "
-                            "quarter instead.")
+            raise SiteError(
+                f"The published site already holds {quarter_id}, later than "
+                f"{current.id}. Archived quarters are read-only: build the latest "
+                "quarter instead."
+            )
         shutil.copytree(published / "archive" / quarter_id, staged_site / "archive" / quarter_id)
         copied.append(quarter_id)
     return copied
@@ -303,11 +351,13 @@ class _Links(HTMLParser):
             if attr in values:
                 self.refs.append((tag, values[attr]))
         is_asset = tag in {"script", "img", "iframe", "source", "audio", "video"} or (
-            tag == "link" and any(r in values.get("rel", "") for r in ("stylesheet", "preload",
-                                                                        "icon", "modulepreload")))
+            tag == "link"
+            and any(r in values.get("rel", "") for r in ("stylesheet", "preload", "icon", "modulepreload"))
+        )
         url = values.get("src") or (values.get("href") if tag == "link" else "")
         if (is_asset and url and urlsplit(url).scheme in {"http", "https"}) or (
-                is_asset and url.startswith("//")):
+            is_asset and url.startswith("//")
+        ):
             self.external_assets.append(f"<{tag}> {url}")
 
 
@@ -319,9 +369,11 @@ def _parse(path: Path) -> _Links:
 
 def expected_anchors(settings: Settings, pages: list[Any]) -> dict[str, list[str]]:
     plan = settings.plan
-    anchors: dict[str, list[str]] = {"index.html": ["setting-the-stage", "status-legend"],
-                                     "about-the-data.html": ["privacy", "measures"],
-                                     "archive.html": []}
+    anchors: dict[str, list[str]] = {
+        "index.html": ["setting-the-stage", "status-legend"],
+        "about-the-data.html": ["privacy", "measures"],
+        "archive.html": [],
+    }
     for measure_id in plan.goal.context_measures:
         anchors["index.html"].append(plan.measure(measure_id).anchor)
     for objective in plan.objectives:
@@ -334,8 +386,9 @@ def expected_anchors(settings: Settings, pages: list[Any]) -> dict[str, list[str
     return anchors
 
 
-def check_site(settings: Settings, site: Path, pages: list[Any], sample: bool,
-               quarter: FiscalQuarter) -> dict[str, Any]:
+def check_site(
+    settings: Settings, site: Path, pages: list[Any], sample: bool, quarter: FiscalQuarter
+) -> dict[str, Any]:
     """Every check that must pass before a site is published; raises ``SiteError`` listing all."""
     problems: list[str] = []
     html_files = sorted(site.rglob("*.html"))
@@ -351,8 +404,7 @@ def check_site(settings: Settings, site: Path, pages: list[Any], sample: bool,
         if missing:
             problems.append(f"{name}: missing anchors {', '.join(missing)}")
 
-    badges = sum(c.count("status-badge status-") for c in parsed.get(site / "index.html",
-                                                                      _Links()).classes)
+    badges = sum(c.count("status-badge status-") for c in parsed.get(site / "index.html", _Links()).classes)
     initiatives = len(settings.plan.initiatives)
     if badges < initiatives:
         problems.append(f"index.html: {badges} status badges for {initiatives} initiatives")
@@ -391,15 +443,22 @@ def check_site(settings: Settings, site: Path, pages: list[Any], sample: bool,
 
     weight = page_weight(site, site / "index.html", parsed)
     if weight > GOAL_PAGE_BUDGET_BYTES:
-        problems.append(f"index.html weighs {weight:,} bytes with its assets "
-                        f"(budget {GOAL_PAGE_BUDGET_BYTES:,})")
+        problems.append(
+            f"index.html weighs {weight:,} bytes with its assets (budget {GOAL_PAGE_BUDGET_BYTES:,})"
+        )
     if problems:
         shown = "\n".join(f"  - {p}" for p in problems[:60])
         more = f"\n  ... and {len(problems) - 60} more" if len(problems) > 60 else ""
-        raise SiteError(f"The rendered site failed {len(problems)} check(s); nothing was "
-                        f"published and the current site is unchanged:\n{shown}{more}")
-    return {"pages": len(html_files), "goal_page_bytes": weight, "privacy_findings": 0,
-            "links_checked": sum(len(p.refs) for p in parsed.values())}
+        raise SiteError(
+            f"The rendered site failed {len(problems)} check(s); nothing was "
+            f"published and the current site is unchanged:\n{shown}{more}"
+        )
+    return {
+        "pages": len(html_files),
+        "goal_page_bytes": weight,
+        "privacy_findings": 0,
+        "links_checked": sum(len(p.refs) for p in parsed.values()),
+    }
 
 
 def _check_ref(site: Path, page: Path, tag: str, ref: str, parsed: dict[Path, _Links]) -> str | None:
@@ -438,11 +497,13 @@ def _private_files(settings: Settings, site: Path) -> list[str]:
         relative = path.relative_to(site).as_posix()
         if path.suffix.lower() in FORBIDDEN_SUFFIXES:
             problems.append(f"{relative}: {path.suffix} files are never published")
-        if "diagnostics" in path.parts or path.name in {"_ingest.json", "publication.json",
-                                                         "manifest.json"}:
+        if "diagnostics" in path.parts or path.name in {"_ingest.json", "publication.json", "manifest.json"}:
             problems.append(f"{relative}: private build files are never published")
-        if path.stat().st_size > 0 and path.suffix.lower() in {".csv", ".json", ".txt", ""} and \
-                _sha256(path) in raw_hashes:
+        if (
+            path.stat().st_size > 0
+            and path.suffix.lower() in {".csv", ".json", ".txt", ""}
+            and _sha256(path) in raw_hashes
+        ):
             problems.append(f"{relative}: a raw data file is never published")
     return problems
 
@@ -480,15 +541,15 @@ def scan_published(settings: Settings, site: Path) -> list[Finding]:
                 identifiers[f"{name}.{column}"] = values
             else:
                 people.append(values)
-    hashed = pa.chunked_array([c for p in people for c in p.chunks], pa.string()) if people \
-        else None
+    hashed = pa.chunked_array([c for p in people for c in p.chunks], pa.string()) if people else None
     try:
         key, _ = pseudonym_key(config, paths)
     except RuntimeError:
         key = None
     files = [p for p in site.rglob("*") if p.is_file()]
-    return scan_files(files, site, identifiers, hashed, key, config.pseudonymisation.digest_chars,
-                      settings.privacy)
+    return scan_files(
+        files, site, identifiers, hashed, key, config.pseudonymisation.digest_chars, settings.privacy
+    )
 
 
 def page_weight(site: Path, page: Path, parsed: dict[Path, _Links]) -> int:
@@ -514,18 +575,28 @@ def page_weight(site: Path, page: Path, parsed: dict[Path, _Links]) -> int:
 # Publishing
 
 
-def site_inputs(settings: Settings, quarter: FiscalQuarter, pages: list[Any],
-                sample: bool) -> dict[str, Any]:
+def site_inputs(settings: Settings, quarter: FiscalQuarter, pages: list[Any], sample: bool) -> dict[str, Any]:
     """What the published site is made of; unchanged inputs mean there is nothing to do."""
     paths = settings.paths
-    notebooks = {spec.output: _sha256(paths.build_quarter(quarter.id) / "notebooks" /
-                                      f"{spec.output}.ipynb") for spec in pages}
-    assets = {p.relative_to(paths.site_assets).as_posix(): _sha256(p)
-              for p in sorted(paths.site_assets.rglob("*")) if p.is_file()}
+    notebooks = {
+        spec.output: _sha256(paths.build_quarter(quarter.id) / "notebooks" / f"{spec.output}.ipynb")
+        for spec in pages
+    }
+    assets = {
+        p.relative_to(paths.site_assets).as_posix(): _sha256(p)
+        for p in sorted(paths.site_assets.rglob("*"))
+        if p.is_file()
+    }
     csvs = {p.name: _sha256(p) for p in sorted((paths.quarter_dir(quarter.id) / "csv").glob("*.csv"))}
-    return {"quarter": quarter.id, "quarto_yml": _sha256(paths.quarto_config),
-            "notebooks": notebooks, "assets": assets, "csv": csvs, "sample": sample,
-            "archive": [q for q in archived_quarters(paths.site) if q != quarter.id]}
+    return {
+        "quarter": quarter.id,
+        "quarto_yml": _sha256(paths.quarto_config),
+        "notebooks": notebooks,
+        "assets": assets,
+        "csv": csvs,
+        "sample": sample,
+        "archive": [q for q in archived_quarters(paths.site) if q != quarter.id],
+    }
 
 
 def build_record_path(paths: ProjectPaths) -> Path:
@@ -542,27 +613,42 @@ def swap_in(paths: ProjectPaths, staged_site: Path) -> None:
     staged_site.rename(paths.site)
 
 
-def publish(settings: Settings, quarter: FiscalQuarter, params: QuarterParams, pages: list[Any],
-            manifest: dict[str, Any], force: bool = False,
-            require_quarto: bool = False) -> PublishOutcome:
+def publish(
+    settings: Settings,
+    quarter: FiscalQuarter,
+    params: QuarterParams,
+    pages: list[Any],
+    manifest: dict[str, Any],
+    force: bool = False,
+    require_quarto: bool = False,
+) -> PublishOutcome:
     """Render, check and swap in the site for ``quarter``, or say exactly why not."""
     paths = settings.paths
     check_quarto_config(paths, pages)
     for spec in pages:
         if not (paths.build_quarter(quarter.id) / "notebooks" / f"{spec.output}.ipynb").exists():
-            return PublishOutcome("not-rendered", message=(
-                f"The {spec.label} page has not been executed for {quarter.id}; run without "
-                "--only first."))
+            return PublishOutcome(
+                "not-rendered",
+                message=(
+                    f"The {spec.label} page has not been executed for {quarter.id}; run without --only first."
+                ),
+            )
     sample = bool(manifest.get("publication", {}).get("sample_data")) or is_sample_data(paths)
     published = [FiscalQuarter.parse(q) for q in archived_quarters(paths.site)]
     if published and max(published) > quarter:
-        raise SiteError(f"The published site already holds {max(published).id}, later than "
-                        f"{quarter.id}. Archived quarters are read-only; publish {max(published).id} "
-                        "or a later quarter.")
+        raise SiteError(
+            f"The published site already holds {max(published).id}, later than "
+            f"{quarter.id}. Archived quarters are read-only; publish {max(published).id} "
+            "or a later quarter."
+        )
     wanted = site_inputs(settings, quarter, pages, sample)
     record_path = build_record_path(paths)
-    if (not force and record_path.exists() and (paths.site / "index.html").exists()
-            and json.loads(record_path.read_text()) == wanted):
+    if (
+        not force
+        and record_path.exists()
+        and (paths.site / "index.html").exists()
+        and json.loads(record_path.read_text()) == wanted
+    ):
         log.info("site: inputs unchanged, nothing to publish")
         return PublishOutcome("unchanged", message="The published site is already up to date.")
     quarto = find_quarto()
@@ -585,7 +671,9 @@ def publish(settings: Settings, quarter: FiscalQuarter, params: QuarterParams, p
     swap_in(paths, rendered)
     record_path.write_text(json.dumps(wanted, indent=2, sort_keys=True) + "\n")
     checks["archived_quarters"] = [*copied, quarter.id]
-    log.info("site: published %s to %s (previous site kept in %s)", quarter.id, paths.site,
-             paths.previous_site)
-    return PublishOutcome("published", quarto=quarto, checks=checks,
-                          message=f"Published {quarter.long_label} to {paths.site}.")
+    log.info(
+        "site: published %s to %s (previous site kept in %s)", quarter.id, paths.site, paths.previous_site
+    )
+    return PublishOutcome(
+        "published", quarto=quarto, checks=checks, message=f"Published {quarter.long_label} to {paths.site}."
+    )

@@ -46,11 +46,14 @@ class ColumnSpec(StrictModel):
     @model_validator(mode="after")
     def _one_origin(self) -> ColumnSpec:
         if (self.from_ is None) == (self.constant is None):
-            raise ValueError("a column needs exactly one of 'from' (the export's column name) or "
-                             "'constant'. Fix: add from: \"<export column name>\"")
+            raise ValueError(
+                "a column needs exactly one of 'from' (the export's column name) or "
+                "'constant'. Fix: add from: \"<export column name>\""
+            )
         if self.type == "list" and not self.split:
-            raise ValueError("a list column needs 'split', the delimiter between items. "
-                             "Fix: add split: \";\"")
+            raise ValueError(
+                "a list column needs 'split', the delimiter between items. Fix: add split: \";\""
+            )
         return self
 
 
@@ -77,15 +80,21 @@ class SourceSpec(StrictModel):
     def _references(self) -> SourceSpec:
         names = set(self.columns)
         if self.date_column not in names:
-            raise ValueError(f"date_column '{self.date_column}' is not one of the columns. "
-                             f"Fix: use one of {', '.join(sorted(names))}")
+            raise ValueError(
+                f"date_column '{self.date_column}' is not one of the columns. "
+                f"Fix: use one of {', '.join(sorted(names))}"
+            )
         if self.columns[self.date_column].type not in {"date", "datetime"}:
-            raise ValueError(f"date_column '{self.date_column}' must have type date or datetime. "
-                             "Fix: change its type or choose another column")
+            raise ValueError(
+                f"date_column '{self.date_column}' must have type date or datetime. "
+                "Fix: change its type or choose another column"
+            )
         for name in self.unique:
             if name not in names:
-                raise ValueError(f"unique names '{name}', which is not a column. "
-                                 f"Fix: use one of {', '.join(sorted(names))}")
+                raise ValueError(
+                    f"unique names '{name}', which is not a column. "
+                    f"Fix: use one of {', '.join(sorted(names))}"
+                )
         return self
 
     def canonical_columns(self) -> set[str]:
@@ -181,6 +190,9 @@ def check_files_present(config: SourcesConfig, paths: ProjectPaths, sources_file
     """A cheap pre-check used by ``helpers check``: every source matches at least one file."""
     for name, spec in config.sources.items():
         if not raw_files(paths, spec):
-            raise fail(sources_file, f"sources.{name}.files",
-                       f"no file under data/raw matches '{spec.files}'",
-                       "copy the department's export there, or run `make sample-data`")
+            raise fail(
+                sources_file,
+                f"sources.{name}.files",
+                f"no file under data/raw matches '{spec.files}'",
+                "copy the department's export there, or run `make sample-data`",
+            )

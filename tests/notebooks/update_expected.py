@@ -19,7 +19,7 @@ import papermill as pm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.conftest import QUARTERS, REPO, copy_project_skeleton  # noqa: E402
+from tests.conftest import QUARTERS, REPO, copy_project_skeleton
 
 EXPECTED = Path(__file__).with_name("expected_outputs.json")
 
@@ -37,16 +37,28 @@ def main() -> None:
         settings = load_settings(paths)
         ensure_ingested(settings, helpers_code_hash())
         for quarter in QUARTERS:
-            ensure_measures(settings, FiscalQuarter.parse(quarter),
-                            load_quarter(paths, settings.plan, quarter), helpers_code_hash())
+            ensure_measures(
+                settings,
+                FiscalQuarter.parse(quarter),
+                load_quarter(paths, settings.plan, quarter),
+                helpers_code_hash(),
+            )
         expected: dict[str, dict[str, list]] = {}
         for notebook in sorted((REPO / "notebooks").glob("*.ipynb")):
             executed = Path(tmp) / f"{notebook.stem}.out.ipynb"
-            pm.execute_notebook(str(paths.notebooks / notebook.name), str(executed),
-                                cwd=str(paths.notebooks), progress_bar=False, kernel_name="python3")
+            pm.execute_notebook(
+                str(paths.notebooks / notebook.name),
+                str(executed),
+                cwd=str(paths.notebooks),
+                progress_bar=False,
+                kernel_name="python3",
+            )
             cells = nbformat.read(executed, as_version=4).cells
-            checked = {c.id: c.outputs for c in cells
-                       if c.cell_type == "code" and c.source.startswith("# NBVAL_CHECK_OUTPUT")}
+            checked = {
+                c.id: c.outputs
+                for c in cells
+                if c.cell_type == "code" and c.source.startswith("# NBVAL_CHECK_OUTPUT")
+            }
             if checked:
                 expected[notebook.name] = checked
     EXPECTED.write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n")
