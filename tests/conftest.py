@@ -22,6 +22,25 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_REAL = REPO.parent / "shared" / "data" / "real"
 QUARTERS = ("FY2026Q4", "FY2027Q1")
+SITE_PAGES = [
+    "index.html",
+    "objective-2-1.html",
+    "objective-2-2.html",
+    "objective-2-3.html",
+    "about-the-data.html",
+    "archive.html",
+]
+
+
+def edited_params(name: str, tmp_path: Path, change) -> Path:
+    """A copy of ``params/<name>`` with ``change(data)`` applied, for tests of bad settings."""
+    import yaml
+
+    data = yaml.safe_load((REPO / "params" / name).read_text())
+    change(data)
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
 
 
 def copy_project_skeleton(root: Path) -> ProjectPaths:

@@ -1,15 +1,13 @@
 """The plan: titles from the City's page, typed objects, and errors an analyst can act on."""
 
 import re
-from pathlib import Path
 
 import pytest
-import yaml
 
 from helpers.params import ConfigError
 from helpers.plan import load_plan
 
-from .conftest import REPO
+from .conftest import REPO, edited_params
 
 SEED = REPO.parent / "shared" / "reference" / "seed-durham-goal2-page.txt"
 
@@ -55,16 +53,10 @@ def test_every_measure_is_fully_described(plan):
     assert not plan.initiative("2.33").measures and plan.initiative("2.33").no_measure_note
 
 
-def _broken(tmp_path: Path, change) -> Path:
-    data = yaml.safe_load((REPO / "params" / "plan.yml").read_text())
-    change(data)
-    path = tmp_path / "plan.yml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
-
-
 def test_unknown_measure_reference_names_the_initiative(tmp_path):
-    path = _broken(tmp_path, lambda d: d["objectives"][0]["initiatives"][2]["measures"].append("no_such"))
+    path = edited_params(
+        "plan.yml", tmp_path, lambda d: d["objectives"][0]["initiatives"][2]["measures"].append("no_such")
+    )
     with pytest.raises(ConfigError) as caught:
         load_plan(path)
     assert "initiative 2.13 lists 'no_such'" in str(caught.value)
@@ -76,17 +68,19 @@ def test_initiative_under_the_wrong_objective(tmp_path):
         d["objectives"][1]["initiatives"].append(d["objectives"][0]["initiatives"].pop(0))
 
     with pytest.raises(ConfigError, match=re.escape("initiative 2.11 is listed under objective 2.2")):
-        load_plan(_broken(tmp_path, move))
+        load_plan(edited_params("plan.yml", tmp_path, move))
 
 
 def test_initiative_without_measure_must_explain(tmp_path):
-    path = _broken(tmp_path, lambda d: d["objectives"][0]["initiatives"][1].pop("no_measure_note"))
+    path = edited_params(
+        "plan.yml", tmp_path, lambda d: d["objectives"][0]["initiatives"][1].pop("no_measure_note")
+    )
     with pytest.raises(ConfigError, match="no_measure_note"):
         load_plan(path)
 
 
 def test_wrong_unit_lists_the_allowed_values(tmp_path):
-    path = _broken(tmp_path, lambda d: d["measures"][0].update(unit="positons"))
+    path = edited_params("plan.yml", tmp_path, lambda d: d["measures"][0].update(unit="positons"))
     with pytest.raises(ConfigError) as caught:
         load_plan(path)
     problem = caught.value.problems[0]

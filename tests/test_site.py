@@ -33,18 +33,9 @@ from helpers.site import (
 )
 
 from .browser import browser_skip_reason, chromium, serious_violations, serve
-from .conftest import QUARTERS
+from .conftest import QUARTERS, SITE_PAGES
 
 pytestmark = pytest.mark.slow
-
-PAGES = [
-    "index.html",
-    "objective-2-1.html",
-    "objective-2-2.html",
-    "objective-2-3.html",
-    "about-the-data.html",
-    "archive.html",
-]
 
 
 def tree_hash(folder) -> str:
@@ -83,7 +74,7 @@ def published(site_project, fake_quarto):
 
 def test_publishes_the_latest_quarter_at_the_root_and_archives_both(published):
     site = published.site
-    for page in PAGES:
+    for page in SITE_PAGES:
         text = (site / page).read_text()
         assert "sample-data-banner" in text and "Content-Security-Policy" in text, page
         assert "July to September 2026 (FY2027 Q1)" in text, page
@@ -92,7 +83,7 @@ def test_publishes_the_latest_quarter_at_the_root_and_archives_both(published):
     archived = (site / "archive" / "FY2026Q4" / "objective-2-1.html").read_text()
     assert "Archived report." in archived and "April to June 2026 (FY2026 Q4)" in archived
     assert 'href="../../index.html"' in archived
-    for page in PAGES:
+    for page in SITE_PAGES:
         text = (site / page).read_text()
         assert "Analysts:" not in text and "NBVAL" not in text, page  # notes and checks stay out
     assert 'data-quarto-disable-processing="true"' in (site / "objective-2-1.html").read_text()
@@ -227,7 +218,7 @@ def test_our_page_components_pass_axe_at_phone_width(published):
     problems = {}
     with serve(published.site) as base, chromium() as browser:
         page = browser.new_page(viewport={"width": 360, "height": 740})
-        for name in PAGES:
+        for name in SITE_PAGES:
             page.goto(base + name)
             found = serious_violations(page)
             if found:

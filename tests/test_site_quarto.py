@@ -19,7 +19,7 @@ from helpers.settings import load_settings
 from helpers.site import publish
 
 from .browser import SCREENS, browser_skip_reason, chromium, serious_violations, serve
-from .conftest import QUARTERS, clone_project, real_quarto
+from .conftest import QUARTERS, SITE_PAGES, clone_project, real_quarto
 
 NO_QUARTO = (
     "Quarto is not installed here (install it with `pip install quarto-cli`, conda-forge "
@@ -29,15 +29,6 @@ pytestmark = [
     pytest.mark.quarto,
     pytest.mark.slow,
     pytest.mark.skipif(real_quarto() is None, reason=NO_QUARTO),
-]
-
-PAGES = [
-    "index.html",
-    "objective-2-1.html",
-    "objective-2-2.html",
-    "objective-2-3.html",
-    "about-the-data.html",
-    "archive.html",
 ]
 
 
@@ -62,7 +53,7 @@ def rendered(executed_project, tmp_path_factory):
 def test_every_page_and_archive_is_published(rendered):
     paths, outcomes = rendered
     assert {q: o.status for q, o in outcomes.items()} == dict.fromkeys(QUARTERS, "published")
-    for page in PAGES:
+    for page in SITE_PAGES:
         assert (paths.site / page).exists(), page
     for quarter in QUARTERS:
         assert (paths.site / "archive" / quarter / "index.html").exists()
@@ -91,7 +82,7 @@ def test_pages_show_sections_anchors_badges_banner_and_downloads(rendered):
             assert (paths.site / "data" / f"{measure_id}.csv").exists()
     index = (paths.site / "index.html").read_text()
     assert index.count('<article class="initiative-card"') == 9
-    for page in PAGES:
+    for page in SITE_PAGES:
         html = (paths.site / page).read_text()
         assert "sample-data-banner" in html, page
         assert "July to September 2026 (FY2027 Q1)" in html, page
@@ -99,7 +90,7 @@ def test_pages_show_sections_anchors_badges_banner_and_downloads(rendered):
 
 def test_no_code_parameters_or_analyst_notes_reach_the_page(rendered):
     paths, _ = rendered
-    for page in PAGES:
+    for page in SITE_PAGES:
         html = (paths.site / page).read_text()
         assert "sourceCode" not in html and "cell-code" not in html, page
         for leaked in (
@@ -133,7 +124,7 @@ def test_axe_finds_no_serious_or_critical_violation(browser_pages, width):
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     report = {}
-    for name in [*PAGES, "archive/FY2026Q4/index.html"]:
+    for name in [*SITE_PAGES, "archive/FY2026Q4/index.html"]:
         page.goto(base + name, wait_until="networkidle")
         page.screenshot(path=str(SCREENS / f"{name.replace('/', '_')}-{width}.png"), full_page=True)
         report[name] = serious_violations(page)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from helpers.params import ConfigError
 from helpers.plan import check_plan_against_sources, load_plan
 from helpers.sources import load_sources
 
-from .conftest import REPO
+from .conftest import REPO, edited_params
 
 
 def test_the_bundled_sources_cover_the_canonical_contract():
@@ -43,16 +42,10 @@ def test_the_bundled_sources_cover_the_canonical_contract():
     )
 
 
-def _broken(tmp_path, change):
-    data = yaml.safe_load((REPO / "params" / "sources.yml").read_text())
-    change(data)
-    path = tmp_path / "sources.yml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
-
-
 def test_a_column_needs_an_origin(tmp_path):
-    path = _broken(tmp_path, lambda d: d["sources"]["cad_events"]["columns"]["call_type"].pop("from"))
+    path = edited_params(
+        "sources.yml", tmp_path, lambda d: d["sources"]["cad_events"]["columns"]["call_type"].pop("from")
+    )
     with pytest.raises(ConfigError) as caught:
         load_sources(path)
     problem = caught.value.problems[0]
@@ -61,13 +54,17 @@ def test_a_column_needs_an_origin(tmp_path):
 
 
 def test_the_date_column_must_be_a_date(tmp_path):
-    path = _broken(tmp_path, lambda d: d["sources"]["crime_incidents"].update(date_column="offence"))
+    path = edited_params(
+        "sources.yml", tmp_path, lambda d: d["sources"]["crime_incidents"].update(date_column="offence")
+    )
     with pytest.raises(ConfigError, match="must have type date or datetime"):
         load_sources(path)
 
 
 def test_a_measure_reading_a_missing_column_is_caught(tmp_path):
-    path = _broken(tmp_path, lambda d: d["sources"]["cad_events"]["columns"].pop("disposition"))
+    path = edited_params(
+        "sources.yml", tmp_path, lambda d: d["sources"]["cad_events"]["columns"].pop("disposition")
+    )
     with pytest.raises(ConfigError) as caught:
         check_plan_against_sources(
             load_plan(REPO / "params" / "plan.yml"), "params/plan.yml", load_sources(path).columns_by_source()

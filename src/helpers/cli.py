@@ -21,9 +21,15 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .params import ConfigError
 from .paths import ProjectPaths
+
+if TYPE_CHECKING:
+    from .periods import FiscalQuarter
+    from .quarters import QuarterParams
+    from .settings import Settings
 
 log = logging.getLogger("helpers")
 
@@ -41,6 +47,18 @@ EXIT_OK, EXIT_CONFIG, EXIT_DATA, EXIT_NOTEBOOK, EXIT_CHECK, EXIT_QUARTO, EXIT_LO
 
 def _paths(args: argparse.Namespace) -> ProjectPaths:
     return ProjectPaths(Path(args.root).resolve()) if args.root else ProjectPaths.discover()
+
+
+def _quarter_context(args: argparse.Namespace) -> tuple[ProjectPaths, Settings, FiscalQuarter, QuarterParams]:
+    """Settings, the chosen quarter (default: the latest params file) and its parameters."""
+    from .periods import FiscalQuarter
+    from .quarters import latest_quarter, load_quarter
+    from .settings import load_settings
+
+    paths = _paths(args)
+    settings = load_settings(paths)
+    quarter = FiscalQuarter.parse(args.quarter or latest_quarter(paths))
+    return paths, settings, quarter, load_quarter(paths, settings.plan, quarter.id)
 
 
 def cmd_sample_data(args: argparse.Namespace) -> int:
@@ -84,15 +102,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_measures(args: argparse.Namespace) -> int:
-    from .periods import FiscalQuarter
-    from .quarters import latest_quarter, load_quarter
     from .runner import ensure_ingested, ensure_measures, helpers_code_hash
-    from .settings import load_settings
 
-    paths = _paths(args)
-    settings = load_settings(paths)
-    quarter = FiscalQuarter.parse(args.quarter or latest_quarter(paths))
-    params = load_quarter(paths, settings.plan, quarter.id)
+    paths, settings, quarter, params = _quarter_context(args)
     code = helpers_code_hash()
     ensure_ingested(settings, code)
     publication = ensure_measures(settings, quarter, params, code, force=args.force)
@@ -177,16 +189,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_site(args: argparse.Namespace) -> int:
     from .pages import report_pages
-    from .periods import FiscalQuarter
-    from .quarters import latest_quarter, load_quarter
     from .runner import code_version
-    from .settings import load_settings
     from .site import publish
 
-    paths = _paths(args)
-    settings = load_settings(paths)
-    quarter = FiscalQuarter.parse(args.quarter or latest_quarter(paths))
-    params = load_quarter(paths, settings.plan, quarter.id)
+    paths, settings, quarter, params = _quarter_context(args)
     manifest_path = paths.build_quarter(quarter.id) / "manifest.json"
     manifest = (
         json.loads(manifest_path.read_text())

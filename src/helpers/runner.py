@@ -34,8 +34,8 @@ from .pages import ABOUT_PAGE, PageSpec, page_measures, page_params_fingerprint,
 from .paths import ProjectPaths
 from .periods import FiscalQuarter
 from .quarters import PUBLICATION, QuarterParams, load_quarter, read_publication
-from .settings import Settings, load_settings, sha256_file
-from .sources import raw_fingerprint, read_ingest_record
+from .settings import Settings, load_settings
+from .sources import file_sha256, raw_fingerprint, read_ingest_record
 
 if TYPE_CHECKING:
     import nbformat
@@ -103,16 +103,16 @@ def notebook_inputs(
     for measure_id in page_measures(settings, spec.page):
         table = folder / "measures" / f"{measure_id}.parquet"
         measures[measure_id] = {
-            "table": sha256_file(table) if table.exists() else None,
+            "table": file_sha256(table) if table.exists() else None,
             "status": publication.get("measures", {}).get(measure_id),
         }
     if spec.page == ABOUT_PAGE:
         measures = {
-            "publication": sha256_file(folder / PUBLICATION) if (folder / PUBLICATION).exists() else None
+            "publication": file_sha256(folder / PUBLICATION) if (folder / PUBLICATION).exists() else None
         }
     return {
         "quarter": quarter,
-        "notebook": sha256_file(spec.notebook),
+        "notebook": file_sha256(spec.notebook),
         "params": _digest(page_params_fingerprint(params, settings, spec.page)),
         "settings": settings.file_hashes(),
         "measures": measures,
@@ -305,7 +305,7 @@ def ensure_measures(
 ) -> dict[str, Any]:
     """Rebuild the quarter's gated tables only when their inputs changed."""
     paths = settings.paths
-    canonical = {p.name: sha256_file(p) for p in sorted(paths.canonical.glob("*.parquet"))}
+    canonical = {p.name: file_sha256(p) for p in sorted(paths.canonical.glob("*.parquet"))}
     previous = paths.quarter_dir(quarter.previous().id) / PUBLICATION
     wanted = {
         "canonical": canonical,
@@ -318,7 +318,7 @@ def ensure_measures(
                 "next_update": params.next_update.isoformat(),
             }
         ),
-        "previous_publication": sha256_file(previous) if previous.exists() else None,
+        "previous_publication": file_sha256(previous) if previous.exists() else None,
         "code": code,
     }
     key_path = paths.quarter_dir(quarter.id) / "_cache_key.json"
@@ -485,7 +485,7 @@ def run_quarter(
             "render": render,
         },
         "settings": settings.file_hashes(),
-        "quarter_params": sha256_file(paths.quarters / f"{quarter.id}.yml"),
+        "quarter_params": file_sha256(paths.quarters / f"{quarter.id}.yml"),
         "status": "running",
     }
     result = RunResult(quarter.id, manifest)

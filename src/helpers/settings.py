@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 from .paths import ProjectPaths
 from .plan import Plan, check_plan_against_sources, load_plan
 from .privacy import PrivacyRules, load_privacy
-from .sources import SourcesConfig, load_sources
+from .sources import SourcesConfig, file_sha256, load_sources
 
 
 @dataclass(frozen=True)
@@ -22,14 +20,10 @@ class Settings:
     def file_hashes(self) -> dict[str, str]:
         """SHA-256 of each settings file, for manifests and cache keys."""
         files = {name: self.paths.params / name for name in ("plan.yml", "sources.yml", "privacy.yml")}
-        return {name: sha256_file(path) for name, path in files.items()}
+        return {name: file_sha256(path) for name, path in files.items()}
 
     def populations(self) -> dict[str, str]:
         return {m.id: m.population_key for m in self.plan.measures}
-
-
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def load_settings(paths: ProjectPaths) -> Settings:

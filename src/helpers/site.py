@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import logging
@@ -38,7 +37,7 @@ from .paths import ProjectPaths
 from .periods import FiscalQuarter
 from .quarters import QuarterParams
 from .settings import Settings
-from .sources import is_sample_data, pseudonym_key
+from .sources import file_sha256, is_sample_data, pseudonym_key
 
 if TYPE_CHECKING:
     from .privacy import Finding
@@ -490,7 +489,7 @@ def _private_files(settings: Settings, site: Path) -> list[str]:
     raw_hashes = set()
     for spec in settings.sources.sources.values():
         for path in settings.paths.raw.glob(spec.files):
-            raw_hashes.add(_sha256(path))
+            raw_hashes.add(file_sha256(path))
     for path in site.rglob("*"):
         if not path.is_file():
             continue
@@ -502,18 +501,10 @@ def _private_files(settings: Settings, site: Path) -> list[str]:
         if (
             path.stat().st_size > 0
             and path.suffix.lower() in {".csv", ".json", ".txt", ""}
-            and _sha256(path) in raw_hashes
+            and file_sha256(path) in raw_hashes
         ):
             problems.append(f"{relative}: a raw data file is never published")
     return problems
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def esc(text: object) -> str:
@@ -579,18 +570,18 @@ def site_inputs(settings: Settings, quarter: FiscalQuarter, pages: list[Any], sa
     """What the published site is made of; unchanged inputs mean there is nothing to do."""
     paths = settings.paths
     notebooks = {
-        spec.output: _sha256(paths.build_quarter(quarter.id) / "notebooks" / f"{spec.output}.ipynb")
+        spec.output: file_sha256(paths.build_quarter(quarter.id) / "notebooks" / f"{spec.output}.ipynb")
         for spec in pages
     }
     assets = {
-        p.relative_to(paths.site_assets).as_posix(): _sha256(p)
+        p.relative_to(paths.site_assets).as_posix(): file_sha256(p)
         for p in sorted(paths.site_assets.rglob("*"))
         if p.is_file()
     }
-    csvs = {p.name: _sha256(p) for p in sorted((paths.quarter_dir(quarter.id) / "csv").glob("*.csv"))}
+    csvs = {p.name: file_sha256(p) for p in sorted((paths.quarter_dir(quarter.id) / "csv").glob("*.csv"))}
     return {
         "quarter": quarter.id,
-        "quarto_yml": _sha256(paths.quarto_config),
+        "quarto_yml": file_sha256(paths.quarto_config),
         "notebooks": notebooks,
         "assets": assets,
         "csv": csvs,
