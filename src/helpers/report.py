@@ -123,7 +123,7 @@ class Page:
         measure = self.measure(measure_id)
         rows = self.table(measure_id)
         names = rows.sort_values("series_order")["series"].drop_duplicates().tolist()
-        chosen = series or names[0]
+        chosen = series or self.headline_series(measure_id)
         subject = measure.short_label if len(names) == 1 else f"{measure.short_label}, {chosen}"
         return comparison_sentence(
             measure, rows[rows["series"] == chosen], self.quarter, self.suppressed_text, subject=subject
@@ -291,8 +291,21 @@ class Page:
 
     # ---------------------------------------------------------------- measure blocks
 
+    def headline_series(self, measure_id: str) -> str:
+        """The series a one-sentence summary is about: the total if there is one, else the first."""
+        measure = self.measure(measure_id)
+        names = self.table(measure_id).sort_values("series_order")["series"].drop_duplicates()
+        if measure.series_by and measure.series_by.total in set(names):
+            return measure.series_by.total
+        return str(names.iloc[0]) if len(names) else measure.series_label
+
+    def other_series(self, measure_id: str) -> list[str]:
+        names = self.table(measure_id).sort_values("series_order")["series"].drop_duplicates()
+        headline = self.headline_series(measure_id)
+        return [str(n) for n in names if n != headline]
+
     def summary(self, measure_id: str) -> str:
-        """The plain-language sentence(s) for a measure: one per series, at most four."""
+        """The measure in one plain-language sentence (its headline series, for split measures)."""
         rows = self.table(measure_id)
         measure = self.measure(measure_id)
         if measure.chart.type == "bar_latest":
@@ -311,8 +324,7 @@ class Page:
             if latest.empty:
                 return "No data yet."
             return f"{measure.short_label}, {latest.iloc[0]['period_label']}: {'; '.join(items)}."
-        names = rows.sort_values("series_order")["series"].drop_duplicates().tolist()[:4]
-        return " ".join(self.compare(measure_id, name) for name in names)
+        return self.compare(measure_id, self.headline_series(measure_id))
 
     def _measure_block(self, measure_id: str, level: int) -> str:
         measure = self.measure(measure_id)
@@ -328,6 +340,10 @@ class Page:
                 "will be updated when the next extract arrives.</p>"
             )
         html_parts.append(f'<p class="measure-summary">{esc(self.summary(measure_id))}</p>')
+        if measure.chart.type != "bar_latest" and self.other_series(measure_id):
+            items = "".join(f"<li>{esc(self.compare(measure_id, name))}</li>"
+                            for name in self.other_series(measure_id))
+            html_parts.append(f'<ul class="measure-series">{items}</ul>')
         chart = measure_chart(measure, rows, self.suppressed_text)
         source = self.settings.sources.sources[measure.source]
         if chart:
