@@ -84,6 +84,7 @@ def test_executed_notebooks_are_ready_for_quarto(tiny_project):
     assert not [
         c for c in notebook.cells if c.cell_type == "markdown" and "remove-cell" in c.metadata.get("tags", [])
     ]
+    assert all(set(c.metadata) <= {"tags"} for c in notebook.cells)  # no papermill timings
     injected = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and "remove-cell" in injected[0].metadata["tags"]
     papermill = notebook.metadata["papermill"]

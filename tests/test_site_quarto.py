@@ -80,6 +80,10 @@ def test_pages_show_sections_anchors_badges_banner_and_downloads(rendered):
         for measure_id in settings.plan.measures_for_objective(objective.id):
             assert f'href="data/{measure_id}.csv"' in html
             assert (paths.site / "data" / f"{measure_id}.csv").exists()
+    for objective in settings.plan.objectives:
+        toc = (paths.site / f"{objective.page}.html").read_text().split('id="TOC"')[1].split("</nav>")[0]
+        for initiative in objective.initiatives:
+            assert f'href="#{initiative.anchor}"' in toc, initiative.id  # headings reach the TOC
     index = (paths.site / "index.html").read_text()
     assert index.count('<article class="initiative-card"') == 9
     for page in SITE_PAGES:

@@ -341,8 +341,9 @@ class Page:
             )
         html_parts.append(f'<p class="measure-summary">{esc(self.summary(measure_id))}</p>')
         if measure.chart.type != "bar_latest" and self.other_series(measure_id):
-            items = "".join(f"<li>{esc(self.compare(measure_id, name))}</li>"
-                            for name in self.other_series(measure_id))
+            items = "".join(
+                f"<li>{esc(self.compare(measure_id, name))}</li>" for name in self.other_series(measure_id)
+            )
             html_parts.append(f'<ul class="measure-series">{items}</ul>')
         chart = measure_chart(measure, rows, self.suppressed_text)
         source = self.settings.sources.sources[measure.source]

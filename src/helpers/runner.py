@@ -143,7 +143,9 @@ def prepare_for_quarto(
     """Add the front matter cell, hide papermill's injected cell, drop local paths.
 
     Quarto honours ``remove-cell`` on code cells only, so tagged Markdown cells (notes for
-    analysts) are dropped here.
+    analysts) are dropped here. Cell metadata other than tags is dropped too: Quarto forwards
+    unknown keys (papermill's timings) as attributes of a wrapping div, which would hide the
+    page's headings from its table of contents.
     """
     import nbformat
 
@@ -153,6 +155,7 @@ def prepare_for_quarto(
         if not (c.cell_type == "markdown" and "remove-cell" in c.metadata.get("tags", []))
     ]
     for cell in notebook.cells:
+        cell.metadata = nbformat.NotebookNode({k: v for k, v in cell.metadata.items() if k == "tags"})
         tags = cell.metadata.get("tags", [])
         if "injected-parameters" in tags and "remove-cell" not in tags:
             cell.metadata["tags"] = [*tags, "remove-cell"]

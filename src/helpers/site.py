@@ -48,10 +48,10 @@ MIN_QUARTO = (1, 6)
 GOAL_PAGE_BUDGET_BYTES = 1_500_000
 FORBIDDEN_SUFFIXES = {".ipynb", ".parquet", ".xlsx", ".pkl", ".feather", ".log"}
 ARCHIVE_NOTICE = (
-    '<aside class="archive-notice" aria-label="Archived report"><p><strong>Archived report.</strong> '
+    '<div class="archive-notice" role="note" aria-label="Archived report"><p><strong>Archived report.</strong> '
     "This is the report for {period} as published. It is kept unchanged. "
     '<a href="../../index.html">Read the latest report</a> or '
-    '<a href="../../archive.html">see all quarters</a>.</p></aside>'
+    '<a href="../../archive.html">see all quarters</a>.</p></div>'
 )
 SAMPLE_BANNER = (
     '<aside class="sample-data-banner" aria-label="Sample data notice"><p><strong>Sample data.'
