@@ -48,7 +48,8 @@ MIN_QUARTO = (1, 6)
 GOAL_PAGE_BUDGET_BYTES = 1_500_000
 FORBIDDEN_SUFFIXES = {".ipynb", ".parquet", ".xlsx", ".pkl", ".feather", ".log"}
 ARCHIVE_NOTICE = (
-    '<div class="archive-notice" role="note" aria-label="Archived report"><p><strong>Archived report.</strong> '
+    '<div class="archive-notice" role="note" aria-label="Archived report">'
+    "<p><strong>Archived report.</strong> "
     "This is the report for {period} as published. It is kept unchanged. "
     '<a href="../../index.html">Read the latest report</a> or '
     '<a href="../../archive.html">see all quarters</a>.</p></div>'
