@@ -33,7 +33,7 @@ from helpers.site import (
 )
 
 from .browser import browser_skip_reason, chromium, serious_violations, serve
-from .conftest import QUARTERS, SITE_PAGES
+from .conftest import FIXTURES, QUARTERS, REPO, SITE_PAGES
 
 pytestmark = pytest.mark.slow
 
@@ -226,3 +226,24 @@ def test_our_page_components_pass_axe_at_phone_width(published):
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 362, f"{name} scrolls sideways at 360 px ({width} px)"
     assert problems == {}
+
+
+@pytest.mark.browser
+def test_accessibility_script_fixes_quartos_search_box_and_toggle(tmp_path):
+    """Quarto's search widget (autocomplete-js) and icon-only toggles fail axe; site/a11y.html
+    must fix them. The fixture is the markup Quarto and the widget produce."""
+    reason = browser_skip_reason()
+    if reason:
+        pytest.skip(reason)
+    fixture = (FIXTURES / "quarto_search_dom.html").read_text()
+    (tmp_path / "before.html").write_text(fixture)
+    fix = (REPO / "site" / "a11y.html").read_text()
+    (tmp_path / "after.html").write_text(fixture.replace("<!-- fix -->", fix))
+    with serve(tmp_path) as base, chromium() as browser:
+        page = browser.new_page(viewport={"width": 360, "height": 740})
+        page.goto(base + "before.html")
+        before = {v["id"] for v in serious_violations(page)}
+        page.goto(base + "after.html")
+        after = serious_violations(page)
+    assert {"aria-input-field-name", "button-name"} <= before  # the problems are real
+    assert after == []
