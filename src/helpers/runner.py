@@ -201,7 +201,7 @@ def execute_page(
             execution_timeout=timeout,
             report_mode=False,
             # local kernels: silence the kernel's "TCP without encryption" notice
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except PapermillExecutionError as exc:
         kept = Path(diagnostics) / f"{quarter}-{page.output}-failed.ipynb"
