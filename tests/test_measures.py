@@ -99,6 +99,7 @@ def test_share_of_calls_answered_within_15_seconds():
     )
     row = compute(m, data(CALLS), END).iloc[0]
     assert (row["numerator"], row["denominator"], row["value"]) == (3.0, 5.0, 60.0)
+    assert row["count"] == 5.0  # the calls behind the share
     assert row["privacy_counts"] == [3.0, 2.0]  # answered, and not answered, in time
 
 

@@ -191,3 +191,27 @@ def test_cli_run_without_quarto_stops_after_execution_with_instructions(project_
     assert "conda-forge" in err and str(project_copy.build_quarter("FY2027Q1") / "notebooks") in err
     assert main(["--root", str(project_copy.root), "run", "--require-site"]) == 5
     shutil.rmtree(project_copy.build)
+
+
+def test_sample_data_is_deterministic(sample_project, tmp_path):
+    from helpers.paths import ProjectPaths
+    from helpers.sample import generate
+
+    again = ProjectPaths(tmp_path)
+    generate(again)
+
+    def hashes(paths):
+        return {
+            p.relative_to(paths.raw).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(paths.raw.rglob("*"))
+            if p.is_file()
+        }
+
+    first = hashes(sample_project)
+    assert first == hashes(again)
+    assert {
+        "cad/cad_events_FY2027.csv",
+        "hr/staffing_snapshots.xlsx",
+        "web/data_page_views.parquet",
+        "SAMPLE_DATA.json",
+    } <= set(first)

@@ -44,6 +44,7 @@ def cell(
         "privacy_counts": counts if counts is not None else ([value] if people else []),
         "min_group": min_group,
         "atoms": atoms or [],
+        "count": float(value),
     }
 
 
@@ -259,4 +260,5 @@ def test_gate_output_has_no_hidden_numbers(tmp_path):
     gated, _ = gate(rows, RULES, {"m": "m"})
     hidden_rows = gated[gated["suppressed"]]
     assert np.isnan(hidden_rows["value"].to_numpy(dtype=float)).all()
+    assert np.isnan(hidden_rows["count"].to_numpy(dtype=float)).all()
     assert "privacy_counts" not in gated.columns  # the raw counts never leave the gate

@@ -48,6 +48,7 @@ COLUMNS = [
     "value",
     "numerator",
     "denominator",
+    "count",
     "privacy_counts",
     "min_group",
     "atoms",
@@ -172,6 +173,8 @@ def _row(
         "value": float(value),
         "numerator": float(numerator),
         "denominator": float(denominator),
+        # The records behind the figure: calls for a share, sessions for an average.
+        "count": float(value) if math.isnan(float(denominator)) else float(denominator),
         "privacy_counts": privacy_counts or [],
         "min_group": float(min_group),
         "atoms": atoms or [],

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 # is loaded on every run, including runs that have nothing to do and must start quickly.
 
 KEY_COLUMNS = ["measure", "period", "series"]
-HIDDEN_COLUMNS = ["value", "numerator", "denominator"]
+HIDDEN_COLUMNS = ["value", "numerator", "denominator", "count"]
 
 
 class IdentifierScan(StrictModel):
@@ -274,7 +274,8 @@ def gate(
     gated["suppressed"] = suppressed.to_numpy(dtype=bool)
     gated["suppression"] = reason.where(suppressed, None)
     for column in HIDDEN_COLUMNS:
-        gated.loc[gated["suppressed"], column] = np.nan
+        if column in gated.columns:
+            gated.loc[gated["suppressed"], column] = np.nan
     gated["unstable"] = [
         (not hidden) and any(rules.floor <= c <= rules.unstable_at_or_below for c in _counts(counts))
         for hidden, counts in zip(gated["suppressed"], gated["privacy_counts"])
