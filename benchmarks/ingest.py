@@ -5,7 +5,9 @@ same files. Prints figures; it is not a timed test.
                                                       # RAM to generate and ~1.3 GB of disk)
     .venv/bin/python benchmarks/ingest.py --scales 1
 
-Each measurement runs in a fresh process so that peak memory (ru_maxrss) is its own.
+Generation and each measurement run in fresh processes, and peak memory is the worker's own
+high-water mark (VmHWM): on Linux ru_maxrss survives exec, so a worker forked from a parent that
+had just generated scale-10 data would report the parent's memory.
 Goal at scale 10 (about 16 million CAD rows): ingest plus measures under 60 s and 4 GB.
 """
 
@@ -73,25 +75,43 @@ def worker_pipeline(root: Path) -> dict:
     }
 
 
-def run_worker(kind: str, root: Path) -> dict:
+def peak_mb() -> float:
+    """Peak resident memory of this process since it was exec'd, in MB."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker_generate(root: Path, scale: int) -> dict:
+    from helpers.paths import ProjectPaths
+    from helpers.sample import generate
+
+    started = time.perf_counter()
+    generate(ProjectPaths(root), scale=scale)
+    return {"seconds": time.perf_counter() - started}
+
+
+def run_worker(kind: str, root: Path, *extra: str) -> dict:
     output = subprocess.run(
-        [sys.executable, __file__, "--worker", kind, str(root)], capture_output=True, text=True, check=True
+        [sys.executable, __file__, "--worker", kind, str(root), *extra],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
 def prepare(scale: int, base: Path) -> Path:
-    from helpers.paths import ProjectPaths
-    from helpers.sample import generate
-
     root = base / f"scale-{scale}"
     shutil.copytree(REPO / "params", root / "params")
     shutil.copy2(REPO / "_quarto.yml", root / "_quarto.yml")
     (root / "data" / "raw").mkdir(parents=True)
-    started = time.perf_counter()
-    generate(ProjectPaths(root), scale=scale)
+    generated = run_worker("generate", root, str(scale))
     print(
-        f"  scale {scale}: sample data generated in {time.perf_counter() - started:.0f} s (not counted)",
+        f"  scale {scale}: sample data generated in {generated['seconds']:.0f} s (not counted)",
         flush=True,
     )
     return root
@@ -100,12 +120,15 @@ def prepare(scale: int, base: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10])
-    parser.add_argument("--worker", nargs=2, metavar=("KIND", "ROOT"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", nargs="+", metavar="ARG", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        kind, root = args.worker
-        result = {"floor": worker_floor, "pipeline": worker_pipeline}[kind](Path(root))
-        result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        kind, root, *extra = args.worker
+        if kind == "generate":
+            result = worker_generate(Path(root), int(extra[0]))
+        else:
+            result = {"floor": worker_floor, "pipeline": worker_pipeline}[kind](Path(root))
+        result["peak_mb"] = peak_mb()
         print(json.dumps(result))
         return
     rows = []
