@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PY := $(BIN)/python
+# Extra arguments for `helpers run`, e.g. `make report RUN_ARGS="--require-site --force"`.
+RUN_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help setup report sample-data check test test-fast lint format bench browsers lock clean clean-site
@@ -32,7 +34,7 @@ setup: $(STAMP) ## Create .venv and install the project, its tools and (if reach
 report: setup ## Build the report for the latest quarter (generates sample data if data/raw is empty)
 	@if [ -z "$$(find data/raw -type f ! -name README.md -print -quit 2>/dev/null)" ]; then \
 	  echo "data/raw is empty: generating the bundled sample data"; $(PY) -m helpers sample-data; fi
-	$(PY) -m helpers run --backfill
+	$(PY) -m helpers run --backfill $(RUN_ARGS)
 
 sample-data: setup ## (Re)write the synthetic sample raw data into data/raw
 	$(PY) -m helpers sample-data
