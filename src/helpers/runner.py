@@ -69,22 +69,16 @@ def helpers_code_hash() -> str:
 
 def code_version(paths: ProjectPaths) -> str:
     """``<package version>+<git commit>[-dirty]``, or the code hash outside a git checkout."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"],
-            cwd=paths.root,
-            capture_output=True,
-            text=True,
-            check=True,
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=paths.root, capture_output=True, text=True, check=True
         ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=paths.root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        return f"{__version__}+{commit}{'-dirty' if dirty.strip() else ''}"
+
+    try:
+        commit = git("rev-parse", "--short=12", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+        return f"{__version__}+{commit}{'-dirty' if dirty else ''}"
     except (OSError, subprocess.CalledProcessError):
         return f"{__version__}+code.{helpers_code_hash()[:12]}"
 
