@@ -16,7 +16,7 @@ import json
 import math
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -225,36 +225,44 @@ def _grouped_months(
     return series, MonthGrid({n: grid[i] for i, n in enumerate(names)}, first)
 
 
+def _cells(
+    measure: Measure, data: SourceData, end: date, series: list[Any]
+) -> Iterator[tuple[Period, Any, list[str], list[int]]]:
+    """Every reported (period, series) pair, with the series' codes and the period's month keys."""
+    for period in periods_for(measure.grain, data.first, end):
+        months = [_month_key(m) for m in period.months]
+        for s in series:
+            yield period, s, s.parts or [s.code], months
+
+
 def _additive(
-    measure: Measure, data: SourceData, end: date, weights_column: str | None, counts_people: bool
+    measure: Measure, data: SourceData, end: date, weights_column: str | None
 ) -> list[dict[str, Any]]:
     mask = where_mask(data.frame, measure.where)
     weights = pd.to_numeric(data.frame[weights_column]).to_numpy(dtype=float) if weights_column else None
     series, grid = _grouped_months(measure, data, mask, weights)
     rows = []
     population = measure.population_key
-    for period in periods_for(measure.grain, data.first, end):
-        months = [_month_key(m) for m in period.months]
-        for s in series:
-            parts = s.parts or [s.code]
-            value = grid.total(parts, months)
-            atoms = (
-                [f"{population}|{code}|{_month_name(m)}" for code in parts for m in months]
-                if counts_people
-                else []
-            )
-            rows.append(
-                _row(measure, period, s, value, privacy_counts=[value] if counts_people else [], atoms=atoms)
-            )
+    counts_people = measure.counts_people
+    for period, s, parts, months in _cells(measure, data, end, series):
+        value = grid.total(parts, months)
+        atoms = (
+            [f"{population}|{code}|{_month_name(m)}" for code in parts for m in months]
+            if counts_people
+            else []
+        )
+        rows.append(
+            _row(measure, period, s, value, privacy_counts=[value] if counts_people else [], atoms=atoms)
+        )
     return rows
 
 
 def _count(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]:
-    return _additive(measure, data, end, None, measure.counts_people)
+    return _additive(measure, data, end, None)
 
 
 def _sum(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]:
-    return _additive(measure, data, end, measure.value, measure.counts_people)
+    return _additive(measure, data, end, measure.value)
 
 
 def _share(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]:
@@ -263,26 +271,23 @@ def _share(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]
     series, denominators = _grouped_months(measure, data, base, None)
     _, numerators = _grouped_months(measure, data, hit, None)
     rows = []
-    for period in periods_for(measure.grain, data.first, end):
-        months = [_month_key(m) for m in period.months]
-        for s in series:
-            parts = s.parts or [s.code]
-            den = denominators.total(parts, months)
-            num = numerators.total(parts, months)
-            if den == 0:
-                continue
-            counts = [num, den - num] if measure.counts_people else []
-            rows.append(
-                _row(
-                    measure,
-                    period,
-                    s,
-                    100.0 * num / den,
-                    numerator=num,
-                    denominator=den,
-                    privacy_counts=counts,
-                )
+    for period, s, parts, months in _cells(measure, data, end, series):
+        den = denominators.total(parts, months)
+        num = numerators.total(parts, months)
+        if den == 0:
+            continue
+        counts = [num, den - num] if measure.counts_people else []
+        rows.append(
+            _row(
+                measure,
+                period,
+                s,
+                100.0 * num / den,
+                numerator=num,
+                denominator=den,
+                privacy_counts=counts,
             )
+        )
     return rows
 
 
@@ -292,26 +297,23 @@ def _mean(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]
     series, sums = _grouped_months(measure, data, mask, values)
     _, counts = _grouped_months(measure, data, mask, None)
     rows = []
-    for period in periods_for(measure.grain, data.first, end):
-        months = [_month_key(m) for m in period.months]
-        for s in series:
-            parts = s.parts or [s.code]
-            n = counts.total(parts, months)
-            if n == 0:
-                continue
-            total = sums.total(parts, months)
-            mean = total / n
-            rows.append(
-                _row(
-                    measure,
-                    period,
-                    s,
-                    mean,
-                    numerator=total,
-                    denominator=n,
-                    privacy_counts=[mean] if measure.counts_people else [],
-                )
+    for period, s, parts, months in _cells(measure, data, end, series):
+        n = counts.total(parts, months)
+        if n == 0:
+            continue
+        total = sums.total(parts, months)
+        mean = total / n
+        rows.append(
+            _row(
+                measure,
+                period,
+                s,
+                mean,
+                numerator=total,
+                denominator=n,
+                privacy_counts=[mean] if measure.counts_people else [],
             )
+        )
     return rows
 
 
