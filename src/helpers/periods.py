@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -119,6 +119,17 @@ class FiscalQuarter:
 
     def __str__(self) -> str:
         return self.id
+
+
+def quarter_ids(names: Iterable[str]) -> list[str]:
+    """The names that are fiscal quarters (``FY2027Q1``), oldest first; other names are ignored."""
+    found = []
+    for name in names:
+        try:
+            found.append(FiscalQuarter.parse(name))
+        except ValueError:
+            continue
+    return [q.id for q in sorted(found)]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pydantic import field_validator, model_validator
 
 from .params import ConfigError, ConfigProblem, StrictModel, load_model
 from .paths import ProjectPaths
-from .periods import FiscalQuarter
+from .periods import FiscalQuarter, quarter_ids
 from .plan import Plan, StalePolicy
 
 StatusId = Literal["in_progress", "on_hold", "complete_ongoing"]
@@ -60,6 +60,16 @@ class QuarterParams(StrictModel):
     if_stale: dict[str, StalePolicy] = {}
     initiatives: dict[str, InitiativeUpdate]
 
+    def facts(self) -> dict[str, str]:
+        """The quarter's reporting facts, as the run manifest and the site's provenance record them."""
+        quarter = FiscalQuarter.parse(self.quarter)
+        return {
+            "quarter": quarter.id,
+            "reporting_period": quarter.long_label,
+            "data_as_of": self.data_as_of.isoformat(),
+            "next_update": self.next_update.isoformat(),
+        }
+
     @field_validator("quarter")
     @classmethod
     def _quarter_id(cls, value: str) -> str:
@@ -94,13 +104,7 @@ def quarter_file(paths: ProjectPaths, quarter: str) -> Path:
 
 def available_quarters(paths: ProjectPaths) -> list[str]:
     """Quarters that have a params file, oldest first."""
-    found = []
-    for path in paths.quarters.glob("FY*Q*.yml"):
-        try:
-            found.append(FiscalQuarter.parse(path.stem))
-        except ValueError:
-            continue
-    return [q.id for q in sorted(found)]
+    return quarter_ids(path.stem for path in paths.quarters.glob("FY*Q*.yml"))
 
 
 def latest_quarter(paths: ProjectPaths) -> str:

@@ -466,10 +466,7 @@ def run_quarter(
     code_hash = helpers_code_hash()
     workers = workers or os.cpu_count() or 1
     manifest: dict[str, Any] = {
-        "quarter": quarter.id,
-        "reporting_period": quarter.long_label,
-        "data_as_of": params.data_as_of.isoformat(),
-        "next_update": params.next_update.isoformat(),
+        **params.facts(),
         "code_version": code,
         "code_hash": code_hash,
         "python": platform.python_version(),

@@ -34,7 +34,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from .paths import ProjectPaths
-from .periods import FiscalQuarter
+from .periods import FiscalQuarter, quarter_ids
 from .quarters import QuarterParams
 from .settings import Settings
 from .sources import file_sha256, is_sample_data, pseudonym_key
@@ -132,13 +132,7 @@ def archived_quarters(site: Path) -> list[str]:
     folder = site / "archive"
     if not folder.exists():
         return []
-    found = []
-    for child in folder.iterdir():
-        try:
-            found.append(FiscalQuarter.parse(child.name))
-        except ValueError:
-            continue
-    return [q.id for q in sorted(found)]
+    return quarter_ids(child.name for child in folder.iterdir())
 
 
 def check_quarto_config(paths: ProjectPaths, pages: list[Any]) -> None:
@@ -241,10 +235,7 @@ def stage(
         quarters.append(quarter)
     (staging / "archive.qmd").write_text(archive_page(quarters, quarter))
     provenance = {
-        "quarter": quarter.id,
-        "reporting_period": quarter.long_label,
-        "data_as_of": params.data_as_of.isoformat(),
-        "next_update": params.next_update.isoformat(),
+        **params.facts(),
         "sample_data": bool(manifest.get("publication", {}).get("sample_data")),
         "code_version": manifest.get("code_version"),
         "csv_sha256": {
