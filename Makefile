@@ -11,7 +11,7 @@ PY := $(BIN)/python
 RUN_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report sample-data check test test-fast lint format bench browsers lock clean clean-site
+.PHONY: help setup report preview serve sample-data check test test-fast lint format bench browsers lock clean clean-site
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "; printf "Targets:\n"} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,6 +35,16 @@ report: setup ## Build the report for the latest quarter (generates sample data 
 	@if [ -z "$$(find data/raw -type f ! -name README.md -print -quit 2>/dev/null)" ]; then \
 	  echo "data/raw is empty: generating the bundled sample data"; $(PY) -m helpers sample-data; fi
 	$(PY) -m helpers run --backfill $(RUN_ARGS)
+
+PAGE ?= 2.1
+preview: setup ## Re-execute and render one page into build/preview (PAGE=goal|2.1|2.2|2.3|about)
+	@if [ -z "$$(find data/raw -type f ! -name README.md -print -quit 2>/dev/null)" ]; then \
+	  echo "data/raw is empty: generating the bundled sample data"; $(PY) -m helpers sample-data; fi
+	$(PY) -m helpers preview --only $(PAGE) $(PREVIEW_ARGS)
+
+PORT ?= 8000
+serve: setup ## Serve the published site on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)
+	$(PY) -m helpers serve --port $(PORT)
 
 sample-data: setup ## (Re)write the synthetic sample raw data into data/raw
 	$(PY) -m helpers sample-data

@@ -9,7 +9,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from helpers.narrative import comparison_sentence, esc, fmt_date, fmt_value, md, paragraphs
+from helpers.fragments import Fragment, esc, md
+from helpers.narrative import comparison_sentence, fmt_date, fmt_value, narrative_blocks
 from helpers.periods import FiscalQuarter, periods_for
 
 from .test_measures import measure
@@ -109,8 +110,11 @@ def test_markdown_escaping_makes_text_literal():
     escaped = md(HOSTILE)
     assert "<" not in escaped.replace("\\<", "") and "*" not in escaped.replace("\\*", "")
     assert esc(HOSTILE).startswith("&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;")
-    assert paragraphs(["<b>one</b>", "two"]) == "- \\<b\\>one\\</b\\>\n- two"
-    assert paragraphs({"Police": ["hired 5"]}).startswith("**Police**")
+    assert Fragment(narrative_blocks(["<b>one</b>", "two"])).markdown().strip() == (
+        "- \\<b\\>one\\</b\\>\n- two"
+    )
+    assert Fragment(narrative_blocks(["<b>one</b>"])).html() == "<ul><li>&lt;b&gt;one&lt;/b&gt;</li></ul>"
+    assert Fragment(narrative_blocks({"Police": ["hired 5"]})).markdown().strip().startswith("**Police**")
 
 
 @pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed (optional check)")

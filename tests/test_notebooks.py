@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 
@@ -45,18 +46,23 @@ def test_one_parameters_cell_with_literal_working_defaults(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebooks_stay_thin(path):
+    """Cells are a few calls long: logic lives in helpers, text in params; an analysis cell may
+    draw a figure in a few lines and publish it with page.figure."""
     for cell in code_cells(path):
         if "parameters" in cell.metadata.get("tags", []):
             continue
         lines = [ln for ln in cell.source.splitlines() if ln.strip() and not ln.startswith("#")]
-        assert len(lines) <= 3, f"move logic into helpers: {cell.source[:80]}"
+        assert len(lines) <= 5, f"move logic into helpers: {cell.source[:80]}"
         tree = ast.parse(cell.source)
         calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
-        assert calls, cell.source
+        assert calls or isinstance(tree.body[0], ast.Import), cell.source
         for node in tree.body:
-            assert isinstance(node, (ast.Expr, ast.Assign, ast.ImportFrom)), cell.source
+            assert isinstance(node, (ast.Expr, ast.Assign, ast.ImportFrom, ast.Import)), cell.source
+            assert not isinstance(node, (ast.For, ast.While, ast.FunctionDef, ast.If)), cell.source
         if cell.source.startswith("#| output: asis"):
-            assert cell.source.splitlines()[1].startswith("page."), cell.source
+            last = tree.body[-1]
+            assert isinstance(last, ast.Expr), cell.source  # the part of the page this cell shows
+            assert ast.unparse(last).startswith("page."), cell.source
 
 
 def test_every_checked_cell_has_an_expected_output():
@@ -103,3 +109,64 @@ def test_notebooks_pass_nbval_on_the_sample_data(sample_project, tmp_path):
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert " passed" in result.stdout and "failed" not in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_executed_notebooks_read_well_in_jupyter(executed_project, tmp_path):
+    """What an analyst sees opening an executed page notebook: nbconvert's HTML (the same
+    renderers as JupyterLab) shows charts as images and tables as tables, never raw HTML, Pandoc
+    fences or base64 text."""
+    from .browser import SCREENS, browser_skip_reason, chromium, serve
+
+    reason = browser_skip_reason()
+    if reason:
+        pytest.skip(reason)
+    executed = sorted((executed_project.build_quarter("FY2027Q1") / "notebooks").glob("*.ipynb"))
+    assert len(executed) == 5
+    for path in executed:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "jupyter",
+                "nbconvert",
+                "--to",
+                "html",
+                "--output-dir",
+                str(tmp_path),
+                str(path),
+            ],
+            check=True,
+            capture_output=True,
+        )
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    with serve(tmp_path) as base, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        for path in executed:
+            page.goto(base + path.with_suffix(".html").name, wait_until="networkidle")
+            page.evaluate(SCROLL_THROUGH)
+            text = page.evaluate("document.body.innerText")
+            longest = max((len(run) for run in re.findall(r"\S+", text)), default=0)
+            assert longest <= 200, f"{path.name}: a run of {longest} characters without a space"
+            assert "{=html}" not in text and "```" not in text, path.name
+            assert "<p " not in text and "<figure" not in text and "<details" not in text, path.name
+            images = page.evaluate(
+                "[...document.images].map(i => [i.className, i.complete && i.naturalWidth > 0])"
+            )
+            assert all(ok for _, ok in images), f"{path.name}: an image did not load"
+            charts = [c for c, _ in images if "chart" in c]
+            if path.stem != "about-the-data":
+                assert charts, f"{path.name}: no chart shown as an image"
+            headings = page.evaluate("document.querySelectorAll('.jp-OutputArea h2, .output_html h2').length")
+            assert headings or path.stem == "about-the-data", path.name
+            page.screenshot(path=str(SCREENS / f"notebook-{path.stem}.png"), full_page=True)
+
+
+SCROLL_THROUGH = """async () => {
+  for (let y = 0; y < document.body.scrollHeight; y += 700) {
+    window.scrollTo(0, y);
+    await new Promise(r => setTimeout(r, 20));
+  }
+  window.scrollTo(0, 0);
+}"""

@@ -7,16 +7,20 @@ import re
 import pytest
 import yaml
 
+from helpers.fragments import Heading
 from helpers.report import UndeclaredMeasure, open_page
 
 pytestmark = pytest.mark.slow
 
 PARTS = [
-    "### Description",
-    "### Key Measures & Data Analysis",
-    "### Why is it important?",
-    "### What have we been doing?",
-    "### What's next?",
+    Heading(3, title).markdown()
+    for title in (
+        "Description",
+        "Key Measures & Data Analysis",
+        "Why is it important?",
+        "What have we been doing?",
+        "What's next?",
+    )
 ]
 
 

@@ -112,7 +112,9 @@ def test_downloads_are_the_processed_csvs_and_nothing_private_is_published(publi
     assert not suffixes & {".ipynb", ".parquet", ".xlsx"}
     provenance = json.loads((site / "provenance.json").read_text())
     assert provenance["quarter"] == "FY2027Q1" and provenance["sample_data"] is True
-    assert len(provenance["csv_sha256"]) == 14
+    assert set(provenance["csv_sha256"]) == {
+        f"data/{m.id}.csv" for m in load_settings(published).plan.measures
+    }
     assert "/" + str(published.root).strip("/") not in (site / "provenance.json").read_text()
 
 
@@ -247,3 +249,62 @@ def test_accessibility_script_fixes_quartos_search_box_and_toggle(tmp_path):
         after = serious_violations(page)
     assert {"aria-input-field-name", "button-name"} <= before  # the problems are real
     assert after == []
+
+
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+
+
+def add_analyst_chart(paths, quarter: str, source_line: str) -> int:
+    """An analyst's own chart cell (plt.show()), in the source notebook and as executed."""
+    source_path = paths.notebooks / "objective-2-1.ipynb"
+    source = nbformat.read(source_path, as_version=4)
+    cell = nbformat.v4.new_code_cell(source_line + "\nsns.barplot(data=table)\nplt.show()")
+    cell.id = "analyst-chart"
+    source.cells.append(cell)
+    nbformat.write(source, source_path)
+    executed_path = paths.build_quarter(quarter) / "notebooks" / "objective-2-1.ipynb"
+    executed = nbformat.read(executed_path, as_version=4)
+    ran = nbformat.v4.new_code_cell(cell.source)
+    ran.id = "analyst-chart"
+    ran.outputs = [nbformat.v4.new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"})]
+    executed.cells.append(ran)
+    nbformat.write(executed, executed_path)
+    return len(source.cells)
+
+
+def test_an_image_without_alt_text_stops_the_build_naming_page_and_cell(published):
+    before = tree_hash(published.site)
+    position = add_analyst_chart(published, "FY2027Q1", "# my own chart")
+    with pytest.raises(SiteError) as caught:
+        publish_quarter(published, "FY2027Q1")
+    message = str(caught.value)
+    assert f"Objective 2.1 (objective-2-1.ipynb), cell {position}: a figure has no alt text" in message
+    assert "page.figure(" in message and "fig-alt" in message and "nothing was published" in message
+    assert tree_hash(published.site) == before
+
+
+def test_an_analysts_chart_with_alt_text_reaches_the_page(published):
+    add_analyst_chart(published, "FY2027Q1", "#| fig-alt: Bars of crash calls by day, highest on Monday.")
+    assert publish_quarter(published, "FY2027Q1").status == "published"
+    html = (published.site / "objective-2-1.html").read_text()
+    assert 'alt="Bars of crash calls by day, highest on Monday."' in html
+    assert (published.site / "objective-2-1_files" / "figure-html").is_dir()
+
+
+def test_an_html_image_without_alt_fails_the_site_check(published):
+    add_output(published, "FY2027Q1", "objective-2-2.ipynb", '<img src="data:image/png;base64,AAAA">')
+    with pytest.raises(SiteError, match=r"objective-2-2.html: an image has no alt text"):
+        publish_quarter(published, "FY2027Q1")
+
+
+def test_the_worked_example_is_on_the_page_with_alt_text_table_and_csv(published):
+    html = (published.site / "objective-2-1.html").read_text()
+    start = html.index("Which days changed since civilian investigators started?")
+    example = html[start : html.index("Why is it important?", start)]
+    assert 'alt="Chart: No-fault crash calls handled by police, average per quarter' in example
+    assert "Data table: No-fault crash calls handled by police" in example
+    assert "police handled an average of" in example and "% fewer" in example
+    csv = "objective-2-1-weekdays.csv"
+    assert f'href="data/{csv}"' in example
+    lines = (published.site / "data" / csv).read_text().splitlines()
+    assert lines[0].startswith("Day of the week,") and len(lines) == 8

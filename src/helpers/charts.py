@@ -9,24 +9,29 @@ hidden value can never appear in a chart, its label or its alt text.
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
 import io
 import textwrap
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import ParamSpec
 
 import matplotlib
-
-matplotlib.use("Agg")
-
 import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from PIL import Image
 
+from .fragments import esc
 from .narrative import fmt_value, is_missing, join_words, latest_rows
 from .plan import Measure
+
+P = ParamSpec("P")
 
 # Okabe & Ito (2008), without yellow, which fails contrast on white.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#000000"]
@@ -55,8 +60,6 @@ class Chart:
     height: int
 
     def img_tag(self, css_class: str = "chart") -> str:
-        from .narrative import esc
-
         return (
             f'<img class="{css_class}" src="data:image/png;base64,{self.png_base64}" '
             f'alt="{esc(self.alt)}" width="{self.width}" height="{self.height}" '
@@ -64,7 +67,13 @@ class Chart:
         )
 
 
-def house_style() -> None:
+def use_house_style() -> None:
+    """Make every figure drawn from now on in this Python process look like the report's charts.
+
+    ``open_page`` calls it, so an analyst's own seaborn and matplotlib figures in a page notebook
+    share the house style; the report's charts apply it themselves, without changing the
+    matplotlib backend, so ``plt.show()`` keeps working inline in JupyterLab.
+    """
     sns.set_theme(
         context="notebook",
         style="white",
@@ -92,25 +101,49 @@ def house_style() -> None:
             "axes.spines.top": False,
             "axes.spines.right": False,
             "svg.hashsalt": "durham",
+            "figure.constrained_layout.use": True,
         },
     )
 
 
-def _encode(fig: plt.Figure) -> Chart:
+@contextlib.contextmanager
+def house_style() -> Iterator[None]:
+    """The house style for the figures drawn inside the block; global settings are restored."""
+    with matplotlib.rc_context():
+        use_house_style()
+        yield
+
+
+def _styled(draw: Callable[P, Chart]) -> Callable[P, Chart]:
+    """Draw (and encode) a chart in the house style, on a figure pyplot never sees."""
+
+    @functools.wraps(draw)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Chart:
+        with house_style():
+            return draw(*args, **kwargs)
+
+    return wrapper
+
+
+def _figure(size: tuple[float, float]) -> tuple[Figure, Axes]:
+    fig = Figure(figsize=size, layout="constrained")
+    return fig, fig.subplots()
+
+
+def encode(fig: Figure, alt: str = "") -> Chart:
     """PNG with a 64-colour palette: charts are flat colours, so this looks the same at about a
     quarter of the bytes, which keeps the goal page light on phones."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     width, height = fig.get_size_inches() * DPI
-    plt.close(fig)
     image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
     palette = image.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     compact = io.BytesIO()
     palette.save(compact, format="PNG", optimize=True)
-    return Chart(base64.b64encode(compact.getvalue()).decode("ascii"), "", int(width), int(height))
+    return Chart(base64.b64encode(compact.getvalue()).decode("ascii"), alt, int(width), int(height))
 
 
-def _value_axis(ax: plt.Axes, measure: Measure) -> None:
+def _value_axis(ax: Axes, measure: Measure) -> None:
     suffix = "%" if measure.unit == "percent" else ""
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}{suffix}"))
     ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=measure.unit != "percent"))
@@ -123,7 +156,7 @@ def _wrap(text: str, width: int) -> str:
     return textwrap.fill(text, width=width, break_long_words=False)
 
 
-def _target(ax: plt.Axes, measure: Measure) -> None:
+def _target(ax: Axes, measure: Measure) -> None:
     if measure.target is None:
         return
     ax.axhline(measure.target.value, color=TEXT, linestyle=(0, (4, 3)), linewidth=1.3)
@@ -142,7 +175,7 @@ def _target(ax: plt.Axes, measure: Measure) -> None:
     ax.set_ylim(low, max(high, measure.target.value * 1.12))
 
 
-def _time_axis(ax: plt.Axes, grain: str, starts: pd.Series) -> None:
+def _time_axis(ax: Axes, grain: str, starts: pd.Series) -> None:
     span_years = (starts.max() - starts.min()).days / 365.25 if len(starts) else 0
     if grain == "month":
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[1, 7] if span_years < 3 else [1]))
@@ -166,7 +199,7 @@ def _series_colors(rows: pd.DataFrame) -> dict[str, str]:
     return {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(order)}
 
 
-def _legend(ax: plt.Axes, count: int) -> None:
+def _legend(ax: Axes, count: int) -> None:
     if count > 1:
         ax.legend(
             loc="upper center",
@@ -177,7 +210,7 @@ def _legend(ax: plt.Axes, count: int) -> None:
         )
 
 
-def _annotations(ax: plt.Axes, measure: Measure, first: date, last: date) -> None:
+def _annotations(ax: Axes, measure: Measure, first: date, last: date) -> None:
     """A dotted line at each dated event, labelled on whichever side has more room."""
     for note in measure.chart.annotations:
         if first <= note.date <= last:
@@ -198,7 +231,7 @@ def _annotations(ax: plt.Axes, measure: Measure, first: date, last: date) -> Non
             )
 
 
-def _hidden_note(fig: plt.Figure, rows: pd.DataFrame) -> None:
+def _hidden_note(fig: Figure, rows: pd.DataFrame) -> None:
     if rows["suppressed"].any():
         fig.text(
             0.01,
@@ -211,6 +244,7 @@ def _hidden_note(fig: plt.Figure, rows: pd.DataFrame) -> None:
         )
 
 
+@_styled
 def time_chart(
     measure: Measure,
     rows: pd.DataFrame,
@@ -219,8 +253,7 @@ def time_chart(
     compact: bool = False,
 ) -> Chart:
     """Line or column chart over time; one line (or bar group) per series."""
-    house_style()
-    fig, ax = plt.subplots(figsize=size, layout="constrained")
+    fig, ax = _figure(size)
     rows = rows.sort_values(["period_end", "period_start", "series_order"])
     colors = _series_colors(rows)
     x_all = _midpoints(rows)
@@ -260,10 +293,10 @@ def time_chart(
         ax.set_xlabel("")
     first, last = rows["period_start"].min(), rows["period_end"].max()
     _annotations(ax, measure, first, last)
-    chart = _encode(fig)
-    return Chart(chart.png_base64, alt_text(measure, rows), chart.width, chart.height)
+    return encode(fig, alt_text(measure, rows))
 
 
+@_styled
 def latest_bar_chart(
     measure: Measure,
     rows: pd.DataFrame,
@@ -272,9 +305,8 @@ def latest_bar_chart(
     compact: bool = False,
 ) -> Chart:
     """Horizontal bars for the latest period; numerator over denominator when both exist."""
-    house_style()
     latest = latest_rows(rows)
-    fig, ax = plt.subplots(figsize=size, layout="constrained")
+    fig, ax = _figure(size)
     labels = latest["series"].tolist()[::-1]
     values = latest["value"].tolist()[::-1]
     hidden = latest["suppressed"].tolist()[::-1]
@@ -316,8 +348,7 @@ def latest_bar_chart(
         ax.set_title(_wrap(f"{measure.caption}, {period}" if period else measure.caption, 34))
         if stacked:
             ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
-    chart = _encode(fig)
-    return Chart(chart.png_base64, alt_text(measure, rows, suppressed_text), chart.width, chart.height)
+    return encode(fig, alt_text(measure, rows, suppressed_text))
 
 
 def measure_chart(

@@ -212,6 +212,45 @@ def cmd_site(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_preview(args: argparse.Namespace) -> int:
+    from .preview import preview_page, serve
+    from .runner import run_lock
+
+    paths, settings, quarter, params = _quarter_context(args)
+    with run_lock(paths):
+        result = preview_page(settings, quarter, params, args.only, force=args.force)
+    log.info(
+        "preview of %s ready in %.1fs (%s): %s",
+        args.only,
+        result.seconds,
+        "notebook re-executed" if result.executed else "notebook unchanged",
+        result.html,
+    )
+    if args.serve:
+        log.info("open http://127.0.0.1:%d/%s", args.port, result.html.name)
+        serve(result.html.parent, args.port)
+    else:
+        log.info(
+            "to see it with search and contents working: python -m helpers serve --preview "
+            "(then open http://127.0.0.1:8000/%s)",
+            result.html.name,
+        )
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .preview import preview_dir, serve
+    from .settings import load_settings
+
+    paths = _paths(args)
+    folder = preview_dir(load_settings(paths)) / "site-src" / "_site" if args.preview else paths.site
+    if not (folder / "index.html").exists() and not any(folder.glob("*.html")):
+        log.error("%s has no pages yet: run `make report` (or `make preview PAGE=2.1`) first", folder)
+        return EXIT_OTHER
+    serve(folder, args.port)
+    return EXIT_OK
+
+
 def cmd_quarters(args: argparse.Namespace) -> int:
     from . import site
     from .periods import FiscalQuarter
@@ -315,6 +354,27 @@ def build_parser() -> argparse.ArgumentParser:
     site.add_argument("--quarter", help="fiscal quarter (default: latest)")
     site.add_argument("--force", action="store_true", help="publish even if unchanged")
     site.add_argument("--require-site", action="store_true", help="fail when Quarto is missing")
+
+    preview = add(
+        "preview",
+        cmd_preview,
+        "Re-execute one page (if it changed) and render only that page into build/preview/ "
+        "(never _site): the fast loop while writing an analysis.",
+    )
+    preview.add_argument("--only", required=True, metavar="PAGE", help="goal, about or an objective id (2.1)")
+    preview.add_argument("--quarter", help="fiscal quarter (default: latest)")
+    preview.add_argument("--force", action="store_true", help="re-execute even if unchanged")
+    preview.add_argument("--serve", action="store_true", help="then serve it on localhost until Ctrl-C")
+    preview.add_argument("--port", type=int, default=8000, help="port for --serve (default 8000)")
+
+    serve_cmd = add(
+        "serve",
+        cmd_serve,
+        "Serve the published site (or, with --preview, the latest preview) on http://127.0.0.1 "
+        "until Ctrl-C; opening the files from disk breaks search and the table of contents.",
+    )
+    serve_cmd.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve_cmd.add_argument("--preview", action="store_true", help="serve build/preview instead of _site")
 
     add("quarters", cmd_quarters, "List quarters with params files and whether they are built and published.")
     return parser

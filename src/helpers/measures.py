@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from .ingest import load_canonical
 from .paths import ProjectPaths
 from .periods import FiscalQuarter, Period, periods_for, rolling_period
-from .plan import Condition, Measure, Plan
+from .plan import DATE_PART_CODES, Condition, Measure, Plan
 from .privacy import PrivacyRules, gate
 from .quarters import PUBLICATION, QuarterParams, stale_policy
 from .settings import Settings
@@ -115,8 +115,17 @@ class SourceData:
     last: date
     _codes: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
 
-    def codes(self, column: str) -> tuple[np.ndarray, list[str]]:
-        """``(code per row, name per code)``; missing values get code -1."""
+    def codes(self, column: str, part: str | None = None) -> tuple[np.ndarray, list[str]]:
+        """``(code per row, name per code)``; missing values get code -1. With ``part``, the
+        codes are a part of a date column: the day of the week or the hour."""
+        if part:
+            key = f"{column}:{part}"
+            if key not in self._codes:
+                values = pd.to_datetime(self.frame[column])
+                index = values.dt.day_of_week if part == "weekday" else values.dt.hour
+                codes = index.fillna(-1).to_numpy().astype(np.int64)
+                self._codes[key] = (codes, list(DATE_PART_CODES[part]))
+            return self._codes[key]
         if column not in self._codes:
             values = self.frame[column]
             if isinstance(values.dtype, pd.CategoricalDtype):
@@ -141,9 +150,11 @@ def _series_for(measure: Measure, present: list[str]) -> list[Series]:
     spec = measure.series_by
     if spec is None:
         return [Series("__all__", measure.series_label, 0)]
-    codes = list(spec.order or sorted(present))
+    codes = list(spec.default_order or sorted(present))
     codes += [c for c in sorted(present) if c not in codes]
-    out = [Series(c, spec.labels.get(c, c), i) for i, c in enumerate(codes)]
+    if spec.part:
+        codes = [c for c in codes if c in present]
+    out = [Series(c, spec.label(c), i) for i, c in enumerate(codes)]
     if spec.total:
         out.append(Series("__total__", spec.total, len(out), parts=codes))
     return out
@@ -212,7 +223,7 @@ def _grouped_months(
     first = int(data.month.min()) if len(data.month) else 0
     span = int(data.month.max()) - first + 1 if len(data.month) else 1
     if measure.series_by:
-        codes, names = data.codes(measure.series_by.column)
+        codes, names = data.codes(measure.series_by.column, measure.series_by.part)
     else:
         codes, names = np.zeros(len(data.month), dtype=np.int64), ["__all__"]
     keep = mask & (codes >= 0)

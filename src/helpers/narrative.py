@@ -7,30 +7,16 @@ HTML, scripts or stray formatting.
 
 from __future__ import annotations
 
-import html
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
+from .fragments import Block, Bullets, Strong, para
 from .periods import FiscalQuarter
 from .plan import Measure
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~^&@:=\"'])")
-_SPACES = re.compile(r"\s+")
-
-
-def md(text: object) -> str:
-    """Escape text for Pandoc Markdown: every punctuation mark that could mean something is literal."""
-    return _MD_SPECIAL.sub(r"\\\1", _SPACES.sub(" ", str(text)).strip())
-
-
-def esc(text: object) -> str:
-    """Escape text for HTML, including attribute values."""
-    return html.escape(_SPACES.sub(" ", str(text)).strip(), quote=True)
 
 
 def is_missing(value: object) -> bool:
@@ -49,6 +35,33 @@ def fmt_value(measure: Measure, value: float) -> str:
         return "not available"
     text = fmt_number(value, measure.value_decimals)
     return text + "%" if measure.unit == "percent" else text
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change from ``then`` to ``now`` that reads as words: "38% fewer", "12% more"."""
+
+    now: float
+    then: float
+    counting: bool = True
+
+    @property
+    def percent(self) -> float:
+        if is_missing(self.now) or is_missing(self.then) or self.then == 0:
+            return math.nan
+        return 100.0 * (self.now - self.then) / self.then
+
+    def __str__(self) -> str:
+        change = self.percent
+        if math.isnan(change):
+            return "not comparable"
+        if abs(change) < 0.5:
+            return "about the same"
+        more, less = ("more", "fewer") if self.counting else ("higher", "lower")
+        return f"{abs(change):.0f}% {more if change > 0 else less}"
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
 
 
 def fmt_date(d: date | str) -> str:
@@ -170,17 +183,17 @@ def latest_rows(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[rows["period_end"] == last].sort_values("series_order")
 
 
-def paragraphs(text: str | Sequence[str] | dict[str, str | Sequence[str]]) -> str:
-    """Analyst narrative (text, list, or department -> list) as escaped Markdown."""
+def narrative_blocks(text: str | Sequence[str] | dict[str, str | Sequence[str]]) -> list[Block]:
+    """Analyst narrative (text, list, or department -> list) as blocks of escaped text."""
     if isinstance(text, str):
-        return md(text)
+        return [para(text)]
     if isinstance(text, dict):
-        blocks = []
+        blocks: list[Block] = []
         for heading, body in text.items():
-            blocks.append(f"**{md(heading)}**")
-            blocks.append(paragraphs(body if not isinstance(body, str) else [body]))
-        return "\n\n".join(blocks)
-    return "\n".join(f"- {md(item)}" for item in text)
+            blocks.append(para(Strong(heading)))
+            blocks.extend(narrative_blocks([body] if isinstance(body, str) else body))
+        return blocks
+    return [Bullets(tuple(text))]
 
 
 def join_words(items: Iterable[str]) -> str:

@@ -62,6 +62,14 @@ def report_pages(settings: Settings) -> list[PageSpec]:
     return pages
 
 
+def page_output(settings: Settings, page: str) -> str:
+    """File name (without extension) of a page on the site."""
+    for spec in report_pages(settings):
+        if spec.page == page:
+            return spec.output
+    raise KeyError(f"'{page}' is not a page of the report")
+
+
 def page_measures(settings: Settings, page: str) -> list[str]:
     """The measures a page may read, from the plan (the runner hashes exactly these)."""
     plan = settings.plan

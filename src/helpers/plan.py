@@ -57,13 +57,50 @@ class Condition(StrictModel):
         return self
 
 
+DateParts = Literal["weekday", "hour"]
+DATE_PART_CODES: dict[str, list[str]] = {
+    "weekday": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+    "hour": [f"{h:02d}" for h in range(24)],
+}
+DATE_PART_LABELS: dict[str, list[str]] = {
+    "weekday": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+    "hour": [f"{h:02d}:00 to {h:02d}:59" for h in range(24)],
+}
+
+
 class SeriesBy(StrictModel):
-    """Split a measure into series by the values of a canonical column."""
+    """Split a measure into series by the values of a canonical column, or by a part of a date
+    column (``part: weekday`` gives one series per day of the week, ``part: hour`` per hour)."""
 
     column: str
+    part: DateParts | None = None
     labels: dict[str, str] = {}
     order: list[str] | None = None
     total: str | None = None
+
+    @model_validator(mode="after")
+    def _part_codes(self) -> SeriesBy:
+        if self.part:
+            codes = DATE_PART_CODES[self.part]
+            unknown = [c for c in [*self.labels, *(self.order or [])] if c not in codes]
+            if unknown:
+                raise ValueError(
+                    f"series of part '{self.part}' are named {', '.join(codes[:7])}"
+                    f"{'...' if len(codes) > 7 else ''}, not {', '.join(unknown)}. "
+                    "Fix: use those codes in labels and order"
+                )
+        return self
+
+    def label(self, code: str) -> str:
+        if code in self.labels:
+            return self.labels[code]
+        if self.part:
+            return DATE_PART_LABELS[self.part][DATE_PART_CODES[self.part].index(code)]
+        return code
+
+    @property
+    def default_order(self) -> list[str] | None:
+        return self.order or (DATE_PART_CODES[self.part] if self.part else None)
 
 
 class Target(StrictModel):
@@ -164,6 +201,11 @@ class Measure(StrictModel):
             raise ValueError(
                 f"snapshot value '{self.value}' is not known. Fix: use numerator, rate or gap_rate"
             )
+        if self.series_by and self.series_by.part and self.kind not in {"count", "sum", "share", "mean"}:
+            raise ValueError(
+                f"series_by.part works with the kinds count, sum, share and mean, not {self.kind}. "
+                "Fix: split by a column instead"
+            )
         if self.unit == "percent" and self.kind in {"count", "sum"}:
             raise ValueError(f"a {self.kind} cannot be a percent. Fix: use unit count, or kind share")
         return self
@@ -211,6 +253,9 @@ class Initiative(StrictModel):
     description: str
     why_important: str
     measures: list[str] = []
+    # Measures the page's notebook reads for its own analysis (page.table), shown only as the
+    # analyst publishes them (page.figure); listed here so the runner knows when to re-run it.
+    analysis_measures: list[str] = []
     card: Card
     no_measure_note: str | None = None
     context_facts: list[ContextFact] = []
@@ -334,7 +379,7 @@ class Plan(StrictModel):
         for objective in self.objectives:
             for initiative in objective.initiatives:
                 initiative_ids.append(initiative.id)
-                for ref in initiative.measures:
+                for ref in [*initiative.measures, *initiative.analysis_measures]:
                     if ref not in known:
                         raise ValueError(
                             f"initiative {initiative.id} lists '{ref}', which is not "
@@ -413,7 +458,7 @@ class Plan(StrictModel):
 
     def measures_for_objective(self, objective_id: str) -> list[str]:
         objective = self.objective(objective_id)
-        return _unique(m for i in objective.initiatives for m in i.measures)
+        return _unique(m for i in objective.initiatives for m in [*i.measures, *i.analysis_measures])
 
     def card_measures(self) -> list[str]:
         return _unique(i.card.measure for i in self.initiatives if i.card.measure)
@@ -431,8 +476,14 @@ def load_plan(path: Path) -> Plan:
     return load_model(path, Plan)
 
 
-def check_plan_against_sources(plan: Plan, plan_file: str, source_columns: dict[str, set[str]]) -> None:
-    """Every measure must read an existing source and only columns that source defines."""
+def check_plan_against_sources(
+    plan: Plan,
+    plan_file: str,
+    source_columns: dict[str, set[str]],
+    date_columns: dict[str, set[str]] | None = None,
+) -> None:
+    """Every measure must read an existing source and only columns that source defines; a series
+    split by part of a date (``part: weekday``) must name a date or datetime column."""
     for index, measure in enumerate(plan.measures):
         key = f"measures[{index}] (id={measure.id})"
         if measure.source not in source_columns:
@@ -461,3 +512,12 @@ def check_plan_against_sources(plan: Plan, plan_file: str, source_columns: dict[
                         f"column '{name}' is not a canonical column of source '{measure.source}'",
                         f"use one of: {', '.join(sorted(columns))}",
                     )
+        split = measure.series_by
+        dates = (date_columns or {}).get(measure.source)
+        if split and split.part and dates is not None and split.column not in dates:
+            raise fail(
+                plan_file,
+                f"{key}.series_by.column",
+                f"part '{split.part}' needs a date or datetime column, and '{split.column}' is not one",
+                f"use one of: {', '.join(sorted(dates))}",
+            )

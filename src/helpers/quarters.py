@@ -29,6 +29,9 @@ class InitiativeUpdate(StrictModel):
     analysis: str | None = None
     what_we_have_been_doing: Narrative
     whats_next: Narrative
+    # Sentences, headings and labels of the notebook's own analysis, by name; {names} are filled
+    # with numbers the notebook computes: page.say("2.13.weekdays_finding", before=...).
+    texts: dict[str, str] = {}
 
     @field_validator("what_we_have_been_doing", "whats_next")
     @classmethod

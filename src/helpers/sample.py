@@ -34,7 +34,7 @@ from .sources import SAMPLE_MARKER
 START = date(2022, 7, 1)
 END = date(2026, 9, 30)
 DEFAULT_SEED = 20260930
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 # Calls answered by Emergency Communications, per day (about 1,000: durhamnc.gov/443).
 CALLS_PER_DAY = 1000.0
@@ -89,6 +89,7 @@ PERSON_IDENTIFIED = {"Police": 0.25, "Fire": 0.15, "Community Safety": 0.88}
 PERSON_POOL = 80_000
 PERSON_ZIPF = 0.8
 CTI_START = date(2025, 6, 1)
+CTI_SHIFT_SHARE = 0.75  # of no-fault crashes during investigators' hours, once fully staffed
 FN_PROGRAM_START = date(2024, 1, 1)
 PAY_RAISE = date(2024, 7, 1)
 
@@ -202,8 +203,11 @@ def _cad_events(rng: np.random.Generator, scale: int) -> pd.DataFrame:
     for label, table in DISPOSITIONS.items():
         mask = agency == label
         disposition[mask] = _choice(rng, table, int(mask.sum()))
+    # Investigators work weekdays from 7:00 to 19:00 and weekend afternoons (12:00 to 18:00).
     no_fault = call_type == "VEHICLE ACCIDENT - NO FAULT"
-    diverted_share = 0.42 * _ramp(days, CTI_START, 9)[day_index]
+    weekend = (days.day_of_week.to_numpy() >= 5)[day_index]
+    on_shift = np.where(weekend, (hours >= 12) & (hours < 18), (hours >= 7) & (hours < 19))
+    diverted_share = CTI_SHIFT_SHARE * _ramp(days, CTI_START, 9)[day_index] * on_shift
     diverted = no_fault & (rng.random(n) < diverted_share)
     disposition[diverted] = "CIVILIAN INVESTIGATOR REPORT"
 

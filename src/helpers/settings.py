@@ -30,5 +30,9 @@ def load_settings(paths: ProjectPaths) -> Settings:
     plan = load_plan(paths.params / "plan.yml")
     sources = load_sources(paths.params / "sources.yml")
     privacy = load_privacy(paths.params / "privacy.yml")
-    check_plan_against_sources(plan, "params/plan.yml", sources.columns_by_source())
+    dates = {
+        name: {c for c, col in spec.columns.items() if col.type in {"date", "datetime"}}
+        for name, spec in sources.sources.items()
+    }
+    check_plan_against_sources(plan, "params/plan.yml", sources.columns_by_source(), dates)
     return Settings(paths, plan, sources, privacy)

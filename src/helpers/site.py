@@ -201,6 +201,23 @@ def archive_page(quarters: list[FiscalQuarter], current: FiscalQuarter) -> str:
     )
 
 
+def stage_common(settings: Settings, quarter: FiscalQuarter, sample: bool, staging: Path) -> None:
+    """A fresh folder with the site configuration, the hand-written assets, the banner include
+    and the quarter's download CSVs: everything a render needs but the pages."""
+    paths = settings.paths
+    if staging.exists():
+        shutil.rmtree(staging, onerror=_force_remove)
+    staging.mkdir(parents=True)
+    shutil.copy2(paths.quarto_config, staging / "_quarto.yml")
+    shutil.copytree(paths.site_assets, staging / "site")
+    banner = SAMPLE_BANNER if sample else "<!-- built from City records: no sample-data banner -->"
+    (staging / "site" / "banner.html").write_text(banner + "\n")
+    data = staging / "data"
+    data.mkdir()
+    for csv in sorted((paths.quarter_dir(quarter.id) / "csv").glob("*.csv")):
+        shutil.copy2(csv, data / csv.name)
+
+
 def stage(
     settings: Settings,
     quarter: FiscalQuarter,
@@ -210,26 +227,19 @@ def stage(
     staging: Path,
 ) -> None:
     paths = settings.paths
-    if staging.exists():
-        shutil.rmtree(staging, onerror=_force_remove)
-    staging.mkdir(parents=True)
-    shutil.copy2(paths.quarto_config, staging / "_quarto.yml")
-    shutil.copytree(paths.site_assets, staging / "site")
-    banner = (
-        SAMPLE_BANNER
-        if manifest.get("publication", {}).get("sample_data")
-        else "<!-- built from City records: no sample-data banner -->"
-    )
-    (staging / "site" / "banner.html").write_text(banner + "\n")
+    sample = bool(manifest.get("publication", {}).get("sample_data"))
+    stage_common(settings, quarter, sample, staging)
+    problems: list[str] = []
     for spec in pages:
         source = paths.build_quarter(quarter.id) / "notebooks" / f"{spec.output}.ipynb"
         if not source.exists():
             raise SiteError(f"{source} is missing: execute the notebooks first (`make report`).")
-        shutil.copy2(source, staging / f"{spec.output}.ipynb")
-    data = staging / "data"
-    data.mkdir()
-    for csv in sorted((paths.quarter_dir(quarter.id) / "csv").glob("*.csv")):
-        shutil.copy2(csv, data / csv.name)
+        problems += stage_notebook(source, staging / f"{spec.output}.ipynb", spec, staging / "data")
+    if problems:
+        raise SiteError(
+            f"{len(problems)} problem(s) in the executed notebooks; nothing was published:\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
     quarters = [FiscalQuarter.parse(q) for q in archived_quarters(paths.site)]
     if quarter not in quarters:
         quarters.append(quarter)
@@ -246,12 +256,60 @@ def stage(
     (staging / "provenance.json").write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
 
 
-def render(quarto: str, staging: Path, log_file: Path) -> Path:
+_FIG_ALT = re.compile(r"^#\|\s*fig-alt\s*:\s*\S", re.MULTILINE)
+_NO_OUTPUT = re.compile(r"^#\|\s*output\s*:\s*false\s*$", re.MULTILINE)
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
+
+
+def stage_notebook(source: Path, target: Path, spec: Any, data: Path) -> list[str]:
+    """Copy one executed notebook for Quarto: fragments keep their Markdown view only, the files
+    they publish go to ``data/``, and any image without alt text is reported by page and cell."""
+    import nbformat
+
+    from .fragments import for_quarto
+
+    notebook = nbformat.read(source, as_version=4)
+    problems = []
+    for name, text in for_quarto(notebook):
+        if (data / name).exists():
+            problems.append(f"{spec.label}: the download {name} is published twice; give the figure a name=")
+            continue
+        (data / name).write_text(text, encoding="utf-8")
+    positions = _source_positions(spec.notebook)
+    for cell in notebook.cells:
+        tags = set(cell.metadata.get("tags", []))
+        removed = tags & {"remove-cell", "remove-output"} or _NO_OUTPUT.search(cell.source)
+        if cell.cell_type != "code" or _FIG_ALT.search(cell.source) or removed:
+            continue
+        if any(set(IMAGE_TYPES) & set(o.get("data", {})) for o in cell.get("outputs", [])):
+            where = positions.get(cell.get("id"), "?")
+            problems.append(
+                f"{spec.label} ({spec.notebook.name}), cell {where}: a figure has no alt text. "
+                "Publish it with page.figure(fig, caption=..., data=...) (alt text, table and CSV "
+                "included), or add a `#| fig-alt: <what the figure shows>` line to the cell."
+            )
+    nbformat.write(notebook, str(target))
+    return problems
+
+
+def _source_positions(notebook: Path) -> dict[str, int]:
+    """Cell id -> position (1-based) in the notebook as the analyst sees it in JupyterLab."""
+    import nbformat
+
+    if not notebook.exists():
+        return {}
+    cells = nbformat.read(notebook, as_version=4).cells
+    return {cell.get("id"): i for i, cell in enumerate(cells, start=1)}
+
+
+def render(quarto: str, staging: Path, log_file: Path, page: str | None = None) -> Path:
+    """Render the staged site (or only ``page``, a file in it) with Quarto, never executing code."""
     env = {**os.environ, "QUARTO_PYTHON": sys.executable}
     started = time.perf_counter()
+    log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("w") as handle:
         completed = subprocess.run(
-            [quarto, "render", str(staging), "--no-execute"],
+            [quarto, "render", page or str(staging), "--no-execute"],
             cwd=staging,
             env=env,
             stdout=handle,
@@ -267,8 +325,9 @@ def render(quarto: str, staging: Path, log_file: Path) -> Path:
         )
     log.info("quarto render finished in %.1fs", time.perf_counter() - started)
     output = staging / "_site"
-    if not (output / "index.html").exists():
-        raise SiteError(f"Quarto finished but {output / 'index.html'} is missing.")
+    expected = output / (Path(page).with_suffix(".html").name if page else "index.html")
+    if not expected.exists():
+        raise SiteError(f"Quarto finished but {expected} is missing.")
     return output
 
 
@@ -331,11 +390,14 @@ class _Links(HTMLParser):
         self.ids: set[str] = set()
         self.external_assets: list[str] = []
         self.classes: list[str] = []
+        self.images_without_alt: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {k: v or "" for k, v in attrs}
         if "id" in values:
             self.ids.add(values["id"])
+        if tag == "img" and not values.get("alt", "").strip():
+            self.images_without_alt.append(values.get("src", "")[:80])
         if "class" in values:
             self.classes.append(values["class"])
         for attr in ("href", "src"):
@@ -417,6 +479,10 @@ def check_site(
         if 'http-equiv="Content-Security-Policy"' not in text:
             problems.append(f"{relative}: the Content-Security-Policy meta tag is missing")
         problems += [f"{relative}: third-party asset {a}" for a in info.external_assets]
+        for src in info.images_without_alt:
+            cell = re.search(r"cell-(\d+)-output", src)
+            where = f" (output of cell {cell.group(1)} of the executed notebook)" if cell else ""
+            problems.append(f"{relative}: an image has no alt text{where}: {src}")
         for tag, ref in info.refs:
             problem = _check_ref(site, page, tag, ref, parsed)
             if problem:

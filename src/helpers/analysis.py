@@ -1,0 +1,135 @@
+"""Small, tested building blocks for the analyses analysts write in page notebooks.
+
+They work on privacy-gated tables (``page.table``), so whatever they return can be published:
+a hidden value stays hidden (it makes an average "not available"), and nothing is compared with a
+period whose data is hidden or incomplete.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from .narrative import Change
+from .periods import FiscalQuarter
+from .plan import Measure
+
+SPLIT_NAMES = {"weekday": "Day of the week", "hour": "Hour of the day"}
+
+
+class AnalysisError(ValueError):
+    """The analysis cannot be done honestly on this data; the message says why."""
+
+
+@dataclass(frozen=True)
+class BeforeAfter:
+    """Average per quarter of each series, over quarters before and after an event."""
+
+    measure: Measure
+    event: date
+    before: list[FiscalQuarter]
+    after: list[FiscalQuarter]
+    averages: pd.DataFrame  # index: series label; columns: before, after (averages per quarter)
+    totals: tuple[float, float]  # all series together: before, after
+
+    @property
+    def split_name(self) -> str:
+        split = self.measure.series_by
+        if split is None:
+            return "Series"
+        return SPLIT_NAMES.get(split.part or "", "Series")
+
+    @staticmethod
+    def span(quarters: list[FiscalQuarter]) -> str:
+        first, last = quarters[0], quarters[-1]
+        return f"{first.start:%B %Y} to {last.end:%B %Y}"
+
+    @property
+    def before_label(self) -> str:
+        return f"Before: average per quarter, {self.span(self.before)}"
+
+    @property
+    def after_label(self) -> str:
+        return f"After: average per quarter, {self.span(self.after)}"
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The table residents read: one row per series, both averages and the change."""
+        out = self.averages.rename(columns={"before": self.before_label, "after": self.after_label})
+        out["Change (%)"] = [
+            Change(a, b).percent for b, a in zip(self.averages["before"], self.averages["after"])
+        ]
+        out.index.name = self.split_name
+        out.attrs.update(measure=self.measure.id, rates=["Change (%)"])
+        return out
+
+    def long(self) -> pd.DataFrame:
+        """The averages in long form (series, period, value), for seaborn."""
+        frame = self.averages.reset_index(names="series").melt(
+            id_vars="series", var_name="period", value_name="value"
+        )
+        frame["period"] = frame["period"].map(
+            {"before": f"Before ({self.span(self.before)})", "after": f"After ({self.span(self.after)})"}
+        )
+        return frame
+
+    def facts(self) -> dict[str, Any]:
+        """Numbers for a sentence: totals, their change, and the series that changed most and least."""
+        changes = {
+            label: Change(row["after"], row["before"])
+            for label, row in self.averages.iterrows()
+            if not (math.isnan(row["before"]) or math.isnan(row["after"]))
+        }
+        if not changes:
+            raise AnalysisError(f"every series of {self.measure.id} is hidden in one of the periods")
+        ordered = sorted(changes, key=lambda label: changes[label].percent)
+        before, after = self.totals
+        return {
+            "before": before,
+            "after": after,
+            "change": Change(after, before),
+            "before_span": self.span(self.before),
+            "after_span": self.span(self.after),
+            "quarters": len(self.before),
+            "largest_fall": ordered[0],
+            "largest_fall_change": changes[ordered[0]],
+            "smallest_fall": ordered[-1],
+            "smallest_fall_change": changes[ordered[-1]],
+        }
+
+
+def before_after(measure: Measure, rows: pd.DataFrame, event: date | str, quarters: int = 4) -> BeforeAfter:
+    """Compare the ``quarters`` full quarters before ``event`` with the latest ``quarters``."""
+    event = date.fromisoformat(event) if isinstance(event, str) else event
+    if measure.grain != "quarter":
+        raise AnalysisError(f"before_after works on quarterly measures; {measure.id} is by {measure.grain}")
+    periods = sorted({FiscalQuarter.parse(p) for p in rows["period"]})
+    before = [q for q in periods if q.end < event][-quarters:]
+    after = periods[-quarters:]
+    if len(before) < quarters:
+        raise AnalysisError(
+            f"{measure.id} has {len(before)} full quarter(s) before {event:%B %d, %Y}; {quarters} are needed"
+        )
+    if after[0].start <= event:
+        raise AnalysisError(
+            f"the latest {quarters} quarters of {measure.id} start before {event:%B %d, %Y}; "
+            "wait for more quarters of data or compare fewer quarters"
+        )
+    ordered = rows.sort_values("series_order")
+    labels = list(dict.fromkeys(ordered["series"]))
+
+    def average(window: list[FiscalQuarter]) -> pd.Series:
+        inside = ordered[ordered["period"].isin([q.id for q in window])]
+        grouped = inside.groupby("series", sort=False)["value"]
+        # A hidden quarter makes the average unknowable, not smaller.
+        return grouped.apply(lambda v: v.mean() if v.notna().all() and len(v) == len(window) else math.nan)
+
+    averages = pd.DataFrame({"before": average(before), "after": average(after)}).reindex(labels)
+    totals = (float(averages["before"].sum(min_count=1)), float(averages["after"].sum(min_count=1)))
+    if averages.isna().any().any():
+        totals = (math.nan, math.nan)
+    return BeforeAfter(measure, event, before, after, averages, totals)

@@ -1,0 +1,201 @@
+"""An analyst's own figure, published with the guarantees every measure has.
+
+``page.figure(fig, caption=..., data=table)`` turns a seaborn or matplotlib figure made in a page
+notebook into a part of the page: the image with alt text (given, or written from the data), a
+caption with the source and the data-through date, a collapsible data table and a CSV download.
+The data goes through the privacy gate first: a count of people (or of events involving people)
+between 1 and the floor is refused, with the row and column named, before anything is shown.
+
+The figure's data must come from a measure the page declares (``page.table``), which says where
+the numbers come from, how current they are and whether they count people.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .charts import encode
+from .fragments import Fragment, Html, esc
+from .narrative import fmt_date, join_words
+from .pages import page_output
+from .privacy import PrivacyError
+from .story import details_table, download_link
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from .report import Page
+
+INTERNAL_COLUMNS = {"atoms", "privacy_counts", "min_group"}
+MAX_ALT_ROWS = 24
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class FigureError(ValueError):
+    """``page.figure`` was called in a way that cannot be published; the message says the fix."""
+
+
+def _slug(text: str) -> str:
+    """A short file name from a caption: its first words, cut at a word boundary."""
+    words = re.sub(r"[^a-z0-9]+", " ", text.lower()).split()
+    out = ""
+    for word in words:
+        if len(out) + len(word) + 1 > 40:
+            break
+        out = f"{out}-{word}" if out else word
+    return out or "figure"
+
+
+def _decimals(values: pd.Series, decimals: int) -> int:
+    """Whole numbers stay whole; a column with any fraction shows ``decimals`` places throughout."""
+    numbers = pd.to_numeric(values, errors="coerce").dropna()
+    return 0 if numbers.empty or (numbers == numbers.round()).all() else decimals
+
+
+def _column_texts(data: pd.DataFrame, decimals: int) -> dict[str, list[str]]:
+    """Each column as residents read it: thousands separators, one number of decimals per column."""
+    out = {}
+    for column in data.columns:
+        values = data[column]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            places = _decimals(values, decimals)
+            out[str(column)] = ["not available" if pd.isna(v) else f"{float(v):,.{places}f}" for v in values]
+        else:
+            out[str(column)] = ["" if pd.isna(v) else str(v) for v in values]
+    return out
+
+
+def _count_columns(data: pd.DataFrame, rates: Sequence[str]) -> list[str]:
+    unknown = [c for c in rates if c not in data.columns]
+    if unknown:
+        raise FigureError(
+            f"page.figure: rates names {', '.join(map(repr, unknown))}, which the data does not have "
+            f"(its columns: {', '.join(map(str, data.columns))})."
+        )
+    return [c for c in data.columns if pd.api.types.is_numeric_dtype(data[c]) and c not in set(rates)]
+
+
+def check_privacy(data: pd.DataFrame, floor: int, rates: Sequence[str] = ()) -> None:
+    """Counts of people must be 0 or at least ``floor``; the first offending cell is named."""
+    for column in _count_columns(data, rates):
+        values = pd.to_numeric(data[column], errors="coerce")
+        small = values[(values > 0) & (values < floor)]
+        if len(small):
+            label = small.index[0]
+            raise PrivacyError(
+                f"page.figure: the data has {small.iloc[0]:g} in row {label!r}, column {column!r}. "
+                f"Counts of people or of events involving people must be 0 or at least {floor} "
+                "before they are published. Build the figure from the gated table "
+                "(page.table(...), where small counts are already hidden) or group the data more "
+                f"coarsely. If {column!r} is a rate, average or percentage built from published "
+                f"counts, name it in rates=[{column!r}]."
+            )
+
+
+def alt_from_data(caption: str, data: pd.DataFrame, decimals: int = 1) -> str:
+    """A plain description of what the figure shows, from its own table: the columns once, then
+    each row's values."""
+    labelled = data if isinstance(data.index, pd.RangeIndex) else data.reset_index()
+    texts = _column_texts(labelled.head(MAX_ALT_ROWS), decimals)
+    names = list(texts)
+    rows = [", ".join(texts[n][i] for n in names) for i in range(len(labelled.head(MAX_ALT_ROWS)))]
+    more = f" ({len(data) - MAX_ALT_ROWS} more rows in the data table.)" if len(data) > MAX_ALT_ROWS else ""
+    return f"Chart: {caption}. Data ({'; '.join(names)}): " + "; ".join(rows) + "." + more
+
+
+def _csv(data: pd.DataFrame, decimals: int, through: str, source: str, sample: bool) -> str:
+    table = data if isinstance(data.index, pd.RangeIndex) else data.reset_index()
+    texts = _column_texts(table, decimals)
+    out = pd.DataFrame(
+        {name: [v.replace(",", "") if _is_number(v) else v for v in values] for name, values in texts.items()}
+    )
+    out = out.replace("not available", "")
+    out["data_through"] = through
+    out["source"] = source
+    if sample:
+        out["sample_data"] = "yes: synthetic sample data, not City records"
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def _is_number(text: str) -> bool:
+    return bool(re.fullmatch(r"-?[\d,]+(\.\d+)?", text))
+
+
+def _close(fig: Figure) -> None:
+    """Stop the inline backend from showing the figure a second time at the end of the cell."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close(fig)
+
+
+def publish_figure(
+    page: Page,
+    fig: Figure,
+    *,
+    caption: str,
+    alt: str | None,
+    data: pd.DataFrame | None,
+    measure: str | None,
+    name: str | None,
+    rates: Sequence[str],
+) -> Fragment:
+    """The figure as a page part: image, caption with source and date, table, CSV download."""
+    measure_id = measure or (data.attrs.get("measure") if data is not None else None)
+    if not measure_id:
+        raise FigureError(
+            "page.figure needs to know which measure its numbers come from, for the source line, "
+            "the data-through date and the privacy rules. Pass measure='...' (this page may use: "
+            f"{join_words(page.allowed) or 'no measures'})."
+        )
+    page.table(measure_id)  # the page must declare it
+    spec = page.measure(measure_id)
+    if not caption or not caption.strip():
+        raise FigureError("page.figure needs a caption: one plain sentence saying what the figure shows.")
+    if data is None and not (alt and alt.strip()):
+        raise FigureError(
+            "page.figure needs alt text for readers who cannot see the image: pass alt='...', or "
+            "pass data=... (the table behind the figure) and the alt text is written from it."
+        )
+    if data is not None:
+        internal = INTERNAL_COLUMNS & set(map(str, data.columns))
+        if internal:
+            raise FigureError(
+                "page.figure publishes the data you pass as a table and a CSV, so pass the table "
+                f"residents should read (for example a pivot), not the raw gated rows (it has "
+                f"{', '.join(sorted(internal))})."
+            )
+        if spec.counts_people:
+            check_privacy(data, page.settings.privacy.floor, [*rates, *data.attrs.get("rates", [])])
+    decimals = max(1, spec.value_decimals)
+    alt_text = alt.strip() if alt and alt.strip() else alt_from_data(caption, data, decimals)  # type: ignore[arg-type]
+    image = encode(fig, alt_text)
+    _close(fig)
+    info = page.measure_status(measure_id)
+    source = page.settings.sources.sources[spec.source]
+    through = fmt_date(info["data_through"])
+    parts = [
+        f'<figure class="measure-figure">{image.img_tag()}<figcaption>{esc(caption)}. Source: '
+        f"{esc(source.title)}, {esc(source.publisher)}. Data through {esc(through)}."
+        "</figcaption></figure>"
+    ]
+    downloads = {}
+    if data is not None:
+        file_name = name or _slug(caption)
+        if not _NAME.match(file_name):
+            raise FigureError(
+                f"page.figure: name={file_name!r} cannot be a file name; use lower-case letters, "
+                "digits and hyphens."
+            )
+        csv_name = f"{page_output(page.settings, page.page)}-{file_name}.csv"
+        labelled = data if isinstance(data.index, pd.RangeIndex) else data.reset_index()
+        texts = _column_texts(labelled, decimals)
+        body = [[texts[name][i] for name in texts] for i in range(len(labelled))]
+        parts.append(details_table(caption, caption, list(texts), body))
+        parts.append(download_link(f"data/{csv_name}", caption))
+        downloads[csv_name] = _csv(data, decimals, info["data_through"], source.title, page.sample)
+    return Fragment([Html("\n".join(parts))], downloads)

@@ -1,0 +1,450 @@
+"""The City's "tell the story with data" format, built as fragments from a page's data.
+
+Goal page: introduction, context data that sets the stage, the status legend, and one card per
+initiative under each objective. Objective pages: for each initiative its status, Description, Key
+Measures & Data Analysis (a chart, a one-sentence summary, a data table, a CSV download and "About
+this data" per measure), Why is it important?, What have we been doing? and What's next?. About
+the data: definitions, sources and privacy rules.
+
+Everything here reads a ``Page`` (``helpers.report``) and returns ``Fragment`` objects; text from
+the plan, the quarter file or the data is escaped by the fragment blocks.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .charts import measure_chart
+from .fragments import Block, Fragment, Heading, Html, Quote, Strong, esc, para
+from .narrative import comparison_sentence, fmt_date, fmt_value, latest_rows, narrative_blocks
+from .plan import Initiative, Measure, Objective
+
+if TYPE_CHECKING:
+    from .report import Page
+
+
+def badge(status_label: str, status_id: str, icon: str) -> str:
+    """A status shown with a symbol and a word, never by colour alone."""
+    return (
+        f'<span class="status-badge status-{esc(status_id)}">'
+        f'<span class="status-icon" aria-hidden="true">{esc(icon)}</span> '
+        f'<span class="visually-hidden">Status: </span>{esc(status_label)}</span>'
+    )
+
+
+def reporting_line(page: Page) -> Block:
+    return para(
+        Strong("Reporting period:"),
+        f" {page.quarter.long_label}. ",
+        Strong("Data as of:"),
+        f" {fmt_date(page.params.data_as_of)}. ",
+        Strong("Next update:"),
+        f" expected by {fmt_date(page.params.next_update)}.",
+        css_class="reporting-period",
+    )
+
+
+def header(page: Page) -> Fragment:
+    return Fragment([reporting_line(page)])
+
+
+# --------------------------------------------------------------------------------------------
+# Sentences about a measure
+
+
+def headline_series(page: Page, measure_id: str) -> str:
+    """The series a one-sentence summary is about: the total if there is one, else the first."""
+    measure = page.measure(measure_id)
+    names = page.rows(measure_id).sort_values("series_order")["series"].drop_duplicates()
+    if measure.series_by and measure.series_by.total in set(names):
+        return measure.series_by.total
+    return str(names.iloc[0]) if len(names) else measure.series_label
+
+
+def other_series(page: Page, measure_id: str) -> list[str]:
+    names = page.rows(measure_id).sort_values("series_order")["series"].drop_duplicates()
+    headline = headline_series(page, measure_id)
+    return [str(n) for n in names if n != headline]
+
+
+def compare(page: Page, measure_id: str, series: str | None = None) -> str:
+    """This quarter against the previous quarter and a year earlier, as a sentence."""
+    measure = page.measure(measure_id)
+    rows = page.rows(measure_id)
+    names = rows.sort_values("series_order")["series"].drop_duplicates().tolist()
+    chosen = series or headline_series(page, measure_id)
+    subject = measure.short_label if len(names) == 1 else f"{measure.short_label}, {chosen}"
+    return comparison_sentence(
+        measure, rows[rows["series"] == chosen], page.quarter, page.suppressed_text, subject=subject
+    )
+
+
+def summary(page: Page, measure_id: str) -> str:
+    """The measure in one plain-language sentence (its headline series, for split measures)."""
+    rows = page.rows(measure_id)
+    measure = page.measure(measure_id)
+    if measure.chart.type == "bar_latest":
+        latest = latest_rows(rows)
+        if latest.empty:
+            return "No data yet."
+        of = measure.value == "numerator" and measure.denominator_label
+        items = [
+            f"{r.series}: "
+            + (
+                page.suppressed_text
+                if r.suppressed
+                else fmt_value(measure, r.value) + (f" of {fmt_value(measure, r.denominator)}" if of else "")
+            )
+            for r in latest.itertuples()
+        ]
+        return f"{measure.short_label}, {latest.iloc[0]['period_label']}: {'; '.join(items)}."
+    return compare(page, measure_id, headline_series(page, measure_id))
+
+
+# --------------------------------------------------------------------------------------------
+# Goal page
+
+
+def goal_intro(page: Page) -> Fragment:
+    goal = page.settings.plan.goal
+    blocks: list[Block] = [
+        reporting_line(page),
+        para(goal.statement, css_class="goal-statement"),
+        para(goal.framing),
+    ]
+    if page.params.highlights:
+        blocks += [Heading(2, "This quarter", "this-quarter"), para(page.params.highlights)]
+    blocks += [Heading(2, "Why this matters", "why-this-matters"), para(goal.why_this_matters)]
+    return Fragment(blocks)
+
+
+def context(page: Page) -> Fragment:
+    blocks: list[Block] = [
+        Heading(2, "Setting the stage", "setting-the-stage"),
+        para("These measures show the conditions every initiative works in."),
+    ]
+    for measure_id in page.settings.plan.goal.context_measures:
+        blocks += measure_blocks(page, measure_id, level=3)
+    return Fragment(blocks)
+
+
+def status_legend(page: Page) -> Fragment:
+    items = "".join(
+        f"<li>{badge(s.label, s.id, s.icon)} <span>{esc(s.description)}</span></li>"
+        for s in page.settings.plan.statuses
+    )
+    return Fragment(
+        [
+            Heading(2, "Status of initiatives", "status-legend"),
+            para("Each initiative shows one of three statuses, with a symbol and a word:"),
+            Html(f'<ul class="status-legend">{items}</ul>'),
+        ]
+    )
+
+
+def objective_cards(page: Page, objective_id: str) -> Fragment:
+    objective = page.settings.plan.objective(objective_id)
+    anchor = "objective-" + objective.id.replace(".", "-")
+    cards = "".join(_card(page, objective, i) for i in objective.initiatives)
+    return Fragment(
+        [
+            Heading(2, f"Objective {objective.id}: {objective.title}", anchor),
+            para(objective.summary),
+            Html(f'<div class="initiative-cards">{cards}</div>'),
+        ]
+    )
+
+
+def _card(page: Page, objective: Objective, initiative: Initiative) -> str:
+    status = page.settings.plan.status(page.params.initiatives[initiative.id].status)
+    heading_id = f"card-{initiative.id.replace('.', '-')}"
+    card = initiative.card
+    if card.style != "none" and card.measure:
+        measure = page.measure(card.measure)
+        rows = page.rows(card.measure)
+        if card.style == "callout":
+            body = _callout(page, measure, rows)
+        else:
+            chart = measure_chart(measure, rows, page.suppressed_text, compact=True)
+            body = (
+                f'<p class="card-measure">{esc(measure.caption)}</p>'
+                + (chart.img_tag("card-chart") if chart else "")
+                + f'<p class="card-summary">{esc(compare(page, card.measure))}</p>'
+            )
+    else:
+        body = f'<p class="card-note">{esc(initiative.no_measure_note or "")}</p>'
+    link = f"{objective.page}.html#{initiative.anchor}"
+    return (
+        f'<article class="initiative-card" aria-labelledby="{heading_id}">'
+        f'<h3 id="{heading_id}"><span class="initiative-number">Initiative {esc(initiative.id)}'
+        f"</span> {esc(initiative.title)}</h3>"
+        f'<p class="card-status">{badge(status.label, status.id, status.icon)}</p>'
+        f"{body}"
+        f'<p class="card-link"><a href="{esc(link)}">Learn more'
+        f'<span class="visually-hidden"> about initiative {esc(initiative.id)}</span></a></p>'
+        "</article>"
+    )
+
+
+def _callout(page: Page, measure: Measure, rows: pd.DataFrame) -> str:
+    latest = latest_rows(rows)
+    if latest.empty:
+        return f'<p class="callout-figure">{esc(measure.caption)}: no data yet.</p>'
+    row = latest.iloc[0]
+    if row["suppressed"]:
+        return (
+            f'<p class="callout-figure">{esc(measure.caption)}: hidden this quarter to '
+            f"protect privacy (the group is {esc(page.suppressed_text)} people).</p>"
+        )
+    share = measure.familiar.top_share_percent if measure.familiar else None
+    first = f"{share:g}% of neighbors served" if share is not None else measure.caption
+    return (
+        f'<p class="callout-figure"><span class="callout-line">{esc(first)} make up</span> '
+        f'<span class="callout-number">{esc(fmt_value(measure, row["value"]))}</span> '
+        f'<span class="callout-line">of {esc(measure.denominator_label or "the total").lower()}'
+        f'</span></p><p class="card-summary">{esc(row["period_label"])}. {esc(measure.definition)}</p>'
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Objective pages
+
+
+def objective_intro(page: Page) -> Fragment:
+    objective = page.settings.plan.objective(page.page)
+    return Fragment([reporting_line(page), para(objective.summary)])
+
+
+def _initiative(page: Page, initiative_id: str) -> Initiative:
+    initiative = page.settings.plan.initiative(initiative_id)
+    if initiative.id not in page.params.initiatives:
+        raise KeyError(f"initiative {initiative_id} is not on the {page.page} page")
+    return initiative
+
+
+def initiative_intro(page: Page, initiative_id: str) -> Fragment:
+    initiative = _initiative(page, initiative_id)
+    status = page.settings.plan.status(page.params.initiatives[initiative.id].status)
+    return Fragment(
+        [
+            Heading(2, f"{initiative.id} {initiative.title}", initiative.anchor),
+            Html(f'<p class="initiative-status">{badge(status.label, status.id, status.icon)}</p>'),
+            Heading(3, "Description"),
+            para(initiative.description),
+        ]
+    )
+
+
+def key_measures(page: Page, initiative_id: str) -> Fragment:
+    initiative = _initiative(page, initiative_id)
+    update = page.params.initiatives[initiative.id]
+    blocks: list[Block] = [Heading(3, "Key Measures & Data Analysis")]
+    if update.analysis:
+        blocks.append(para(update.analysis))
+    if not initiative.measures:
+        blocks.append(para(initiative.no_measure_note or ""))
+    for fact in initiative.context_facts:
+        blocks.append(Quote(fact.text, "Source: " + fact.source))
+    for measure_id in initiative.measures:
+        blocks += measure_blocks(page, measure_id, level=4)
+    return Fragment(blocks)
+
+
+def initiative_outro(page: Page, initiative_id: str) -> Fragment:
+    initiative = _initiative(page, initiative_id)
+    update = page.params.initiatives[initiative.id]
+    return Fragment(
+        [
+            Heading(3, "Why is it important?"),
+            para(initiative.why_important),
+            Heading(3, "What have we been doing?"),
+            *narrative_blocks(update.what_we_have_been_doing),
+            Heading(3, "What's next?"),
+            *narrative_blocks(update.whats_next),
+        ]
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Measure blocks: chart, summary, data table, download, about this data
+
+
+def measure_blocks(page: Page, measure_id: str, level: int) -> list[Block]:
+    measure = page.measure(measure_id)
+    rows = page.rows(measure_id)
+    info = page.measure_status(measure_id)
+    parts = []
+    if info["status"] != "current":
+        parts.append(
+            '<p class="measure-stale"><strong>Not yet available for this quarter.</strong> '
+            f"The newest data is through {esc(fmt_date(info['data_through']))}; this measure "
+            "will be updated when the next extract arrives.</p>"
+        )
+    parts.append(f'<p class="measure-summary">{esc(summary(page, measure_id))}</p>')
+    others = other_series(page, measure_id)
+    if measure.chart.type != "bar_latest" and others:
+        items = "".join(f"<li>{esc(compare(page, measure_id, name))}</li>" for name in others)
+        parts.append(f'<ul class="measure-series">{items}</ul>')
+    chart = measure_chart(measure, rows, page.suppressed_text)
+    source = page.settings.sources.sources[measure.source]
+    if chart:
+        parts.append(
+            f'<figure class="measure-figure">{chart.img_tag()}<figcaption>{esc(measure.caption)}. '
+            f"Source: {esc(source.title)}, {esc(source.publisher)}. Data through "
+            f"{esc(fmt_date(info['data_through']))}.</figcaption></figure>"
+        )
+    elif measure.chart.type == "callout":
+        parts.append(_callout(page, measure, rows))
+    parts.append(data_table(page, measure, rows))
+    parts.append(download_link(f"data/{measure.id}.csv", measure.caption))
+    parts.append(about_block(page, measure, info))
+    return [Heading(level, measure.caption, measure.anchor), Html("\n".join(parts))]
+
+
+def download_link(href: str, caption: str) -> str:
+    return (
+        f'<p class="measure-download"><a href="{esc(href)}" download>'
+        f"Download the data for {esc(caption)} (CSV)</a></p>"
+    )
+
+
+def details_table(caption: str, table_caption: str, head: list[str], body: list[list[str]]) -> str:
+    """A collapsible data table; the first cell of each row is its row header."""
+    header = "".join(f'<th scope="col">{esc(c)}</th>' for c in head)
+    rows = "".join(
+        f'<tr><th scope="row">{esc(cells[0])}</th>'
+        + "".join(f"<td>{esc(c)}</td>" for c in cells[1:])
+        + "</tr>"
+        for cells in body
+    )
+    return (
+        f'<details class="measure-table"><summary>Data table: {esc(caption)}'
+        f'</summary><div class="table-responsive" tabindex="0" role="region" '
+        f'aria-label="Data table: {esc(caption)}"><table class="table table-sm" '
+        'data-quarto-disable-processing="true">'
+        f"<caption>{esc(table_caption)}</caption><thead><tr>{header}</tr></thead>"
+        f"<tbody>{rows}</tbody></table></div></details>"
+    )
+
+
+def data_table(page: Page, measure: Measure, rows: pd.DataFrame) -> str:
+    columns = ["Period", "Series", measure.value_label]
+    show_numerator = bool(measure.numerator_label) and measure.value != "numerator"
+    if show_numerator:
+        columns.append(str(measure.numerator_label))
+    if measure.denominator_label:
+        columns.append(measure.denominator_label)
+    count_measure = measure.model_copy(update={"unit": "count", "decimals": 0})
+    body = []
+    for row in rows.sort_values(["period_end", "period_start", "series_order"]).itertuples():
+        if row.suppressed:
+            hidden = (
+                page.suppressed_text
+                if row.suppression != "secondary"
+                else "hidden (protects a smaller number)"
+            )
+            values = [hidden] + [""] * (len(columns) - 3)
+        else:
+            values = [fmt_value(measure, row.value)]
+            if show_numerator:
+                values.append(fmt_value(count_measure, row.numerator))
+            if measure.denominator_label:
+                values.append(fmt_value(count_measure, row.denominator))
+        body.append([str(row.period_label), str(row.series), *values])
+    table_caption = f"{measure.caption}, by {measure.grain.replace('_', ' ')}"
+    return details_table(measure.caption, table_caption, columns, body)
+
+
+def about_block(page: Page, measure: Measure, info: dict[str, Any]) -> str:
+    source = page.settings.sources.sources[measure.source]
+    rules = page.settings.privacy
+    caveats = "".join(f"<li>{esc(c)}</li>" for c in measure.caveats) or "<li>None known.</li>"
+    privacy = {
+        "aggregate": "Counts no individual people.",
+        "people": f"Counts people: numbers from 1 to {rules.floor - 1} are shown "
+        f"as \u201c{page.suppressed_text}\u201d, and so is anything calculated from them.",
+        "person_events": f"Counts events involving people: numbers from 1 to "
+        f"{rules.floor - 1} are shown as \u201c{page.suppressed_text}\u201d.",
+    }[measure.privacy]
+    target = ""
+    if measure.target:
+        origin = f" ({esc(measure.target.source)})" if measure.target.source else ""
+        target = f"<dt>Target</dt><dd>{esc(measure.target.label)}{origin}</dd>"
+    return (
+        f'<details class="measure-about"><summary>About this data: {esc(measure.caption)}'
+        "</summary><dl>"
+        f"<dt>Definition</dt><dd>{esc(measure.definition)}</dd>"
+        f"<dt>How it is calculated</dt><dd>{esc(measure.method)}</dd>"
+        f"<dt>Source</dt><dd>{esc(source.title)} ({esc(source.publisher)})</dd>"
+        f"{target}"
+        f"<dt>Things to know</dt><dd><ul>{caveats}</ul></dd>"
+        f"<dt>Privacy</dt><dd>{esc(privacy)}</dd>"
+        f"<dt>Data through</dt><dd>{esc(fmt_date(info['data_through']))}</dd>"
+        f"<dt>Data as of</dt><dd>{esc(fmt_date(page.params.data_as_of))}</dd>"
+        f"<dt>Next update</dt><dd>Expected by {esc(fmt_date(page.params.next_update))}</dd>"
+        f"</dl></details>"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# About the data
+
+
+def about_the_data(page: Page) -> Fragment:
+    plan, sources = page.settings.plan, page.settings.sources
+    rules = page.settings.privacy
+    blocks: list[Block] = [
+        reporting_line(page),
+        Heading(2, "How to read this report", "how-to-read"),
+        para(
+            "Every figure comes from City records, is counted the same way every quarter, and "
+            "can be downloaded as a CSV file next to its chart. Each chart has a data table and "
+            "an 'About this data' section with its definition, source and caveats."
+        ),
+        Heading(2, "Privacy", "privacy"),
+        para(
+            f"This report never shows names, addresses, record numbers or anything else that "
+            f"identifies a person. Counts of people or of events involving people from 1 to "
+            f"{rules.floor - 1} are shown as '{rules.suppressed_text}', and any percentage or "
+            "average built on them is hidden too. When hiding one number is not enough, because "
+            "it could be worked out from a total or from last quarter's report, a second number "
+            "is hidden as well. A figure such as 'x% of neighbors make up y% of responses' is "
+            f"shown only when the group it describes has at least "
+            f"{rules.concentration_floor} people."
+        ),
+        Heading(2, "Measures", "measures"),
+    ]
+    where: dict[str, tuple[str, str, str]] = {}
+    for objective in plan.objectives:
+        for initiative in objective.initiatives:
+            for measure_id in initiative.measures:
+                where.setdefault(
+                    measure_id, (objective.page, initiative.anchor, f"Initiative {initiative.id}")
+                )
+    for measure_id in plan.goal.context_measures:
+        where.setdefault(measure_id, ("index", "setting-the-stage", "Goal overview"))
+    for measure in plan.measures:
+        info = page.measure_status(measure.id)
+        target_page, anchor, label = where.get(measure.id, ("index", "", "Goal overview"))
+        blocks.append(Heading(3, measure.caption, f"about-{measure.anchor}"))
+        blocks.append(
+            Html(
+                f'<p>Shown in <a href="{esc(target_page)}.html#{esc(anchor)}">{esc(label)}</a>. '
+                f'<a href="data/{esc(measure.id)}.csv" download>Download the data for '
+                f"{esc(measure.caption)} (CSV)</a>.</p>" + about_block(page, measure, info)
+            )
+        )
+    blocks.append(Heading(2, "Sources", "sources"))
+    for name, source in sources.sources.items():
+        blocks.append(Heading(3, source.title, f"source-{name.replace('_', '-')}"))
+        blocks.append(para(f"{source.description} Published by {source.publisher}."))
+    blocks.append(Heading(2, "Fiscal years", "fiscal-years"))
+    blocks.append(
+        para(
+            "The City's fiscal year runs from July 1 to June 30: FY2027 is July 2026 "
+            "to June 2027, and its first quarter (Q1) is July to September 2026."
+        )
+    )
+    return Fragment(blocks)

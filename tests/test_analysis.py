@@ -1,0 +1,80 @@
+"""Analysts' building blocks on gated tables: before/after averages that never use a hidden value."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from helpers.analysis import AnalysisError, before_after
+from helpers.narrative import Change
+from helpers.periods import FiscalQuarter
+
+from .test_measures import measure
+
+
+def quarterly(values: dict[str, list[float]], first: str = "FY2024Q4") -> pd.DataFrame:
+    """Gated rows of a quarterly measure split into series, NaN meaning hidden."""
+    rows = []
+    start = FiscalQuarter.parse(first)
+    for order, (series, numbers) in enumerate(values.items()):
+        for i, value in enumerate(numbers):
+            q = start.shift(i)
+            rows.append(
+                {
+                    "period": q.id,
+                    "period_start": q.start,
+                    "period_end": q.end,
+                    "series": series,
+                    "series_order": order,
+                    "value": value,
+                    "suppressed": math.isnan(value),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+WEEKDAYS = measure(grain="quarter", series_by={"column": "received_at", "part": "weekday"})
+EVENT = "2025-06-01"  # FY2024Q4..FY2025Q3 are before; FY2026Q2..FY2027Q1 are the latest four
+
+
+def test_averages_before_and_after_and_the_facts_for_a_sentence():
+    rows = quarterly({"Monday": [300, 290, 310, 300, 250, 180, 170, 160, 170, 180], "Sunday": [100] * 10})
+    result = before_after(WEEKDAYS, rows, EVENT, quarters=4)
+    assert [q.id for q in result.before] == ["FY2024Q4", "FY2025Q1", "FY2025Q2", "FY2025Q3"]
+    assert [q.id for q in result.after] == ["FY2026Q2", "FY2026Q3", "FY2026Q4", "FY2027Q1"]
+    table = result.table
+    assert table.index.name == "Day of the week" and list(table.index) == ["Monday", "Sunday"]
+    assert (
+        table.iloc[0, 0] == 300
+        and table.iloc[0, 1] == 170
+        and table.iloc[0, 2] == pytest.approx(-43.33, 0.01)
+    )
+    facts = result.facts()
+    assert facts["before"] == 400 and facts["after"] == 270
+    assert str(facts["change"]) == "32% fewer"
+    assert facts["largest_fall"] == "Monday" and facts["smallest_fall"] == "Sunday"
+    assert facts["before_span"] == "April 2024 to March 2025"
+
+
+def test_a_hidden_quarter_makes_an_average_unknown_never_smaller():
+    rows = quarterly(
+        {"Monday": [300, math.nan, 310, 300, 250, 180, 170, 160, 170, 180], "Sunday": [100] * 10}
+    )
+    result = before_after(WEEKDAYS, rows, EVENT, quarters=4)
+    assert math.isnan(result.averages.loc["Monday", "before"])
+    assert math.isnan(result.totals[0])  # no total either
+    assert result.facts()["largest_fall"] == "Sunday"  # only comparable series are compared
+
+
+def test_too_few_quarters_is_an_error_not_a_shorter_comparison():
+    rows = quarterly({"Monday": [300, 290, 250, 180, 170, 160, 170, 180]}, first="FY2025Q2")
+    with pytest.raises(AnalysisError, match="full quarter"):
+        before_after(WEEKDAYS, rows, EVENT, quarters=4)
+
+
+def test_change_reads_as_words():
+    assert str(Change(80, 100)) == "20% fewer" and str(Change(120, 100)) == "20% more"
+    assert str(Change(100.2, 100)) == "about the same"
+    assert str(Change(5, 0)) == "not comparable" and str(Change(5, 4, counting=False)) == "25% higher"
