@@ -75,7 +75,8 @@ lock: setup ## Refresh constraints.txt from the installed environment
 	@{ head -3 constraints.txt; $(PY) -m pip freeze --exclude-editable | grep -v durham-safer; } > constraints.new && mv constraints.new constraints.txt
 
 clean: ## Remove build outputs and processed data (keeps data/raw, the published _site and .venv)
-	rm -rf build data/processed/* .pytest_cache test-artifacts
+	rm -rf build .pytest_cache test-artifacts
+	find data/processed -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
 
 clean-site: ## Remove the published site and its fallback (the archive goes with it)
 	rm -rf _site _site.previous
