@@ -308,3 +308,17 @@ def test_the_worked_example_is_on_the_page_with_alt_text_table_and_csv(published
     assert f'href="data/{csv}"' in example
     lines = (published.site / "data" / csv).read_text().splitlines()
     assert lines[0].startswith("Day of the week,") and len(lines) == 8
+
+
+def test_preview_renders_one_page_and_never_touches_the_site(published, fake_quarto):
+    from helpers.cli import main
+
+    before = tree_hash(published.site)
+    notebook = published.notebooks / "objective-2-2.ipynb"
+    notebook.write_text(notebook.read_text().replace("# Objective 2.2", "# Objective 2.2 (draft)"))
+    assert main(["--root", str(published.root), "preview", "--only", "2.2"]) == 0
+    output = published.build / "preview" / "site-src" / "_site"
+    assert sorted(p.name for p in output.glob("*.html")) == ["objective-2-2.html"]
+    assert "Build Trust" in (output / "objective-2-2.html").read_text()
+    assert tree_hash(published.site) == before
+    assert main(["--root", str(published.root), "preview", "--only", "9.9"]) == 1

@@ -2,7 +2,7 @@
 
 Exit codes (for schedulers):
   0  success (including "nothing to do")
-  1  a parameter file is invalid (the message names file, line, key and fix)
+  1  a parameter file or a command-line argument is invalid (the message names the fix)
   2  raw data failed validation, or a source does not cover the quarter
   3  a notebook failed (the failed notebook is kept in build/diagnostics, never published)
   4  the privacy gate or a site check failed; nothing was published
@@ -383,12 +383,13 @@ def build_parser() -> argparse.ArgumentParser:
 def _exit_code(exc: BaseException) -> int:
     from .ingest import SourceValidationError
     from .measures import StaleDataError
+    from .pages import UnknownPage
     from .privacy import PrivacyError
     from .runner import NotebookFailed, RunLocked
     from .site import QuartoMissing, SiteError
     from .sources import PseudonymKeyMissing
 
-    if isinstance(exc, ConfigError):
+    if isinstance(exc, (ConfigError, UnknownPage)):
         return EXIT_CONFIG
     if isinstance(exc, (SourceValidationError, StaleDataError, PseudonymKeyMissing)):
         return EXIT_DATA

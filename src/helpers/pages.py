@@ -17,6 +17,10 @@ ABOUT_PAGE = "about"
 HIDDEN_ON_GOAL_PAGE = "(shown on the objective page)"
 
 
+class UnknownPage(ValueError):
+    """A page named on the command line (``--only``) is not a page of the report."""
+
+
 @dataclass(frozen=True)
 class PageSpec:
     """One page of the site and the notebook that produces it."""
@@ -67,7 +71,7 @@ def page_output(settings: Settings, page: str) -> str:
     for spec in report_pages(settings):
         if spec.page == page:
             return spec.output
-    raise KeyError(f"'{page}' is not a page of the report")
+    raise UnknownPage(f"'{page}' is not a page of the report")
 
 
 def page_measures(settings: Settings, page: str) -> list[str]:

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pages import report_pages
+from .pages import UnknownPage, report_pages
 from .periods import FiscalQuarter
 from .quarters import QuarterParams
 from .runner import ensure_ingested, ensure_measures, execute_notebooks, helpers_code_hash
@@ -48,7 +48,7 @@ def preview_page(
     pages = report_pages(settings)
     spec = next((s for s in pages if s.page == page), None)
     if spec is None:
-        raise ValueError(f"'{page}' is not a page; choose from {', '.join(s.page for s in pages)}")
+        raise UnknownPage(f"'{page}' is not a page; choose from {', '.join(s.page for s in pages)}")
     if find_quarto() is None:
         raise QuartoMissing(
             "Quarto was not found, so the page cannot be rendered. Install it (see README.md, "

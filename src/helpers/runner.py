@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from . import __version__
-from .pages import ABOUT_PAGE, PageSpec, page_measures, page_params_fingerprint, report_pages
+from .pages import ABOUT_PAGE, PageSpec, UnknownPage, page_measures, page_params_fingerprint, report_pages
 from .paths import ProjectPaths
 from .periods import FiscalQuarter
 from .quarters import PUBLICATION, QuarterParams, load_quarter, read_publication
@@ -368,7 +368,7 @@ def execute_notebooks(
     if only:
         unknown = [p for p in only if p not in {s.page for s in pages}]
         if unknown:
-            raise ValueError(
+            raise UnknownPage(
                 f"--only {', '.join(unknown)}: not a page; choose from {', '.join(s.page for s in pages)}"
             )
         pages = [s for s in pages if s.page in only]
