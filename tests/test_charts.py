@@ -63,3 +63,56 @@ def test_palette_is_colour_blind_safe_without_yellow():
 
 def test_callout_measures_have_no_chart():
     assert measure_chart(measure(chart={"type": "callout"}), series([1, 2]), "x") is None
+
+
+def _four_series():
+    import pandas as pd
+
+    frames = []
+    for order, (name, base) in enumerate(
+        [("Emergency Communications", 22.0), ("Police", 21.0), ("Fire", 5.0), ("Community Safety", 5.5)]
+    ):
+        part = series([base + 0.3 * i for i in range(5)])
+        part["series"], part["series_order"] = name, order
+        frames.append(part)
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_several_series_are_named_on_the_chart_without_overlapping_even_on_a_card():
+    from helpers.charts import CARD_SIZE, FULL_SIZE, draw_time_chart, house_style
+
+    m = measure(unit="percent", kind="share", numerator_where={"x": {"le": 1}}, grain="quarter")
+    rows = _four_series()  # two pairs of lines that end almost on top of each other
+    for size, compact in ((CARD_SIZE, True), (FULL_SIZE, False)):
+        with house_style():
+            fig = draw_time_chart(m, rows, size=size, compact=compact, headline="Police")
+            ax = fig.axes[0]
+            assert ax.get_title() == ""  # the heading above the chart names it
+            assert ax.get_legend() is None
+            labels = {t.get_text().replace("\n", " "): t for t in ax.texts}
+            assert set(labels) >= {"Emergency Communications", "Police", "Fire", "Community Safety"}
+            renderer = fig.canvas.get_renderer()
+            fig.draw_without_rendering()
+            boxes = [
+                labels[n].get_window_extent(renderer) for n in ("Emergency Communications", "Police", "Fire")
+            ]
+            boxes.append(labels["Community Safety"].get_window_extent(renderer))
+            figure_box = fig.bbox
+            for i, box in enumerate(boxes):
+                assert figure_box.x0 <= box.x0 and box.x1 <= figure_box.x1 + 1, "label cut off"
+                for other in boxes[i + 1 :]:
+                    assert not box.overlaps(other), "two series labels overlap"
+            if compact:
+                widths = {line.get_label(): line.get_linewidth() for line in ax.lines}
+                assert widths["Police"] > widths["Fire"]  # the headline series stands out
+
+
+def test_series_label_text_is_dark_enough_to_read():
+    from helpers.charts import _contrast_text
+
+    for color in PALETTE:
+        text = _contrast_text(color)
+        channels = [int(text[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+        assert 1.05 / (luminance + 0.05) >= 4.5, color

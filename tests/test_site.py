@@ -322,3 +322,29 @@ def test_preview_renders_one_page_and_never_touches_the_site(published, fake_qua
     assert "Build Trust" in (output / "objective-2-2.html").read_text()
     assert tree_hash(published.site) == before
     assert main(["--root", str(published.root), "preview", "--only", "9.9"]) == 1
+
+
+def test_the_say_it_once_check_catches_a_restated_statement_and_caption():
+    from .site_checks import repeated_text
+
+    statement = "Support safe neighborhoods and communities by creating a shared sense of responsibility."
+    old = (
+        '<main><header><h1 class="title">Goal</h1><div class="description">'
+        f"{statement}</div></header><p><strong>{statement}</strong></p>"
+        "<h4>Public Safety Staffing</h4><figure><img alt='x'><figcaption>Public Safety Staffing. "
+        "Source: HR.</figcaption></figure></main>"
+    )
+    problems = repeated_text(old)
+    assert any(p.startswith("said twice: Support safe") for p in problems)
+    assert any("repeats the heading 'Public Safety Staffing'" in p for p in problems)
+    assert (
+        repeated_text(old.replace(f"<p><strong>{statement}</strong></p>", "").replace("Staffing. S", "S"))
+        == []
+    )
+
+
+def test_published_pages_say_each_thing_once(published):
+    from .site_checks import repeated_text
+
+    for page in SITE_PAGES:
+        assert repeated_text((published.site / page).read_text()) == [], page

@@ -12,6 +12,7 @@ import base64
 import contextlib
 import functools
 import io
+import itertools
 import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ import matplotlib.dates as mdates
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from PIL import Image
@@ -39,8 +41,8 @@ TEXT = "#222222"
 MUTED = "#595959"
 GRID = "#DDDDDD"
 LIGHT_BAR = "#B9D3E8"
-FULL_SIZE = (5.6, 3.5)
-CARD_SIZE = (4.2, 2.3)
+FULL_SIZE = (4.8, 3.4)  # shown at about 620 px, and at about 330 px on a phone
+CARD_SIZE = (3.8, 2.5)
 DPI = 130
 
 GRAIN_AXIS = {
@@ -81,18 +83,18 @@ def use_house_style() -> None:
         font_scale=1.0,
         rc={
             "font.family": "DejaVu Sans",
-            "font.size": 11.5,
-            "axes.titlesize": 12.5,
+            "font.size": 12.5,
+            "axes.titlesize": 13,
             "axes.titleweight": "bold",
             "axes.titlelocation": "left",
-            "axes.labelsize": 11,
+            "axes.labelsize": 12,
             "axes.labelcolor": TEXT,
             "axes.edgecolor": MUTED,
             "xtick.color": TEXT,
             "ytick.color": TEXT,
-            "xtick.labelsize": 10,
-            "ytick.labelsize": 10,
-            "legend.fontsize": 10,
+            "xtick.labelsize": 11.5,
+            "ytick.labelsize": 11.5,
+            "legend.fontsize": 11.5,
             "legend.frameon": False,
             "axes.grid": True,
             "axes.grid.axis": "y",
@@ -126,7 +128,8 @@ def _styled(draw: Callable[P, Chart]) -> Callable[P, Chart]:
 
 
 def _figure(size: tuple[float, float]) -> tuple[Figure, Axes]:
-    fig = Figure(figsize=size, layout="constrained")
+    fig = Figure(figsize=size, layout="constrained", dpi=DPI)
+    FigureCanvasAgg(fig)  # a renderer to measure labels with; pyplot's backend is not involved
     return fig, fig.subplots()
 
 
@@ -199,15 +202,90 @@ def _series_colors(rows: pd.DataFrame) -> dict[str, str]:
     return {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(order)}
 
 
-def _legend(ax: Axes, count: int) -> None:
-    if count > 1:
-        ax.legend(
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.28),
-            ncol=min(count, 2),
-            handlelength=1.6,
-            columnspacing=1.2,
+def _contrast_text(color: str) -> str:
+    """The series colour, darkened until text in it reads on white (WCAG AA, 4.5:1)."""
+    rgb = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+
+    def luminance(channels: list[float]) -> float:
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    while 1.05 / (luminance(rgb) + 0.05) < 4.5:
+        rgb = [c * 0.9 for c in rgb]
+    return "#" + "".join(f"{round(c * 255):02X}" for c in rgb)
+
+
+def _thin_ticks(ax: Axes, renderer: object) -> None:
+    """Keep every second (third...) date tick until the labels no longer touch."""
+    ticks = list(ax.get_xticks())
+    labels = ax.get_xticklabels()
+    if len(ticks) < 3 or len(labels) != len(ticks):
+        return
+    widths = [label.get_window_extent(renderer).width for label in labels]  # type: ignore[arg-type]
+    xs = [ax.transData.transform((t, 0))[0] for t in ticks]
+    spacing = min(b - a for a, b in itertools.pairwise(xs))
+    step = 1
+    while step < len(ticks) and spacing * step < max(widths) + 6:
+        step += 1
+    if step > 1:
+        ax.set_xticks(ticks[::step])
+
+
+def _direct_labels(fig: Figure, ax: Axes, ends: list[tuple[str, float, float, str]], size: float) -> None:
+    """Name each line at its last point, to the right, spread apart so no two labels overlap.
+
+    ``ends`` holds (label, x, y, colour) in data units. The x axis is widened so the labels fit
+    inside the chart, which keeps them in the image at every width it is shown.
+    """
+    if not ends:
+        return
+    ends = [
+        (label, x if isinstance(x, (int, float)) else float(mdates.date2num(x)), y, color)
+        for label, x, y, color in ends
+    ]
+    texts = [
+        ax.annotate(
+            _wrap(label, 16),
+            xy=(x, y),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            ha="left",
+            fontsize=size,
+            color=_contrast_text(color),
+            annotation_clip=False,
         )
+        for label, x, y, color in ends
+    ]
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    fig.draw_without_rendering()
+    widest = max(t.get_window_extent(renderer).width for t in texts) + 10
+    box = ax.get_window_extent(renderer)
+    left = ax.get_xlim()[0]
+    last = max(x for _, x, _, _ in ends)
+    room = max(box.width - widest, box.width * 0.45)
+    ticks = [t for t in ax.get_xticks() if left <= t <= last]
+    ax.set_xlim(left, left + (last - left) * box.width / room)
+    ax.set_xticks(ticks)  # no dates under the labels, where there is no data
+    ax.spines["bottom"].set_bounds(left, last)
+    fig.draw_without_rendering()
+    # Spread the labels vertically: sort by height, then push apart so no two overlap.
+    anchors = [ax.transData.transform((x, y))[1] for _, x, y, _ in ends]
+    heights = [t.get_window_extent(renderer).height for t in texts]
+    order = sorted(range(len(texts)), key=lambda i: anchors[i])
+    placed: dict[int, float] = {}
+    floor = box.y0
+    for i in order:
+        placed[i] = max(anchors[i], floor + heights[i] / 2)
+        floor = placed[i] + heights[i] / 2 + 2
+    ceiling = box.y1 + 4
+    for i in reversed(order):  # if the stack left the chart at the top, push it back down
+        placed[i] = min(placed[i], ceiling - heights[i] / 2)
+        ceiling = placed[i] - heights[i] / 2 - 2
+    _thin_ticks(ax, renderer)
+    points_per_pixel = 72 / fig.dpi
+    for i, text in enumerate(texts):
+        text.xyann = (6, (placed[i] - anchors[i]) * points_per_pixel)
 
 
 def _annotations(ax: Axes, measure: Measure, first: date, last: date) -> None:
@@ -249,20 +327,36 @@ def time_chart(
     measure: Measure,
     rows: pd.DataFrame,
     size: tuple[float, float] = FULL_SIZE,
-    title: str | None = None,
     compact: bool = False,
+    headline: str | None = None,
 ) -> Chart:
-    """Line or column chart over time; one line (or bar group) per series."""
+    """Line or column chart over time; one line per series, each named at its end."""
+    return encode(draw_time_chart(measure, rows, size, compact, headline), alt_text(measure, rows))
+
+
+def draw_time_chart(
+    measure: Measure,
+    rows: pd.DataFrame,
+    size: tuple[float, float] = FULL_SIZE,
+    compact: bool = False,
+    headline: str | None = None,
+) -> Figure:
+    """The figure of ``time_chart`` (draw inside ``house_style()``).
+
+    The heading above the chart names it, so the image has no title of its own. On a card
+    (``compact``) the ``headline`` series is drawn strongest and the others lighter.
+    """
     fig, ax = _figure(size)
     rows = rows.sort_values(["period_end", "period_start", "series_order"])
     colors = _series_colors(rows)
-    x_all = _midpoints(rows)
+    label_size = 12.5
     if measure.chart.type == "column" and rows["series"].nunique() == 1:
         widths = (pd.to_datetime(rows["period_end"]) - pd.to_datetime(rows["period_start"])).dt.days
-        ax.bar(
-            x_all, rows["value"].fillna(0), width=widths * 0.8, color=PALETTE[0], label=rows["series"].iloc[0]
-        )
+        ax.bar(_midpoints(rows), rows["value"].fillna(0), width=widths * 0.8, color=PALETTE[0])
+        ends = []
     else:
+        ends = []
+        several = rows["series"].nunique() > 1
         for series, part in rows.groupby("series", sort=False):
             x = _midpoints(part)
             values = part["value"]
@@ -272,28 +366,34 @@ def time_chart(
                 full = full.reindex(pd.date_range(full.index.min(), full.index.max(), freq="MS"))
                 x = full.index + pd.Timedelta(days=14)
                 values = full
+            strong = not compact or headline is None or series == headline
             ax.plot(
                 x,
                 values,
                 color=colors[series],
-                linewidth=2.2,
-                marker="o",
+                linewidth=2.6 if strong else 1.6,
+                alpha=1.0 if strong else 0.75,
+                marker="o" if strong else None,
                 markersize=3.5 if len(x) > 20 else 5,
                 label=series,
+                zorder=3 if strong else 2,
             )
+            shown = pd.Series(list(values), index=list(x)).dropna()
+            if several and len(shown):
+                ends.append((str(series), shown.index[-1], float(shown.iloc[-1]), colors[series]))
     _value_axis(ax, measure)
     _target(ax, measure)
     _time_axis(ax, measure.grain, pd.to_datetime(rows["period_start"]))
-    if not compact:
-        ax.set_title(_wrap(title or measure.caption, 46))
-        _legend(ax, rows["series"].nunique())
-        _hidden_note(fig, rows)
-    else:
+    if compact:
         ax.set_ylabel("")
         ax.set_xlabel("")
+        ax.tick_params(labelsize=12.5)
+    else:
+        _hidden_note(fig, rows)
     first, last = rows["period_start"].min(), rows["period_end"].max()
     _annotations(ax, measure, first, last)
-    return encode(fig, alt_text(measure, rows))
+    _direct_labels(fig, ax, ends, label_size)
+    return fig
 
 
 @_styled
@@ -307,7 +407,7 @@ def latest_bar_chart(
     """Horizontal bars for the latest period; numerator over denominator when both exist."""
     latest = latest_rows(rows)
     fig, ax = _figure(size)
-    labels = latest["series"].tolist()[::-1]
+    labels = [_wrap(str(label), 16) for label in latest["series"].tolist()[::-1]]
     values = latest["value"].tolist()[::-1]
     hidden = latest["suppressed"].tolist()[::-1]
     y = range(len(labels))
@@ -337,29 +437,30 @@ def latest_bar_chart(
             xytext=(4, 0),
             textcoords="offset points",
             va="center",
-            fontsize=10,
+            fontsize=10.5,
             color=TEXT,
         )
-    ax.set_xlim(0, top * 1.35)
+    ax.set_xlim(0, top * 1.45)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_xlabel(measure.value_label if not stacked else "Positions")
-    period = latest["period_label"].iloc[0] if len(latest) else ""
-    if not compact:
-        ax.set_title(_wrap(f"{measure.caption}, {period}" if period else measure.caption, 34))
-        if stacked:
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
+    if stacked and not compact:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2)
     return encode(fig, alt_text(measure, rows, suppressed_text))
 
 
 def measure_chart(
-    measure: Measure, rows: pd.DataFrame, suppressed_text: str, compact: bool = False
+    measure: Measure,
+    rows: pd.DataFrame,
+    suppressed_text: str,
+    compact: bool = False,
+    headline: str | None = None,
 ) -> Chart | None:
     if rows.empty or measure.chart.type == "callout":
         return None
     size = CARD_SIZE if compact else FULL_SIZE
     if measure.chart.type == "bar_latest":
         return latest_bar_chart(measure, rows, suppressed_text, size=size, compact=compact)
-    return time_chart(measure, rows, size=size, compact=compact)
+    return time_chart(measure, rows, size=size, compact=compact, headline=headline)
 
 
 # --------------------------------------------------------------------------------------------

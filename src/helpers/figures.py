@@ -21,10 +21,10 @@ import pandas as pd
 
 from .charts import encode
 from .fragments import Fragment, Html, esc
-from .narrative import fmt_date, join_words
+from .narrative import join_words
 from .pages import page_output
 from .privacy import PrivacyError
-from .story import details_table, download_link
+from .story import details_table, download_link, source_line
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -177,11 +177,9 @@ def publish_figure(
     _close(fig)
     info = page.measure_status(measure_id)
     source = page.settings.sources.sources[spec.source]
-    through = fmt_date(info["data_through"])
     parts = [
-        f'<figure class="measure-figure">{image.img_tag()}<figcaption>{esc(caption)}. Source: '
-        f"{esc(source.title)}, {esc(source.publisher)}. Data through {esc(through)}."
-        "</figcaption></figure>"
+        f'<figure class="measure-figure">{image.img_tag()}<figcaption>{esc(caption)}. '
+        f"{source_line(source.title, source.publisher, info['data_through'])}</figcaption></figure>"
     ]
     downloads = {}
     if data is not None:

@@ -165,6 +165,9 @@ class Measure(StrictModel):
     numerator: str | None = None
     denominator: str | None = None
     series_by: SeriesBy | None = None
+    # The series a summary sentence and a goal-page card are about (a series_by code); default:
+    # the total when there is one, else the first series.
+    headline: str | None = None
     series_label: str = "All"
     chart: ChartSpec
     if_stale: StalePolicy = "mark_unavailable"
@@ -201,6 +204,13 @@ class Measure(StrictModel):
             raise ValueError(
                 f"snapshot value '{self.value}' is not known. Fix: use numerator, rate or gap_rate"
             )
+        if self.headline is not None:
+            codes = (self.series_by.order or list(self.series_by.labels)) if self.series_by else []
+            if self.series_by is None or (codes and self.headline not in codes):
+                raise ValueError(
+                    f"headline '{self.headline}' is not a series of measure '{self.id}'. "
+                    f"Fix: use one of its series codes ({', '.join(codes) or 'it has no series_by'})"
+                )
         if self.series_by and self.series_by.part and self.kind not in {"count", "sum", "share", "mean"}:
             raise ValueError(
                 f"series_by.part works with the kinds count, sum, share and mean, not {self.kind}. "

@@ -122,12 +122,10 @@ def notebook_inputs(
 def _front_matter(spec: PageSpec, quarter: FiscalQuarter, sample: bool) -> str:
     meta = {
         "title": spec.title,
-        "subtitle": f"Quarterly report for {quarter.long_label}",
+        "subtitle": f"Quarterly report: {quarter.long_label}",
         "description": spec.description,
         "pagetitle": f"{spec.title} | {quarter.label}",
     }
-    if sample:
-        meta["subtitle"] += " (built from sample data)"
     return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000) + "---"
 
 

@@ -54,10 +54,11 @@ ARCHIVE_NOTICE = (
     '<a href="../../index.html">Read the latest report</a> or '
     '<a href="../../archive.html">see all quarters</a>.</p></div>'
 )
+# A div, not an <aside>: Quarto moves asides into the margin column, away from the content.
 SAMPLE_BANNER = (
-    '<aside class="sample-data-banner" aria-label="Sample data notice"><p><strong>Sample data.'
+    '<div class="sample-data-banner" role="note" aria-label="Sample data notice"><p><strong>Sample data.'
     "</strong> This report was built from synthetic sample data to show how the report works. "
-    "The figures are not City of Durham records.</p></aside>"
+    "The figures are not City of Durham records.</p></div>"
 )
 
 QUARTO_INSTALL_HELP = """\
@@ -190,7 +191,7 @@ def archive_page(quarters: list[FiscalQuarter], current: FiscalQuarter) -> str:
     )
     meta = {
         "title": "Archive of quarterly reports",
-        "subtitle": f"Quarterly report for {current.long_label}",
+        "subtitle": f"Quarterly report: {current.long_label}",
         "description": "Every published quarter of the report, kept as it was published.",
     }
     return (
@@ -329,6 +330,26 @@ def render(quarto: str, staging: Path, log_file: Path, page: str | None = None) 
     if not expected.exists():
         raise SiteError(f"Quarto finished but {expected} is missing.")
     return output
+
+
+SKIP_LINK = '<a class="skip-link" href="#quarto-document-content">Skip to main content</a>'
+
+
+def finish_pages(site: Path) -> None:
+    """What Quarto's template lacks, added to every rendered page (archives were finished when
+    they were published): a "Skip to main content" link first in the page (inside the header,
+    so it is within a landmark), and a name for the navigation bar so that screen readers can
+    tell it from the table of contents."""
+    for page in site.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        header = re.search(r"<header\b[^>]*>", text) or re.search(r"<body\b[^>]*>", text)
+        if header:
+            text = text[: header.end()] + "\n" + SKIP_LINK + text[header.end() :]
+        text = text.replace('<nav class="navbar', '<nav aria-label="Site" class="navbar', 1)
+        text = text.replace(
+            '<nav id="TOC" role="doc-toc"', '<nav id="TOC" role="doc-toc" aria-label="On this page"', 1
+        )
+        page.write_text(text, encoding="utf-8")
 
 
 # --------------------------------------------------------------------------------------------
@@ -712,6 +733,7 @@ def publish(
     staging = paths.build_quarter(quarter.id) / "site-src"
     stage(settings, quarter, params, pages, manifest, staging)
     rendered = render(quarto, staging, paths.build_quarter(quarter.id) / "quarto-render.log")
+    finish_pages(rendered)
     copied = copy_archives(paths.site, rendered, quarter)
     make_archive_copy(rendered, quarter)
     checks = check_site(settings, rendered, pages, sample, quarter)

@@ -35,9 +35,8 @@ def badge(status_label: str, status_id: str, icon: str) -> str:
 
 
 def reporting_line(page: Page) -> Block:
+    """When the data was taken and when the next report is due (the period is the subtitle)."""
     return para(
-        Strong("Reporting period:"),
-        f" {page.quarter.long_label}. ",
         Strong("Data as of:"),
         f" {fmt_date(page.params.data_as_of)}. ",
         Strong("Next update:"),
@@ -55,9 +54,12 @@ def header(page: Page) -> Fragment:
 
 
 def headline_series(page: Page, measure_id: str) -> str:
-    """The series a one-sentence summary is about: the total if there is one, else the first."""
+    """The series a one-sentence summary is about: the plan's ``headline``, else the total if
+    there is one, else the first."""
     measure = page.measure(measure_id)
     names = page.rows(measure_id).sort_values("series_order")["series"].drop_duplicates()
+    if measure.series_by and measure.headline and measure.series_by.label(measure.headline) in set(names):
+        return measure.series_by.label(measure.headline)
     if measure.series_by and measure.series_by.total in set(names):
         return measure.series_by.total
     return str(names.iloc[0]) if len(names) else measure.series_label
@@ -109,11 +111,8 @@ def summary(page: Page, measure_id: str) -> str:
 
 def goal_intro(page: Page) -> Fragment:
     goal = page.settings.plan.goal
-    blocks: list[Block] = [
-        reporting_line(page),
-        para(goal.statement, css_class="goal-statement"),
-        para(goal.framing),
-    ]
+    # The goal statement is the page's description, shown under its title by Quarto.
+    blocks: list[Block] = [reporting_line(page), para(goal.framing)]
     if page.params.highlights:
         blocks += [Heading(2, "This quarter", "this-quarter"), para(page.params.highlights)]
     blocks += [Heading(2, "Why this matters", "why-this-matters"), para(goal.why_this_matters)]
@@ -167,7 +166,8 @@ def _card(page: Page, objective: Objective, initiative: Initiative) -> str:
         if card.style == "callout":
             body = _callout(page, measure, rows)
         else:
-            chart = measure_chart(measure, rows, page.suppressed_text, compact=True)
+            headline = headline_series(page, card.measure)
+            chart = measure_chart(measure, rows, page.suppressed_text, compact=True, headline=headline)
             body = (
                 f'<p class="card-measure">{esc(measure.caption)}</p>'
                 + (chart.img_tag("card-chart") if chart else "")
@@ -188,7 +188,9 @@ def _card(page: Page, objective: Objective, initiative: Initiative) -> str:
     )
 
 
-def _callout(page: Page, measure: Measure, rows: pd.DataFrame) -> str:
+def _callout(page: Page, measure: Measure, rows: pd.DataFrame, on_card: bool = True) -> str:
+    """The figure in words and one big number; on a card, with the period and definition (on an
+    objective page those are in the summary sentence and "About this data")."""
     latest = latest_rows(rows)
     if latest.empty:
         return f'<p class="callout-figure">{esc(measure.caption)}: no data yet.</p>'
@@ -200,12 +202,15 @@ def _callout(page: Page, measure: Measure, rows: pd.DataFrame) -> str:
         )
     share = measure.familiar.top_share_percent if measure.familiar else None
     first = f"{share:g}% of neighbors served" if share is not None else measure.caption
-    return (
+    figure = (
         f'<p class="callout-figure"><span class="callout-line">{esc(first)} make up</span> '
         f'<span class="callout-number">{esc(fmt_value(measure, row["value"]))}</span> '
         f'<span class="callout-line">of {esc(measure.denominator_label or "the total").lower()}'
-        f'</span></p><p class="card-summary">{esc(row["period_label"])}. {esc(measure.definition)}</p>'
+        "</span></p>"
     )
+    if not on_card:
+        return figure
+    return figure + f'<p class="card-summary">{esc(row["period_label"])}. {esc(measure.definition)}</p>'
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,8 +218,8 @@ def _callout(page: Page, measure: Measure, rows: pd.DataFrame) -> str:
 
 
 def objective_intro(page: Page) -> Fragment:
-    objective = page.settings.plan.objective(page.page)
-    return Fragment([reporting_line(page), para(objective.summary)])
+    # The objective's summary is the page's description, shown under its title by Quarto.
+    return Fragment([reporting_line(page)])
 
 
 def _initiative(page: Page, initiative_id: str) -> Initiative:
@@ -291,27 +296,37 @@ def measure_blocks(page: Page, measure_id: str, level: int) -> list[Block]:
     source = page.settings.sources.sources[measure.source]
     if chart:
         parts.append(
-            f'<figure class="measure-figure">{chart.img_tag()}<figcaption>{esc(measure.caption)}. '
-            f"Source: {esc(source.title)}, {esc(source.publisher)}. Data through "
-            f"{esc(fmt_date(info['data_through']))}.</figcaption></figure>"
+            f'<figure class="measure-figure">{chart.img_tag()}<figcaption>'
+            f"{source_line(source.title, source.publisher, info['data_through'])}</figcaption></figure>"
         )
     elif measure.chart.type == "callout":
-        parts.append(_callout(page, measure, rows))
+        parts.append(_callout(page, measure, rows, on_card=False))
     parts.append(data_table(page, measure, rows))
     parts.append(download_link(f"data/{measure.id}.csv", measure.caption))
     parts.append(about_block(page, measure, info))
     return [Heading(level, measure.caption, measure.anchor), Html("\n".join(parts))]
 
 
+def source_line(title: str, publisher: str, data_through: str) -> str:
+    """What a figure's caption adds to its heading: where the numbers come from, and how recent."""
+    return f"Source: {esc(title)}, {esc(publisher)}. Data through {esc(fmt_date(data_through))}."
+
+
+def hidden(text: str) -> str:
+    """Words for screen readers only: they give a repeated link or button its own name."""
+    return f'<span class="visually-hidden">{esc(text)}</span>'
+
+
 def download_link(href: str, caption: str) -> str:
     return (
         f'<p class="measure-download"><a href="{esc(href)}" download>'
-        f"Download the data for {esc(caption)} (CSV)</a></p>"
+        f"Download the data (CSV){hidden(f' for {caption}')}</a></p>"
     )
 
 
 def details_table(caption: str, table_caption: str, head: list[str], body: list[list[str]]) -> str:
-    """A collapsible data table; the first cell of each row is its row header."""
+    """A collapsible data table; the first cell of each row is its row header. The caption is
+    for screen readers: sighted readers see the heading just above."""
     header = "".join(f'<th scope="col">{esc(c)}</th>' for c in head)
     rows = "".join(
         f'<tr><th scope="row">{esc(cells[0])}</th>'
@@ -320,11 +335,11 @@ def details_table(caption: str, table_caption: str, head: list[str], body: list[
         for cells in body
     )
     return (
-        f'<details class="measure-table"><summary>Data table: {esc(caption)}'
+        f'<details class="measure-table"><summary>Data table{hidden(f": {caption}")}'
         f'</summary><div class="table-responsive" tabindex="0" role="region" '
         f'aria-label="Data table: {esc(caption)}"><table class="table table-sm" '
         'data-quarto-disable-processing="true">'
-        f"<caption>{esc(table_caption)}</caption><thead><tr>{header}</tr></thead>"
+        f'<caption class="visually-hidden">{esc(table_caption)}</caption><thead><tr>{header}</tr></thead>'
         f"<tbody>{rows}</tbody></table></div></details>"
     )
 
@@ -373,7 +388,7 @@ def about_block(page: Page, measure: Measure, info: dict[str, Any]) -> str:
         origin = f" ({esc(measure.target.source)})" if measure.target.source else ""
         target = f"<dt>Target</dt><dd>{esc(measure.target.label)}{origin}</dd>"
     return (
-        f'<details class="measure-about"><summary>About this data: {esc(measure.caption)}'
+        f'<details class="measure-about"><summary>About this data{hidden(f": {measure.caption}")}'
         "</summary><dl>"
         f"<dt>Definition</dt><dd>{esc(measure.definition)}</dd>"
         f"<dt>How it is calculated</dt><dd>{esc(measure.method)}</dd>"
@@ -431,9 +446,10 @@ def about_the_data(page: Page) -> Fragment:
         blocks.append(Heading(3, measure.caption, f"about-{measure.anchor}"))
         blocks.append(
             Html(
-                f'<p>Shown in <a href="{esc(target_page)}.html#{esc(anchor)}">{esc(label)}</a>. '
-                f'<a href="data/{esc(measure.id)}.csv" download>Download the data for '
-                f"{esc(measure.caption)} (CSV)</a>.</p>" + about_block(page, measure, info)
+                f'<p>Shown in <a href="{esc(target_page)}.html#{esc(anchor)}">{esc(label)}'
+                f"{hidden(f', {measure.caption}')}</a>. "
+                f'<a href="data/{esc(measure.id)}.csv" download>Download the data (CSV)'
+                f"{hidden(f' for {measure.caption}')}</a>.</p>" + about_block(page, measure, info)
             )
         )
     blocks.append(Heading(2, "Sources", "sources"))
