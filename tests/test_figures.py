@@ -36,7 +36,8 @@ def test_a_published_figure_has_alt_text_table_csv_and_source(page):
     assert 'alt="Chart: Crash calls by day. Data (Day of the week; Before: average per quarter' in html
     assert "Monday, " in html and "Source: 911 and dispatch records (CAD)" in html
     assert "Data through September 30, 2026." in html
-    assert '<details class="measure-table"><summary>Data table: Crash calls by day' in html
+    assert '<summary>Data table<span class="visually-hidden">: Crash calls by day</span>' in html
+    assert 'Download the data (CSV)<span class="visually-hidden"> for Crash calls by day</span>' in html
     assert '<th scope="row">Sunday</th>' in html
     assert '<a href="data/objective-2-1-crash-calls-by-day.csv" download>' in html
     csv = meta[FRAGMENT_KEY]["downloads"]["objective-2-1-crash-calls-by-day.csv"]

@@ -127,11 +127,11 @@ def test_pages_show_the_reporting_period_and_dates(sample_project):
         text = (
             p.goal_intro() if name == "goal" else p.objective_intro() if name == "2.3" else p.about_the_data()
         ).data
-        assert "Reporting period:</strong> July to September 2026 (FY2027 Q1)" in text
-        assert "October 15, 2026" in text and "January 31, 2027" in text
+        assert "Data as of:</strong> October 15, 2026" in text
+        assert "Next update:</strong> expected by January 31, 2027" in text
 
 
 def test_a_past_quarter_page_uses_that_quarters_tables(sample_project):
     p = page(sample_project, "2.3", quarter="FY2026Q4")
     assert p.table("applications_quarter")["period"].iloc[-1] == "FY2026Q4"
-    assert "April to June 2026" in p.objective_intro().data
+    assert "Data as of:</strong> July 15, 2026" in p.objective_intro().data

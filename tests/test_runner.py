@@ -78,9 +78,8 @@ def test_executed_notebooks_are_ready_for_quarto(tiny_project):
     assert front.cell_type == "raw" and front.source.startswith("---\n")
     meta = yaml.safe_load(front.source.strip("-\n"))
     assert meta["title"] == "Objective 2.1: Reduce Harm"
-    assert meta["subtitle"] == (
-        "Quarterly report for July to September 2026 (FY2027 Q1) (built from sample data)"
-    )
+    assert meta["subtitle"] == "Quarterly report: July to September 2026 (FY2027 Q1)"
+    assert meta["description"] == load_settings(tiny_project).plan.objective("2.1").summary
     assert not [
         c for c in notebook.cells if c.cell_type == "markdown" and "remove-cell" in c.metadata.get("tags", [])
     ]

@@ -314,7 +314,8 @@ def source_line(title: str, publisher: str, data_through: str) -> str:
 
 def hidden(text: str) -> str:
     """Words for screen readers only: they give a repeated link or button its own name."""
-    return f'<span class="visually-hidden">{esc(text)}</span>'
+    lead = " " if text[:1].isspace() else ""
+    return f'<span class="visually-hidden">{lead}{esc(text)}</span>'
 
 
 def download_link(href: str, caption: str) -> str:
