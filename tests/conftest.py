@@ -110,7 +110,7 @@ def fake_quarto(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def real_quarto() -> str | None:
     """The real Quarto, if installed (QUARTO_PATH pointing at the fake one does not count)."""
-    from helpers.site import find_quarto
+    from helpers.quarto import find_quarto
 
     found = find_quarto()
     if found and "fake" not in Path(found).read_text(errors="ignore")[:2000]:

@@ -183,7 +183,7 @@ def test_cli_run_without_quarto_stops_after_execution_with_instructions(project_
 
     monkeypatch.delenv("QUARTO_PATH", raising=False)
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
-    monkeypatch.setattr("helpers.site.find_quarto", lambda: None)
+    monkeypatch.setattr("helpers.quarto.find_quarto", lambda: None)
     write_fixture_notebooks(project_copy)
     assert main(["--root", str(project_copy.root), "run", "--workers", "2"]) == 0
     err = caplog.text

@@ -139,3 +139,34 @@ def test_manifest_records_inputs_versions_parameters_and_durations(tiny_project)
 def test_one_run_at_a_time(tiny_project):
     with run_lock(tiny_project), pytest.raises(RunLocked, match="in progress"):
         run(tiny_project)
+
+
+def test_a_failing_notebook_stops_the_early_render_and_publishes_nothing(tiny_project, fake_quarto):
+    import time
+
+    write_fixture_notebooks(tiny_project, failing_page="2.2")
+    with pytest.raises(NotebookFailed):
+        run_quarter(tiny_project, "FY2027Q1", workers=2, render=True, force=True)
+    assert not tiny_project.site.exists()
+    deadline = time.time() + 10
+    while time.time() < deadline and _running(fake_quarto):
+        time.sleep(0.2)
+    assert not _running(fake_quarto), "the early Quarto render was left waiting"
+    log = (tiny_project.build_quarter("FY2027Q1") / "quarto-render.log").read_text()
+    assert "the render was abandoned" in log  # it had started early, and was told to stop
+    manifest = json.loads((tiny_project.build_quarter("FY2027Q1") / "manifest.json").read_text())
+    assert manifest["status"] == "failed"
+
+
+def _running(executable) -> bool:
+    from pathlib import Path
+
+    for proc in Path("/proc").iterdir():
+        try:
+            if str(executable) in (proc / "cmdline").read_text(errors="ignore") and (
+                (proc / "stat").read_text().split()[2] != "Z"
+            ):
+                return True
+        except OSError:
+            continue
+    return False

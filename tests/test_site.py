@@ -20,17 +20,12 @@ from helpers.pages import report_pages
 from helpers.params import ConfigError
 from helpers.periods import FiscalQuarter
 from helpers.quarters import load_quarter
+from helpers.quarto import QuartoMissing, SiteError, find_quarto
 from helpers.runner import run_quarter
 from helpers.settings import load_settings
-from helpers.site import (
-    QuartoMissing,
-    SiteError,
-    archive_page,
-    check_quarto_config,
-    find_quarto,
-    page_weight,
-    publish,
-)
+from helpers.site import publish
+from helpers.site_checks import page_weight
+from helpers.site_staging import archive_page, check_quarto_config
 
 from .browser import browser_skip_reason, chromium, serious_violations, serve
 from .conftest import FIXTURES, QUARTERS, REPO, SITE_PAGES
@@ -157,7 +152,7 @@ def test_broken_links_and_third_party_assets_block_publication(published):
 
 def test_without_quarto_the_build_stops_with_instructions(site_project, monkeypatch):
     monkeypatch.delenv("QUARTO_PATH", raising=False)
-    monkeypatch.setattr("helpers.site.find_quarto", lambda: None)
+    monkeypatch.setattr("helpers.quarto.find_quarto", lambda: None)
     outcome = publish_quarter(site_project, "FY2027Q1")
     assert outcome.status == "quarto-missing"
     assert "pip install quarto-cli" in outcome.message and "conda-forge" in outcome.message
@@ -318,7 +313,8 @@ def test_preview_renders_one_page_and_never_touches_the_site(published, fake_qua
     notebook.write_text(notebook.read_text().replace("# Objective 2.2", "# Objective 2.2 (draft)"))
     assert main(["--root", str(published.root), "preview", "--only", "2.2"]) == 0
     output = published.build / "preview" / "site-src" / "_site"
-    assert sorted(p.name for p in output.glob("*.html")) == ["objective-2-2.html"]
+    # The page, and the small Archive page that holds an early render until the page is ready.
+    assert sorted(p.name for p in output.glob("*.html")) == ["archive.html", "objective-2-2.html"]
     assert "Build Trust" in (output / "objective-2-2.html").read_text()
     assert tree_hash(published.site) == before
     assert main(["--root", str(published.root), "preview", "--only", "9.9"]) == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -285,3 +286,60 @@ def test_search_widget_has_an_accessible_name(browser_pages):
         + '.aa-DetachedSearchButton, .aa-Autocomplete')].filter(b => !(b.getAttribute('aria-label')
         || b.textContent.trim())).length""")
     assert unnamed == 0
+
+
+def test_a_render_started_early_gives_the_same_site_as_a_plain_render(rendered, tmp_path):
+    """The run starts Quarto before the notebooks are done (its Archive page waits for them);
+    a plain `quarto render` of the same staged folder must give byte-identical pages."""
+    from helpers.quarto import find_quarto, render
+    from helpers.site import finish_pages
+
+    paths, _ = rendered
+    staged = tmp_path / "staged"
+    shutil.copytree(paths.build_quarter("FY2027Q1") / "site-src", staged)
+    for leftover in ("_site", ".quarto"):
+        shutil.rmtree(staged / leftover, ignore_errors=True)
+    plain = render(find_quarto(), staged, tmp_path / "render.log")
+    finish_pages(plain)
+    compared = 0
+    for path in sorted(plain.rglob("*")):
+        if path.is_file():
+            relative = path.relative_to(plain)
+            assert (paths.site / relative).read_bytes() == path.read_bytes(), relative
+            compared += 1
+    assert compared > 20
+
+
+def test_an_early_render_gives_up_when_the_run_stops(tmp_path, rendered):
+    import subprocess
+    import sys
+    import time
+
+    paths, _ = rendered
+    staged = tmp_path / "staged"
+    shutil.copytree(paths.build_quarter("FY2027Q1") / "site-src", staged)
+    shutil.rmtree(staged / "_site", ignore_errors=True)
+    script = (
+        "import sys, time; from pathlib import Path; from helpers.quarto import GatedRender, find_quarto\n"
+        "r = GatedRender(find_quarto(), Path(sys.argv[1]), Path(sys.argv[2])).start()\n"
+        "print(r.process.pid, flush=True); time.sleep(120)\n"
+    )
+    runner = subprocess.Popen(
+        [sys.executable, "-c", script, str(staged), str(tmp_path / "log")], stdout=subprocess.PIPE, text=True
+    )
+    quarto_pid = int(runner.stdout.readline())
+    time.sleep(4)
+    runner.kill()  # the report run dies without a word (power cut, kill -9)
+    runner.wait()
+    deadline = time.time() + 20
+    while time.time() < deadline and Path(f"/proc/{quarto_pid}").exists():
+        status = Path(f"/proc/{quarto_pid}/stat").read_text().split()[2]
+        if status == "Z":
+            break
+        time.sleep(0.5)
+    alive = (
+        Path(f"/proc/{quarto_pid}").exists()
+        and Path(f"/proc/{quarto_pid}/stat").read_text().split()[2] != "Z"
+    )
+    assert not alive, "Quarto still waits for a run that has stopped"
+    assert not (staged / "_site" / "index.html").exists()

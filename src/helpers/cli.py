@@ -119,22 +119,23 @@ def cmd_measures(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from . import site
     from .periods import FiscalQuarter
     from .quarters import available_quarters, latest_quarter
+    from .quarto import find_quarto
     from .runner import run_quarter
+    from .site_staging import archived_quarters
 
     paths = _paths(args)
     quarter = args.quarter or latest_quarter(paths)
     render = not args.no_site
     if args.backfill and render:
-        published = set(site.archived_quarters(paths.site))
+        published = set(archived_quarters(paths.site))
         earlier = [
             q
             for q in available_quarters(paths)
             if FiscalQuarter.parse(q) < FiscalQuarter.parse(quarter) and q not in published
         ]
-        if earlier and site.find_quarto() is None:
+        if earlier and find_quarto() is None:
             log.info("backfill of %s skipped: it needs Quarto to publish the archive", ", ".join(earlier))
             earlier = []
         for q in earlier:
@@ -166,7 +167,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .pages import report_pages
     from .quarters import available_quarters, load_quarter
     from .settings import load_settings
-    from .site import check_quarto_config
+    from .site_staging import check_quarto_config
 
     paths = _paths(args)
     settings = load_settings(paths)
@@ -252,12 +253,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_quarters(args: argparse.Namespace) -> int:
-    from . import site
     from .periods import FiscalQuarter
     from .quarters import available_quarters
+    from .site_staging import archived_quarters
 
     paths = _paths(args)
-    published = set(site.archived_quarters(paths.site))
+    published = set(archived_quarters(paths.site))
     for quarter in available_quarters(paths):
         q = FiscalQuarter.parse(quarter)
         built = (paths.quarter_dir(quarter) / "publication.json").exists()
@@ -385,8 +386,8 @@ def _exit_code(exc: BaseException) -> int:
     from .measures import StaleDataError
     from .pages import UnknownPage
     from .privacy import PrivacyError
+    from .quarto import QuartoMissing, SiteError
     from .runner import NotebookFailed, RunLocked
-    from .site import QuartoMissing, SiteError
     from .sources import PseudonymKeyMissing
 
     if isinstance(exc, (ConfigError, UnknownPage)):
@@ -405,6 +406,9 @@ def _exit_code(exc: BaseException) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # jsonschema (under nbformat and papermill) imports rfc3987_syntax when it is installed, which
+    # compiles a grammar for about a second; nothing here validates IRIs, so declare it absent.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

@@ -798,6 +798,7 @@ def _write_parquet(table: pa_arrow.Table, path: Path) -> None:
         table.replace_schema_metadata(None),
         path,
         compression="zstd",
+        compression_level=1,  # internal tables, rewritten every ingest: speed over size
         use_dictionary=True,
         write_statistics=False,
     )

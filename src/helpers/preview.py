@@ -1,10 +1,10 @@
 """A fast loop for analysts: re-execute one page and render only that page, never the site.
 
-``python -m helpers preview --only 2.1`` brings the tables up to date (cached), re-executes the
-page's notebook when it changed, stages the site configuration with every executed page (so the
-navigation works) and asks Quarto to render just the one page into ``build/preview/``. The
-published ``_site`` is never touched, and nothing is checked for publication: the full run does
-that.
+``python -m helpers preview --only 2.1`` brings the tables up to date (cached), starts Quarto,
+re-executes the page's notebook meanwhile when it changed, and lets Quarto render just that page
+(plus the small Archive page that holds the render until the notebook is ready) into
+``build/preview/``. The published ``_site`` is never touched, and nothing is checked for
+publication: the full run does that, but problems it would find in the page are logged.
 """
 
 from __future__ import annotations
@@ -17,12 +17,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from .pages import UnknownPage, report_pages
 from .periods import FiscalQuarter
-from .quarters import QuarterParams
-from .runner import ensure_ingested, ensure_measures, execute_notebooks, helpers_code_hash
+from .quarters import QuarterParams, read_publication
+from .quarto import GatedRender, QuartoMissing, checked_quarto, find_quarto
+from .runner import code_version, ensure_ingested, ensure_measures, execute_notebooks, helpers_code_hash
 from .settings import Settings
-from .site import QuartoMissing, checked_quarto, find_quarto, render, stage_common, stage_notebook
+from .site_staging import stage_data, stage_notebook, stage_site
 from .sources import is_sample_data
 
 log = logging.getLogger("helpers.preview")
@@ -58,18 +61,25 @@ def preview_page(
     code = helpers_code_hash()
     ensure_ingested(settings, code)
     ensure_measures(settings, quarter, params, code)
-    executed, _ = execute_notebooks(settings, quarter, params, [page], force, workers=1)
+    paths = settings.paths
     staging = preview_dir(settings) / "site-src"
-    stage_common(settings, quarter, is_sample_data(settings.paths), staging)
-    problems: list[str] = []
-    for other in pages:
-        source = settings.paths.build_quarter(quarter.id) / "notebooks" / f"{other.output}.ipynb"
-        if source.exists():  # every executed page, so the navigation bar's links resolve
-            found = stage_notebook(source, staging / f"{other.output}.ipynb", other, staging / "data")
-            problems += found if other.page == page else []
-    for problem in problems:
-        log.warning("this page would not be published: %s", problem)
-    output = render(quarto, staging, preview_dir(settings) / "quarto-render.log", page=f"{spec.output}.ipynb")
+    manifest = {"publication": read_publication(paths, quarter.id) or {}, "code_version": code_version(paths)}
+    stage_site(settings, quarter, is_sample_data(paths), pages, staging)
+    stage_data(settings, quarter, params, manifest, staging)
+    config = yaml.safe_load((staging / "_quarto.yml").read_text())
+    config["project"]["render"] = ["archive.qmd", f"{spec.output}.ipynb"]
+    (staging / "_quarto.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    with GatedRender(
+        quarto, staging, preview_dir(settings) / "quarto-render.log", f"{spec.output}.ipynb"
+    ) as render:
+        executed, _ = execute_notebooks(settings, quarter, params, [page], force, workers=1)
+        for other in pages:
+            source = paths.build_quarter(quarter.id) / "notebooks" / f"{other.output}.ipynb"
+            if source.exists():  # every executed page, so the navigation bar's links resolve
+                problems = stage_notebook(source, staging / f"{other.output}.ipynb", other, staging / "data")
+                for problem in problems if other.page == page else []:
+                    log.warning("this page would not be published: %s", problem)
+        output = render.release()
     return Preview(page, output / f"{spec.output}.html", bool(executed), time.perf_counter() - started)
 
 

@@ -19,9 +19,10 @@ import os
 import platform
 import shutil
 import subprocess
+import threading
 import time
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +40,8 @@ from .sources import file_sha256, raw_fingerprint, read_ingest_record
 
 if TYPE_CHECKING:
     import nbformat
+
+    from .kernels import KernelPool
 
 log = logging.getLogger("helpers.runner")
 
@@ -119,7 +122,8 @@ def notebook_inputs(
 # Executing one notebook (in a worker process)
 
 
-def _front_matter(spec: PageSpec, quarter: FiscalQuarter, sample: bool) -> str:
+def front_matter(spec: PageSpec, quarter: FiscalQuarter) -> str:
+    """The Quarto front matter of a page: title, subtitle, description, browser tab title."""
     meta = {
         "title": spec.title,
         "subtitle": f"Quarterly report: {quarter.long_label}",
@@ -130,7 +134,7 @@ def _front_matter(spec: PageSpec, quarter: FiscalQuarter, sample: bool) -> str:
 
 
 def prepare_for_quarto(
-    notebook: nbformat.NotebookNode, spec: PageSpec, quarter: FiscalQuarter, sample: bool
+    notebook: nbformat.NotebookNode, spec: PageSpec, quarter: FiscalQuarter
 ) -> nbformat.NotebookNode:
     """Add the front matter cell, hide papermill's injected cell, drop local paths.
 
@@ -151,7 +155,7 @@ def prepare_for_quarto(
         tags = cell.metadata.get("tags", [])
         if "injected-parameters" in tags and "remove-cell" not in tags:
             cell.metadata["tags"] = [*tags, "remove-cell"]
-    front = nbformat.v4.new_raw_cell(_front_matter(spec, quarter, sample))
+    front = nbformat.v4.new_raw_cell(front_matter(spec, quarter))
     front.id = "front-matter"
     notebook.cells.insert(0, front)
     papermill = notebook.metadata.get("papermill", {})
@@ -161,57 +165,54 @@ def prepare_for_quarto(
 
 
 def execute_page(
-    notebook: str,
-    output: str,
+    spec: PageSpec,
+    output: Path,
     parameters: dict[str, Any],
-    cwd: str,
-    spec: dict[str, Any],
-    quarter: str,
-    sample: bool,
-    diagnostics: str,
+    quarter: FiscalQuarter,
+    diagnostics: Path,
     timeout: int,
+    kernel: Any,
 ) -> dict[str, Any]:
-    """Run one notebook with papermill; on failure keep it as a private diagnostic and raise."""
+    """Run one notebook with papermill in a warm ``kernel``; on failure keep the failed notebook
+    as a private diagnostic and raise ``NotebookFailed``."""
     import nbformat
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
-
     started = time.perf_counter()
-    scratch = Path(output).with_suffix(".running.ipynb")
-    page = PageSpec(spec["page"], Path(spec["notebook"]), spec["output"], spec["title"], spec["description"])
+    scratch = output.with_suffix(".running.ipynb")
     try:
         pm.execute_notebook(
-            notebook,
+            str(spec.notebook),
             str(scratch),
             parameters=parameters,
-            cwd=cwd,
             kernel_name="python3",
+            km=kernel,  # started in the notebooks folder, as papermill's cwd= would
             progress_bar=False,
             log_output=False,
             execution_timeout=timeout,
             report_mode=False,
-            # local kernels: silence the kernel's "TCP without encryption" notice
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            # Written once at the end (and on failure, with the error), not after every cell:
+            # page parts carry their charts, so each save rewrites the whole growing notebook.
+            request_save_on_cell_execute=False,
         )
     except PapermillExecutionError as exc:
-        kept = Path(diagnostics) / f"{quarter}-{page.output}-failed.ipynb"
+        kept = diagnostics / f"{quarter.id}-{spec.output}-failed.ipynb"
         kept.parent.mkdir(parents=True, exist_ok=True)
         if scratch.exists():
             shutil.move(scratch, kept)
         position, source = _failed_cell(kept) if kept.exists() else (None, "")
         where = f"cell {position}" if position else f"execution {exc.exec_count or '?'}"
         raise NotebookFailed(
-            f"{page.label} ({Path(notebook).name}) failed in {where}"
+            f"{spec.label} ({spec.notebook.name}) failed in {where}"
             f"{f' ({source})' if source else ''}: {exc.ename}: {exc.evalue}\n"
             f"The failed notebook is kept, privately, at {kept} (never published)."
         ) from None
-    executed = nbformat.read(scratch, as_version=4)
-    executed = prepare_for_quarto(executed, page, FiscalQuarter.parse(quarter), sample)
+    executed = prepare_for_quarto(nbformat.read(scratch, as_version=4), spec, quarter)
     nbformat.write(executed, str(scratch))
     os.replace(scratch, output)
-    return {"page": page.page, "seconds": round(time.perf_counter() - started, 2)}
+    return {"page": spec.page, "seconds": round(time.perf_counter() - started, 2)}
 
 
 def _failed_cell(path: Path) -> tuple[int | None, str]:
@@ -268,8 +269,11 @@ def run_lock(paths: ProjectPaths) -> Iterator[None]:
         handle.close()
 
 
-def ensure_ingested(settings: Settings, code: str, force: bool = False) -> dict[str, Any]:
-    """Ingest only when the raw files, sources.yml or the code changed."""
+def ensure_ingested(
+    settings: Settings, code: str, force: bool = False, on_work: Callable[[], None] | None = None
+) -> dict[str, Any]:
+    """Ingest only when the raw files, sources.yml or the code changed (``on_work`` is told
+    first, so that the runner can start its kernels alongside)."""
     record = read_ingest_record(settings.paths)
     wanted = {
         "raw": raw_fingerprint(settings.paths, settings.sources),
@@ -279,14 +283,15 @@ def ensure_ingested(settings: Settings, code: str, force: bool = False) -> dict[
     if not force and record and record.get("cache_key") == wanted:
         log.info("ingest: raw data unchanged, skipped")
         return {"status": "skipped", **record}
+    if on_work:
+        on_work()
     from .ingest import ingest  # pandas and pandera are loaded only when there is work to do
 
     started = time.perf_counter()
     result = ingest(settings.paths, settings.sources, code_version=code, fingerprint=wanted["raw"])
     record = result.record
     record["cache_key"] = wanted
-    path = settings.paths.canonical / "_ingest.json"
-    path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    write_atomic(settings.paths.canonical / "_ingest.json", record)
     log.info(
         "ingest: %d sources validated and written in %.1fs",
         len(record["sources"]),
@@ -296,7 +301,12 @@ def ensure_ingested(settings: Settings, code: str, force: bool = False) -> dict[
 
 
 def ensure_measures(
-    settings: Settings, quarter: FiscalQuarter, params: QuarterParams, code: str, force: bool = False
+    settings: Settings,
+    quarter: FiscalQuarter,
+    params: QuarterParams,
+    code: str,
+    force: bool = False,
+    on_work: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """Rebuild the quarter's gated tables only when their inputs changed."""
     paths = settings.paths
@@ -325,11 +335,13 @@ def ensure_measures(
     ):
         log.info("measures %s: inputs unchanged, skipped", quarter.id)
         return {"status": "skipped", **(read_publication(paths, quarter.id) or {})}
+    if on_work:
+        on_work()
     from .measures import build_quarter
 
     started = time.perf_counter()
     build_quarter(settings, quarter, params, code_version=code)
-    key_path.write_text(json.dumps(wanted, indent=2, sort_keys=True) + "\n")
+    write_atomic(key_path, wanted)
     log.info(
         "measures %s: %d measures computed and gated in %.1fs",
         quarter.id,
@@ -359,8 +371,11 @@ def execute_notebooks(
     force: bool,
     workers: int,
     timeout: int = 900,
+    on_start: Callable[[], KernelPool | None] | None = None,
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Execute the pages whose inputs changed, in parallel; raise on the first failure."""
+    """Execute the pages whose inputs changed, ``workers`` at a time in warm kernels; raise
+    ``NotebookFailed`` naming every page that failed. ``on_start`` is called when there is a
+    notebook to execute, before the first one starts; it may return the kernels to use."""
     paths = settings.paths
     pages = report_pages(settings)
     if only:
@@ -370,8 +385,6 @@ def execute_notebooks(
                 f"--only {', '.join(unknown)}: not a page; choose from {', '.join(s.page for s in pages)}"
             )
         pages = [s for s in pages if s.page in only]
-    publication = read_publication(paths, quarter.id) or {}
-    sample = bool(publication.get("sample_data"))
     todo, skipped = [], []
     for spec in pages:
         if not force and page_is_current(settings, spec, quarter.id, params):
@@ -390,50 +403,63 @@ def execute_notebooks(
         "processed_dir": os.path.relpath(paths.processed, paths.notebooks),
     }
     inputs = {s.page: notebook_inputs(settings, s, quarter.id, params) for s in todo}
+    from .kernels import KernelPool  # jupyter_client is loaded only when there is work to do
+
+    provided = on_start() if on_start else None
     workers = max(1, min(workers, len(todo)))
-    log.info("executing %d notebook(s) with %d worker(s)", len(todo), workers)
-    failures: list[str] = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {
-            pool.submit(
-                execute_page,
-                str(spec.notebook),
-                str(executed_path(paths, quarter.id, spec)),
+    pool = provided or KernelPool(workers, paths.notebooks)
+    log.info("executing %d notebook(s) in %d kernel(s)", len(todo), pool.size)
+
+    def run(spec: PageSpec) -> dict[str, Any]:
+        with pool.kernel() as kernel:
+            return execute_page(
+                spec,
+                executed_path(paths, quarter.id, spec),
                 parameters,
-                str(paths.notebooks),
-                {
-                    "page": spec.page,
-                    "notebook": str(spec.notebook),
-                    "output": spec.output,
-                    "title": spec.title,
-                    "description": spec.description,
-                },
-                quarter.id,
-                sample,
-                str(paths.diagnostics),
+                quarter,
+                paths.diagnostics,
                 timeout,
-            ): spec
-            for spec in todo
-        }
-        for done, future in enumerate(as_completed(futures), start=1):
-            spec = futures[future]
-            try:
-                result = future.result()
-            except NotebookFailed as exc:
-                failures.append(str(exc))
-                log.error("notebook %-14s FAILED", spec.page)
-                continue
-            output = executed_path(paths, quarter.id, spec)
-            output.with_name(output.stem + INPUTS_SUFFIX).write_text(
-                json.dumps(inputs[spec.page], indent=2, sort_keys=True) + "\n"
+                kernel,
             )
-            results.append(result)
-            log.info(
-                "[%d/%d] notebook %-14s executed in %.1fs", done, len(todo), spec.page, result["seconds"]
-            )
+
+    failures: list[str] = []
+    try:
+        with ThreadPoolExecutor(max_workers=pool.size, thread_name_prefix="notebook") as threads:
+            futures = {threads.submit(run, spec): spec for spec in todo}
+            for done, future in enumerate(as_completed(futures), start=1):
+                spec = futures[future]
+                try:
+                    result = future.result()
+                except NotebookFailed as exc:
+                    failures.append(str(exc))
+                    log.error("notebook %-14s FAILED", spec.page)
+                    continue
+                output = executed_path(paths, quarter.id, spec)
+                write_atomic(output.with_name(output.stem + INPUTS_SUFFIX), inputs[spec.page])
+                results.append(result)
+                log.info(
+                    "[%d/%d] notebook %-14s executed in %.1fs", done, len(todo), spec.page, result["seconds"]
+                )
+    finally:
+        if provided is None:
+            pool.shutdown()
     if failures:
         raise NotebookFailed("\n".join(failures))
     return results, skipped
+
+
+def _import_papermill() -> None:
+    """Import papermill and nbformat in the background while the data is processed."""
+    import nbformat  # noqa: F401
+    import papermill  # noqa: F401
+
+
+def write_atomic(path: Path, payload: Any) -> None:
+    """JSON written to a temporary file and renamed, so a reader never sees half a record."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scratch = path.with_name(f".{path.name}.tmp")
+    scratch.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
+    os.replace(scratch, path)
 
 
 def write_manifest(settings: Settings, quarter: FiscalQuarter, manifest: dict[str, Any]) -> Path:
@@ -481,11 +507,37 @@ def run_quarter(
         "status": "running",
     }
     result = RunResult(quarter.id, manifest)
+    kernels: dict[str, KernelPool] = {}
+    build: site.SiteBuild | None = None
+
+    def warm_up() -> KernelPool:
+        """Work ahead means notebooks to run and a site to render: start their kernels and
+        Quarto now, while the data is processed."""
+        if "pool" not in kernels:
+            from .kernels import KernelPool
+
+            kernels["pool"] = KernelPool(workers, paths.notebooks).start()
+            threading.Thread(target=_import_papermill, daemon=True).start()
+        if build:
+            build.start_early()
+        return kernels["pool"]
+
+    def shut_down_kernels() -> None:
+        pool = kernels.pop("pool", None)
+        if pool is not None:
+            pool.shutdown()
+
     try:
         with run_lock(paths):
             timings: dict[str, float] = {}
             t0 = time.perf_counter()
-            ingest_record = ensure_ingested(settings, code_hash, force=force)
+            if render:
+                build = site.SiteBuild(
+                    settings, quarter, params, report_pages(settings), manifest, force, require_site
+                )
+            if force:
+                warm_up()  # every step will run: no need to wait for the raw files' checksums
+            ingest_record = ensure_ingested(settings, code_hash, force=force, on_work=warm_up)
             timings["ingest"] = round(time.perf_counter() - t0, 2)
             manifest["validation"] = {
                 "status": ingest_record["status"],
@@ -502,7 +554,7 @@ def run_quarter(
             }
             manifest["inputs"] = {"raw": ingest_record.get("raw_fingerprint", {})}
             t0 = time.perf_counter()
-            publication = ensure_measures(settings, quarter, params, code_hash, force=force)
+            publication = ensure_measures(settings, quarter, params, code_hash, force=force, on_work=warm_up)
             timings["measures"] = round(time.perf_counter() - t0, 2)
             manifest["publication"] = {
                 "sample_data": publication.get("sample_data"),
@@ -518,32 +570,36 @@ def run_quarter(
                 },
             }
             t0 = time.perf_counter()
-            executed, skipped = execute_notebooks(settings, quarter, params, only, force, workers)
+            executed, skipped = execute_notebooks(
+                settings,
+                quarter,
+                params,
+                only,
+                force,
+                workers,
+                on_start=warm_up,
+            )
+            shut_down_kernels()
             timings["notebooks"] = round(time.perf_counter() - t0, 2)
             result.executed = [e["page"] for e in executed]
             result.skipped = skipped
             manifest["notebooks"] = {"executed": executed, "skipped": skipped}
-            if render:
+            if build:
                 t0 = time.perf_counter()
-                outcome = site.publish(
-                    settings,
-                    quarter,
-                    params,
-                    report_pages(settings),
-                    manifest,
-                    force=force,
-                    require_quarto=require_site,
-                )
+                outcome = build.publish()
                 timings["site"] = round(time.perf_counter() - t0, 2)
                 result.site = outcome.status
                 manifest["site"] = outcome.as_dict()
             manifest["timings_seconds"] = timings
             manifest["status"] = "succeeded"
     except BaseException as exc:
+        if build:
+            build.abandon()
         manifest["status"] = "failed"
         manifest["error"] = f"{type(exc).__name__}: {exc}"
         raise
     finally:
+        shut_down_kernels()
         manifest["seconds"] = round(time.perf_counter() - started, 2)
         if paths.build.exists() or manifest["status"] != "running":
             write_manifest(settings, quarter, manifest)

@@ -1,0 +1,184 @@
+"""Finding Quarto and running it: renders never execute code (papermill did), and a render can
+start before the notebooks are done.
+
+Quarto spends its first seconds starting up and compiling the site's Bootstrap theme. A render
+started early (``GatedRender``) does that while the notebooks still execute: the archive page,
+which needs no notebook, is rendered first, and its filter (``site/wait-for-pages.lua``) holds
+the render there until the runner has staged every executed notebook and signals that the pages
+are ready. The output is byte-identical to a render started afterwards (tested).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+log = logging.getLogger("helpers.quarto")
+
+MIN_QUARTO = (1, 6)
+PAGES_READY = ".pages-ready"
+READY_ENV = "DURHAM_PAGES_READY"
+RENDER_TIMEOUT = 1800
+
+QUARTO_INSTALL_HELP = """\
+Quarto was not found, so the website was not rendered. The notebooks were executed and are in
+  {executed}
+To build the website, install Quarto 1.6 or later, then run `make report` again:
+  - with pip (into this project's environment):  .venv/bin/pip install quarto-cli
+  - with conda (conda-forge):                      conda install -c conda-forge quarto
+  - with the installer from                         https://quarto.org/docs/get-started/
+If Quarto is installed somewhere unusual, set QUARTO_PATH to the quarto executable."""
+
+
+class SiteError(RuntimeError):
+    """The site could not be built or did not pass its checks; nothing was published."""
+
+
+class QuartoMissing(SiteError):
+    pass
+
+
+def find_quarto() -> str | None:
+    """``QUARTO_PATH``, then ``quarto`` on PATH, then next to this Python (pip's quarto-cli)."""
+    explicit = os.environ.get("QUARTO_PATH")
+    candidates = [explicit] if explicit else []
+    candidates += [shutil.which("quarto"), str(Path(sys.executable).parent / "quarto")]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def quarto_version(quarto: str) -> tuple[int, ...]:
+    output = subprocess.run(
+        [quarto, "--version"], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.strip()
+    return tuple(int(p) for p in re.findall(r"\d+", output)[:3])
+
+
+def checked_quarto() -> str:
+    quarto = find_quarto()
+    if quarto is None:
+        raise QuartoMissing("Quarto is not installed")
+    version = quarto_version(quarto)
+    if version[:2] < MIN_QUARTO:
+        raise SiteError(
+            f"Quarto {'.'.join(map(str, version))} at {quarto} is too old: the site "
+            f"needs {'.'.join(map(str, MIN_QUARTO))} or later (https://quarto.org)."
+        )
+    return quarto
+
+
+def _failed(code: int, log_file: Path) -> SiteError:
+    tail = log_file.read_text(errors="replace").splitlines()[-25:]
+    return SiteError(
+        f"Quarto could not render the site (exit code {code}). Last lines of {log_file}:\n" + "\n".join(tail)
+    )
+
+
+def _output(staging: Path, page: str | None) -> Path:
+    output = staging / "_site"
+    expected = output / (Path(page).with_suffix(".html").name if page else "index.html")
+    if not expected.exists():
+        raise SiteError(f"Quarto finished but {expected} is missing.")
+    return output
+
+
+def render(quarto: str, staging: Path, log_file: Path, page: str | None = None) -> Path:
+    """Render the staged site (or only ``page``, a file in it) with Quarto, never executing code."""
+    started = time.perf_counter()
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("w") as handle:
+        completed = subprocess.run(
+            [quarto, "render", page or str(staging), "--no-execute"],
+            cwd=staging,
+            env={**os.environ, "QUARTO_PYTHON": sys.executable},
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            timeout=RENDER_TIMEOUT,
+            check=False,
+        )
+    if completed.returncode != 0:
+        raise _failed(completed.returncode, log_file)
+    log.info("quarto render finished in %.1fs", time.perf_counter() - started)
+    return _output(staging, page)
+
+
+class GatedRender:
+    """A Quarto render of ``staging`` started now, that reads the page notebooks only after
+    ``release``. Use it as a context manager: leaving without ``release`` abandons the render."""
+
+    def __init__(self, quarto: str, staging: Path, log_file: Path, expect: str | None = None) -> None:
+        self.quarto = quarto
+        self.staging = staging
+        self.log_file = log_file
+        self.expect = expect
+        self.ready = staging / PAGES_READY
+        self.process: subprocess.Popen[bytes] | None = None
+        self.started = 0.0
+
+    def start(self) -> GatedRender:
+        for signal in (self.ready, self.ready.with_name(PAGES_READY + ".failed")):
+            signal.unlink(missing_ok=True)
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        self.started = time.perf_counter()
+        with self.log_file.open("w") as handle:
+            self.process = subprocess.Popen(
+                [self.quarto, "render", str(self.staging), "--no-execute"],
+                cwd=self.staging,
+                env={
+                    **os.environ,
+                    "QUARTO_PYTHON": sys.executable,
+                    READY_ENV: str(self.ready),
+                    "DURHAM_RUNNER_PID": str(os.getpid()),
+                },
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+            )
+        return self
+
+    def release(self) -> Path:
+        """The pages are staged: let Quarto read them, and wait for the site."""
+        assert self.process is not None, "start() first"
+        waiting = time.perf_counter()
+        self.ready.write_text("ready\n")
+        try:
+            code = self.process.wait(timeout=RENDER_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise SiteError(f"Quarto did not finish within {RENDER_TIMEOUT} s; see {self.log_file}") from None
+        finally:
+            self.ready.unlink(missing_ok=True)
+        if code != 0:
+            raise _failed(code, self.log_file)
+        log.info(
+            "quarto render finished %.1fs after the pages were ready (%.1fs in all)",
+            time.perf_counter() - waiting,
+            time.perf_counter() - self.started,
+        )
+        return _output(self.staging, self.expect)
+
+    def abandon(self) -> None:
+        """Stop the render: the notebooks failed, or there is nothing new to publish."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.ready.with_name(PAGES_READY + ".failed").write_text("failed\n")
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=10)
+
+    def __enter__(self) -> GatedRender:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.abandon()

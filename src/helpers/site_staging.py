@@ -1,0 +1,232 @@
+"""Staging: the folder Quarto renders, made fresh for every build.
+
+It holds ``_quarto.yml``, the hand-written ``site/`` files, the banner include, the quarter's
+download CSVs, a generated Archive page, ``provenance.json`` and one notebook per page. The
+notebooks are the executed ones, with only the Markdown view of each page part kept
+(``fragments.for_quarto``) and the files those parts publish written to ``data/``. Until the
+notebooks are executed, each page is a placeholder holding its front matter only, so that a
+render can start early (see ``helpers.quarto``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import stat
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .fragments import esc
+from .pages import PageSpec
+from .paths import ProjectPaths
+from .periods import FiscalQuarter, quarter_ids
+from .quarters import QuarterParams
+from .settings import Settings
+
+# A div, not an <aside>: Quarto moves asides into the margin column, away from the content.
+SAMPLE_BANNER = (
+    '<div class="sample-data-banner" role="note" aria-label="Sample data notice"><p><strong>Sample data.'
+    "</strong> This report was built from synthetic sample data to show how the report works. "
+    "The figures are not City of Durham records.</p></div>"
+)
+GATE_FILTER = "site/wait-for-pages.lua"
+_FIG_ALT = re.compile(r"^#\|\s*fig-alt\s*:\s*\S", re.MULTILINE)
+_NO_OUTPUT = re.compile(r"^#\|\s*output\s*:\s*false\s*$", re.MULTILINE)
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
+
+
+def force_remove(function: Any, path: str, _: Any) -> None:
+    """``shutil.rmtree`` error handler for read-only archive files."""
+    os.chmod(path, stat.S_IWRITE | stat.S_IREAD | stat.S_IEXEC)
+    function(path)
+
+
+def archived_quarters(site: Path) -> list[str]:
+    folder = site / "archive"
+    if not folder.exists():
+        return []
+    return quarter_ids(child.name for child in folder.iterdir())
+
+
+def check_quarto_config(paths: ProjectPaths, pages: list[PageSpec]) -> None:
+    """``_quarto.yml`` must render and link every page the plan defines."""
+    from .params import fail
+
+    for spec in pages:
+        if not spec.notebook.exists():
+            raise fail(
+                str(spec.notebook.relative_to(paths.root)),
+                "(file)",
+                f"the notebook for the {spec.label} page is missing",
+                "copy a notebook of the same kind and change its page id (see README)",
+            )
+    config = yaml.safe_load(paths.quarto_config.read_text())
+    render = set(config.get("project", {}).get("render", []))
+    navbar = [
+        item.get("href")
+        for item in config.get("website", {}).get("navbar", {}).get("left", [])
+        if isinstance(item, dict)
+    ]
+    for spec in pages:
+        name = f"{spec.output}.ipynb"
+        if name not in render:
+            raise fail(
+                "_quarto.yml",
+                "project.render",
+                f"'{name}' is not rendered",
+                f"add '- {name}' to project.render",
+            )
+        if name not in navbar:
+            raise fail(
+                "_quarto.yml",
+                "website.navbar.left",
+                f"'{name}' has no navbar entry",
+                f"add an item with href: {name}",
+            )
+
+
+def archive_page(quarters: list[FiscalQuarter], current: FiscalQuarter) -> str:
+    """The Archive page; it is rendered first, and its filter can hold an early render."""
+    rows = []
+    for quarter in sorted(quarters, reverse=True):
+        latest = " (latest)" if quarter == current else ""
+        rows.append(
+            f'<tr><th scope="row">{esc(quarter.label)}</th><td>{esc(quarter.span_label)}</td>'
+            f'<td><a href="archive/{esc(quarter.id)}/index.html">Report for '
+            f"{esc(quarter.span_label)}</a>{latest}</td></tr>"
+        )
+    table = (
+        '<div class="table-responsive" tabindex="0" role="region" aria-label="Published quarters">'
+        '<table class="table table-sm" data-quarto-disable-processing="true">'
+        "<caption>Published quarterly reports, newest first</caption>"
+        '<thead><tr><th scope="col">Quarter</th><th scope="col">Months covered</th>'
+        f'<th scope="col">Report</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+    )
+    meta = {
+        "title": "Archive of quarterly reports",
+        "subtitle": f"Quarterly report: {current.long_label}",
+        "description": "Every published quarter of the report, kept as it was published.",
+        "filters": [GATE_FILTER],
+    }
+    return (
+        "---\n" + yaml.safe_dump(meta, sort_keys=False) + "---\n\n"
+        "Each quarter's report stays online exactly as it was published, so that anyone can "
+        "see what the City reported at the time. Figures in later reports can differ when "
+        "records are corrected.\n\n```{=html}\n" + table + "\n```\n"
+    )
+
+
+def stage_common(settings: Settings, quarter: FiscalQuarter, sample: bool, staging: Path) -> None:
+    """A fresh folder with the site configuration, the hand-written assets and the banner
+    include: what a render needs before any data (the CSVs come with ``stage_data``)."""
+    paths = settings.paths
+    if staging.exists():
+        shutil.rmtree(staging, onerror=force_remove)
+    staging.mkdir(parents=True)
+    shutil.copy2(paths.quarto_config, staging / "_quarto.yml")
+    shutil.copytree(paths.site_assets, staging / "site")
+    banner = SAMPLE_BANNER if sample else "<!-- built from City records: no sample-data banner -->"
+    (staging / "site" / "banner.html").write_text(banner + "\n")
+    (staging / "data").mkdir()
+
+
+def stage_site(
+    settings: Settings, quarter: FiscalQuarter, sample: bool, pages: list[PageSpec], staging: Path
+) -> None:
+    """Everything that does not depend on this run's data: Quarto may start rendering now.
+
+    Each page is a placeholder with its front matter only, and ``provenance.json`` is empty,
+    until ``stage_data`` and ``stage_pages`` put the real ones in place (Quarto lists its
+    resources when it starts, and copies them when it has rendered every page).
+    """
+    from .runner import front_matter  # the executed notebooks carry the same front matter
+
+    stage_common(settings, quarter, sample, staging)
+    for spec in pages:
+        cell = {
+            "cell_type": "raw",
+            "id": "front-matter",
+            "metadata": {},
+            "source": front_matter(spec, quarter),
+        }
+        placeholder = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+        (staging / f"{spec.output}.ipynb").write_text(json.dumps(placeholder))
+    quarters = [FiscalQuarter.parse(q) for q in archived_quarters(settings.paths.site)]
+    if quarter not in quarters:
+        quarters.append(quarter)
+    (staging / "archive.qmd").write_text(archive_page(quarters, quarter))
+    (staging / "provenance.json").write_text("{}\n")
+
+
+def stage_data(
+    settings: Settings, quarter: FiscalQuarter, params: QuarterParams, manifest: dict[str, Any], staging: Path
+) -> None:
+    """The quarter's download CSVs and the provenance record of what is published."""
+    for csv in sorted((settings.paths.quarter_dir(quarter.id) / "csv").glob("*.csv")):
+        shutil.copy2(csv, staging / "data" / csv.name)
+    publication = manifest.get("publication", {})
+    provenance = {
+        **params.facts(),
+        "sample_data": bool(publication.get("sample_data")),
+        "code_version": manifest.get("code_version"),
+        "csv_sha256": {f"data/{k}.csv": v["csv_sha256"] for k, v in publication.get("measures", {}).items()},
+    }
+    (staging / "provenance.json").write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
+
+
+def stage_pages(executed: Path, pages: list[PageSpec], staging: Path) -> list[str]:
+    """Put each executed notebook in place of its placeholder; the problems found, if any."""
+    problems: list[str] = []
+    for spec in pages:
+        source = executed / f"{spec.output}.ipynb"
+        if not source.exists():
+            raise FileNotFoundError(f"{source} is missing: execute the notebooks first (`make report`).")
+        problems += stage_notebook(source, staging / f"{spec.output}.ipynb", spec, staging / "data")
+    return problems
+
+
+def stage_notebook(source: Path, target: Path, spec: PageSpec, data: Path) -> list[str]:
+    """Copy one executed notebook for Quarto: fragments keep their Markdown view only, the files
+    they publish go to ``data/``, and any image without alt text is reported by page and cell."""
+    import nbformat
+
+    from .fragments import for_quarto
+
+    notebook = nbformat.read(source, as_version=4)
+    problems = []
+    for name, text in for_quarto(notebook):
+        if (data / name).exists():
+            problems.append(f"{spec.label}: the download {name} is published twice; give the figure a name=")
+            continue
+        (data / name).write_text(text, encoding="utf-8")
+    positions = _source_positions(spec.notebook)
+    for cell in notebook.cells:
+        tags = set(cell.metadata.get("tags", []))
+        removed = tags & {"remove-cell", "remove-output"} or _NO_OUTPUT.search(cell.source)
+        if cell.cell_type != "code" or _FIG_ALT.search(cell.source) or removed:
+            continue
+        if any(set(IMAGE_TYPES) & set(o.get("data", {})) for o in cell.get("outputs", [])):
+            where = positions.get(cell.get("id"), "?")
+            problems.append(
+                f"{spec.label} ({spec.notebook.name}), cell {where}: a figure has no alt text. "
+                "Publish it with page.figure(fig, caption=..., data=...) (alt text, table and CSV "
+                "included), or add a `#| fig-alt: <what the figure shows>` line to the cell."
+            )
+    scratch = target.with_name(f".{target.name}.tmp")
+    nbformat.write(notebook, str(scratch))
+    os.replace(scratch, target)  # an early render never reads half a notebook
+    return problems
+
+
+def _source_positions(notebook: Path) -> dict[str, int]:
+    """Cell id -> position (1-based) in the notebook as the analyst sees it in JupyterLab."""
+    import nbformat
+
+    if not notebook.exists():
+        return {}
+    cells = nbformat.read(notebook, as_version=4).cells
+    return {cell.get("id"): i for i, cell in enumerate(cells, start=1)}
