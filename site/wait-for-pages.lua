@@ -1,10 +1,13 @@
--- Holds an early Quarto render until the page notebooks are staged (see src/helpers/quarto.py).
--- Quarto renders the Archive page first, with this filter: by then it has started up and compiled
--- the theme, work it does while the notebooks still execute. The runner names a signal file in
--- DURHAM_PAGES_READY and creates it once every page is in place (or "<file>.failed" to give up).
--- It gives up if the runner (DURHAM_RUNNER_PID) is gone. Without DURHAM_PAGES_READY (a plain
--- `quarto render`), the filter does nothing.
-local ready = os.getenv("DURHAM_PAGES_READY")
+-- Lets the report run start Quarto before the page notebooks are executed (src/helpers/quarto.py).
+-- Quarto renders the pages in the order of project.render, reading each page only when the one
+-- before it is done. This filter, run on every page, holds a page until the NEXT page is staged,
+-- so Quarto starts up, compiles the theme and renders the first pages while later notebooks are
+-- still executing. The run names a folder in DURHAM_PAGES_READY, where it creates
+-- "<page>.ready" for each staged page (or "failed" to give up), and the render order in
+-- DURHAM_PAGES_ORDER. It gives up if the run (DURHAM_RUNNER_PID) is gone. Without these
+-- variables (a plain `quarto render`), the filter does nothing.
+local signals = os.getenv("DURHAM_PAGES_READY")
+local order = os.getenv("DURHAM_PAGES_ORDER")
 local runner = os.getenv("DURHAM_RUNNER_PID")
 
 -- Quarto logs an error() raised in a filter and carries on, so giving up ends pandoc itself.
@@ -22,23 +25,42 @@ local function exists(path)
   return false
 end
 
-function Pandoc(doc)
-  if not ready or ready == "" then
-    return doc
+local function next_page(current)
+  local found = false
+  for name in string.gmatch(order, "[^:]+") do
+    if found then
+      return name
+    end
+    found = name == current
   end
+  return nil
+end
+
+local function wait_for(page)
   local ticks = 0 -- of 50 ms
+  local ready = signals .. "/" .. page .. ".ready"
   while not exists(ready) do
-    if exists(ready .. ".failed") then
+    if exists(signals .. "/failed") then
       give_up("the page notebooks could not be prepared")
     end
     if ticks > 72000 then
-      give_up("waited an hour for the page notebooks")
+      give_up("waited an hour for " .. page)
     end
     if runner and ticks % 20 == 0 and not os.execute("kill -0 " .. runner .. " 2>/dev/null") then
       give_up("the report run that started this render has stopped")
     end
     os.execute("sleep 0.05")
     ticks = ticks + 1
+  end
+end
+
+function Pandoc(doc)
+  if not signals or signals == "" or not order then
+    return doc
+  end
+  local page = next_page(pandoc.path.filename(quarto.doc.input_file))
+  if page then
+    wait_for(page)
   end
   return doc
 end

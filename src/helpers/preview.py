@@ -79,7 +79,7 @@ def preview_page(
                 problems = stage_notebook(source, staging / f"{other.output}.ipynb", other, staging / "data")
                 for problem in problems if other.page == page else []:
                     log.warning("this page would not be published: %s", problem)
-        output = render.release()
+        output = render.wait()
     return Preview(page, output / f"{spec.output}.html", bool(executed), time.perf_counter() - started)
 
 

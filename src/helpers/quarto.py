@@ -1,11 +1,12 @@
 """Finding Quarto and running it: renders never execute code (papermill did), and a render can
 start before the notebooks are done.
 
-Quarto spends its first seconds starting up and compiling the site's Bootstrap theme. A render
-started early (``GatedRender``) does that while the notebooks still execute: the archive page,
-which needs no notebook, is rendered first, and its filter (``site/wait-for-pages.lua``) holds
-the render there until the runner has staged every executed notebook and signals that the pages
-are ready. The output is byte-identical to a render started afterwards (tested).
+Quarto spends its first seconds starting up and compiling the site's Bootstrap theme, then
+renders the pages one after another. A render started early (``GatedRender``) does the first
+part while the notebooks still execute, and renders each page as soon as its notebook is staged:
+Quarto reads a page only when the one before it is done, and the filter every page runs
+(``site/wait-for-pages.lua``) holds a page until the next one is ready. The Archive page, which
+needs no notebook, goes first. The output is byte-identical to a plain render (tested).
 """
 
 from __future__ import annotations
@@ -23,8 +24,7 @@ from pathlib import Path
 log = logging.getLogger("helpers.quarto")
 
 MIN_QUARTO = (1, 6)
-PAGES_READY = ".pages-ready"
-READY_ENV = "DURHAM_PAGES_READY"
+SIGNALS = ".pages-ready"  # a folder in the staged site: "<page>.ready" per page, "failed"
 RENDER_TIMEOUT = 1800
 
 QUARTO_INSTALL_HELP = """\
@@ -112,21 +112,27 @@ def render(quarto: str, staging: Path, log_file: Path, page: str | None = None) 
 
 
 class GatedRender:
-    """A Quarto render of ``staging`` started now, that reads the page notebooks only after
-    ``release``. Use it as a context manager: leaving without ``release`` abandons the render."""
+    """A Quarto render of ``staging`` started now, that renders each page only once
+    ``page_ready`` is called for the page after it. Use it as a context manager: leaving without
+    ``wait`` abandons the render."""
 
     def __init__(self, quarto: str, staging: Path, log_file: Path, expect: str | None = None) -> None:
+        import yaml
+
         self.quarto = quarto
         self.staging = staging
         self.log_file = log_file
         self.expect = expect
-        self.ready = staging / PAGES_READY
+        self.signals = staging / SIGNALS
+        config = yaml.safe_load((staging / "_quarto.yml").read_text())
+        self.order: list[str] = list(config.get("project", {}).get("render", []))
         self.process: subprocess.Popen[bytes] | None = None
         self.started = 0.0
 
     def start(self) -> GatedRender:
-        for signal in (self.ready, self.ready.with_name(PAGES_READY + ".failed")):
-            signal.unlink(missing_ok=True)
+        if self.signals.exists():
+            shutil.rmtree(self.signals)
+        self.signals.mkdir()
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         self.started = time.perf_counter()
         with self.log_file.open("w") as handle:
@@ -136,7 +142,8 @@ class GatedRender:
                 env={
                     **os.environ,
                     "QUARTO_PYTHON": sys.executable,
-                    READY_ENV: str(self.ready),
+                    "DURHAM_PAGES_READY": str(self.signals),
+                    "DURHAM_PAGES_ORDER": ":".join(self.order),
                     "DURHAM_RUNNER_PID": str(os.getpid()),
                 },
                 stdout=handle,
@@ -144,22 +151,26 @@ class GatedRender:
             )
         return self
 
-    def release(self) -> Path:
-        """The pages are staged: let Quarto read them, and wait for the site."""
+    def page_ready(self, page: str) -> None:
+        """``page`` (a file of the render list) is staged: Quarto may read it."""
+        (self.signals / f"{page}.ready").write_text("ready\n")
+
+    def wait(self) -> Path:
+        """Every page is staged: let Quarto finish, and return the rendered site."""
         assert self.process is not None, "start() first"
         waiting = time.perf_counter()
-        self.ready.write_text("ready\n")
+        for page in self.order:
+            self.page_ready(page)
         try:
             code = self.process.wait(timeout=RENDER_TIMEOUT)
         except subprocess.TimeoutExpired:
             self.process.kill()
             raise SiteError(f"Quarto did not finish within {RENDER_TIMEOUT} s; see {self.log_file}") from None
-        finally:
-            self.ready.unlink(missing_ok=True)
         if code != 0:
             raise _failed(code, self.log_file)
+        shutil.rmtree(self.signals, ignore_errors=True)
         log.info(
-            "quarto render finished %.1fs after the pages were ready (%.1fs in all)",
+            "quarto render finished %.1fs after the last page was ready (%.1fs in all)",
             time.perf_counter() - waiting,
             time.perf_counter() - self.started,
         )
@@ -169,7 +180,7 @@ class GatedRender:
         """Stop the render: the notebooks failed, or there is nothing new to publish."""
         if self.process is None or self.process.poll() is not None:
             return
-        self.ready.with_name(PAGES_READY + ".failed").write_text("failed\n")
+        (self.signals / "failed").write_text("failed\n")
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:

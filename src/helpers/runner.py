@@ -372,10 +372,12 @@ def execute_notebooks(
     workers: int,
     timeout: int = 900,
     on_start: Callable[[], KernelPool | None] | None = None,
+    on_done: Callable[[PageSpec], None] | None = None,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Execute the pages whose inputs changed, ``workers`` at a time in warm kernels; raise
     ``NotebookFailed`` naming every page that failed. ``on_start`` is called when there is a
-    notebook to execute, before the first one starts; it may return the kernels to use."""
+    notebook to execute, before the first one starts; it may return the kernels to use.
+    ``on_done`` hears of each page whose executed notebook is ready (unchanged ones first)."""
     paths = settings.paths
     pages = report_pages(settings)
     if only:
@@ -406,6 +408,9 @@ def execute_notebooks(
     from .kernels import KernelPool  # jupyter_client is loaded only when there is work to do
 
     provided = on_start() if on_start else None
+    for spec in pages:
+        if on_done and spec.page in skipped:
+            on_done(spec)
     workers = max(1, min(workers, len(todo)))
     pool = provided or KernelPool(workers, paths.notebooks)
     log.info("executing %d notebook(s) in %d kernel(s)", len(todo), pool.size)
@@ -437,6 +442,8 @@ def execute_notebooks(
                 output = executed_path(paths, quarter.id, spec)
                 write_atomic(output.with_name(output.stem + INPUTS_SUFFIX), inputs[spec.page])
                 results.append(result)
+                if on_done and not failures:
+                    on_done(spec)
                 log.info(
                     "[%d/%d] notebook %-14s executed in %.1fs", done, len(todo), spec.page, result["seconds"]
                 )
@@ -448,10 +455,12 @@ def execute_notebooks(
     return results, skipped
 
 
-def _import_papermill() -> None:
-    """Import papermill and nbformat in the background while the data is processed."""
+def _import_ahead() -> None:
+    """Import what the next stages need in the background, while the raw files are hashed."""
     import nbformat  # noqa: F401
     import papermill  # noqa: F401
+
+    from . import ingest, measures  # noqa: F401 - pandas, pyarrow and pandera
 
 
 def write_atomic(path: Path, payload: Any) -> None:
@@ -517,7 +526,7 @@ def run_quarter(
             from .kernels import KernelPool
 
             kernels["pool"] = KernelPool(workers, paths.notebooks).start()
-            threading.Thread(target=_import_papermill, daemon=True).start()
+            threading.Thread(target=_import_ahead, daemon=True).start()
         if build:
             build.start_early()
         return kernels["pool"]
@@ -578,6 +587,7 @@ def run_quarter(
                 force,
                 workers,
                 on_start=warm_up,
+                on_done=build.page_ready if build else None,
             )
             shut_down_kernels()
             timings["notebooks"] = round(time.perf_counter() - t0, 2)

@@ -35,7 +35,7 @@ from .site_staging import (
     check_quarto_config,
     force_remove,
     stage_data,
-    stage_pages,
+    stage_notebook,
     stage_site,
 )
 from .sources import file_sha256, is_sample_data
@@ -188,6 +188,9 @@ class SiteBuild:
         self.staging = self.paths.build_quarter(quarter.id) / "site-src"
         self.log_file = self.paths.build_quarter(quarter.id) / "quarto-render.log"
         self.early: GatedRender | None = None
+        self.staged: set[str] = set()  # pages whose executed notebook is in place
+        self.data_staged = False
+        self.problems: list[str] = []
         check_quarto_config(self.paths, pages)
         published = [FiscalQuarter.parse(q) for q in archived_quarters(self.paths.site)]
         if published and max(published) > quarter:
@@ -210,6 +213,20 @@ class SiteBuild:
         stage_site(self.settings, self.quarter, self.sample, self.pages, self.staging)
         self.early = GatedRender(quarto, self.staging, self.log_file).start()
         log.info("site: Quarto started; it renders the pages once they are ready")
+
+    def page_ready(self, spec: PageSpec) -> None:
+        """A page's notebook is executed: stage it, so an early render can go on to it."""
+        if self.early is None:
+            return
+        if not self.data_staged:  # the data is final before any notebook runs
+            stage_data(self.settings, self.quarter, self.params, self.manifest, self.staging)
+            self.data_staged = True
+        executed = self.paths.build_quarter(self.quarter.id) / "notebooks" / f"{spec.output}.ipynb"
+        self.problems += stage_notebook(
+            executed, self.staging / f"{spec.output}.ipynb", spec, self.staging / "data"
+        )
+        self.staged.add(spec.page)
+        self.early.page_ready(f"{spec.output}.ipynb")
 
     def abandon(self) -> None:
         if self.early is not None:
@@ -251,17 +268,17 @@ class SiteBuild:
             log.warning("%s", message)
             return PublishOutcome("quarto-missing", message=message)
         if self.early is None:
-            self.early = GatedRender(quarto_cli.checked_quarto(), self.staging, self.log_file)
             stage_site(self.settings, quarter, self.sample, self.pages, self.staging)
-            self.early.start()
-        stage_data(self.settings, quarter, self.params, self.manifest, self.staging)
-        problems = stage_pages(executed, self.pages, self.staging)
-        if problems:
+            self.early = GatedRender(quarto_cli.checked_quarto(), self.staging, self.log_file).start()
+        for spec in self.pages:
+            if spec.page not in self.staged:
+                self.page_ready(spec)
+        if self.problems:
             raise SiteError(
-                f"{len(problems)} problem(s) in the executed notebooks; nothing was published:\n"
-                + "\n".join(f"  - {p}" for p in problems)
+                f"{len(self.problems)} problem(s) in the executed notebooks; nothing was published:\n"
+                + "\n".join(f"  - {p}" for p in self.problems)
             )
-        rendered = self.early.release()
+        rendered = self.early.wait()
         self.early = None
         finish_pages(rendered)
         copied = copy_archives(paths.site, rendered, quarter)

@@ -33,7 +33,6 @@ SAMPLE_BANNER = (
     "</strong> This report was built from synthetic sample data to show how the report works. "
     "The figures are not City of Durham records.</p></div>"
 )
-GATE_FILTER = "site/wait-for-pages.lua"
 _FIG_ALT = re.compile(r"^#\|\s*fig-alt\s*:\s*\S", re.MULTILINE)
 _NO_OUTPUT = re.compile(r"^#\|\s*output\s*:\s*false\s*$", re.MULTILINE)
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
@@ -90,7 +89,7 @@ def check_quarto_config(paths: ProjectPaths, pages: list[PageSpec]) -> None:
 
 
 def archive_page(quarters: list[FiscalQuarter], current: FiscalQuarter) -> str:
-    """The Archive page; it is rendered first, and its filter can hold an early render."""
+    """The Archive page; it needs no notebook, so an early render starts with it."""
     rows = []
     for quarter in sorted(quarters, reverse=True):
         latest = " (latest)" if quarter == current else ""
@@ -110,7 +109,6 @@ def archive_page(quarters: list[FiscalQuarter], current: FiscalQuarter) -> str:
         "title": "Archive of quarterly reports",
         "subtitle": f"Quarterly report: {current.long_label}",
         "description": "Every published quarter of the report, kept as it was published.",
-        "filters": [GATE_FILTER],
     }
     return (
         "---\n" + yaml.safe_dump(meta, sort_keys=False) + "---\n\n"
@@ -140,7 +138,7 @@ def stage_site(
     """Everything that does not depend on this run's data: Quarto may start rendering now.
 
     Each page is a placeholder with its front matter only, and ``provenance.json`` is empty,
-    until ``stage_data`` and ``stage_pages`` put the real ones in place (Quarto lists its
+    until ``stage_data`` and ``stage_notebook`` put the real ones in place (Quarto lists its
     resources when it starts, and copies them when it has rendered every page).
     """
     from .runner import front_matter  # the executed notebooks carry the same front matter
@@ -176,17 +174,6 @@ def stage_data(
         "csv_sha256": {f"data/{k}.csv": v["csv_sha256"] for k, v in publication.get("measures", {}).items()},
     }
     (staging / "provenance.json").write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
-
-
-def stage_pages(executed: Path, pages: list[PageSpec], staging: Path) -> list[str]:
-    """Put each executed notebook in place of its placeholder; the problems found, if any."""
-    problems: list[str] = []
-    for spec in pages:
-        source = executed / f"{spec.output}.ipynb"
-        if not source.exists():
-            raise FileNotFoundError(f"{source} is missing: execute the notebooks first (`make report`).")
-        problems += stage_notebook(source, staging / f"{spec.output}.ipynb", spec, staging / "data")
-    return problems
 
 
 def stage_notebook(source: Path, target: Path, spec: PageSpec, data: Path) -> list[str]:
