@@ -68,13 +68,27 @@ def test_a_hidden_quarter_makes_an_average_unknown_never_smaller():
     assert result.facts()["largest_fall"] == "Sunday"  # only comparable series are compared
 
 
-def test_too_few_quarters_is_an_error_not_a_shorter_comparison():
+def test_fewer_complete_quarters_make_a_shorter_window_that_says_so():
     rows = quarterly({"Monday": [300, 290, 250, 180, 170, 160, 170, 180]}, first="FY2025Q2")
-    with pytest.raises(AnalysisError, match="full quarter"):
-        before_after(WEEKDAYS, rows, EVENT, quarters=4)
+    facts = before_after(WEEKDAYS, rows, EVENT, quarters=4).facts()
+    assert facts["before_quarters"] == "2 quarters" and facts["before"] == 295
+    assert facts["after_quarters"] == "4 quarters"
+    with pytest.raises(AnalysisError, match="no complete quarter before"):
+        before_after(WEEKDAYS, rows[rows["period"] >= "FY2025Q4"], EVENT, quarters=4)
 
 
 def test_change_reads_as_words():
     assert str(Change(80, 100)) == "20% fewer" and str(Change(120, 100)) == "20% more"
     assert str(Change(100.2, 100)) == "about the same"
     assert str(Change(5, 0)) == "not comparable" and str(Change(5, 4, counting=False)) == "25% higher"
+
+
+def test_an_incomplete_quarter_is_left_out_and_said_so():
+    rows = quarterly({"Monday": [300, 290, 310, 300, 250, 180, 170, 160, 170, 180]})
+    rows["status"] = ["partial" if p == "FY2026Q4" else "complete" for p in rows["period"]]
+    result = before_after(WEEKDAYS, rows, EVENT, quarters=4)
+    assert [q.id for q in result.after] == ["FY2026Q1", "FY2026Q2", "FY2026Q3", "FY2027Q1"]
+    facts = result.facts()
+    assert facts["after_span"] == "July 2025 to March 2026 and July 2026 to September 2026"
+    assert facts["left_out"] == "April to June 2026 (FY2026 Q4)"
+    assert facts["after"] == (180 + 170 + 160 + 180) / 4

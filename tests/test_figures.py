@@ -85,7 +85,7 @@ def test_sentences_come_from_the_quarter_file_with_computed_numbers(page):
     assert "% fewer." in text and "{" not in text
     with pytest.raises(KeyError, match=r"texts: \{nope: \.\.\.\}.*FY2027Q1\.yml"):
         page.say("2.13.nope")
-    with pytest.raises(KeyError, match=r"uses \{quarters\}"):
+    with pytest.raises(KeyError, match=r"uses \{before_quarters\}"):
         page.say("2.13.weekdays_finding")
     assert page.say("Literal <b>text</b>").html() == "<p>Literal &lt;b&gt;text&lt;/b&gt;</p>"
 

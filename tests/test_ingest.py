@@ -28,6 +28,7 @@ SOURCES = textwrap.dedent("""
         description: Test calls.
         files: "calls/*.csv"
         format: csv
+        expected: daily
         date_column: received_at
         unique: [event_id]
         columns:
@@ -47,6 +48,7 @@ SOURCES = textwrap.dedent("""
         description: Test events.
         files: "events.csv"
         format: csv
+        expected: sparse
         date_column: day
         unique: [day, name]
         columns:
@@ -102,6 +104,8 @@ def test_exports_map_to_canonical_columns_and_types(tmp_path, key):
         "first_date": "2026-07-01",
         "last_date": "2026-07-02",
         "files": {"calls/calls_2026.csv": hashlib.sha256(GOOD_CALLS.encode()).hexdigest()},
+        "days": {"2026-07-01": 2, "2026-07-02": 1},  # which days have records: the coverage
+        "skipped_rows": {},
     }
 
 
@@ -314,3 +318,123 @@ def test_canonical_parquet_has_no_pandas_index_or_timestamps(tmp_path, key):
     run(paths)
     metadata = pq.read_metadata(paths.canonical / "calls.parquet")
     assert b"pandas" not in (metadata.metadata or {})  # no pandas index or version metadata
+
+
+# --------------------------------------------------------------------------------------------
+# Encodings, bytes and junk rows, as real exports deliver them
+
+
+def write_calls(paths: ProjectPaths, data: bytes) -> None:
+    target = paths.raw / "calls" / "calls_2026.csv"
+    target.write_bytes(data)
+
+
+def failures_of(paths: ProjectPaths) -> pd.DataFrame:
+    with pytest.raises(SourceValidationError) as caught:
+        run(paths)
+    assert not (paths.processed / "canonical").exists()  # nothing written
+    return caught.value.failures
+
+
+def test_utf8_with_a_byte_order_mark_reads_transparently(tmp_path, key):
+    paths = make_project(tmp_path)
+    write_calls(paths, "\ufeff".encode() + GOOD_CALLS.encode())  # Excel's "CSV UTF-8"
+    run(paths)
+    assert load_canonical(paths, "calls")["event_id"].tolist() == ["E1", "E2", "E3"]
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1", "utf-16"])
+def test_a_declared_encoding_is_read(tmp_path, key, encoding):
+    paths = make_project(tmp_path)
+    text = GOOD_CALLS.replace("E2,", "Caf\u00e9-2,")
+    write_calls(paths, text.encode(encoding))
+    config = paths.params / "sources.yml"
+    config.write_text(
+        config.read_text().replace("expected: daily", f"expected: daily\n    encoding: {encoding}")
+    )
+    run(paths)
+    assert load_canonical(paths, "calls")["event_id"].tolist() == ["E1", "Caf\u00e9-2", "E3"]
+
+
+def test_undecodable_bytes_are_located_by_row_and_column(tmp_path, key):
+    paths = make_project(tmp_path)
+    write_calls(paths, GOOD_CALLS.replace("E2,", "Caf\u00e9-2,").encode("cp1252"))  # declared utf-8
+    table = failures_of(paths)
+    assert table[["row", "column"]].values.tolist() == [[3, "Event"]]
+    assert table.iloc[0]["check"].startswith("cannot be read as utf-8")
+    assert "\\xe9" in table.iloc[0]["value"]
+
+
+def test_nul_and_control_characters_are_located(tmp_path, key):
+    paths = make_project(tmp_path)
+    write_calls(
+        paths, GOOD_CALLS.replace("E3,", "E\x003,").replace("P1000001\nE2", "P10\x1b00001\nE2").encode()
+    )
+    table = failures_of(paths)
+    rows = {(r.row, r.column, r.check) for r in table.itertuples()}
+    assert (4, "event_id", "contains a control character (such as NUL): fix the export") in rows
+    person = table[table["column"] == "person_key"]
+    assert len(person) == 1 and person.iloc[0]["value"] == "(hidden: identifies a person)"
+
+
+def test_a_number_too_large_for_an_integer_is_a_located_problem(tmp_path, key):
+    from helpers.cli import _exit_code
+
+    paths = make_project(tmp_path)
+    write_calls(paths, GOOD_CALLS.replace(",40,", ",99999999999999999999,").encode())
+    table = failures_of(paths)
+    assert table[["row", "column", "value"]].values.tolist() == [[3, "seconds", "99999999999999999999"]]
+    assert "whole number of at most 18 digits" in table.iloc[0]["check"]
+    with pytest.raises(SourceValidationError) as caught:
+        run(paths)
+    assert _exit_code(caught.value) == 2
+
+
+JUNK = GOOD_CALLS + ",,,,\n"  # every field blank (an export's trailing junk row)
+
+
+def test_a_junk_row_fails_unless_a_skip_policy_names_it(tmp_path, key):
+    paths = make_project(tmp_path, calls=JUNK)
+    table = failures_of(paths)
+    assert set(table["row"]) == {5}
+    config = paths.params / "sources.yml"
+    config.write_text(
+        config.read_text().replace(
+            "unique: [event_id]", "unique: [event_id]\n    skip_rows: {all_blank: [event_id, received_at]}"
+        )
+    )
+    result = run(paths)
+    assert len(load_canonical(paths, "calls")) == 3
+    assert result.record["sources"]["calls"]["skipped_rows"] == {"calls/calls_2026.csv": 1}
+
+
+def test_rows_after_a_skipped_row_keep_their_own_row_numbers(tmp_path, key):
+    paths = make_project(
+        tmp_path, calls=GOOD_CALLS.replace("E2,", ",,,,\nE2,").replace("E3,07/02", "E3,13/02")
+    )
+    config = paths.params / "sources.yml"
+    config.write_text(
+        config.read_text().replace(
+            "unique: [event_id]", "unique: [event_id]\n    skip_rows: {all_blank: [event_id, received_at]}"
+        )
+    )
+    table = failures_of(paths)
+    assert table[["row", "column"]].values.tolist() == [[5, "received_at"]]  # as the file numbers it
+
+
+def test_an_unexpected_error_is_an_internal_error_naming_source_and_file(tmp_path, key, monkeypatch):
+    from helpers import ingest as ingest_module
+    from helpers.cli import _exit_code
+
+    paths = make_project(tmp_path)
+
+    def broken(*args, **kwargs):
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(ingest_module, "_categorical", broken)
+    with pytest.raises(ingest_module.IngestInternalError) as caught:
+        run(paths)
+    message = str(caught.value)
+    assert "source 'calls' (file calls/calls_2026.csv)" in message and "a bug" in message
+    assert "not a problem in the data" in message and "report" in message
+    assert _exit_code(caught.value) == 7  # never the data exit code

@@ -7,7 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from helpers.measures import complete_through, compute, prepare
+from helpers.coverage import SourceCoverage
+from helpers.measures import apply_coverage, compute, prepare
 from helpers.plan import Measure
 
 END = date(2026, 9, 30)
@@ -30,6 +31,22 @@ def measure(**overrides) -> Measure:
         "chart": {"type": "line"},
     }
     return Measure.model_validate({**base, **overrides})
+
+
+def source_spec(**overrides):
+    from helpers.sources import SourceSpec
+
+    base = {
+        "title": "T",
+        "publisher": "P",
+        "description": "D",
+        "files": "x.csv",
+        "format": "csv",
+        "expected": "daily",
+        "date_column": "when",
+        "columns": {"when": {"from": "When", "type": "date"}},
+    }
+    return SourceSpec.model_validate({**base, **overrides})
 
 
 def data(rows: list[dict], date_column: str = "when", end: date = END):
@@ -112,6 +129,11 @@ def test_mean_per_site_skips_months_without_sessions():
     ]
     m = measure(kind="mean", unit="average", value="students", privacy="people", series_by={"column": "site"})
     out = compute(m, data(rows), END)
+    summer = out[(out["series"] == "A") & out["period"].isin(["2026-06", "2026-07", "2026-08"])]
+    assert summer["status"].eq("no_records").all() and summer["value"].isna().all()
+    # The log covers the summer (no sessions were held): those months are left out, not zeros.
+    log = SourceCoverage(source_spec(expected="sparse", freshness_days=100), {r["when"]: 1 for r in rows})
+    out = apply_coverage(out, log)
     assert values(out, "A") == {"2026-05": 42.0, "2026-09": 38.0}
     assert values(out, "B") == {"2026-05": 9.0}
     b = out[out["series"] == "B"].iloc[0]
@@ -233,8 +255,3 @@ def test_data_after_the_quarter_is_never_used():
     rows = [{"when": "2026-09-30"}, {"when": "2026-10-01"}]
     out = compute(measure(grain="quarter"), data(rows, end=END), END)
     assert values(out) == {"FY2027Q1": 1.0}
-
-
-def test_complete_through_stops_at_the_last_full_month():
-    assert complete_through(date(2026, 9, 30)) == date(2026, 9, 30)
-    assert complete_through(date(2026, 9, 14)) == date(2026, 8, 31)

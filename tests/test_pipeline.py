@@ -7,6 +7,7 @@ import shutil
 from datetime import date
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from helpers.cli import main
@@ -132,16 +133,18 @@ def test_sample_data_has_durhams_magnitudes(sample_project):
     assert crashes["2026-09"] < 0.8 * crashes["2024-09"]  # the civilian pilot story
 
 
-def test_a_quarter_beyond_the_data_is_marked_not_yet_available(sample_project):
+def test_a_quarter_beyond_the_data_is_a_gap_never_a_zero(sample_project):
     settings = load_settings(sample_project)
     tables = compute_quarter(settings, FiscalQuarter.parse("FY2027Q2"), None, None)
     for measure_id, status in tables.status.items():
         source = settings.sources.sources[status["source"]]
-        if source.freshness_days < 92:  # sparse sources (tutoring) tolerate a season's gap
-            assert status["status"] == "not_yet_available", measure_id
+        if source.expected != "sparse":  # event logs tolerate a gap of freshness_days
+            assert status["status"] == "incomplete", measure_id
     assert tables.status["calls_911"]["data_through"] == "2026-09-30"
-    calls = tables.frame[tables.frame["measure"] == "calls_911"]
-    assert calls["period"].iloc[-1] == "FY2027Q1"  # no empty quarter is invented
+    assert tables.sources["cad_events"]["status"] == "missing"
+    calls = tables.frame[tables.frame["measure"] == "calls_911"].set_index("period")
+    assert calls.loc["FY2027Q2", "status"] == "missing" and pd.isna(calls.loc["FY2027Q2", "value"])
+    assert calls.loc["FY2027Q1", "status"] == "complete" and calls.loc["FY2027Q1", "value"] > 90_000
 
 
 def test_stale_data_fails_when_the_params_say_so(project_copy):
@@ -153,7 +156,7 @@ def test_stale_data_fails_when_the_params_say_so(project_copy):
     cad = project_copy.canonical / "cad_events.parquet"
     table = pd.read_parquet(cad)
     table[table["received_at"] < "2026-09-01"].to_parquet(cad, index=False)
-    with pytest.raises(StaleDataError, match=r"calls_911.*2026-08-31.*mark_unavailable"):
+    with pytest.raises(StaleDataError, match=r"62 of 92 days.*calls_911.*mark_unavailable"):
         compute_quarter(settings, FiscalQuarter.parse("FY2027Q1"), params, None)
 
 
@@ -215,3 +218,125 @@ def test_sample_data_is_deterministic(sample_project, tmp_path):
         "web/data_page_views.parquet",
         "SAMPLE_DATA.json",
     } <= set(first)
+
+
+def _rewrite_cad(paths, change) -> None:
+    """Apply ``change`` (a pyarrow table -> table) to every raw CAD file, as another export would be."""
+    import pyarrow.csv as pacsv
+
+    for path in sorted((paths.raw / "cad").glob("*.csv")):
+        table = change(pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(strings_can_be_null=True)))
+        path.unlink()  # hard-linked from the session project: replace, never edit in place
+        pacsv.write_csv(table, path)
+
+
+@pytest.fixture
+def cad_without_a_quarter(project_copy, fake_quarto):
+    """The sample with no CAD records for April to June 2026 (FY2026 Q4), built and published."""
+    import pyarrow.compute as pc
+
+    from helpers.runner import run_quarter
+
+    def drop_quarter(table):
+        received = table.column("Call Received")
+        months = pc.utf8_slice_codeunits(received, 0, 2)
+        year = pc.utf8_slice_codeunits(received, 6, 10)
+        inside = pc.and_(pc.equal(year, "2026"), pc.is_in(months, value_set=pa.array(["04", "05", "06"])))
+        return table.filter(pc.invert(inside))
+
+    _rewrite_cad(project_copy, drop_quarter)
+    run_quarter(project_copy, "FY2027Q1", workers=2)
+    return project_copy
+
+
+def test_a_quarter_without_records_is_missing_never_zero_and_never_compared(cad_without_a_quarter):
+    from helpers.report import open_page
+
+    paths = cad_without_a_quarter
+    frame = read_quarter_frame(paths, "FY2027Q1")
+    calls = frame[frame["measure"] == "calls_911"].set_index("period")
+    assert calls.loc["FY2026Q4", "status"] == "missing" and pd.isna(calls.loc["FY2026Q4", "value"])
+    crashes = frame[frame["measure"] == "no_fault_crashes"].set_index("period")
+    assert crashes.loc[["2026-04", "2026-05", "2026-06"], "value"].isna().all()  # gaps, not zeros
+    csv = pd.read_csv(
+        paths.quarter_dir("FY2027Q1") / "csv" / "calls_911.csv", dtype=str, keep_default_na=False
+    )
+    row = csv[csv["period"] == "FY2026Q4"].iloc[0]
+    assert row["Calls received"] == "" and row["data_status"] == "no data: 0 of 91 days have records"
+    page = open_page("goal", "FY2027Q1", params_dir=paths.params, processed_dir=paths.processed)
+    sentence = page.compare("calls_911")
+    assert "a year earlier" in sentence and "previous quarter (" not in sentence
+    assert sentence.endswith("It is not compared with the previous quarter, whose data is incomplete.")
+    html = page.context().html()
+    assert '<th scope="row">April to June 2026 (FY2026 Q4)</th><td>All calls</td><td>no data</td>' in html
+    assert "No data for April to June 2026 (FY2026 Q4)" in html  # in the chart's alt text
+    story = open_page("2.1", "FY2027Q1", params_dir=paths.params, processed_dir=paths.processed)
+    assert "whose data is incomplete" in story.compare("no_fault_crashes")
+    published = (paths.site / "index.html").read_text()  # the built site says the same
+    assert (
+        '<th scope="row">April to June 2026 (FY2026 Q4)</th><td>All calls</td><td>no data</td>' in published
+    )
+    assert "It is not compared with the previous quarter, whose data is incomplete." in published
+
+
+def test_the_reporting_quarter_with_a_gap_is_marked_or_stops_the_build(project_copy):
+    import pyarrow.compute as pc
+
+    from helpers.measures import StaleDataError
+    from helpers.report import open_page
+    from helpers.runner import ensure_ingested, ensure_measures, helpers_code_hash
+
+    def drop_august(table):
+        received = table.column("Call Received")
+        august = pc.and_(pc.starts_with(received, "08/"), pc.match_substring(received, "/2026 "))
+        return table.filter(pc.invert(august))
+
+    _rewrite_cad(project_copy, drop_august)
+    settings = load_settings(project_copy)
+    quarter = FiscalQuarter.parse("FY2027Q1")
+    params = load_quarter(project_copy, settings.plan, quarter.id)
+    ensure_ingested(settings, helpers_code_hash())
+    ensure_measures(settings, quarter, params, helpers_code_hash(), force=True)
+    publication = read_publication(project_copy, quarter.id)
+    assert publication["sources"]["cad_events"]["status"] == "partial"
+    assert publication["sources"]["cad_events"]["gaps"] == [["2026-08-01", "2026-08-31"]]
+    assert publication["measures"]["calls_911"]["status"] == "incomplete"
+    page = open_page("goal", quarter.id, params_dir=project_copy.params, processed_dir=project_copy.processed)
+    sentence = page.compare("calls_911")
+    assert (
+        "from incomplete data (61 of 92 days have records)" in sentence and "previous quarter" not in sentence
+    )
+    assert "Incomplete data this quarter." in page.context().html()
+    strict = params.model_copy(update={"require_complete": ["cad_events"]})
+    with pytest.raises(StaleDataError, match=r"cad_events.*61 of 92 days.*2026-08-01 to 2026-08-31"):
+        compute_quarter(settings, quarter, strict, None)
+
+
+def test_an_export_without_answer_times_shows_not_available_never_zero(project_copy):
+    from helpers.report import open_page
+    from helpers.runner import ensure_ingested, ensure_measures, helpers_code_hash
+
+    _rewrite_cad(project_copy, lambda table: table.drop_columns(["Answer Seconds"]))
+    config = project_copy.params / "sources.yml"
+    config.write_text(
+        config.read_text().replace(
+            'seconds_to_answer: {from: "Answer Seconds", type: integer, min: 0, max: 3600}',
+            'seconds_to_answer: {from: "Answer Seconds", type: integer, min: 0, max: 3600, required: false}',
+        )
+    )
+    settings = load_settings(project_copy)
+    quarter = FiscalQuarter.parse("FY2027Q1")
+    ensure_ingested(settings, helpers_code_hash())
+    ensure_measures(
+        settings, quarter, load_quarter(project_copy, settings.plan, quarter.id), helpers_code_hash()
+    )
+    frame = read_quarter_frame(project_copy, quarter.id)
+    answered = frame[frame["measure"] == "calls_911_answered_15s"]
+    assert answered["status"].eq("not_available").all() and answered["value"].isna().all()
+    page = open_page("goal", quarter.id, params_dir=project_copy.params, processed_dir=project_copy.processed)
+    assert page.compare("calls_911_answered_15s") == (
+        "Answered within 15 seconds: not available for July to September 2026 (FY2027 Q1), because "
+        "the export has no values in seconds_to_answer for this period."
+    )
+    csv = (project_copy.quarter_dir(quarter.id) / "csv" / "calls_911_answered_15s.csv").read_text()
+    assert "0.0" not in csv and "not available: the export has no values in seconds_to_answer" in csv

@@ -76,6 +76,28 @@ def test_fbi_ucr_staffing_gives_staffing_levels(real_project):
     assert staffing["authorised"].isna().all()  # UCR has no authorised positions: left empty
     data = prepare(staffing, "as_of", date(2017, 12, 31))
     rows = compute(plan_measure("staffing"), data, date(2017, 12, 31))
-    sworn = {r.period: r.value for r in rows.itertuples()}
+    sworn = {r.period: r.value for r in rows[rows["series"] == "Police"].itertuples()}
     # UCR counts are as of each year; the snapshot dated January 1 falls in FY Q3.
     assert sworn["FY2013Q3"] == 517 and sworn["FY2017Q3"] == 505
+
+
+def test_durham_pd_2013_ends_in_november_which_shows_as_partial(real_project):
+    from helpers.coverage import SourceCoverage
+    from helpers.measures import apply_coverage
+
+    config = load_sources(real_project.params / "sources.yml")
+    result = ingest(real_project, config, today=date(2026, 10, 1))
+    record = result.record["sources"]["crime_incidents"]
+    assert record["last_date"] == "2013-11-22"
+    cover = SourceCoverage(config.sources["crime_incidents"], record["days"])
+    november = cover.period(date(2013, 11, 1), date(2013, 11, 30))
+    assert november.status == "partial" and november.describe() == "22 of 30 days have records"
+    assert cover.period(date(2013, 12, 1), date(2013, 12, 31)).status == "missing"
+    assert cover.period(date(2013, 7, 1), date(2013, 9, 30)).complete  # no day without reports
+    crimes = load_canonical(real_project, "crime_incidents")
+    rows = compute(
+        plan_measure("crime_part1"), prepare(crimes, "reported_date", date(2013, 12, 31)), date(2013, 12, 31)
+    )
+    rows = apply_coverage(rows, cover).set_index(["period", "series"])
+    assert rows.loc[("FY2014Q2", "Violent crimes"), "status"] == "partial"  # October to December
+    assert rows.loc[("FY2014Q1", "Violent crimes"), "status"] == "complete"

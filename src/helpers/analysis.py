@@ -8,13 +8,13 @@ period whose data is hidden or incomplete.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
-from .narrative import Change
+from .narrative import Change, join_words
 from .periods import FiscalQuarter
 from .plan import Measure
 
@@ -43,10 +43,18 @@ class BeforeAfter:
             return "Series"
         return SPLIT_NAMES.get(split.part or "", "Series")
 
+    left_out: list[FiscalQuarter] = field(default_factory=list)  # incomplete quarters skipped
+
     @staticmethod
     def span(quarters: list[FiscalQuarter]) -> str:
-        first, last = quarters[0], quarters[-1]
-        return f"{first.start:%B %Y} to {last.end:%B %Y}"
+        """``October 2025 to March 2026 and July to September 2026``: runs of quarters."""
+        runs: list[list[FiscalQuarter]] = []
+        for quarter in quarters:
+            if runs and runs[-1][-1].shift(1) == quarter:
+                runs[-1].append(quarter)
+            else:
+                runs.append([quarter])
+        return join_words(f"{run[0].start:%B %Y} to {run[-1].end:%B %Y}" for run in runs)
 
     @property
     def before_label(self) -> str:
@@ -94,7 +102,9 @@ class BeforeAfter:
             "change": Change(after, before),
             "before_span": self.span(self.before),
             "after_span": self.span(self.after),
-            "quarters": len(self.before),
+            "before_quarters": _quarters(len(self.before)),
+            "after_quarters": _quarters(len(self.after)),
+            "left_out": join_words(q.long_label for q in self.left_out),
             "largest_fall": ordered[0],
             "largest_fall_change": changes[ordered[0]],
             "smallest_fall": ordered[-1],
@@ -102,34 +112,45 @@ class BeforeAfter:
         }
 
 
+def _quarters(count: int) -> str:
+    return f"{count} quarter" if count == 1 else f"{count} quarters"
+
+
 def before_after(measure: Measure, rows: pd.DataFrame, event: date | str, quarters: int = 4) -> BeforeAfter:
-    """Compare the ``quarters`` full quarters before ``event`` with the latest ``quarters``."""
+    """Compare up to ``quarters`` full quarters before ``event`` with up to the latest
+    ``quarters`` after it.
+
+    A quarter whose data is incomplete (a gap in the source) is left out: the next complete one
+    is taken instead, or the window is shorter. ``left_out`` names those quarters, and the facts
+    say how many quarters each window holds."""
     event = date.fromisoformat(event) if isinstance(event, str) else event
     if measure.grain != "quarter":
         raise AnalysisError(f"before_after works on quarterly measures; {measure.id} is by {measure.grain}")
-    periods = sorted({FiscalQuarter.parse(p) for p in rows["period"]})
+    status = rows["status"] if "status" in rows else pd.Series("complete", index=rows.index)
+    incomplete = {FiscalQuarter.parse(p) for p in rows.loc[status.ne("complete"), "period"]}
+    periods = sorted({FiscalQuarter.parse(p) for p in rows["period"]} - incomplete)
     before = [q for q in periods if q.end < event][-quarters:]
-    after = periods[-quarters:]
-    if len(before) < quarters:
+    after = [q for q in periods if q.start > event][-quarters:]
+    if not before or not after:
+        side = "before" if not before else "after"
         raise AnalysisError(
-            f"{measure.id} has {len(before)} full quarter(s) before {event:%B %d, %Y}; {quarters} are needed"
-        )
-    if after[0].start <= event:
-        raise AnalysisError(
-            f"the latest {quarters} quarters of {measure.id} start before {event:%B %d, %Y}; "
-            "wait for more quarters of data or compare fewer quarters"
+            f"{measure.id} has no complete quarter {side} {event:%B %d, %Y} to compare: "
+            "nothing can be said until one is published"
         )
     ordered = rows.sort_values("series_order")
     labels = list(dict.fromkeys(ordered["series"]))
 
+    values = ordered
+
     def average(window: list[FiscalQuarter]) -> pd.Series:
-        inside = ordered[ordered["period"].isin([q.id for q in window])]
+        inside = values[values["period"].isin([q.id for q in window])]
         grouped = inside.groupby("series", sort=False)["value"]
-        # A hidden quarter makes the average unknowable, not smaller.
+        # A hidden or incomplete quarter makes the average unknowable, not smaller.
         return grouped.apply(lambda v: v.mean() if v.notna().all() and len(v) == len(window) else math.nan)
 
     averages = pd.DataFrame({"before": average(before), "after": average(after)}).reindex(labels)
     totals = (float(averages["before"].sum(min_count=1)), float(averages["after"].sum(min_count=1)))
     if averages.isna().any().any():
         totals = (math.nan, math.nan)
-    return BeforeAfter(measure, event, before, after, averages, totals)
+    skipped = sorted(q for q in incomplete if before[0] <= q <= after[-1])
+    return BeforeAfter(measure, event, before, after, averages, totals, skipped)

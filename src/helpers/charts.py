@@ -312,17 +312,25 @@ def _annotations(ax: Axes, measure: Measure, first: date, last: date) -> None:
             )
 
 
-def _hidden_note(fig: Figure, rows: pd.DataFrame) -> None:
+def _statuses(rows: pd.DataFrame) -> pd.Series:
+    return rows["status"] if "status" in rows else pd.Series("complete", index=rows.index)
+
+
+def _chart_note(fig: Figure, rows: pd.DataFrame, column: bool) -> None:
+    """One line under the chart saying what gaps and open markers mean, when there are any."""
+    statuses = _statuses(rows)
+    notes = []
+    if statuses.eq("partial").any():
+        notes.append(f"{'Hatched bars' if column else 'Open circles'}: incomplete data")
+    gaps = []
+    if statuses.isin(["missing", "not_available"]).any():
+        gaps.append("no data")
     if rows["suppressed"].any():
-        fig.text(
-            0.01,
-            0.005,
-            "Gaps: values hidden to protect privacy.",
-            fontsize=8.5,
-            color=MUTED,
-            ha="left",
-            va="bottom",
-        )
+        gaps.append("hidden to protect privacy")
+    if gaps:
+        notes.append("Gaps: " + " or ".join(gaps))
+    if notes:  # a figure-level label, so the layout makes room for it under the axis title
+        fig.supxlabel(". ".join(notes) + ".", fontsize=9.5, color=MUTED, x=0.02, ha="left")
 
 
 @_styled
@@ -353,9 +361,22 @@ def draw_time_chart(
     rows = rows.sort_values(["period_end", "period_start", "series_order"])
     colors = _series_colors(rows)
     label_size = 12.5
-    if measure.chart.type == "column" and rows["series"].nunique() == 1:
+    column = measure.chart.type == "column" and rows["series"].nunique() == 1
+    if column:
         widths = (pd.to_datetime(rows["period_end"]) - pd.to_datetime(rows["period_start"])).dt.days
-        ax.bar(_midpoints(rows), rows["value"].fillna(0), width=widths * 0.8, color=PALETTE[0])
+        partial = _statuses(rows).eq("partial").to_numpy()
+        # No bar where there is no value (a gap, never a 0); incomplete periods hatched.
+        ax.bar(_midpoints(rows), rows["value"], width=widths * 0.8, color=PALETTE[0])
+        if partial.any():
+            ax.bar(
+                _midpoints(rows)[partial],
+                rows["value"][partial],
+                width=widths[partial] * 0.8,
+                color="white",
+                edgecolor=PALETTE[0],
+                hatch="////",
+                linewidth=1.2,
+            )
         ends = []
     else:
         ends = []
@@ -381,6 +402,19 @@ def draw_time_chart(
                 label=series,
                 zorder=3 if strong else 2,
             )
+            partial = part[_statuses(part).eq("partial") & part["value"].notna()]
+            if len(partial):  # incomplete periods: open circles
+                ax.plot(
+                    _midpoints(partial),
+                    partial["value"],
+                    linestyle="none",
+                    marker="o",
+                    markersize=7,
+                    markerfacecolor="white",
+                    markeredgecolor=colors[series],
+                    markeredgewidth=1.8,
+                    zorder=4,
+                )
             shown = pd.Series(list(values), index=list(x)).dropna()
             if several and len(shown):
                 ends.append((str(series), shown.index[-1], float(shown.iloc[-1]), colors[series]))
@@ -392,7 +426,7 @@ def draw_time_chart(
         ax.set_xlabel("")
         ax.tick_params(labelsize=12.5)
     else:
-        _hidden_note(fig, rows)
+        _chart_note(fig, rows, column)
     first, last = rows["period_start"].min(), rows["period_end"].max()
     _annotations(ax, measure, first, last)
     _direct_labels(fig, ax, ends, label_size)
@@ -431,7 +465,7 @@ def latest_bar_chart(
         or [1]
     )
     for i, (value, hide) in enumerate(zip(values, hidden)):
-        text = suppressed_text if hide or is_missing(value) else fmt_value(measure, value)
+        text = suppressed_text if hide else "no data" if is_missing(value) else fmt_value(measure, value)
         if stacked and not hide:
             text = f"{text} of {fmt_value(measure, denominators[i])}"
         ax.annotate(
@@ -501,17 +535,21 @@ def alt_text(measure: Measure, rows: pd.DataFrame, suppressed_text: str = "fewer
         "rolling_12_months": "12-month period",
     }[measure.grain]
     parts = [f"{kind} of {measure.caption} by {grain}, {first} to {last}."]
+    statuses = _statuses(rows)
     for series, part in rows.groupby("series", sort=False):
         visible = part[~part["suppressed"] & part["value"].notna()]
         if visible.empty:
-            parts.append(f"{series}: all values hidden to protect privacy.")
+            parts.append(f"{series}: no published values.")
             continue
         latest = visible.iloc[-1]
-        low = visible.loc[visible["value"].idxmin()]
-        high = visible.loc[visible["value"].idxmax()]
+        whole = visible[_statuses(visible).eq("complete")]
+        ranged = whole if len(whole) else visible  # an incomplete period is no "lowest"
+        low = ranged.loc[ranged["value"].idxmin()]
+        high = ranged.loc[ranged["value"].idxmax()]
         prefix = f"{series}: latest" if rows["series"].nunique() > 1 else "Latest"
+        flag = " (incomplete data)" if _statuses(visible.iloc[-1:]).eq("partial").any() else ""
         parts.append(
-            f"{prefix} {fmt_value(measure, latest['value'])} in {latest['period_label']}; "
+            f"{prefix} {fmt_value(measure, latest['value'])} in {latest['period_label']}{flag}; "
             f"lowest {fmt_value(measure, low['value'])} in {low['period_label']}, "
             f"highest {fmt_value(measure, high['value'])} in {high['period_label']}."
         )
@@ -520,6 +558,17 @@ def alt_text(measure: Measure, rows: pd.DataFrame, suppressed_text: str = "fewer
     notes = [n for n in measure.chart.annotations]
     if notes:
         parts.append("Marked: " + join_words(f"{n.label} ({n.date:%B %Y})" for n in notes) + ".")
+    for status, words in (
+        ("missing", "No data for"),
+        ("not_available", "Not available for"),
+        ("partial", "Incomplete data for"),
+    ):
+        labels = list(dict.fromkeys(rows.loc[statuses.eq(status), "period_label"]))
+        if labels:
+            shown = join_words(labels[:4]) + (
+                f" and {len(labels) - 4} more periods" if len(labels) > 4 else ""
+            )
+            parts.append(f"{words} {shown}.")
     hidden = int(rows["suppressed"].sum())
     if hidden:
         parts.append(f"{hidden} value{'s are' if hidden != 1 else ' is'} hidden to protect privacy.")

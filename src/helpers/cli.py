@@ -95,8 +95,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             log.error("all %d problems written to %s", len(exc.failures), args.failures)
         raise
     for name, info in record["sources"].items():
+        dropped = sum((info.get("skipped_rows") or {}).values())
         log.info(
-            "  %-26s %12s rows  %s to %s", name, f"{info['rows']:,}", info["first_date"], info["last_date"]
+            "  %-26s %12s rows  %s to %s%s",
+            name,
+            f"{info['rows']:,}",
+            info["first_date"],
+            info["last_date"],
+            f"  ({dropped:,} junk rows skipped by policy)" if dropped else "",
         )
     return EXIT_OK
 
@@ -173,7 +179,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     settings = load_settings(paths)
     quarters = available_quarters(paths)
     for quarter in quarters:
-        load_quarter(paths, settings.plan, quarter)
+        load_quarter(paths, settings.plan, quarter, set(settings.sources.sources))
     check_quarto_config(paths, report_pages(settings))
     log.info(
         "params OK: plan (%d objectives, %d initiatives, %d measures), %d sources, "

@@ -13,16 +13,19 @@ Arrow; pandera repeats a test only when it failed, to name the rows.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import hashlib
 import hmac
+import io
 import json
 import logging
 import os
 import shutil
 import tempfile
 import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,7 +44,6 @@ from .paths import ProjectPaths
 from .sources import (
     INGEST_RECORD,
     ColumnSpec,
-    CsvOptions,
     SourcesConfig,
     SourceSpec,
     file_sha256,
@@ -55,6 +57,8 @@ from .sources import (
 log = logging.getLogger(__name__)
 
 HIDDEN_VALUE = "(hidden: identifies a person)"
+# What a file that is not what its format says raises: reported as a problem with the data.
+READ_ERRORS = (pa_arrow.ArrowInvalid, OSError, ValueError, KeyError, zipfile.BadZipFile, csv.Error)
 ARROW_TYPES = {
     "string": pa_arrow.string(),
     "integer": pa_arrow.int64(),
@@ -142,10 +146,49 @@ class RawFile:
     malformed: list[tuple[int | None, str]] = field(default_factory=list)
 
 
-def _read_csv(path: Path, options: CsvOptions) -> tuple[pa_arrow.Table, list[tuple[int | None, str]]]:
+def _python_encoding(encoding: str) -> str:
+    """UTF-8 is read with or without the byte-order mark Excel's "CSV UTF-8" writes."""
+    return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+
+
+class UndecodableFile(ValueError):
+    """A file holds bytes its declared encoding cannot decode; ``problems`` locates them."""
+
+    def __init__(self, problems: list[tuple[int, str, str]]):
+        self.problems = problems  # (row, column, detail)
+        super().__init__(f"{len(problems)} undecodable value(s)")
+
+
+def _undecodable(path: Path, encoding: str, delimiter: str, limit: int = 200) -> list[tuple[int, str, str]]:
+    """Where a file's bytes do not decode: (row as in a spreadsheet, column, the bytes).
+
+    Only run when Arrow reported the problem without saying where; the file is decoded again
+    with the bad bytes kept as escapes, and each field holding one is reported."""
+    text = path.read_bytes().decode(_python_encoding(encoding), errors="surrogateescape")
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [h.strip() for h in next(rows, [])]
+    found: list[tuple[int, str, str]] = []
+    for number, row in enumerate(rows, start=2):
+        for index, value in enumerate(row):
+            if any("\udc80" <= ch <= "\udcff" for ch in value):
+                shown = value.encode(_python_encoding(encoding), errors="surrogateescape")
+                column = header[index] if index < len(header) else f"(field {index + 1})"
+                found.append((number, column, f"{shown!r}"[2:-1][:60]))
+                if len(found) >= limit:
+                    return found
+    return found
+
+
+def _read_csv(path: Path, spec: SourceSpec) -> tuple[pa_arrow.Table, list[tuple[int | None, str]]]:
     """All columns as text; rows with the wrong number of fields are skipped and reported."""
-    with path.open(newline="", encoding=options.encoding) as handle:
-        header = next(csv.reader(handle, delimiter=options.delimiter), [])
+    options, encoding = spec.csv, spec.encoding
+    try:
+        with path.open(newline="", encoding=_python_encoding(encoding)) as handle:
+            header = next(csv.reader(handle, delimiter=options.delimiter), [])
+    except UnicodeDecodeError:
+        raise UndecodableFile(
+            _undecodable(path, encoding, options.delimiter) or [(1, "(header)", "")]
+        ) from None
     names = [h.strip() for h in header]
     malformed: list[tuple[int | None, str]] = []
 
@@ -159,7 +202,7 @@ def _read_csv(path: Path, options: CsvOptions) -> tuple[pa_arrow.Table, list[tup
         return pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(
-                encoding=options.encoding,
+                encoding="utf8" if codecs.lookup(encoding).name == "utf-8" else encoding,
                 column_names=names,
                 skip_rows=1,
                 block_size=1 << 24,
@@ -171,16 +214,21 @@ def _read_csv(path: Path, options: CsvOptions) -> tuple[pa_arrow.Table, list[tup
             ),
         )
 
-    table = read(threads=True)
-    if malformed:  # only the single-threaded reader knows line numbers: worth it on this path
-        malformed.clear()
-        table = read(threads=False)
+    try:
+        table = read(threads=True)
+        if malformed:  # only the single-threaded reader knows line numbers: worth it on this path
+            malformed.clear()
+            table = read(threads=False)
+    except (pa_arrow.ArrowInvalid, UnicodeDecodeError) as exc:
+        if "UTF8" not in str(exc) and not isinstance(exc, UnicodeDecodeError):
+            raise
+        raise UndecodableFile(_undecodable(path, encoding, options.delimiter)) from None
     return table, malformed
 
 
 def _read_file(path: Path, relative: str, spec: SourceSpec) -> RawFile:
     if spec.format == "csv":
-        table, malformed = _read_csv(path, spec.csv)
+        table, malformed = _read_csv(path, spec)
         return RawFile(path, relative, table, None, malformed)
     if spec.format == "parquet":
         return RawFile(path, relative, pq.read_table(path), None)
@@ -242,13 +290,22 @@ def _to_string(array: pa_arrow.Array, distinct: bool = False) -> pa_arrow.Array:
     return pc.cast(array, pa_arrow.string())
 
 
+INT64_DIGITS = 18  # any whole number of up to 18 digits fits in a 64-bit integer
+
+
 def _numeric(text: pa_arrow.Array, target: pa_arrow.DataType, pattern: str) -> pa_arrow.Array:
-    """Cast text to a number; only when some value will not cast, find which (nulls mark them)."""
+    """Cast text to a number; only when some value will not cast, find which (nulls mark them):
+    text that is not a number, and numbers too large for the column's type."""
     try:
-        return pc.cast(text, target)
+        parsed = pc.cast(text, target)
     except (pa_arrow.ArrowInvalid, pa_arrow.ArrowNotImplementedError):
         ok = pc.match_substring_regex(text, pattern)
-        return pc.cast(pc.if_else(ok, text, pa_arrow.scalar(None, pa_arrow.string())), target)
+        if pa_arrow.types.is_integer(target):
+            ok = pc.and_(ok, pc.less_equal(pc.utf8_length(pc.utf8_ltrim(text, "+-")), INT64_DIGITS))
+        parsed = pc.cast(pc.if_else(ok, text, pa_arrow.scalar(None, pa_arrow.string())), target)
+    if pa_arrow.types.is_floating(target):
+        parsed = pc.if_else(pc.is_finite(parsed), parsed, pa_arrow.scalar(None, target))
+    return parsed
 
 
 def _parse(array: pa_arrow.Array, spec: ColumnSpec) -> pa_arrow.Array:
@@ -305,8 +362,27 @@ def _split_list(col: ColumnSpec, parsed: pa_arrow.Array) -> tuple[pa_arrow.Array
 class _Column:
     name: str
     arrays: dict[str, pa_arrow.Array]
-    failures: list[tuple[int, Any]]  # row index in the file, value shown
-    check: str
+    failures: list[tuple[int, Any, str]]  # row index in the file, value shown, check
+
+
+# Characters no export should hold in a field: NUL and the other control characters (tab, line
+# feed and carriage return aside). They break downstream tools and can hide text.
+_CONTROL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
+CONTROL_CHECK = "contains a control character (such as NUL): fix the export"
+
+
+def _control_characters(original: pa_arrow.Array, col: ColumnSpec) -> list[tuple[int, Any, str]]:
+    if not (pa_arrow.types.is_string(original.type) or pa_arrow.types.is_large_string(original.type)):
+        return []
+    hits = pc.fill_null(pc.match_substring_regex(original, _CONTROL), False)
+    if not pc.any(hits).as_py():
+        return []
+    index = np.flatnonzero(hits.to_numpy(zero_copy_only=False))
+    values = original.take(pa_arrow.array(index)).to_pylist()
+    return [
+        (int(i), HIDDEN_VALUE if col.identifies_person else repr(value)[1:-1][:60], CONTROL_CHECK)
+        for i, value in zip(index.tolist(), values)
+    ]
 
 
 def _column(raw: RawFile, rows: int, present: list[str], name: str, col: ColumnSpec) -> _Column:
@@ -316,12 +392,12 @@ def _column(raw: RawFile, rows: int, present: list[str], name: str, col: ColumnS
         constant = pa_arrow.DictionaryArray.from_arrays(
             pa_arrow.array(np.zeros(rows, dtype=np.int32)), pa_arrow.array([col.constant])
         )
-        return _Column(name, {name: pc.cast(constant, target)}, [], "")
+        return _Column(name, {name: pc.cast(constant, target)}, [])
     if col.from_ not in present:
         arrays = {name: pa_arrow.nulls(rows, target)}
         if col.type == "list":
             arrays[f"{name}_count"] = pa_arrow.array(np.zeros(rows, dtype=np.int64))
-        return _Column(name, arrays, [], "")
+        return _Column(name, arrays, [])
     original = _column_values(raw, col.from_)
     if raw.frame is not None and col.type in {"date", "datetime"}:
         # Excel cells that already hold dates arrive as ISO text; accept them beside `format`.
@@ -332,20 +408,22 @@ def _column(raw: RawFile, rows: int, present: list[str], name: str, col: ColumnS
     else:
         source_values = _recode(_to_string(original), col.values) if col.values else original
         parsed = _parse(source_values, col)
-    failures: list[tuple[int, Any]] = []
+    check = f"parse as {col.type}" + (f" with format {col.format}" if col.format else "")
+    if col.type == "integer":
+        check += f" (a whole number of at most {INT64_DIGITS} digits)"
+    failures = _control_characters(original, col)
     bad = pc.and_(pc.is_valid(original), pc.is_null(parsed))
     if pc.any(bad).as_py():
         index = np.flatnonzero(bad.to_numpy(zero_copy_only=False))
         shown = _to_string(original).take(pa_arrow.array(index)).to_pylist()
-        failures = [
-            (int(i), HIDDEN_VALUE if col.identifies_person else value)
+        failures += [
+            (int(i), HIDDEN_VALUE if col.identifies_person else value, check)
             for i, value in zip(index.tolist(), shown)
         ]
-    check = f"parse as {col.type}" + (f" with format {col.format}" if col.format else "")
     if col.type == "list":
         joined, counts = _split_list(col, parsed)
-        return _Column(name, {name: joined, f"{name}_count": counts}, failures, check)
-    return _Column(name, {name: pc.cast(parsed, target)}, failures, check)
+        return _Column(name, {name: joined, f"{name}_count": counts}, failures)
+    return _Column(name, {name: pc.cast(parsed, target)}, failures)
 
 
 def _canonical_table(
@@ -355,6 +433,7 @@ def _canonical_table(
     failures: _Failures,
     unparsed: set[tuple[int, str]],
     pool: ThreadPoolExecutor,
+    rows_in_file: np.ndarray,
 ) -> pa_arrow.Table | None:
     """The file's rows with canonical names and types; unparseable cells are noted in ``unparsed``
     (row index within the file, column) so that they are not reported twice."""
@@ -383,9 +462,9 @@ def _canonical_table(
     columns = list(pool.map(lambda item: _column(raw, rows, present, *item), spec.columns.items()))
     arrays: dict[str, pa_arrow.Array] = {}
     for column in columns:
-        for index, value in column.failures:
+        for index, value, check in column.failures:
             unparsed.add((index, column.name))
-            failures.add(source, raw.relative, _row_label(spec, index), column.name, value, column.check)
+            failures.add(source, raw.relative, int(rows_in_file[index]), column.name, value, check)
         arrays.update(column.arrays)
     return pa_arrow.table(arrays)
 
@@ -603,6 +682,7 @@ class ValidatedSource:
     table: pa_arrow.Table
     files: list[Path]
     file_hashes: dict[str, str]
+    skipped: dict[str, int]  # rows dropped by the source's skip_rows policy, per file
 
 
 def validate_source(
@@ -613,7 +693,12 @@ def validate_source(
     failures: _Failures,
     hashes: dict[str, str] | None = None,
     pool: ThreadPoolExecutor | None = None,
+    where: dict[str, str] | None = None,
 ) -> ValidatedSource | None:
+    """Read, map and check every file of one source. Problems in the data are added to
+    ``failures``; ``where["file"]`` names the file being read, for an internal error's message."""
+    where = where if where is not None else {}
+    skipped: dict[str, int] = {}
     files = raw_files(paths, spec)
     if not files:
         failures.add(name, spec.files, "", "", "", f"no file matches '{spec.files}' under data/raw")
@@ -626,23 +711,36 @@ def validate_source(
         relatives = [p.relative_to(paths.raw).as_posix() for p in files]
         for index, (path, relative) in enumerate(zip(files, relatives)):
             file_hashes[relative] = (hashes or {}).get(relative) or file_sha256(path)
+            where["file"] = relative
             try:
                 raw = _read_file(path, relative, spec)
-            except Exception as exc:  # unreadable file: report it as a failure row, keep going
+            except UndecodableFile as exc:
+                for row, column, shown in exc.problems:
+                    person = any(c.identifies_person and c.from_ == column for c in spec.columns.values())
+                    check = (
+                        f"cannot be read as {spec.encoding}: fix the export or set encoding: in sources.yml"
+                    )
+                    failures.add(name, relative, row, column, HIDDEN_VALUE if person else shown, check)
+                continue
+            except READ_ERRORS as exc:  # a file that is not what its format says: a data problem
                 failures.add(name, relative, "", "", "", f"file cannot be read as {spec.format}: {exc}")
                 continue
             for line, problem in raw.malformed:
                 failures.add(name, relative, line if line is not None else "", "", "", problem)
+            first = _row_label(spec, 0)
+            rows_in_file = np.arange(first, first + _row_count(raw), dtype=np.int64)
+            if spec.skip_rows:
+                raw, rows_in_file, dropped = _skip_rows(raw, spec, rows_in_file)
+                skipped[relative] = dropped
             unparsed: set[tuple[int, str]] = set()
-            table = _canonical_table(name, spec, raw, failures, unparsed, pool)
+            table = _canonical_table(name, spec, raw, failures, unparsed, pool, rows_in_file)
             if table is None:
                 continue
             offset = sum(t.num_rows for t in tables)
             already.update((offset + i, column) for i, column in unparsed)
             tables.append(table)
             labels.append(np.full(table.num_rows, index, dtype=np.int32))
-            first = _row_label(spec, 0)
-            row_numbers.append(np.arange(first, first + table.num_rows, dtype=np.int64))
+            row_numbers.append(rows_in_file)
         if not tables:
             return None
         table = _categorical(pa_arrow.concat_tables(tables), spec)
@@ -660,10 +758,35 @@ def validate_source(
             already,
             unique_ok,
         )
-        return ValidatedSource(name, spec, table, files, file_hashes)
+        return ValidatedSource(name, spec, table, files, file_hashes, skipped)
     finally:
         if own_pool:
             pool.shutdown()
+
+
+def _skip_rows(raw: RawFile, spec: SourceSpec, rows: np.ndarray) -> tuple[RawFile, np.ndarray, int]:
+    """Drop the rows the source's ``skip_rows`` policy names: all the listed columns blank."""
+    assert spec.skip_rows is not None
+    present = set(_column_names(raw))
+    blank = np.ones(len(rows), dtype=bool)
+    for name in spec.skip_rows.all_blank:
+        col = spec.columns[name]
+        if col.constant is not None:
+            blank[:] = False
+        elif col.from_ in present:
+            values = _to_string(_column_values(raw, col.from_))
+            empty = pc.fill_null(pc.equal(values, ""), True)
+            blank &= empty.to_numpy(zero_copy_only=False)
+    dropped = int(blank.sum())
+    if not dropped:
+        return raw, rows, 0
+    keep = ~blank
+    if raw.table is not None:
+        raw = RawFile(raw.path, raw.relative, raw.table.filter(pa_arrow.array(keep)), None, raw.malformed)
+    else:
+        assert raw.frame is not None
+        raw = RawFile(raw.path, raw.relative, None, raw.frame[keep].reset_index(drop=True), raw.malformed)
+    return raw, rows[keep], dropped
 
 
 def _types_mapper(arrow_type: pa_arrow.DataType) -> Any:
@@ -737,7 +860,11 @@ def ingest(
     with ThreadPoolExecutor(THREADS) as pool:
         for name, spec in config.sources.items():
             t0 = time.perf_counter()
-            result = validate_source(paths, name, spec, today, failures, fingerprint, pool)
+            where: dict[str, str] = {}
+            try:
+                result = validate_source(paths, name, spec, today, failures, fingerprint, pool, where)
+            except Exception as exc:  # not a problem in the data: a bug, said so plainly
+                raise IngestInternalError(name, where.get("file", spec.files), exc) from exc
             if result is not None:
                 validated.append(result)
                 log.info(
@@ -773,6 +900,8 @@ def ingest(
                 "files": item.file_hashes,
                 "first_date": _day(first.as_py()),
                 "last_date": _day(last.as_py()),
+                "days": records_per_day(dates),
+                "skipped_rows": dict(sorted(item.skipped.items())),
             }
         record = {
             "sample_data": is_sample_data(paths),
@@ -787,6 +916,27 @@ def ingest(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return IngestResult(record, time.perf_counter() - started)
+
+
+def records_per_day(dates: pa_arrow.ChunkedArray) -> dict[str, int]:
+    """How many records each day has (the days with none are absent): the source's coverage."""
+    counts = pc.value_counts(pc.cast(dates, pa_arrow.date32()).drop_null())
+    days = counts.field("values").to_pylist()
+    numbers = counts.field("counts").to_pylist()
+    return {day.isoformat(): int(n) for day, n in sorted(zip(days, numbers))}
+
+
+class IngestInternalError(RuntimeError):
+    """Ingest itself failed (a bug), not the data: the message says so and names the file."""
+
+    def __init__(self, source: str, file: str, exc: BaseException):
+        self.source, self.file = source, file
+        super().__init__(
+            f"Internal error while reading source '{source}' (file {file}): "
+            f"{type(exc).__name__}: {exc}. This is a bug in the report's code, not a problem "
+            "in the data. Please report it to the report's maintainers (an issue in the "
+            "project's repository) with this message and its traceback; nothing was written."
+        )
 
 
 def _day(value: Any) -> str:

@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .coverage import Coverage, SourceCoverage
 from .ingest import load_canonical
 from .paths import ProjectPaths
 from .periods import FiscalQuarter, Period, periods_for, rolling_period
@@ -52,7 +53,15 @@ COLUMNS = [
     "privacy_counts",
     "min_group",
     "atoms",
+    "status",
+    "coverage_share",
+    "status_note",
 ]
+# A row's status: complete; partial (the source covers only part of the period: marked wherever
+# the value is shown); missing (no records: no value, never 0); not_available (the measured
+# column is absent or blank: no value); no_records (a ratio or average with nothing to divide:
+# dropped when the period is covered, missing otherwise).
+STATUSES = ("complete", "partial", "missing", "not_available", "no_records")
 
 
 def _month_index(dates: pd.Series) -> np.ndarray:
@@ -171,6 +180,8 @@ def _row(
     privacy_counts: list[float] | None = None,
     min_group: float = math.nan,
     atoms: list[str] | None = None,
+    status: str = "complete",
+    note: str = "",
 ) -> dict[str, Any]:
     return {
         "measure": measure.id,
@@ -189,7 +200,24 @@ def _row(
         "privacy_counts": privacy_counts or [],
         "min_group": float(min_group),
         "atoms": atoms or [],
+        "status": status,
+        "coverage_share": 1.0,
+        "status_note": note,
     }
+
+
+def _unmeasured(measure: Measure, period: Period, series: Series, columns: list[str]) -> dict[str, Any]:
+    """A cell whose measured column holds no value at all: "not available", never 0."""
+    names = ", ".join(columns)
+    note = f"not available: the export has no values in {names} for this period"
+    return _row(measure, period, series, math.nan, status="not_available", note=note)
+
+
+def _notnull(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    mask = np.ones(len(frame), dtype=bool)
+    for column in columns:
+        mask &= frame[column].notna().to_numpy(dtype=bool)
+    return mask
 
 
 # --------------------------------------------------------------------------------------------
@@ -278,15 +306,22 @@ def _sum(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]:
 
 def _share(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]:
     base = where_mask(data.frame, measure.where)
-    hit = base & where_mask(data.frame, measure.numerator_where)
+    measured_columns = list(measure.numerator_where)
+    measured = base & _notnull(data.frame, measured_columns)
+    hit = measured & where_mask(data.frame, measure.numerator_where)
     series, denominators = _grouped_months(measure, data, base, None)
+    _, with_values = _grouped_months(measure, data, measured, None)
     _, numerators = _grouped_months(measure, data, hit, None)
     rows = []
     for period, s, parts, months in _cells(measure, data, end, series):
-        den = denominators.total(parts, months)
-        num = numerators.total(parts, months)
+        den = with_values.total(parts, months)
         if den == 0:
+            if denominators.total(parts, months) > 0:
+                rows.append(_unmeasured(measure, period, s, measured_columns))
+            else:
+                rows.append(_row(measure, period, s, math.nan, status="no_records"))
             continue
+        num = numerators.total(parts, months)
         counts = [num, den - num] if measure.counts_people else []
         rows.append(
             _row(
@@ -304,13 +339,20 @@ def _share(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]
 
 def _mean(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]:
     mask = where_mask(data.frame, measure.where)
+    assert measure.value is not None
+    measured = mask & _notnull(data.frame, [measure.value])
     values = pd.to_numeric(data.frame[measure.value]).to_numpy(dtype=float)
-    series, sums = _grouped_months(measure, data, mask, values)
-    _, counts = _grouped_months(measure, data, mask, None)
+    series, sums = _grouped_months(measure, data, measured, np.nan_to_num(values))
+    _, counts = _grouped_months(measure, data, measured, None)
+    _, records = _grouped_months(measure, data, mask, None)
     rows = []
     for period, s, parts, months in _cells(measure, data, end, series):
         n = counts.total(parts, months)
         if n == 0:
+            if records.total(parts, months) > 0:
+                rows.append(_unmeasured(measure, period, s, [measure.value]))
+            else:
+                rows.append(_row(measure, period, s, math.nan, status="no_records"))
             continue
         total = sums.total(parts, months)
         mean = total / n
@@ -334,6 +376,9 @@ def _snapshot(measure: Measure, data: SourceData, end: date) -> list[dict[str, A
     dates = pd.to_datetime(frame[date_column])
     codes = frame[measure.series_by.column].astype(str) if measure.series_by else None
     series = _series_for(measure, sorted(set(codes)) if codes is not None else [])
+    assert measure.numerator is not None
+    assert measure.denominator is not None
+    needed = [measure.numerator] + ([] if measure.value == "numerator" else [measure.denominator])
     rows = []
     for period in periods_for(measure.grain, data.first, end):
         inside = (dates >= pd.Timestamp(period.start)) & (dates <= pd.Timestamp(period.end))
@@ -342,13 +387,18 @@ def _snapshot(measure: Measure, data: SourceData, end: date) -> list[dict[str, A
                 continue  # totals of snapshots are not meaningful across departments
             pick = inside & ((codes == s.code) if codes is not None else True)
             if not pick.any():
+                rows.append(_row(measure, period, s, math.nan, status="no_records"))
                 continue
             latest = frame.loc[dates[pick].idxmax()]
+            if any(pd.isna(latest[c]) for c in needed):
+                rows.append(_unmeasured(measure, period, s, [c for c in needed if pd.isna(latest[c])]))
+                continue
             num = float(latest[measure.numerator])
             den = float(latest[measure.denominator]) if pd.notna(latest[measure.denominator]) else math.nan
             if measure.value == "numerator":
                 value = num
-            elif not den or math.isnan(den):
+            elif not den:
+                rows.append(_row(measure, period, s, math.nan, status="no_records"))
                 continue
             elif measure.value == "rate":
                 value = 100.0 * num / den
@@ -522,17 +572,39 @@ class StaleDataError(RuntimeError):
     """A source does not cover the quarter and the params say that must stop the build."""
 
 
-def complete_through(last: date) -> date:
-    """The last day of the last complete month of data ending on ``last``."""
-    following = last + timedelta(days=1)
-    return last if following.day == 1 else date(last.year, last.month, 1) - timedelta(days=1)
-
-
-def coverage(settings: Settings, source: str, last: date, quarter: FiscalQuarter) -> tuple[bool, date]:
-    """Whether ``source`` covers ``quarter``, and the last day its measures may use."""
-    spec = settings.sources.sources[source]
-    current = last >= quarter.end - timedelta(days=spec.freshness_days)
-    return current, quarter.end if current else min(quarter.end, complete_through(last))
+def apply_coverage(frame: pd.DataFrame, cover: SourceCoverage) -> pd.DataFrame:
+    """Mark each row with how much of its period the source covers: a missing period loses its
+    value (a gap, never 0), a partial one keeps it, marked, with the share covered."""
+    if frame.empty:
+        return frame
+    frame = frame.copy()
+    verdicts: dict[tuple[date, date], Coverage] = {}
+    keep = np.ones(len(frame), dtype=bool)
+    for i, row in enumerate(frame.itertuples(index=False)):
+        span = (row.period_start, row.period_end)
+        if span not in verdicts:
+            verdicts[span] = cover.period(*span)
+        verdict = verdicts[span]
+        if row.status == "not_available":
+            continue
+        if verdict.complete:
+            keep[i] = row.status != "no_records"  # nothing to divide, and nothing missing
+            continue
+        if verdict.status == "missing" or row.status == "no_records":
+            frame.iat[i, frame.columns.get_loc("status")] = "missing"
+            frame.iat[i, frame.columns.get_loc("status_note")] = f"no data: {verdict.describe()}"
+        else:
+            frame.iat[i, frame.columns.get_loc("status")] = "partial"
+            frame.iat[i, frame.columns.get_loc("status_note")] = f"incomplete: {verdict.describe()}"
+        frame.iat[i, frame.columns.get_loc("coverage_share")] = verdict.share
+    frame = frame.loc[keep].reset_index(drop=True)
+    unpublished = frame["status"].isin(["missing", "not_available"])
+    for column in ("value", "numerator", "denominator", "count"):
+        frame.loc[unpublished, column] = np.nan
+    # Nothing is published for these cells, so they add nothing to the privacy gate's arithmetic.
+    for column in ("privacy_counts", "atoms"):
+        frame[column] = [[] if gone else list(v) for gone, v in zip(unpublished, frame[column])]
+    return frame
 
 
 @dataclass
@@ -541,6 +613,47 @@ class QuarterTables:
     frame: pd.DataFrame  # gated rows of every measure
     status: dict[str, dict[str, Any]]
     gate_summary: dict[str, Any]
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)  # coverage of the quarter
+
+
+def source_coverage(settings: Settings, source: str, data: SourceData) -> SourceCoverage:
+    """The source's coverage, counted from the very records the measures use."""
+    from .ingest import records_per_day
+
+    column = data.frame.attrs["date_column"]
+    days = records_per_day(pa.chunked_array([pa.array(pd.to_datetime(data.frame[column]))]))
+    return SourceCoverage(settings.sources.sources[source], days)
+
+
+def quarter_coverage(
+    settings: Settings, source: str, cover: SourceCoverage, quarter: FiscalQuarter
+) -> dict[str, Any]:
+    """How completely a source covers the reporting quarter, for the publication record."""
+    verdict = cover.period(quarter.start, quarter.end)
+    through = cover.covered_through(quarter.end)
+    record = read_ingest_record(settings.paths) or {}
+    return {
+        "title": settings.sources.sources[source].title,
+        "status": verdict.status,
+        "covered": verdict.covered,
+        "expected": verdict.expected,
+        "unit": verdict.unit,
+        "share": round(verdict.share, 4),
+        "gaps": [[a.isoformat(), b.isoformat()] for a, b in verdict.gaps],
+        "data_through": through.isoformat() if through else None,
+        "skipped_rows": record.get("sources", {}).get(source, {}).get("skipped_rows", {}),
+    }
+
+
+def _incomplete_error(measure: Measure, source: str, info: dict[str, Any], quarter: FiscalQuarter) -> str:
+    gaps = "; ".join(f"{a} to {b}" for a, b in info["gaps"][:5])
+    return (
+        f"Source '{source}' ({info['title']}) is incomplete for {quarter.long_label}: "
+        f"{info['covered']} of {info['expected']} {info['unit']}s have records (gaps: {gaps}), and "
+        f"measure '{measure.id}' must not be published from incomplete data. Load a complete "
+        f"extract into data/raw, or set `if_stale: {{{measure.id}: mark_unavailable}}` in "
+        f"params/quarters/{quarter.id}.yml to publish it with the gap shown."
+    )
 
 
 def compute_quarter(
@@ -552,7 +665,7 @@ def compute_quarter(
 ) -> QuarterTables:
     """Compute and gate every measure of the plan (or those in ``only``) for ``quarter``."""
     paths, plan = settings.paths, settings.plan
-    prepared: dict[str, tuple[SourceData, bool, date, date]] = {}
+    prepared: dict[str, tuple[SourceData, SourceCoverage, dict[str, Any]]] = {}
     status: dict[str, dict[str, Any]] = {}
     frames = []
     for measure in plan.measures:
@@ -561,32 +674,32 @@ def compute_quarter(
         spec = settings.sources.sources[measure.source]
         if measure.source not in prepared:
             columns = needed_columns(plan, measure.source, spec.date_column)
-            raw = load_canonical(paths, measure.source, columns)
-            up_to_quarter = prepare(raw, spec.date_column, quarter.end)
-            last = up_to_quarter.last if len(up_to_quarter.frame) else date(1900, 1, 1)
-            current, through = coverage(settings, measure.source, last, quarter)
-            data = up_to_quarter if through == quarter.end else prepare(raw, spec.date_column, through)
-            prepared[measure.source] = (data, current, through, last)
-        data, current, through, last = prepared[measure.source]
-        if not current:
+            data = prepare(load_canonical(paths, measure.source, columns), spec.date_column, quarter.end)
+            cover = source_coverage(settings, measure.source, data)
+            info = quarter_coverage(settings, measure.source, cover, quarter)
+            if (
+                params is not None
+                and measure.source in params.require_complete
+                and info["status"] != "complete"
+            ):
+                raise StaleDataError(_incomplete_error(measure, measure.source, info, quarter))
+            prepared[measure.source] = (data, cover, info)
+        data, cover, info = prepared[measure.source]
+        complete = info["status"] == "complete"
+        if not complete:
             policy = stale_policy(plan, params, measure.id) if params is not None else measure.if_stale
             if policy == "fail":
-                raise StaleDataError(
-                    f"Measure '{measure.id}' needs source '{measure.source}' to cover "
-                    f"{quarter.long_label}, but its newest record is from {last.isoformat()} "
-                    f"(allowed gap: {spec.freshness_days} days). Load a newer extract into "
-                    f"data/raw/{spec.files}, or set `if_stale: {{{measure.id}: mark_unavailable}}` "
-                    f"in params/quarters/{quarter.id}.yml to publish it as not yet available."
-                )
-        frames.append(compute(measure, data, through))
+                raise StaleDataError(_incomplete_error(measure, measure.source, info, quarter))
+        frames.append(apply_coverage(compute(measure, data, quarter.end), cover))
         status[measure.id] = {
-            "status": "current" if current else "not_yet_available",
-            "data_through": through.isoformat(),
+            "status": "current" if complete else "incomplete",
+            "data_through": info["data_through"] or quarter.start.isoformat(),
             "source": measure.source,
         }
     frame = pd.concat([f for f in frames if not f.empty], ignore_index=True)
     gated, summary = gate(frame, settings.privacy, settings.populations(), previous)
-    return QuarterTables(quarter.id, gated, status, summary.as_dict())
+    sources = {name: info for name, (_, _, info) in sorted(prepared.items())}
+    return QuarterTables(quarter.id, gated, status, summary.as_dict(), sources)
 
 
 CSV_NOTE_SUPPRESSED = "hidden to protect privacy: {text}"
@@ -598,6 +711,13 @@ def _csv_number(value: float, decimals: int) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return f"{value:.{decimals}f}"
+
+
+def _csv_status(status: str, note: str) -> str:
+    """Whether the row's data is complete, in words a spreadsheet user reads."""
+    if status == "complete":
+        return "complete"
+    return note or status.replace("_", " ")
 
 
 def csv_table(
@@ -634,6 +754,7 @@ def csv_table(
         out[measure.numerator_label] = [_csv_number(v, count_decimals) for v in rows["numerator"]]
     if measure.denominator_label:
         out[measure.denominator_label] = [_csv_number(v, count_decimals) for v in rows["denominator"]]
+    out["data_status"] = [_csv_status(row.status, row.status_note) for row in rows.itertuples()]
     out["note"] = notes
     out["data_through"] = data_through
     out["source"] = source_title
@@ -697,6 +818,7 @@ def write_quarter(
             "inputs": {"canonical": canonical, "params": settings.file_hashes()},
             "privacy": {"floor": settings.privacy.floor, **tables.gate_summary},
             "measures": measures_record,
+            "sources": tables.sources,
         }
         (staging / PUBLICATION).write_text(json.dumps(publication, indent=2, sort_keys=True) + "\n")
         swap_directory(staging, target)

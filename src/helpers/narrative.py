@@ -78,6 +78,25 @@ class Point:
     label: str
     value: float
     hidden: bool
+    status: str = "complete"  # complete | partial | missing | not_available
+    note: str = ""  # why it is not complete, in words
+
+    @property
+    def comparable(self) -> bool:
+        """Only a complete, published figure is compared with another."""
+        return self.status == "complete" and not self.hidden and not is_missing(self.value)
+
+
+def _status_of(rows: pd.DataFrame) -> tuple[str, str]:
+    """The combined status of the rows making one figure: its weakest part decides."""
+    statuses = set(rows["status"]) if "status" in rows else {"complete"}
+    notes = [n for n in rows.get("status_note", pd.Series(dtype=str)) if n]
+    for status in ("not_available", "missing", "partial"):
+        if status in statuses:
+            if status == "missing" and statuses != {"missing"}:
+                status = "partial"  # some months missing: the total is incomplete
+            return status, notes[0] if notes else ""
+    return "complete", ""
 
 
 def _period_value(rows: pd.DataFrame, measure: Measure, start: date, end: date) -> Point | None:
@@ -85,17 +104,24 @@ def _period_value(rows: pd.DataFrame, measure: Measure, start: date, end: date) 
     exact = rows[(rows["period_start"] == start) & (rows["period_end"] == end)]
     if len(exact):
         row = exact.iloc[0]
-        return Point(str(row["period_label"]), float(row["value"]), bool(row["suppressed"]))
+        status, note = _status_of(exact.iloc[:1])
+        return Point(str(row["period_label"]), float(row["value"]), bool(row["suppressed"]), status, note)
     inside = rows[(rows["period_start"] >= start) & (rows["period_end"] <= end)]
     if inside.empty or rows["grain"].iloc[0] != "month":
         return None
     label = FiscalQuarter.containing(start).long_label if (end - start).days > 40 else ""
+    # A month without a row had nothing to count (no sessions held); a gap has a "missing" row.
+    status, note = _status_of(inside)
     if inside["suppressed"].any():
-        return Point(label, math.nan, True)
+        return Point(label, math.nan, True, status, note)
+    published = inside[inside["value"].notna()]
+    if published.empty:
+        return Point(label, math.nan, False, "missing" if status != "not_available" else status, note)
     if measure.kind in {"count", "sum"}:
-        return Point(label, float(inside["value"].sum()), False)
+        return Point(label, float(published["value"].sum()), False, status, note)
     if measure.kind == "mean":
-        return Point(label, float(inside["numerator"].sum() / inside["denominator"].sum()), False)
+        value = float(published["numerator"].sum() / published["denominator"].sum())
+        return Point(label, value, False, status, note)
     return None
 
 
@@ -116,6 +142,11 @@ def _change_phrase(measure: Measure, now: float, then: float) -> str:
     return f"{abs(change):.0f}% {more if change > 0 else less} than"
 
 
+def _reason(note: str) -> str:
+    """The words after "no data:" or "incomplete:" in a row's status note."""
+    return note.split(":", 1)[1].strip() if ":" in note else note
+
+
 def comparison_sentence(
     measure: Measure,
     rows: pd.DataFrame,
@@ -123,7 +154,10 @@ def comparison_sentence(
     suppressed_text: str,
     subject: str | None = None,
 ) -> str:
-    """One plain sentence: this quarter's value against last quarter and a year earlier."""
+    """One plain sentence: this quarter's value against last quarter and a year earlier.
+
+    Nothing is compared with a period whose data is hidden, missing or incomplete; when a
+    comparison is left out for that reason, the sentence says so."""
     rows = rows.sort_values(["period_end", "period_start"])
     subject = subject or measure.short_label
     if measure.grain in {"calendar_year", "fiscal_year"}:
@@ -131,28 +165,41 @@ def comparison_sentence(
     current = _period_value(rows, measure, *_span(measure, rows, quarter))
     if current is None:
         return f"There is no figure for {subject.lower()} for {quarter.long_label} yet."
+    label = current.label or quarter.long_label
+    if current.status == "not_available":
+        return f"{subject}: not available for {label}, because {_reason(current.note)}."
+    if current.status == "missing":
+        why = _reason(current.note)
+        return f"{subject}: no figure for {label}, because the data for that period is missing ({why})."
     if current.hidden:
+        who = f"{suppressed_text} people"
+        return f"The figure for {subject.lower()} in {label} is hidden because it involves {who}."
+    first = f"{subject}: {fmt_value(measure, current.value)} in {label}"
+    if current.status == "partial":
         return (
-            f"The figure for {subject.lower()} in {current.label or quarter.long_label} is "
-            f"hidden because it involves {suppressed_text} people."
+            f"{first}, from incomplete data ({_reason(current.note)}), so it is not compared with "
+            "other periods."
         )
-    parts = [f"{subject}: {fmt_value(measure, current.value)} in {current.label or quarter.long_label}"]
-    comparisons = []
+    comparisons, skipped = [], []
     for other_quarter, name in (
         (quarter.previous(), "the previous quarter"),
         (quarter.year_earlier(), "a year earlier"),
     ):
         other = _period_value(rows, measure, *_span(measure, rows, other_quarter))
-        if other is None or other.hidden or is_missing(other.value):
+        if other is None or other.hidden or (is_missing(other.value) and other.status == "complete"):
             continue
-        comparisons.append(
-            f"{_change_phrase(measure, current.value, other.value)} {name} "
-            f"({fmt_value(measure, other.value)})"
-        )
-    sentence = parts[0]
+        if not other.comparable:
+            skipped.append(name)
+            continue
+        change = _change_phrase(measure, current.value, other.value)
+        comparisons.append(f"{change} {name} ({fmt_value(measure, other.value)})")
+    sentence = first
     if comparisons:
         sentence += ", " + " and ".join(comparisons)
-    return sentence + "."
+    sentence += "."
+    if skipped:
+        sentence += f" It is not compared with {join_words(skipped)}, whose data is incomplete."
+    return sentence
 
 
 def _span(measure: Measure, rows: pd.DataFrame, quarter: FiscalQuarter) -> tuple[date, date]:
@@ -164,13 +211,15 @@ def _span(measure: Measure, rows: pd.DataFrame, quarter: FiscalQuarter) -> tuple
 
 
 def _year_sentence(measure: Measure, rows: pd.DataFrame, subject: str) -> str:
-    visible = rows[~rows["suppressed"]]
+    visible = rows[~rows["suppressed"] & rows["value"].notna()]
     if visible.empty:
         return f"There is no published figure for {subject.lower()} yet."
     latest = visible.iloc[-1]
     sentence = f"{subject}, {latest['period_label']}: {fmt_value(measure, latest['value'])}"
     if len(visible) > 1:
         before = visible.iloc[-2]
+        if "status" in before and before["status"] != "complete":
+            return sentence + f". It is not compared with {before['period_label']}, whose data is incomplete."
         sentence += f", compared with {fmt_value(measure, before['value'])} in {before['period_label']}"
     return sentence + "."
 

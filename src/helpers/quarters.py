@@ -61,6 +61,9 @@ class QuarterParams(StrictModel):
     next_update: date
     highlights: str | None = None
     if_stale: dict[str, StalePolicy] = {}
+    # Sources that must cover the whole quarter: the build stops when one has a gap, instead of
+    # publishing the gap (for example cad_events, which most measures read).
+    require_complete: list[str] = []
     initiatives: dict[str, InitiativeUpdate]
 
     def facts(self) -> dict[str, str]:
@@ -127,7 +130,9 @@ def latest_quarter(paths: ProjectPaths) -> str:
     return quarters[-1]
 
 
-def load_quarter(paths: ProjectPaths, plan: Plan, quarter: str) -> QuarterParams:
+def load_quarter(
+    paths: ProjectPaths, plan: Plan, quarter: str, sources: set[str] | None = None
+) -> QuarterParams:
     path = quarter_file(paths, quarter)
     shown = str(path.relative_to(paths.root)) if path.is_relative_to(paths.root) else str(path)
     params = load_model(path, QuarterParams)
@@ -176,6 +181,17 @@ def load_quarter(paths: ProjectPaths, plan: Plan, quarter: str) -> QuarterParams
                     f"if_stale.{measure_id}",
                     "this is not a measure in params/plan.yml",
                     f"use one of {', '.join(sorted(plan.measures_by_id))}",
+                )
+            )
+    for source in params.require_complete:
+        if sources is not None and source not in sources:
+            problems.append(
+                ConfigProblem(
+                    shown,
+                    None,
+                    "require_complete",
+                    f"'{source}' is not a source in params/sources.yml",
+                    f"use one of {', '.join(sorted(sources))}",
                 )
             )
     if problems:

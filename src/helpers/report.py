@@ -11,6 +11,7 @@ parameters; that is what lets the runner skip a notebook whose inputs did not ch
 from __future__ import annotations
 
 import json
+import math
 import re
 import string
 from collections.abc import Sequence
@@ -52,6 +53,8 @@ class _Numbers(string.Formatter):
     """Fill a sentence: numbers with thousands separators unless the template gives a format."""
 
     def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, float) and math.isnan(value):
+            return "not available"
         if not format_spec and isinstance(value, (int, float)) and not isinstance(value, bool):
             number = float(value)
             return fmt_number(number, 0 if number.is_integer() or abs(number) >= 100 else 1)

@@ -455,6 +455,27 @@ def execute_notebooks(
     return results, skipped
 
 
+def summarise_data(manifest: dict[str, Any]) -> None:
+    """Say in the run's log what the published figures rest on: rows dropped by a skip policy,
+    and sources that do not cover the whole quarter (their gaps are shown on the site)."""
+    for name, info in manifest.get("validation", {}).get("sources", {}).items():
+        dropped = sum((info.get("skipped_rows") or {}).values())
+        if dropped:
+            log.warning("source %s: %d junk row(s) skipped by its skip_rows policy", name, dropped)
+    for name, coverage in manifest.get("publication", {}).get("coverage", {}).items():
+        if coverage.get("status") != "complete":
+            gaps = "; ".join(f"{a} to {b}" for a, b in coverage.get("gaps", [])[:3])
+            log.warning(
+                "source %s is %s for the quarter: %d of %d %ss have records (gaps: %s)",
+                name,
+                "incomplete" if coverage["status"] == "partial" else "missing",
+                coverage["covered"],
+                coverage["expected"],
+                coverage["unit"],
+                gaps,
+            )
+
+
 def _import_ahead() -> None:
     """Import what the next stages need in the background, while the raw files are hashed."""
     import nbformat  # noqa: F401
@@ -494,7 +515,7 @@ def run_quarter(
     started = time.perf_counter()
     settings = load_settings(paths)
     quarter = FiscalQuarter.parse(quarter_id)
-    params = load_quarter(paths, settings.plan, quarter.id)
+    params = load_quarter(paths, settings.plan, quarter.id, set(settings.sources.sources))
     code = code_version(paths)
     code_hash = helpers_code_hash()
     workers = workers or os.cpu_count() or 1
@@ -557,6 +578,7 @@ def run_quarter(
                         "rows": info["rows"],
                         "first_date": info["first_date"],
                         "last_date": info["last_date"],
+                        "skipped_rows": info.get("skipped_rows", {}),
                     }
                     for name, info in ingest_record.get("sources", {}).items()
                 },
@@ -577,7 +599,9 @@ def run_quarter(
                     }
                     for k, v in publication.get("measures", {}).items()
                 },
+                "coverage": publication.get("sources", {}),
             }
+            summarise_data(manifest)
             t0 = time.perf_counter()
             executed, skipped = execute_notebooks(
                 settings,

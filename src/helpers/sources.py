@@ -8,6 +8,7 @@ free of pandas so that a run with nothing to do starts quickly.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import os
@@ -59,7 +60,16 @@ class ColumnSpec(StrictModel):
 
 class CsvOptions(StrictModel):
     delimiter: str = ","
-    encoding: str = "utf-8"
+
+
+class SkipRows(StrictModel):
+    """Rows dropped on purpose (every one counted and reported): for example junk rows an export
+    writes with every field blank but an object id."""
+
+    all_blank: list[str] = Field(min_length=1)
+
+
+Cadence = Literal["daily", "monthly", "sparse"]
 
 
 class SourceSpec(StrictModel):
@@ -68,17 +78,38 @@ class SourceSpec(StrictModel):
     description: str
     files: str
     format: Literal["csv", "xlsx", "parquet"]
+    # How often records are expected: every day (911 calls), every month (snapshots, page views),
+    # or no expectation (event logs). Days or months without records are gaps in the data.
+    expected: Cadence
+    # A day of a daily source with fewer records than this share of the usual number (the median
+    # of the weeks around it) counts as a gap too, such as an outage that lasted hours.
+    low_day_share: float = Field(default=0.25, ge=0, lt=1)
+    encoding: str = "utf-8"
     csv: CsvOptions = CsvOptions()
     sheet: str | None = None
     date_column: str
     freshness_days: int = Field(default=31, ge=0, le=366)
     unique: list[str] = []
     extra_columns: Literal["error", "ignore"] = "error"
+    skip_rows: SkipRows | None = None
     columns: dict[str, ColumnSpec]
 
     @model_validator(mode="after")
     def _references(self) -> SourceSpec:
         names = set(self.columns)
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            raise ValueError(
+                f"encoding '{self.encoding}' is not known. Fix: use the export's encoding, for "
+                "example utf-8, cp1252 (Excel on Windows), latin-1 or utf-16"
+            ) from None
+        for name in self.skip_rows.all_blank if self.skip_rows else []:
+            if name not in names:
+                raise ValueError(
+                    f"skip_rows.all_blank names '{name}', which is not a column. "
+                    f"Fix: use one of {', '.join(sorted(names))}"
+                )
         if self.date_column not in names:
             raise ValueError(
                 f"date_column '{self.date_column}' is not one of the columns. "

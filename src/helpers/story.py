@@ -18,7 +18,7 @@ import pandas as pd
 
 from .charts import measure_chart
 from .fragments import Block, Fragment, Heading, Html, Quote, Strong, esc, para
-from .narrative import comparison_sentence, fmt_date, fmt_value, latest_rows, narrative_blocks
+from .narrative import comparison_sentence, fmt_date, fmt_value, join_words, latest_rows, narrative_blocks
 from .plan import Initiative, Measure, Objective
 
 if TYPE_CHECKING:
@@ -95,7 +95,9 @@ def summary(page: Page, measure_id: str) -> str:
         items = [
             f"{r.series}: "
             + (
-                page.suppressed_text
+                ROW_STATUS[r.status]
+                if getattr(r, "status", "complete") in ROW_STATUS
+                else page.suppressed_text
                 if r.suppressed
                 else fmt_value(measure, r.value) + (f" of {fmt_value(measure, r.denominator)}" if of else "")
             )
@@ -195,6 +197,8 @@ def _callout(page: Page, measure: Measure, rows: pd.DataFrame, on_card: bool = T
     if latest.empty:
         return f'<p class="callout-figure">{esc(measure.caption)}: no data yet.</p>'
     row = latest.iloc[0]
+    if row.get("status") in ROW_STATUS:
+        return f'<p class="callout-figure">{esc(measure.caption)}: {esc(row["status_note"])}.</p>'
     if row["suppressed"]:
         return (
             f'<p class="callout-figure">{esc(measure.caption)}: hidden this quarter to '
@@ -282,11 +286,7 @@ def measure_blocks(page: Page, measure_id: str, level: int) -> list[Block]:
     info = page.measure_status(measure_id)
     parts = []
     if info["status"] != "current":
-        parts.append(
-            '<p class="measure-stale"><strong>Not yet available for this quarter.</strong> '
-            f"The newest data is through {esc(fmt_date(info['data_through']))}; this measure "
-            "will be updated when the next extract arrives.</p>"
-        )
+        parts.append(incomplete_notice(page, measure))
     parts.append(f'<p class="measure-summary">{esc(summary(page, measure_id))}</p>')
     others = other_series(page, measure_id)
     if measure.chart.type != "bar_latest" and others:
@@ -345,6 +345,33 @@ def details_table(caption: str, table_caption: str, head: list[str], body: list[
     )
 
 
+def coverage_words(coverage: dict[str, Any]) -> str:
+    """A source's coverage of the quarter in plain words, gaps included."""
+    unit = coverage["unit"] + ("" if coverage["expected"] == 1 else "s")
+    words = f"{coverage['covered']} of {coverage['expected']} {unit} have records"
+    gaps = coverage.get("gaps") or []
+    if gaps:
+        spans = [fmt_date(a) if a == b else f"{fmt_date(a)} to {fmt_date(b)}" for a, b in gaps[:3]]
+        more = f" and {len(gaps) - 3} more gaps" if len(gaps) > 3 else ""
+        words += f"; no records (or far fewer than usual) {'; '.join(spans)}{more}"
+    return words
+
+
+def incomplete_notice(page: Page, measure: Measure) -> str:
+    """The warning shown above a measure whose source does not cover the whole quarter."""
+    coverage = page.publication.get("sources", {}).get(measure.source, {})
+    source = page.settings.sources.sources[measure.source]
+    detail = f" {esc(source.title)}: {esc(coverage_words(coverage))}." if coverage else ""
+    return (
+        '<p class="measure-stale"><strong>Incomplete data this quarter.</strong>'
+        f"{detail} Figures for periods with gaps are marked, and are not compared with other "
+        "periods; this measure will be updated when complete data arrives.</p>"
+    )
+
+
+ROW_STATUS = {"missing": "no data", "not_available": "not available"}
+
+
 def data_table(page: Page, measure: Measure, rows: pd.DataFrame) -> str:
     columns = ["Period", "Series", measure.value_label]
     show_numerator = bool(measure.numerator_label) and measure.value != "numerator"
@@ -353,21 +380,30 @@ def data_table(page: Page, measure: Measure, rows: pd.DataFrame) -> str:
     if measure.denominator_label:
         columns.append(measure.denominator_label)
     count_measure = measure.model_copy(update={"unit": "count", "decimals": 0})
+    statuses = rows["status"] if "status" in rows else pd.Series("complete", index=rows.index)
+    flagged = bool(statuses.ne("complete").any())
+    if flagged:
+        columns.append("Data")
     body = []
     for row in rows.sort_values(["period_end", "period_start", "series_order"]).itertuples():
-        if row.suppressed:
+        status = getattr(row, "status", "complete")
+        if status in ROW_STATUS:
+            values = [ROW_STATUS[status]] + [""] * (len(columns) - 3 - flagged)
+        elif row.suppressed:
             hidden = (
                 page.suppressed_text
                 if row.suppression != "secondary"
                 else "hidden (protects a smaller number)"
             )
-            values = [hidden] + [""] * (len(columns) - 3)
+            values = [hidden] + [""] * (len(columns) - 3 - flagged)
         else:
             values = [fmt_value(measure, row.value)]
             if show_numerator:
                 values.append(fmt_value(count_measure, row.numerator))
             if measure.denominator_label:
                 values.append(fmt_value(count_measure, row.denominator))
+        if flagged:
+            values.append("complete" if status == "complete" else str(row.status_note))
         body.append([str(row.period_label), str(row.series), *values])
     table_caption = f"{measure.caption}, by {measure.grain.replace('_', ' ')}"
     return details_table(measure.caption, table_caption, columns, body)
@@ -406,6 +442,44 @@ def about_block(page: Page, measure: Measure, info: dict[str, Any]) -> str:
 
 # --------------------------------------------------------------------------------------------
 # About the data
+
+
+def coverage_section(page: Page) -> list[Block]:
+    """How completely each source covers the quarter, and the rows dropped on purpose."""
+    coverage = page.publication.get("sources", {})
+    if not coverage:
+        return []
+    sources = page.settings.sources.sources
+    verdicts = {"complete": "Complete", "partial": "Incomplete", "missing": "No records"}
+    body = []
+    for name, info in coverage.items():
+        skipped = {f: n for f, n in (info.get("skipped_rows") or {}).items() if n}
+        left_out = join_words(f"{n:,} empty rows in {f}" for f, n in sorted(skipped.items())) or "none"
+        body.append([sources[name].title, verdicts[info["status"]], coverage_words(info), left_out])
+    head = ["Source", "This quarter", "Records", "Rows left out"]
+    header = "".join(f'<th scope="col">{esc(c)}</th>' for c in head)
+    rows = "".join(
+        f'<tr><th scope="row">{esc(cells[0])}</th>'
+        + "".join(f"<td>{esc(c)}</td>" for c in cells[1:])
+        + "</tr>"
+        for cells in body
+    )
+    table = (
+        '<div class="table-responsive" tabindex="0" role="region" aria-label="Data coverage this quarter">'
+        '<table class="table table-sm" data-quarto-disable-processing="true">'
+        f"<caption>Data coverage, {esc(page.quarter.long_label)}</caption>"
+        f"<thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table></div>"
+    )
+    return [
+        Heading(2, "Data coverage this quarter", "coverage"),
+        para(
+            "Real exports can have gaps: an outage, a file that never arrived. A period with a gap "
+            "is marked as incomplete wherever its figure is shown, and is not compared with other "
+            "periods; a period with no records has no figure, never a zero. Rows left out are "
+            "empty rows a department's export writes, dropped by a rule set for that source."
+        ),
+        Html(table),
+    ]
 
 
 def about_the_data(page: Page) -> Fragment:
@@ -457,6 +531,7 @@ def about_the_data(page: Page) -> Fragment:
     for name, source in sources.sources.items():
         blocks.append(Heading(3, source.title, f"source-{name.replace('_', '-')}"))
         blocks.append(para(f"{source.description} Published by {source.publisher}."))
+    blocks += coverage_section(page)
     blocks.append(Heading(2, "Fiscal years", "fiscal-years"))
     blocks.append(
         para(

@@ -1,0 +1,135 @@
+"""Coverage: which days (or months) a source's records cover, so that a gap is shown as a gap.
+
+Real exports have holes: an outage, a monthly file that never arrived, a system migration. A
+count over a period with no records is not 0, and a count over half a period is not comparable
+with a whole one. Ingest records how many records each day has; this module turns that into a
+verdict for any period: complete, partial (with the share covered) or missing.
+
+- ``daily`` sources (911 calls, crime reports) cover a day when it has records, and at least
+  ``low_day_share`` of the usual number: the median of the non-empty days in the four weeks on
+  either side. A day with far fewer records than usual is a partial outage.
+- ``monthly`` sources (position snapshots, page views) cover a month when it has any record.
+- ``sparse`` sources (event logs) have no expectation: they cover every day from the month of
+  their first record to ``freshness_days`` after their newest one.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+import numpy as np
+
+from .periods import month_end, months_between
+from .sources import SourceSpec
+
+Status = Literal["complete", "partial", "missing"]
+WINDOW_DAYS = 28
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of a period a source's records cover."""
+
+    status: Status
+    covered: int  # days (or months) with records
+    expected: int  # days (or months) in the period
+    unit: Literal["day", "month"]
+    gaps: tuple[tuple[date, date], ...] = ()  # the spans without (enough) records
+
+    @property
+    def share(self) -> float:
+        return self.covered / self.expected if self.expected else 0.0
+
+    @property
+    def complete(self) -> bool:
+        return self.status == "complete"
+
+    def describe(self) -> str:
+        """Plain words: "61 of 92 days have records"."""
+        unit = self.unit if self.expected == 1 else f"{self.unit}s"
+        return f"{self.covered} of {self.expected} {unit} have records"
+
+
+class SourceCoverage:
+    """The days or months one source covers, from the ingest record's records per day."""
+
+    def __init__(self, spec: SourceSpec, days: dict[str, int]) -> None:
+        self.spec = spec
+        self.counts = {date.fromisoformat(d): n for d, n in days.items() if n > 0}
+        self.first = min(self.counts) if self.counts else None
+        self.last = max(self.counts) if self.counts else None
+        self.months = {date(d.year, d.month, 1) for d in self.counts}
+        self._covered_days: dict[date, bool] = {}
+        if spec.expected == "daily" and self.counts:
+            self._covered_days = self._daily()
+
+    def _daily(self) -> dict[date, bool]:
+        assert self.first is not None
+        assert self.last is not None
+        span = (self.last - self.first).days + 1
+        counts = np.zeros(span + 2 * WINDOW_DAYS)
+        for day, n in self.counts.items():
+            counts[(day - self.first).days + WINDOW_DAYS] = n
+        windows = np.lib.stride_tricks.sliding_window_view(counts, 2 * WINDOW_DAYS + 1)
+        nonzero = np.where(windows > 0, windows, np.nan)
+        with warnings.catch_warnings():  # a window of empty days has no typical value: fine
+            warnings.simplefilter("ignore", RuntimeWarning)
+            typical = np.nanmedian(nonzero, axis=1)
+        own = counts[WINDOW_DAYS : WINDOW_DAYS + span]
+        enough = (own > 0) & ~(own < self.spec.low_day_share * np.nan_to_num(typical, nan=math.inf))
+        return {self.first + timedelta(days=i): bool(ok) for i, ok in enumerate(enough)}
+
+    def covers_day(self, day: date) -> bool:
+        if self.first is None or self.last is None:
+            return False
+        if self.spec.expected == "daily":
+            return self._covered_days.get(day, False)
+        if self.spec.expected == "monthly":
+            return self.covers_month(day)
+        start = date(self.first.year, self.first.month, 1)
+        return start <= day <= self.last + timedelta(days=self.spec.freshness_days)
+
+    def covers_month(self, day: date) -> bool:
+        return date(day.year, day.month, 1) in self.months
+
+    def period(self, start: date, end: date) -> Coverage:
+        """The verdict for ``start``..``end`` (inclusive)."""
+        if self.spec.expected == "monthly":
+            units = list(months_between(start, end))
+            flags = [self.covers_month(m) for m in units]
+            spans = [(m, month_end(m)) for m in units]
+            unit: Literal["day", "month"] = "month"
+        else:
+            units = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+            flags = [self.covers_day(d) for d in units]
+            spans = [(d, d) for d in units]
+            unit = "day"
+        covered = sum(flags)
+        status: Status = "complete" if covered == len(units) else "missing" if covered == 0 else "partial"
+        return Coverage(status, covered, len(units), unit, _gaps(spans, flags))
+
+    def covered_through(self, end: date) -> date | None:
+        """The last day up to ``end`` after which nothing is missing (None: nothing covered)."""
+        day = end
+        floor = date(self.first.year, self.first.month, 1) if self.first else end
+        while day >= floor:
+            if self.covers_day(day):
+                return day
+            day -= timedelta(days=1)
+        return None
+
+
+def _gaps(spans: list[tuple[date, date]], flags: list[bool]) -> tuple[tuple[date, date], ...]:
+    gaps: list[tuple[date, date]] = []
+    for (first, last), covered in zip(spans, flags):
+        if covered:
+            continue
+        if gaps and gaps[-1][1] + timedelta(days=1) >= first:
+            gaps[-1] = (gaps[-1][0], last)
+        else:
+            gaps.append((first, last))
+    return tuple(gaps)
