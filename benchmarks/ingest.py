@@ -50,11 +50,11 @@ def worker_floor(root: Path) -> dict:
 
 def worker_pipeline(root: Path) -> dict:
     """Ingest from nothing, then every measure of the latest quarter, in this process."""
+    from helpers.cache import helpers_code_hash
     from helpers.measures import build_quarter
     from helpers.paths import ProjectPaths
-    from helpers.periods import FiscalQuarter
     from helpers.quarters import latest_quarter, load_quarter
-    from helpers.runner import ensure_ingested, helpers_code_hash
+    from helpers.runner import ensure_ingested
     from helpers.settings import load_settings
 
     paths = ProjectPaths(root)
@@ -62,16 +62,16 @@ def worker_pipeline(root: Path) -> dict:
     paths.processed.mkdir(parents=True)
     settings = load_settings(paths)
     started = time.perf_counter()
-    record = ensure_ingested(settings, helpers_code_hash(), force=True)
+    _, record = ensure_ingested(settings, helpers_code_hash(), force=True)
     ingested = time.perf_counter()
-    quarter = FiscalQuarter.parse(latest_quarter(paths))
-    build_quarter(settings, quarter, load_quarter(paths, settings.plan, quarter.id))
+    quarter = latest_quarter(paths)
+    build_quarter(settings, quarter, load_quarter(paths, settings.plan, quarter))
     done = time.perf_counter()
     return {
         "ingest_seconds": ingested - started,
         "measures_seconds": done - ingested,
-        "rows": sum(s["rows"] for s in record["sources"].values()),
-        "cad_rows": record["sources"]["cad_events"]["rows"],
+        "rows": sum(s.rows for s in record.sources.values()),
+        "cad_rows": record.sources["cad_events"].rows,
     }
 
 

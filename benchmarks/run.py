@@ -53,11 +53,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
+    from helpers.cache import helpers_code_hash
     from helpers.paths import ProjectPaths
-    from helpers.periods import FiscalQuarter
     from helpers.quarters import latest_quarter, load_quarter
     from helpers.quarto import find_quarto
-    from helpers.runner import ensure_ingested, ensure_measures, helpers_code_hash
+    from helpers.runner import ensure_ingested, ensure_measures
     from helpers.sample import generate
     from helpers.settings import load_settings
 
@@ -68,11 +68,9 @@ def main() -> None:
         paths = ProjectPaths(root)
         generate(paths)
         settings = load_settings(paths)
-        quarter = FiscalQuarter.parse(latest_quarter(paths))
+        quarter = latest_quarter(paths)
         ensure_ingested(settings, helpers_code_hash())
-        ensure_measures(
-            settings, quarter, load_quarter(paths, settings.plan, quarter.id), helpers_code_hash()
-        )
+        ensure_measures(settings, quarter, load_quarter(paths, settings.plan, quarter), helpers_code_hash())
         run = [sys.executable, "-m", "helpers", "--root", str(root), "run", "--workers", str(args.workers)]
         if quarto is None:
             run.append("--no-site")
@@ -92,23 +90,21 @@ def main() -> None:
         plain_render = 0.0
         if quarto is not None:
             staged = Path(tmp) / "staged"
-            shutil.copytree(paths.build_quarter(quarter.id) / "site-src", staged)
+            shutil.copytree(paths.staging(quarter), staged)
             for leftover in ("_site", ".quarto"):
                 shutil.rmtree(staged / leftover, ignore_errors=True)
             plain_render = timed([quarto, "render", str(staged), "--no-execute"], staged)
         plain = plain_notebooks + plain_render
 
         cold = timed([*run, "--force"], root)
-        timings = json.loads((paths.build_quarter(quarter.id) / "manifest.json").read_text())[
-            "timings_seconds"
-        ]
+        timings = json.loads(paths.manifest(quarter).read_text())["timings_seconds"]
         noop = timed(run, root)
-        path = paths.quarters / f"{quarter.id}.yml"
+        path = paths.quarter_file(quarter)
         data = yaml.safe_load(path.read_text())
         data["initiatives"]["2.21"]["whats_next"] = "Run the October events, then two winter events."
         path.write_text(yaml.safe_dump(data, sort_keys=False))
         one = timed(run, root)
-        manifest = json.loads((paths.build_quarter(quarter.id) / "manifest.json").read_text())
+        manifest = json.loads(paths.manifest(quarter).read_text())
         rerun = sorted(e["page"] for e in manifest["notebooks"]["executed"])
         preview = None
         if quarto is not None:

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from helpers.cache import helpers_code_hash
 from helpers.pages import report_pages
 from helpers.paths import ProjectPaths
 from helpers.periods import FiscalQuarter
 from helpers.quarters import load_quarter
-from helpers.runner import ensure_ingested, ensure_measures, helpers_code_hash
+from helpers.runner import ensure_ingested, ensure_measures
 from helpers.sample import generate
 from helpers.settings import load_settings
 
@@ -22,6 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_REAL = REPO.parent / "shared" / "data" / "real"
 QUARTERS = ("FY2026Q4", "FY2027Q1")
+PREVIOUS, LATEST = (FiscalQuarter.parse(q) for q in QUARTERS)
 SITE_PAGES = [
     "index.html",
     "objective-2-1.html",
@@ -61,10 +63,8 @@ def sample_project(tmp_path_factory: pytest.TempPathFactory) -> ProjectPaths:
     settings = load_settings(paths)
     code = helpers_code_hash()
     ensure_ingested(settings, code)
-    for quarter in QUARTERS:
-        ensure_measures(
-            settings, FiscalQuarter.parse(quarter), load_quarter(paths, settings.plan, quarter), code
-        )
+    for quarter in map(FiscalQuarter.parse, QUARTERS):
+        ensure_measures(settings, quarter, load_quarter(paths, settings.plan, quarter), code)
     return paths
 
 
@@ -124,7 +124,7 @@ def executed_project(sample_project: ProjectPaths, tmp_path_factory: pytest.Temp
     from helpers.runner import run_quarter
 
     paths = clone_project(sample_project, tmp_path_factory.mktemp("executed") / "project")
-    for quarter in QUARTERS:
+    for quarter in map(FiscalQuarter.parse, QUARTERS):
         run_quarter(paths, quarter, workers=2, render=False)
     return paths
 

@@ -99,7 +99,7 @@ def test_exports_map_to_canonical_columns_and_types(tmp_path, key):
     events = load_canonical(paths, "events")
     assert events["departments"].tolist() == ["DFD;DPD", "DFD"]
     assert events["departments_count"].tolist() == [2, 1]
-    assert result.record["sources"]["calls"] == {
+    assert result.record.sources["calls"].model_dump() == {
         "rows": 3,
         "first_date": "2026-07-01",
         "last_date": "2026-07-02",
@@ -161,7 +161,7 @@ def test_sample_data_may_use_the_documented_demo_key(tmp_path, monkeypatch):
     paths = make_project(tmp_path)
     (paths.raw / "SAMPLE_DATA.json").write_text("{}")
     result = run(paths)
-    assert result.record["demo_pseudonym_key"] is True and result.record["sample_data"] is True
+    assert result.record.demo_pseudonym_key is True and result.record.sample_data is True
     expected = hmac.new(b"demo", b"P1000001", hashlib.sha256).hexdigest()[:16]
     assert load_canonical(paths, "calls")["person_key"].iloc[0] == expected
 
@@ -405,7 +405,7 @@ def test_a_junk_row_fails_unless_a_skip_policy_names_it(tmp_path, key):
     )
     result = run(paths)
     assert len(load_canonical(paths, "calls")) == 3
-    assert result.record["sources"]["calls"]["skipped_rows"] == {"calls/calls_2026.csv": 1}
+    assert result.record.sources["calls"].skipped_rows == {"calls/calls_2026.csv": 1}
 
 
 def test_rows_after_a_skipped_row_keep_their_own_row_numbers(tmp_path, key):

@@ -11,7 +11,7 @@ import sys
 import nbformat
 import pytest
 
-from .conftest import REPO, clone_project
+from .conftest import LATEST, REPO, clone_project
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 EXPECTED = json.loads((REPO / "tests" / "notebooks" / "expected_outputs.json").read_text())
@@ -122,7 +122,7 @@ def test_executed_notebooks_read_well_in_jupyter(executed_project, tmp_path):
     reason = browser_skip_reason()
     if reason:
         pytest.skip(reason)
-    executed = sorted((executed_project.build_quarter("FY2027Q1") / "notebooks").glob("*.ipynb"))
+    executed = sorted(executed_project.executed_notebooks(LATEST).glob("*.ipynb"))
     assert len(executed) == 5
     for path in executed:
         subprocess.run(

@@ -18,6 +18,8 @@ from helpers.privacy import audit
 from helpers.quarters import load_quarter, read_publication
 from helpers.settings import load_settings
 
+from .conftest import LATEST, PREVIOUS
+
 pytestmark = pytest.mark.slow
 
 FIRST_QUARTER = FiscalQuarter.parse("FY2023Q1")
@@ -34,7 +36,7 @@ def tree_hash(folder) -> str:
 
 def test_every_measure_has_a_value_for_every_quarter(sample_project):
     settings = load_settings(sample_project)
-    frame = read_quarter_frame(sample_project, "FY2027Q1")
+    frame = read_quarter_frame(sample_project, LATEST)
     quarters = periods_for("quarter", FIRST_QUARTER.start, date(2026, 9, 30))
     assert len(quarters) == 17
     for measure in settings.plan.measures:
@@ -50,25 +52,25 @@ def test_every_measure_has_a_value_for_every_quarter(sample_project):
 
 
 def test_download_csvs_match_the_tables_and_say_they_are_sample(sample_project):
-    publication = read_publication(sample_project, "FY2027Q1")
-    assert publication["sample_data"] is True
-    for measure_id, info in publication["measures"].items():
-        csv_path = sample_project.quarter_dir("FY2027Q1") / info["csv"]
-        assert hashlib.sha256(csv_path.read_bytes()).hexdigest() == info["csv_sha256"]
+    publication = read_publication(sample_project, LATEST)
+    assert publication.sample_data is True
+    for measure_id, info in publication.measures.items():
+        csv_path = sample_project.quarter_dir(LATEST) / info.csv
+        assert hashlib.sha256(csv_path.read_bytes()).hexdigest() == info.csv_sha256
         csv = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
-        assert len(csv) == info["rows"], measure_id
+        assert len(csv) == info.rows, measure_id
         assert (csv["sample_data"] == "yes: synthetic sample data, not City records").all()
         assert {"measure", "period", "period_label", "series", "note", "data_through", "source"} <= set(csv)
         hidden = csv[csv["note"].str.startswith("hidden")]
-        assert len(hidden) == info["suppressed"]
+        assert len(hidden) == info.suppressed
 
 
 def test_the_published_tables_leave_nothing_recoverable(sample_project):
     settings = load_settings(sample_project)
-    current = read_quarter_frame(sample_project, "FY2027Q1")
-    previous = read_quarter_frame(sample_project, "FY2026Q4")
+    current = read_quarter_frame(sample_project, LATEST)
+    previous = read_quarter_frame(sample_project, PREVIOUS)
     assert audit(current, settings.populations(), previous) == []
-    counts = read_publication(sample_project, "FY2027Q1")["privacy"]
+    counts = read_publication(sample_project, LATEST).privacy.model_dump()
     assert counts["primary"]["fn_repeat_bands"] > 0  # the 40+ band is always small
     assert counts["concentration"] == {"fn_concentration": 1}  # the 3-month window at the start
 
@@ -76,25 +78,25 @@ def test_the_published_tables_leave_nothing_recoverable(sample_project):
 def test_rebuilding_gives_byte_identical_outputs(sample_project, tmp_path):
     settings = load_settings(sample_project)
     quarter = FiscalQuarter.parse("FY2027Q1")
-    params = load_quarter(sample_project, settings.plan, quarter.id)
-    before = tree_hash(sample_project.quarter_dir(quarter.id) / "csv")
-    parquet_before = tree_hash(sample_project.quarter_dir(quarter.id) / "measures")
+    params = load_quarter(sample_project, settings.plan, quarter)
+    before = tree_hash(sample_project.quarter_dir(quarter) / "csv")
+    parquet_before = tree_hash(sample_project.quarter_dir(quarter) / "measures")
     from helpers.measures import build_quarter
 
     build_quarter(settings, quarter, params)
-    assert tree_hash(sample_project.quarter_dir(quarter.id) / "csv") == before
-    assert tree_hash(sample_project.quarter_dir(quarter.id) / "measures") == parquet_before
+    assert tree_hash(sample_project.quarter_dir(quarter) / "csv") == before
+    assert tree_hash(sample_project.quarter_dir(quarter) / "measures") == parquet_before
 
 
 def test_a_past_quarter_is_reproduced_from_a_later_extract(sample_project):
     """The raw data runs to September; FY2026Q4's report uses only what it could have seen."""
     settings = load_settings(sample_project)
-    stored = read_quarter_frame(sample_project, "FY2026Q4")
+    stored = read_quarter_frame(sample_project, PREVIOUS)
     previous = previous_publication(settings, FiscalQuarter.parse("FY2026Q4"))
     again = compute_quarter(
         settings,
         FiscalQuarter.parse("FY2026Q4"),
-        load_quarter(sample_project, settings.plan, "FY2026Q4"),
+        load_quarter(sample_project, settings.plan, PREVIOUS),
         previous,
     ).frame
     columns = ["measure", "period", "series", "value", "numerator", "denominator", "suppressed"]
@@ -120,7 +122,7 @@ def test_sample_data_has_durhams_magnitudes(sample_project):
     assert 0.04 <= no_fault.mean() <= 0.08
     first_year = cad[(cad["received_at"] < "2023-07-01") & (cad["agency"] == "DCSD")]
     assert 5_500 <= len(first_year) <= 7_500  # ~6,500 crisis responses in HEART's first year
-    frame = read_quarter_frame(sample_project, "FY2027Q1")
+    frame = read_quarter_frame(sample_project, LATEST)
     police_vacancy = frame[(frame["measure"] == "vacancy_rate") & (frame["series"] == "Police")]
     assert police_vacancy["value"].min() >= 14 and police_vacancy["value"].max() <= 31
     events = frame[frame["measure"] == "joint_events"].set_index("period")["value"]
@@ -141,7 +143,7 @@ def test_a_quarter_beyond_the_data_is_a_gap_never_a_zero(sample_project):
         if source.expected != "sparse":  # event logs tolerate a gap of freshness_days
             assert status["status"] == "incomplete", measure_id
     assert tables.status["calls_911"]["data_through"] == "2026-09-30"
-    assert tables.sources["cad_events"]["status"] == "missing"
+    assert tables.sources["cad_events"].status == "missing"
     calls = tables.frame[tables.frame["measure"] == "calls_911"].set_index("period")
     assert calls.loc["FY2027Q2", "status"] == "missing" and pd.isna(calls.loc["FY2027Q2", "value"])
     assert calls.loc["FY2027Q1", "status"] == "complete" and calls.loc["FY2027Q1", "value"] > 90_000
@@ -151,7 +153,7 @@ def test_stale_data_fails_when_the_params_say_so(project_copy):
     from helpers.measures import StaleDataError
 
     settings = load_settings(project_copy)
-    params = load_quarter(project_copy, settings.plan, "FY2027Q1")
+    params = load_quarter(project_copy, settings.plan, LATEST)
     params = params.model_copy(update={"if_stale": {"calls_911": "fail"}})
     cad = project_copy.canonical / "cad_events.parquet"
     table = pd.read_parquet(cad)
@@ -191,7 +193,7 @@ def test_cli_run_without_quarto_stops_after_execution_with_instructions(project_
     assert main(["--root", str(project_copy.root), "run", "--workers", "2"]) == 0
     err = caplog.text
     assert "Quarto was not found" in err and "pip install quarto-cli" in err
-    assert "conda-forge" in err and str(project_copy.build_quarter("FY2027Q1") / "notebooks") in err
+    assert "conda-forge" in err and str(project_copy.executed_notebooks(LATEST)) in err
     assert main(["--root", str(project_copy.root), "run", "--require-site"]) == 5
     shutil.rmtree(project_copy.build)
 
@@ -245,7 +247,7 @@ def cad_without_a_quarter(project_copy, fake_quarto):
         return table.filter(pc.invert(inside))
 
     _rewrite_cad(project_copy, drop_quarter)
-    run_quarter(project_copy, "FY2027Q1", workers=2)
+    run_quarter(project_copy, LATEST, workers=2)
     return project_copy
 
 
@@ -253,24 +255,22 @@ def test_a_quarter_without_records_is_missing_never_zero_and_never_compared(cad_
     from helpers.report import open_page
 
     paths = cad_without_a_quarter
-    frame = read_quarter_frame(paths, "FY2027Q1")
+    frame = read_quarter_frame(paths, LATEST)
     calls = frame[frame["measure"] == "calls_911"].set_index("period")
     assert calls.loc["FY2026Q4", "status"] == "missing" and pd.isna(calls.loc["FY2026Q4", "value"])
     crashes = frame[frame["measure"] == "no_fault_crashes"].set_index("period")
     assert crashes.loc[["2026-04", "2026-05", "2026-06"], "value"].isna().all()  # gaps, not zeros
-    csv = pd.read_csv(
-        paths.quarter_dir("FY2027Q1") / "csv" / "calls_911.csv", dtype=str, keep_default_na=False
-    )
+    csv = pd.read_csv(paths.quarter_dir(LATEST) / "csv" / "calls_911.csv", dtype=str, keep_default_na=False)
     row = csv[csv["period"] == "FY2026Q4"].iloc[0]
     assert row["Calls received"] == "" and row["data_status"] == "no data: 0 of 91 days have records"
-    page = open_page("goal", "FY2027Q1", params_dir=paths.params, processed_dir=paths.processed)
+    page = open_page("goal", LATEST.id, params_dir=paths.params, processed_dir=paths.processed)
     sentence = page.compare("calls_911")
     assert "a year earlier" in sentence and "previous quarter (" not in sentence
     assert sentence.endswith("It is not compared with the previous quarter, whose data is incomplete.")
     html = page.context().html()
     assert '<th scope="row">April to June 2026 (FY2026 Q4)</th><td>All calls</td><td>no data</td>' in html
     assert "No data for April to June 2026 (FY2026 Q4)" in html  # in the chart's alt text
-    story = open_page("2.1", "FY2027Q1", params_dir=paths.params, processed_dir=paths.processed)
+    story = open_page("2.1", LATEST.id, params_dir=paths.params, processed_dir=paths.processed)
     assert "whose data is incomplete" in story.compare("no_fault_crashes")
     published = (paths.site / "index.html").read_text()  # the built site says the same
     assert (
@@ -282,9 +282,10 @@ def test_a_quarter_without_records_is_missing_never_zero_and_never_compared(cad_
 def test_the_reporting_quarter_with_a_gap_is_marked_or_stops_the_build(project_copy):
     import pyarrow.compute as pc
 
+    from helpers.cache import helpers_code_hash
     from helpers.measures import StaleDataError
     from helpers.report import open_page
-    from helpers.runner import ensure_ingested, ensure_measures, helpers_code_hash
+    from helpers.runner import ensure_ingested, ensure_measures
 
     def drop_august(table):
         received = table.column("Call Received")
@@ -294,13 +295,13 @@ def test_the_reporting_quarter_with_a_gap_is_marked_or_stops_the_build(project_c
     _rewrite_cad(project_copy, drop_august)
     settings = load_settings(project_copy)
     quarter = FiscalQuarter.parse("FY2027Q1")
-    params = load_quarter(project_copy, settings.plan, quarter.id)
+    params = load_quarter(project_copy, settings.plan, quarter)
     ensure_ingested(settings, helpers_code_hash())
     ensure_measures(settings, quarter, params, helpers_code_hash(), force=True)
-    publication = read_publication(project_copy, quarter.id)
-    assert publication["sources"]["cad_events"]["status"] == "partial"
-    assert publication["sources"]["cad_events"]["gaps"] == [["2026-08-01", "2026-08-31"]]
-    assert publication["measures"]["calls_911"]["status"] == "incomplete"
+    publication = read_publication(project_copy, quarter)
+    assert publication.sources["cad_events"].status == "partial"
+    assert publication.sources["cad_events"].gaps == [["2026-08-01", "2026-08-31"]]
+    assert publication.measures["calls_911"].status == "incomplete"
     page = open_page("goal", quarter.id, params_dir=project_copy.params, processed_dir=project_copy.processed)
     sentence = page.compare("calls_911")
     assert (
@@ -313,8 +314,9 @@ def test_the_reporting_quarter_with_a_gap_is_marked_or_stops_the_build(project_c
 
 
 def test_an_export_without_answer_times_shows_not_available_never_zero(project_copy):
+    from helpers.cache import helpers_code_hash
     from helpers.report import open_page
-    from helpers.runner import ensure_ingested, ensure_measures, helpers_code_hash
+    from helpers.runner import ensure_ingested, ensure_measures
 
     _rewrite_cad(project_copy, lambda table: table.drop_columns(["Answer Seconds"]))
     config = project_copy.params / "sources.yml"
@@ -328,9 +330,9 @@ def test_an_export_without_answer_times_shows_not_available_never_zero(project_c
     quarter = FiscalQuarter.parse("FY2027Q1")
     ensure_ingested(settings, helpers_code_hash())
     ensure_measures(
-        settings, quarter, load_quarter(project_copy, settings.plan, quarter.id), helpers_code_hash()
+        settings, quarter, load_quarter(project_copy, settings.plan, quarter), helpers_code_hash()
     )
-    frame = read_quarter_frame(project_copy, quarter.id)
+    frame = read_quarter_frame(project_copy, quarter)
     answered = frame[frame["measure"] == "calls_911_answered_15s"]
     assert answered["status"].eq("not_available").all() and answered["value"].isna().all()
     page = open_page("goal", quarter.id, params_dir=project_copy.params, processed_dir=project_copy.processed)
@@ -338,5 +340,5 @@ def test_an_export_without_answer_times_shows_not_available_never_zero(project_c
         "Answered within 15 seconds: not available for July to September 2026 (FY2027 Q1), because "
         "the export has no values in seconds_to_answer for this period."
     )
-    csv = (project_copy.quarter_dir(quarter.id) / "csv" / "calls_911_answered_15s.csv").read_text()
+    csv = (project_copy.quarter_dir(quarter) / "csv" / "calls_911_answered_15s.csv").read_text()
     assert "0.0" not in csv and "not available: the export has no values in seconds_to_answer" in csv

@@ -87,9 +87,9 @@ def test_durham_pd_2013_ends_in_november_which_shows_as_partial(real_project):
 
     config = load_sources(real_project.params / "sources.yml")
     result = ingest(real_project, config, today=date(2026, 10, 1))
-    record = result.record["sources"]["crime_incidents"]
-    assert record["last_date"] == "2013-11-22"
-    cover = SourceCoverage(config.sources["crime_incidents"], record["days"])
+    record = result.record.sources["crime_incidents"]
+    assert record.last_date == "2013-11-22"
+    cover = SourceCoverage(config.sources["crime_incidents"], record.days)
     november = cover.period(date(2013, 11, 1), date(2013, 11, 30))
     assert november.status == "partial" and november.describe() == "22 of 30 days have records"
     assert cover.period(date(2013, 12, 1), date(2013, 12, 31)).status == "missing"

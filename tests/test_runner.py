@@ -10,10 +10,10 @@ import yaml
 
 from helpers.cli import main
 from helpers.pages import report_pages
-from helpers.runner import NotebookFailed, RunLocked, executed_path, run_lock, run_quarter
+from helpers.runner import NotebookFailed, RunLocked, run_lock, run_quarter
 from helpers.settings import load_settings
 
-from .conftest import write_fixture_notebooks
+from .conftest import LATEST, write_fixture_notebooks
 
 pytestmark = pytest.mark.slow
 
@@ -27,11 +27,11 @@ def tiny_project(project_copy):
 
 
 def run(paths, **kwargs):
-    return run_quarter(paths, "FY2027Q1", workers=2, render=False, **kwargs)
+    return run_quarter(paths, LATEST, workers=2, render=False, **kwargs)
 
 
 def edit_quarter(paths, change) -> None:
-    path = paths.quarters / "FY2027Q1.yml"
+    path = paths.quarter_file(LATEST)
     data = yaml.safe_load(path.read_text())
     change(data)
     path.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -42,7 +42,7 @@ def test_second_run_does_no_work_and_force_redoes_it(tiny_project):
     assert set(first.executed) == ALL_PAGES and first.skipped == []
     second = run(tiny_project)
     assert second.executed == [] and set(second.skipped) == ALL_PAGES
-    assert second.manifest["validation"]["status"] == "skipped"
+    assert second.manifest.validation.status == "skipped"
     forced = run(tiny_project, force=True)
     assert set(forced.executed) == ALL_PAGES
 
@@ -63,7 +63,7 @@ def test_a_change_to_one_objective_reruns_only_that_notebook(tiny_project):
     )
     result = run(tiny_project)
     assert result.executed == ["2.2"]
-    assert result.manifest["timings_seconds"]["measures"] < 5  # tables were not rebuilt
+    assert result.manifest.timings_seconds["measures"] < 5  # tables were not rebuilt
     # A status change shows on the goal page too.
     edit_quarter(tiny_project, lambda d: d["initiatives"]["2.21"].update(status="in_progress"))
     assert set(run(tiny_project).executed) == {"2.2", "goal"}
@@ -73,7 +73,7 @@ def test_executed_notebooks_are_ready_for_quarto(tiny_project):
     run(tiny_project)
     settings = load_settings(tiny_project)
     spec = next(s for s in report_pages(settings) if s.page == "2.1")
-    notebook = nbformat.read(executed_path(tiny_project, "FY2027Q1", spec), as_version=4)
+    notebook = nbformat.read(tiny_project.executed_notebook(LATEST, spec.output), as_version=4)
     front = notebook.cells[0]
     assert front.cell_type == "raw" and front.source.startswith("---\n")
     meta = yaml.safe_load(front.source.strip("-\n"))
@@ -98,7 +98,9 @@ def test_executed_notebooks_are_ready_for_quarto(tiny_project):
 def test_a_failing_cell_stops_the_quarter_and_keeps_a_private_diagnostic(tiny_project, caplog):
     run(tiny_project)
     settings = load_settings(tiny_project)
-    good = {s.page: executed_path(tiny_project, "FY2027Q1", s).read_bytes() for s in report_pages(settings)}
+    good = {
+        s.page: tiny_project.executed_notebook(LATEST, s.output).read_bytes() for s in report_pages(settings)
+    }
     write_fixture_notebooks(tiny_project, failing_page="2.2")
     with pytest.raises(NotebookFailed) as caught:
         run(tiny_project)
@@ -110,8 +112,8 @@ def test_a_failing_cell_stops_the_quarter_and_keeps_a_private_diagnostic(tiny_pr
     assert kept.exists() and "never published" in message
     # The last good executed notebooks are untouched.
     for spec in report_pages(settings):
-        assert executed_path(tiny_project, "FY2027Q1", spec).read_bytes() == good[spec.page]
-    manifest = json.loads((tiny_project.build_quarter("FY2027Q1") / "manifest.json").read_text())
+        assert tiny_project.executed_notebook(LATEST, spec.output).read_bytes() == good[spec.page]
+    manifest = json.loads(tiny_project.manifest(LATEST).read_text())
     assert manifest["status"] == "failed" and "NotebookFailed" in manifest["error"]
     assert main(["--root", str(tiny_project.root), "run", "--no-site"]) == 3
     assert "failed in cell 3" in caplog.text
@@ -119,7 +121,7 @@ def test_a_failing_cell_stops_the_quarter_and_keeps_a_private_diagnostic(tiny_pr
 
 def test_manifest_records_inputs_versions_parameters_and_durations(tiny_project):
     run(tiny_project)
-    manifest = json.loads((tiny_project.build_quarter("FY2027Q1") / "manifest.json").read_text())
+    manifest = json.loads(tiny_project.manifest(LATEST).read_text())
     assert manifest["quarter"] == "FY2027Q1" and manifest["status"] == "succeeded"
     assert manifest["data_as_of"] == "2026-10-15"
     assert set(manifest["settings"]) == {"plan.yml", "sources.yml", "privacy.yml"}
@@ -146,15 +148,15 @@ def test_a_failing_notebook_stops_the_early_render_and_publishes_nothing(tiny_pr
 
     write_fixture_notebooks(tiny_project, failing_page="2.2")
     with pytest.raises(NotebookFailed):
-        run_quarter(tiny_project, "FY2027Q1", workers=2, render=True, force=True)
+        run_quarter(tiny_project, LATEST, workers=2, render=True, force=True)
     assert not tiny_project.site.exists()
     deadline = time.time() + 10
     while time.time() < deadline and _running(fake_quarto):
         time.sleep(0.2)
     assert not _running(fake_quarto), "the early Quarto render was left waiting"
-    log = (tiny_project.build_quarter("FY2027Q1") / "quarto-render.log").read_text()
+    log = tiny_project.render_log(LATEST).read_text()
     assert "the render was abandoned" in log  # it had started early, and was told to stop
-    manifest = json.loads((tiny_project.build_quarter("FY2027Q1") / "manifest.json").read_text())
+    manifest = json.loads(tiny_project.manifest(LATEST).read_text())
     assert manifest["status"] == "failed"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import stat
 
 import nbformat
@@ -25,10 +26,10 @@ from helpers.runner import run_quarter
 from helpers.settings import load_settings
 from helpers.site import publish
 from helpers.site_checks import page_weight
-from helpers.site_staging import archive_page, check_quarto_config
+from helpers.site_staging import archive_page, check_site_sources
 
 from .browser import browser_skip_reason, chromium, serious_violations, serve
-from .conftest import FIXTURES, QUARTERS, REPO, SITE_PAGES
+from .conftest import FIXTURES, LATEST, QUARTERS, REPO, SITE_PAGES
 
 pytestmark = pytest.mark.slow
 
@@ -44,14 +45,14 @@ def tree_hash(folder) -> str:
 def publish_quarter(paths, quarter: str, force: bool = False):
     settings = load_settings(paths)
     q = FiscalQuarter.parse(quarter)
-    params = load_quarter(paths, settings.plan, quarter)
-    manifest = json.loads((paths.build_quarter(quarter) / "manifest.json").read_text())
-    return publish(settings, q, params, report_pages(settings), manifest, force=force)
+    params = load_quarter(paths, settings.plan, q)
+    manifest = json.loads(paths.manifest(q).read_text())
+    return publish(settings, q, params, report_pages(settings), manifest["code_version"], force=force)
 
 
 def add_output(paths, quarter: str, page: str, html: str) -> None:
     """Tamper with an executed notebook, as a careless analysis cell might."""
-    path = paths.build_quarter(quarter) / "notebooks" / page
+    path = paths.executed_notebooks(FiscalQuarter.parse(quarter)) / page
     notebook = nbformat.read(path, as_version=4)
     cell = nbformat.v4.new_code_cell("print('oops')")
     cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": html})]
@@ -101,7 +102,7 @@ def test_archived_quarters_are_read_only_and_carried_forward_unchanged(published
 
 def test_downloads_are_the_processed_csvs_and_nothing_private_is_published(published):
     site = published.site
-    for csv in (published.quarter_dir("FY2027Q1") / "csv").glob("*.csv"):
+    for csv in (published.quarter_dir(LATEST) / "csv").glob("*.csv"):
         assert (site / "data" / csv.name).read_bytes() == csv.read_bytes()
     suffixes = {p.suffix for p in site.rglob("*") if p.is_file()}
     assert not suffixes & {".ipynb", ".parquet", ".xlsx"}
@@ -162,10 +163,10 @@ def test_without_quarto_the_build_stops_with_instructions(site_project, monkeypa
     with pytest.raises(QuartoMissing):
         publish(
             settings,
-            FiscalQuarter.parse("FY2027Q1"),
-            load_quarter(site_project, settings.plan, "FY2027Q1"),
+            LATEST,
+            load_quarter(site_project, settings.plan, LATEST),
             report_pages(settings),
-            {},
+            "1.0.0+test",
             require_quarto=True,
         )
 
@@ -174,12 +175,16 @@ def test_quarto_is_found_through_quarto_path(fake_quarto):
     assert find_quarto() == str(fake_quarto)
 
 
-def test_quarto_config_must_list_every_page(site_project):
-    config = site_project.quarto_config
-    config.write_text(config.read_text().replace("    - objective-2-3.ipynb\n", ""))
+def test_every_page_of_the_plan_needs_its_notebook_and_no_hand_kept_page_list(site_project):
     settings = load_settings(site_project)
-    with pytest.raises(ConfigError, match=r"objective-2-3\.ipynb"):
-        check_quarto_config(site_project, report_pages(settings))
+    (site_project.notebooks / "objective-2-3.ipynb").unlink()
+    with pytest.raises(ConfigError, match=r"notebooks/objective-2-3\.ipynb.*Objective 2\.3 page is missing"):
+        check_site_sources(site_project, report_pages(settings))
+    shutil.copy2(REPO / "notebooks" / "objective-2-3.ipynb", site_project.notebooks)
+    config = site_project.quarto_config  # a page list kept by hand, as before pages came from the plan
+    config.write_text(config.read_text().replace("project:\n", "project:\n  render:\n    - index.ipynb\n", 1))
+    with pytest.raises(ConfigError, match=r"_quarto\.yml.*project\.render.*come from params/plan\.yml"):
+        check_site_sources(site_project, report_pages(settings))
 
 
 def test_archive_page_escapes_and_lists_newest_first():
@@ -200,10 +205,10 @@ def test_the_full_run_publishes_both_quarters_with_backfill(site_project, fake_q
 
     assert main(["--root", str(site_project.root), "run", "--backfill"]) == 0
     assert sorted(os.listdir(site_project.site / "archive")) == list(QUARTERS)
-    manifest = json.loads((site_project.build_quarter("FY2027Q1") / "manifest.json").read_text())
+    manifest = json.loads(site_project.manifest(LATEST).read_text())
     assert manifest["site"]["status"] == "published"
     assert manifest["site"]["checks"]["archived_quarters"] == list(QUARTERS)
-    again = run_quarter(site_project, "FY2027Q1", workers=2)
+    again = run_quarter(site_project, LATEST, workers=2)
     assert again.executed == [] and again.site == "unchanged"
 
 
@@ -257,7 +262,7 @@ def add_analyst_chart(paths, quarter: str, source_line: str) -> int:
     cell.id = "analyst-chart"
     source.cells.append(cell)
     nbformat.write(source, source_path)
-    executed_path = paths.build_quarter(quarter) / "notebooks" / "objective-2-1.ipynb"
+    executed_path = paths.executed_notebooks(FiscalQuarter.parse(quarter)) / "objective-2-1.ipynb"
     executed = nbformat.read(executed_path, as_version=4)
     ran = nbformat.v4.new_code_cell(cell.source)
     ran.id = "analyst-chart"

@@ -21,7 +21,7 @@ from helpers.settings import load_settings
 from helpers.site import publish
 
 from .browser import SCREENS, browser_skip_reason, chromium, serve
-from .conftest import QUARTERS, SITE_PAGES, clone_project, real_quarto
+from .conftest import LATEST, QUARTERS, SITE_PAGES, clone_project, real_quarto
 from .site_checks import repeated_text
 
 NO_QUARTO = (
@@ -51,13 +51,14 @@ def rendered(executed_project, tmp_path_factory):
     settings = load_settings(paths)
     outcomes = {}
     for quarter in QUARTERS:
-        manifest = json.loads((paths.build_quarter(quarter) / "manifest.json").read_text())
+        q = FiscalQuarter.parse(quarter)
+        manifest = json.loads(paths.manifest(q).read_text())
         outcomes[quarter] = publish(
             settings,
-            FiscalQuarter.parse(quarter),
-            load_quarter(paths, settings.plan, quarter),
+            q,
+            load_quarter(paths, settings.plan, q),
             report_pages(settings),
-            manifest,
+            manifest["code_version"],
         )
     return paths, outcomes
 
@@ -81,8 +82,9 @@ def test_every_page_and_archive_is_published(rendered):
 def test_pages_show_sections_anchors_badges_banner_and_downloads(rendered):
     paths, _ = rendered
     settings = load_settings(paths)
+    pages = {p.page: p for p in report_pages(settings)}
     for objective in settings.plan.objectives:
-        html = (paths.site / f"{objective.page}.html").read_text()
+        html = (paths.site / pages[objective.id].html).read_text()
         for initiative in objective.initiatives:
             # ' id=' and not 'data-anchor-id=': Quarto repeats the anchor on the heading.
             assert f' id="{initiative.anchor}"' in html
@@ -102,7 +104,7 @@ def test_pages_show_sections_anchors_badges_banner_and_downloads(rendered):
             for measure_id in initiative.measures:
                 assert f'href="data/{measure_id}.csv"' in html
     for objective in settings.plan.objectives:
-        toc = (paths.site / f"{objective.page}.html").read_text().split('id="TOC"')[1].split("</nav>")[0]
+        toc = (paths.site / pages[objective.id].html).read_text().split('id="TOC"')[1].split("</nav>")[0]
         for initiative in objective.initiatives:
             assert f'href="#{initiative.anchor}"' in toc, initiative.id  # headings reach the TOC
     index = (paths.site / "index.html").read_text()
@@ -296,7 +298,7 @@ def test_a_render_started_early_gives_the_same_site_as_a_plain_render(rendered, 
 
     paths, _ = rendered
     staged = tmp_path / "staged"
-    shutil.copytree(paths.build_quarter("FY2027Q1") / "site-src", staged)
+    shutil.copytree(paths.staging(LATEST), staged)
     for leftover in ("_site", ".quarto"):
         shutil.rmtree(staged / leftover, ignore_errors=True)
     plain = render(find_quarto(), staged, tmp_path / "render.log")
@@ -317,7 +319,7 @@ def test_an_early_render_gives_up_when_the_run_stops(tmp_path, rendered):
 
     paths, _ = rendered
     staged = tmp_path / "staged"
-    shutil.copytree(paths.build_quarter("FY2027Q1") / "site-src", staged)
+    shutil.copytree(paths.staging(LATEST), staged)
     shutil.rmtree(staged / "_site", ignore_errors=True)
     script = (
         "import sys, time; from pathlib import Path; from helpers.quarto import GatedRender, find_quarto\n"

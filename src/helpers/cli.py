@@ -45,20 +45,36 @@ EXIT_OK, EXIT_CONFIG, EXIT_DATA, EXIT_NOTEBOOK, EXIT_CHECK, EXIT_QUARTO, EXIT_LO
 )
 
 
+class BadArgument(ValueError):
+    """A command-line argument is not valid; the message says what to write instead."""
+
+
 def _paths(args: argparse.Namespace) -> ProjectPaths:
     return ProjectPaths(Path(args.root).resolve()) if args.root else ProjectPaths.discover()
 
 
-def _quarter_context(args: argparse.Namespace) -> tuple[ProjectPaths, Settings, FiscalQuarter, QuarterParams]:
-    """Settings, the chosen quarter (default: the latest params file) and its parameters."""
+def _quarter(args: argparse.Namespace, paths: ProjectPaths) -> FiscalQuarter:
+    """``--quarter`` parsed here, at the edge (default: the latest params file)."""
     from .periods import FiscalQuarter
-    from .quarters import latest_quarter, load_quarter
+    from .quarters import latest_quarter
+
+    if not args.quarter:
+        return latest_quarter(paths)
+    try:
+        return FiscalQuarter.parse(args.quarter)
+    except ValueError as exc:
+        raise BadArgument(f"--quarter {args.quarter}: {exc}") from None
+
+
+def _quarter_context(args: argparse.Namespace) -> tuple[ProjectPaths, Settings, FiscalQuarter, QuarterParams]:
+    """Settings, the chosen quarter and its parameters."""
+    from .quarters import load_quarter
     from .settings import load_settings
 
     paths = _paths(args)
     settings = load_settings(paths)
-    quarter = FiscalQuarter.parse(args.quarter or latest_quarter(paths))
-    return paths, settings, quarter, load_quarter(paths, settings.plan, quarter.id)
+    quarter = _quarter(args, paths)
+    return paths, settings, quarter, load_quarter(paths, settings.plan, quarter)
 
 
 def cmd_sample_data(args: argparse.Namespace) -> int:
@@ -81,68 +97,68 @@ def cmd_sample_data(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from .cache import helpers_code_hash
     from .ingest import SourceValidationError
-    from .runner import ensure_ingested, helpers_code_hash
+    from .runner import ensure_ingested
     from .settings import load_settings
 
     paths = _paths(args)
     settings = load_settings(paths)
     try:
-        record = ensure_ingested(settings, helpers_code_hash(), force=True)
+        _, record = ensure_ingested(settings, helpers_code_hash(), force=True)
     except SourceValidationError as exc:
         if args.failures:
             exc.failures.to_csv(args.failures, index=False)
             log.error("all %d problems written to %s", len(exc.failures), args.failures)
         raise
-    for name, info in record["sources"].items():
-        dropped = sum((info.get("skipped_rows") or {}).values())
+    for name, info in record.sources.items():
+        dropped = sum(info.skipped_rows.values())
         log.info(
             "  %-26s %12s rows  %s to %s%s",
             name,
-            f"{info['rows']:,}",
-            info["first_date"],
-            info["last_date"],
+            f"{info.rows:,}",
+            info.first_date,
+            info.last_date,
             f"  ({dropped:,} junk rows skipped by policy)" if dropped else "",
         )
     return EXIT_OK
 
 
 def cmd_measures(args: argparse.Namespace) -> int:
-    from .runner import ensure_ingested, ensure_measures, helpers_code_hash
+    from .cache import helpers_code_hash
+    from .runner import ensure_ingested, ensure_measures
 
     paths, settings, quarter, params = _quarter_context(args)
     code = helpers_code_hash()
     ensure_ingested(settings, code)
-    publication = ensure_measures(settings, quarter, params, code, force=args.force)
-    privacy = publication.get("privacy", {})
+    _, publication = ensure_measures(settings, quarter, params, code, force=args.force)
+    privacy = publication.privacy.model_dump()
     log.info(
         "tables for %s in %s (privacy: %s)",
         quarter.id,
-        paths.quarter_dir(quarter.id),
+        paths.quarter_dir(quarter),
         json.dumps({k: sum(v.values()) if isinstance(v, dict) else v for k, v in privacy.items()}),
     )
     return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .periods import FiscalQuarter
-    from .quarters import available_quarters, latest_quarter
+    from .quarters import available_quarters
     from .quarto import find_quarto
     from .runner import run_quarter
     from .site_staging import archived_quarters
 
     paths = _paths(args)
-    quarter = args.quarter or latest_quarter(paths)
+    quarter = _quarter(args, paths)
     render = not args.no_site
     if args.backfill and render:
         published = set(archived_quarters(paths.site))
-        earlier = [
-            q
-            for q in available_quarters(paths)
-            if FiscalQuarter.parse(q) < FiscalQuarter.parse(quarter) and q not in published
-        ]
+        earlier = [q for q in available_quarters(paths) if q < quarter and q not in published]
         if earlier and find_quarto() is None:
-            log.info("backfill of %s skipped: it needs Quarto to publish the archive", ", ".join(earlier))
+            log.info(
+                "backfill of %s skipped: it needs Quarto to publish the archive",
+                ", ".join(q.id for q in earlier),
+            )
             earlier = []
         for q in earlier:
             log.info("backfill: publishing %s first so that it is archived", q)
@@ -160,12 +176,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     log.info(
         "run %s finished: %d notebook(s) executed, %d unchanged; site: %s",
-        result.quarter,
+        result.quarter.id,
         len(result.executed),
         len(result.skipped),
         result.site,
     )
-    log.info("manifest: %s", paths.build_quarter(result.quarter) / "manifest.json")
+    log.info("manifest: %s", paths.manifest(result.quarter))
     return EXIT_OK
 
 
@@ -173,45 +189,41 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .pages import report_pages
     from .quarters import available_quarters, load_quarter
     from .settings import load_settings
-    from .site_staging import check_quarto_config
+    from .site_staging import check_site_sources
 
     paths = _paths(args)
     settings = load_settings(paths)
     quarters = available_quarters(paths)
     for quarter in quarters:
         load_quarter(paths, settings.plan, quarter, set(settings.sources.sources))
-    check_quarto_config(paths, report_pages(settings))
+    check_site_sources(paths, report_pages(settings))
     log.info(
         "params OK: plan (%d objectives, %d initiatives, %d measures), %d sources, "
-        "privacy floor %d, quarters %s, _quarto.yml",
+        "privacy floor %d, quarters %s, notebooks and _quarto.yml",
         len(settings.plan.objectives),
         len(settings.plan.initiatives),
         len(settings.plan.measures),
         len(settings.sources.sources),
         settings.privacy.floor,
-        ", ".join(quarters),
+        ", ".join(q.id for q in quarters),
     )
     return EXIT_OK
 
 
 def cmd_site(args: argparse.Namespace) -> int:
+    from .cache import code_version
     from .pages import report_pages
-    from .runner import code_version
+    from .records import RunManifest, read_record
     from .site import publish
 
     paths, settings, quarter, params = _quarter_context(args)
-    manifest_path = paths.build_quarter(quarter.id) / "manifest.json"
-    manifest = (
-        json.loads(manifest_path.read_text())
-        if manifest_path.exists()
-        else {"code_version": code_version(paths)}
-    )
+    manifest = read_record(paths.manifest(quarter), RunManifest)
     outcome = publish(
         settings,
         quarter,
         params,
         report_pages(settings),
-        manifest,
+        manifest.code_version if manifest else code_version(paths.root),
         force=args.force,
         require_quarto=args.require_site,
     )
@@ -259,17 +271,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_quarters(args: argparse.Namespace) -> int:
-    from .periods import FiscalQuarter
     from .quarters import available_quarters
     from .site_staging import archived_quarters
 
     paths = _paths(args)
     published = set(archived_quarters(paths.site))
     for quarter in available_quarters(paths):
-        q = FiscalQuarter.parse(quarter)
-        built = (paths.quarter_dir(quarter) / "publication.json").exists()
+        built = paths.publication(quarter).exists()
         print(
-            f"{quarter}  {q.span_label:<26} tables: {'yes' if built else 'no ':<4} "
+            f"{quarter.id}  {quarter.span_label:<26} tables: {'yes' if built else 'no ':<4} "
             f"published: {'yes' if quarter in published else 'no'}"
         )
     return EXIT_OK
@@ -390,13 +400,14 @@ def build_parser() -> argparse.ArgumentParser:
 def _exit_code(exc: BaseException) -> int:
     from .ingest import SourceValidationError
     from .measures import StaleDataError
+    from .notebooks import NotebookFailed
     from .pages import UnknownPage
     from .privacy import PrivacyError
     from .quarto import QuartoMissing, SiteError
-    from .runner import NotebookFailed, RunLocked
+    from .runner import RunLocked
     from .sources import PseudonymKeyMissing
 
-    if isinstance(exc, (ConfigError, UnknownPage)):
+    if isinstance(exc, (ConfigError, UnknownPage, BadArgument)):
         return EXIT_CONFIG
     if isinstance(exc, (SourceValidationError, StaleDataError, PseudonymKeyMissing)):
         return EXIT_DATA

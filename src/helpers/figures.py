@@ -22,7 +22,6 @@ import pandas as pd
 from .charts import encode
 from .fragments import Fragment, Html, esc
 from .narrative import join_words
-from .pages import page_output
 from .privacy import PrivacyError
 from .story import details_table, download_link, source_line
 
@@ -179,7 +178,7 @@ def publish_figure(
     source = page.settings.sources.sources[spec.source]
     parts = [
         f'<figure class="measure-figure">{image.img_tag()}<figcaption>{esc(caption)}. '
-        f"{source_line(source.title, source.publisher, info['data_through'])}</figcaption></figure>"
+        f"{source_line(source.title, source.publisher, info.data_through)}</figcaption></figure>"
     ]
     downloads = {}
     if data is not None:
@@ -189,11 +188,11 @@ def publish_figure(
                 f"page.figure: name={file_name!r} cannot be a file name; use lower-case letters, "
                 "digits and hyphens."
             )
-        csv_name = f"{page_output(page.settings, page.page)}-{file_name}.csv"
+        csv_name = f"{page.site_page.output}-{file_name}.csv"
         labelled = data if isinstance(data.index, pd.RangeIndex) else data.reset_index()
         texts = _column_texts(labelled, decimals)
         body = [[texts[name][i] for name in texts] for i in range(len(labelled))]
         parts.append(details_table(caption, caption, list(texts), body))
         parts.append(download_link(f"data/{csv_name}", caption))
-        downloads[csv_name] = _csv(data, decimals, info["data_through"], source.title, page.sample)
+        downloads[csv_name] = _csv(data, decimals, info.data_through, source.title, page.sample)
     return Fragment([Html("\n".join(parts))], downloads)

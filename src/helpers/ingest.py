@@ -19,7 +19,6 @@ import csv
 import hashlib
 import hmac
 import io
-import json
 import logging
 import os
 import shutil
@@ -41,8 +40,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .paths import ProjectPaths
+from .records import IngestRecord, SourceRecord, write_record
 from .sources import (
-    INGEST_RECORD,
     ColumnSpec,
     SourcesConfig,
     SourceSpec,
@@ -835,7 +834,7 @@ def pseudonymise_arrow(
 
 @dataclass
 class IngestResult:
-    record: dict[str, Any]
+    record: IngestRecord
     seconds: float
 
 
@@ -845,8 +844,11 @@ def ingest(
     today: date | None = None,
     code_version: str = "",
     fingerprint: dict[str, str] | None = None,
+    cache_key: dict[str, Any] | None = None,
 ) -> IngestResult:
     """Validate every source, then write every canonical table; all or nothing.
+
+    ``cache_key`` (what the runner's cache compares) is written into the record with the tables.
 
     ``fingerprint`` (raw file -> SHA-256), when the caller has it already, saves hashing
     gigabytes of raw files a second time.
@@ -882,7 +884,7 @@ def ingest(
     staging = Path(tempfile.mkdtemp(prefix=".canonical-", dir=paths.processed))
     staging.chmod(0o755)
     try:
-        sources_record: dict[str, Any] = {}
+        sources_record: dict[str, SourceRecord] = {}
         for item in validated:
             data = item.table
             for column, col in item.spec.columns.items():
@@ -895,22 +897,23 @@ def ingest(
             _write_parquet(data, staging / f"{item.name}.parquet")
             dates = data.column(item.spec.date_column)
             first, last = pc.min_max(dates).values()
-            sources_record[item.name] = {
-                "rows": data.num_rows,
-                "files": item.file_hashes,
-                "first_date": _day(first.as_py()),
-                "last_date": _day(last.as_py()),
-                "days": records_per_day(dates),
-                "skipped_rows": dict(sorted(item.skipped.items())),
-            }
-        record = {
-            "sample_data": is_sample_data(paths),
-            "demo_pseudonym_key": demo,
-            "raw_fingerprint": fingerprint,
-            "code_version": code_version,
-            "sources": sources_record,
-        }
-        (staging / INGEST_RECORD).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+            sources_record[item.name] = SourceRecord(
+                rows=data.num_rows,
+                files=item.file_hashes,
+                first_date=_day(first.as_py()),
+                last_date=_day(last.as_py()),
+                days=records_per_day(dates),
+                skipped_rows=dict(sorted(item.skipped.items())),
+            )
+        record = IngestRecord(
+            sample_data=is_sample_data(paths),
+            demo_pseudonym_key=demo,
+            raw_fingerprint=fingerprint,
+            code_version=code_version,
+            sources=sources_record,
+            cache_key=cache_key,
+        )
+        write_record(staging / paths.ingest_record.name, record, exclude_none=True)
         swap_directory(staging, paths.canonical)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

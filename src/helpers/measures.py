@@ -12,7 +12,6 @@ rebuilt exactly from a later extract (as long as the records did not change).
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import shutil
 import tempfile
@@ -33,7 +32,8 @@ from .paths import ProjectPaths
 from .periods import FiscalQuarter, Period, periods_for, rolling_period
 from .plan import DATE_PART_CODES, Condition, Measure, Plan
 from .privacy import PrivacyRules, gate
-from .quarters import PUBLICATION, QuarterParams, stale_policy
+from .quarters import QuarterParams, stale_policy
+from .records import CoverageRecord, MeasureRecord, PrivacySummary, Publication, write_record
 from .settings import Settings
 from .sources import read_ingest_record, swap_directory
 
@@ -609,11 +609,11 @@ def apply_coverage(frame: pd.DataFrame, cover: SourceCoverage) -> pd.DataFrame:
 
 @dataclass
 class QuarterTables:
-    quarter: str
+    quarter: FiscalQuarter
     frame: pd.DataFrame  # gated rows of every measure
-    status: dict[str, dict[str, Any]]
+    status: dict[str, dict[str, Any]]  # per measure: status, data_through, source
     gate_summary: dict[str, Any]
-    sources: dict[str, dict[str, Any]] = field(default_factory=dict)  # coverage of the quarter
+    sources: dict[str, CoverageRecord] = field(default_factory=dict)  # coverage of the quarter
 
 
 def source_coverage(settings: Settings, source: str, data: SourceData) -> SourceCoverage:
@@ -627,29 +627,30 @@ def source_coverage(settings: Settings, source: str, data: SourceData) -> Source
 
 def quarter_coverage(
     settings: Settings, source: str, cover: SourceCoverage, quarter: FiscalQuarter
-) -> dict[str, Any]:
+) -> CoverageRecord:
     """How completely a source covers the reporting quarter, for the publication record."""
     verdict = cover.period(quarter.start, quarter.end)
     through = cover.covered_through(quarter.end)
-    record = read_ingest_record(settings.paths) or {}
-    return {
-        "title": settings.sources.sources[source].title,
-        "status": verdict.status,
-        "covered": verdict.covered,
-        "expected": verdict.expected,
-        "unit": verdict.unit,
-        "share": round(verdict.share, 4),
-        "gaps": [[a.isoformat(), b.isoformat()] for a, b in verdict.gaps],
-        "data_through": through.isoformat() if through else None,
-        "skipped_rows": record.get("sources", {}).get(source, {}).get("skipped_rows", {}),
-    }
+    record = read_ingest_record(settings.paths)
+    ingested = record.sources.get(source) if record else None
+    return CoverageRecord(
+        title=settings.sources.sources[source].title,
+        status=verdict.status,
+        covered=verdict.covered,
+        expected=verdict.expected,
+        unit=verdict.unit,
+        share=round(verdict.share, 4),
+        gaps=[[a.isoformat(), b.isoformat()] for a, b in verdict.gaps],
+        data_through=through.isoformat() if through else None,
+        skipped_rows=ingested.skipped_rows if ingested else {},
+    )
 
 
-def _incomplete_error(measure: Measure, source: str, info: dict[str, Any], quarter: FiscalQuarter) -> str:
-    gaps = "; ".join(f"{a} to {b}" for a, b in info["gaps"][:5])
+def _incomplete_error(measure: Measure, source: str, info: CoverageRecord, quarter: FiscalQuarter) -> str:
+    gaps = "; ".join(f"{a} to {b}" for a, b in info.gaps[:5])
     return (
-        f"Source '{source}' ({info['title']}) is incomplete for {quarter.long_label}: "
-        f"{info['covered']} of {info['expected']} {info['unit']}s have records (gaps: {gaps}), and "
+        f"Source '{source}' ({info.title}) is incomplete for {quarter.long_label}: "
+        f"{info.covered} of {info.expected} {info.unit}s have records (gaps: {gaps}), and "
         f"measure '{measure.id}' must not be published from incomplete data. Load a complete "
         f"extract into data/raw, or set `if_stale: {{{measure.id}: mark_unavailable}}` in "
         f"params/quarters/{quarter.id}.yml to publish it with the gap shown."
@@ -665,7 +666,7 @@ def compute_quarter(
 ) -> QuarterTables:
     """Compute and gate every measure of the plan (or those in ``only``) for ``quarter``."""
     paths, plan = settings.paths, settings.plan
-    prepared: dict[str, tuple[SourceData, SourceCoverage, dict[str, Any]]] = {}
+    prepared: dict[str, tuple[SourceData, SourceCoverage, CoverageRecord]] = {}
     status: dict[str, dict[str, Any]] = {}
     frames = []
     for measure in plan.measures:
@@ -677,15 +678,11 @@ def compute_quarter(
             data = prepare(load_canonical(paths, measure.source, columns), spec.date_column, quarter.end)
             cover = source_coverage(settings, measure.source, data)
             info = quarter_coverage(settings, measure.source, cover, quarter)
-            if (
-                params is not None
-                and measure.source in params.require_complete
-                and info["status"] != "complete"
-            ):
+            if params is not None and measure.source in params.require_complete and info.status != "complete":
                 raise StaleDataError(_incomplete_error(measure, measure.source, info, quarter))
             prepared[measure.source] = (data, cover, info)
         data, cover, info = prepared[measure.source]
-        complete = info["status"] == "complete"
+        complete = info.status == "complete"
         if not complete:
             policy = stale_policy(plan, params, measure.id) if params is not None else measure.if_stale
             if policy == "fail":
@@ -693,13 +690,13 @@ def compute_quarter(
         frames.append(apply_coverage(compute(measure, data, quarter.end), cover))
         status[measure.id] = {
             "status": "current" if complete else "incomplete",
-            "data_through": info["data_through"] or quarter.start.isoformat(),
+            "data_through": info.data_through or quarter.start.isoformat(),
             "source": measure.source,
         }
     frame = pd.concat([f for f in frames if not f.empty], ignore_index=True)
     gated, summary = gate(frame, settings.privacy, settings.populations(), previous)
     sources = {name: info for name, (_, _, info) in sorted(prepared.items())}
-    return QuarterTables(quarter.id, gated, status, summary.as_dict(), sources)
+    return QuarterTables(quarter, gated, status, summary.as_dict(), sources)
 
 
 CSV_NOTE_SUPPRESSED = "hidden to protect privacy: {text}"
@@ -768,11 +765,11 @@ def write_quarter(
 ) -> Path:
     """Write gated parquet, download CSVs and ``publication.json``; all or nothing."""
     paths, plan = settings.paths, settings.plan
-    record = read_ingest_record(paths) or {}
-    sample = bool(record.get("sample_data"))
+    record = read_ingest_record(paths)
+    sample = bool(record and record.sample_data)
     target = paths.quarter_dir(tables.quarter)
     paths.processed.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{tables.quarter}-", dir=paths.processed))
+    staging = Path(tempfile.mkdtemp(prefix=f".{tables.quarter.id}-", dir=paths.processed))
     staging.chmod(0o755)
     try:
         (staging / "measures").mkdir()
@@ -798,29 +795,29 @@ def write_quarter(
             )
             csv_path = staging / "csv" / f"{measure.id}.csv"
             csv.to_csv(csv_path, index=False, lineterminator="\n")
-            measures_record[measure.id] = {
+            measures_record[measure.id] = MeasureRecord(
                 **info,
-                "rows": len(rows),
-                "suppressed": int(rows["suppressed"].sum()),
-                "csv": f"csv/{measure.id}.csv",
-                "csv_sha256": hashlib.sha256(csv_path.read_bytes()).hexdigest(),
-            }
+                rows=len(rows),
+                suppressed=int(rows["suppressed"].sum()),
+                csv=f"csv/{measure.id}.csv",
+                csv_sha256=hashlib.sha256(csv_path.read_bytes()).hexdigest(),
+            )
         canonical = {
             p.name: hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(paths.canonical.glob("*.parquet"))
         }
-        publication = {
-            "quarter": tables.quarter,
-            "sample_data": sample,
-            "data_as_of": params.data_as_of.isoformat() if params else None,
-            "next_update": params.next_update.isoformat() if params else None,
-            "code_version": code_version,
-            "inputs": {"canonical": canonical, "params": settings.file_hashes()},
-            "privacy": {"floor": settings.privacy.floor, **tables.gate_summary},
-            "measures": measures_record,
-            "sources": tables.sources,
-        }
-        (staging / PUBLICATION).write_text(json.dumps(publication, indent=2, sort_keys=True) + "\n")
+        publication = Publication(
+            quarter=tables.quarter,
+            sample_data=sample,
+            data_as_of=params.data_as_of.isoformat() if params else None,
+            next_update=params.next_update.isoformat() if params else None,
+            code_version=code_version,
+            inputs={"canonical": canonical, "params": settings.file_hashes()},
+            privacy=PrivacySummary(floor=settings.privacy.floor, **tables.gate_summary),
+            measures=measures_record,
+            sources=tables.sources,
+        )
+        write_record(staging / paths.publication(tables.quarter).name, publication)
         swap_directory(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -828,7 +825,7 @@ def write_quarter(
     return target
 
 
-def read_quarter_frame(paths: ProjectPaths, quarter: str) -> pd.DataFrame | None:
+def read_quarter_frame(paths: ProjectPaths, quarter: FiscalQuarter) -> pd.DataFrame | None:
     folder = paths.quarter_dir(quarter) / "measures"
     if not folder.exists():
         return None
@@ -844,7 +841,7 @@ def previous_publication(settings: Settings, quarter: FiscalQuarter) -> pd.DataF
     does not also hold (a year-to-date figure that has since grown).
     """
     prior = quarter.previous()
-    stored = read_quarter_frame(settings.paths, prior.id)
+    stored = read_quarter_frame(settings.paths, prior)
     if stored is not None:
         return stored
     yearly = {

@@ -1,4 +1,10 @@
-"""The pages of the site, and exactly which inputs each page's notebook may read.
+"""The pages of the site, all derived from the plan: one place for each fact about a page.
+
+The goal overview, one page per objective of ``params/plan.yml`` and About the data, plus the
+generated Archive page. For each: its notebook, its file on the site, its title, description and
+navigation text, the anchors it must carry, and exactly which inputs its notebook may read. The
+render list and the navigation bar of ``_quarto.yml`` are written from here when the site is
+staged; adding an objective is its plan entry and its notebook.
 
 Kept free of heavy imports: the runner consults it on every run, including runs with nothing to do.
 """
@@ -8,12 +14,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
+from .plan import Initiative, Plan
 from .quarters import QuarterParams
 from .settings import Settings
 
 GOAL_PAGE = "goal"
 ABOUT_PAGE = "about"
+ARCHIVE_SOURCE = "archive.qmd"
 HIDDEN_ON_GOAL_PAGE = "(shown on the objective page)"
 
 
@@ -22,14 +31,16 @@ class UnknownPage(ValueError):
 
 
 @dataclass(frozen=True)
-class PageSpec:
+class SitePage:
     """One page of the site and the notebook that produces it."""
 
-    page: str  # goal | about | objective id
-    notebook: Path
-    output: str  # file name of the page, without extension
+    page: str  # goal | about | an objective id
+    kind: Literal["goal", "objective", "about"]
+    notebook: Path  # the analysts' notebook, in notebooks/
+    output: str  # the page's file on the site, without extension: index, objective-2-1
     title: str
     description: str
+    nav_text: str
 
     @property
     def label(self) -> str:
@@ -37,41 +48,105 @@ class PageSpec:
             self.page, f"Objective {self.page}"
         )
 
+    @property
+    def source(self) -> str:
+        """The executed notebook's name in the staged site (what Quarto renders)."""
+        return f"{self.output}.ipynb"
 
-def report_pages(settings: Settings) -> list[PageSpec]:
+    @property
+    def html(self) -> str:
+        return f"{self.output}.html"
+
+    def initiatives(self, plan: Plan) -> list[Initiative]:
+        """The initiatives the page shows with their status: all on the goal page (as cards)."""
+        if self.kind == "goal":
+            return plan.initiatives
+        if self.kind == "objective":
+            return plan.objective(self.page).initiatives
+        return []
+
+    def anchors(self, plan: Plan) -> list[str]:
+        """The ids the page must carry: the targets of links, the table of contents, the checks."""
+        if self.kind == "goal":
+            out = ["setting-the-stage", "status-legend"]
+            out += [plan.measure(m).anchor for m in plan.goal.context_measures]
+            for objective in plan.objectives:
+                out.append(objective.anchor)
+                out += [i.card_anchor for i in objective.initiatives]
+            return out
+        if self.kind == "about":
+            return ["privacy", "measures", "coverage"]
+        out = []
+        for initiative in self.initiatives(plan):
+            out.append(initiative.anchor)
+            out += [plan.measure(m).anchor for m in initiative.measures]
+        return out
+
+
+def report_pages(settings: Settings) -> list[SitePage]:
     """Goal overview, one page per objective, and About the data, in site order."""
     plan, notebooks = settings.plan, settings.paths.notebooks
     pages = [
-        PageSpec(GOAL_PAGE, notebooks / "goal-overview.ipynb", "index", plan.goal.title, plan.goal.statement)
+        SitePage(
+            GOAL_PAGE,
+            "goal",
+            notebooks / "goal-overview.ipynb",
+            "index",
+            plan.goal.title,
+            plan.goal.statement,
+            "Goal overview",
+        )
     ]
     for objective in plan.objectives:
+        output = "objective-" + objective.id.replace(".", "-")
         pages.append(
-            PageSpec(
+            SitePage(
                 objective.id,
-                notebooks / f"{objective.page}.ipynb",
-                objective.page,
+                "objective",
+                notebooks / f"{output}.ipynb",
+                output,
                 f"Objective {objective.id}: {objective.title}",
                 objective.summary,
+                f"{objective.id} {objective.nav_title}",
             )
         )
     pages.append(
-        PageSpec(
+        SitePage(
             ABOUT_PAGE,
+            "about",
             notebooks / "about-the-data.ipynb",
             "about-the-data",
             "About the data",
             "Definitions, sources, methods and privacy rules behind every figure.",
+            "About the data",
         )
     )
     return pages
 
 
-def page_output(settings: Settings, page: str) -> str:
-    """File name (without extension) of a page on the site."""
-    for spec in report_pages(settings):
+def page_of(pages: list[SitePage], page: str) -> SitePage:
+    for spec in pages:
         if spec.page == page:
-            return spec.output
-    raise UnknownPage(f"'{page}' is not a page of the report")
+            return spec
+    raise UnknownPage(f"'{page}' is not a page of the report; choose from {', '.join(s.page for s in pages)}")
+
+
+def objective_page(settings: Settings, objective_id: str) -> SitePage:
+    """The page an objective's initiatives are on (for links from other pages)."""
+    return page_of(report_pages(settings), objective_id)
+
+
+def site_config(hand_written: dict[str, Any], pages: list[SitePage]) -> dict[str, Any]:
+    """``_quarto.yml`` for the staged site: the hand-written file (theme, footer, resources) plus
+    what the plan decides: the render list (the Archive page first, as it needs no notebook and
+    an early render starts with it) and the navigation bar."""
+    config = json.loads(json.dumps(hand_written))  # a deep copy
+    config.setdefault("project", {})["render"] = [ARCHIVE_SOURCE, *(p.source for p in pages)]
+    navbar = config.setdefault("website", {}).setdefault("navbar", {})
+    navbar["left"] = [{"text": p.nav_text, "href": p.source} for p in pages] + [
+        {"text": "Archive", "href": ARCHIVE_SOURCE}
+    ]
+    return config
 
 
 def page_measures(settings: Settings, page: str) -> list[str]:
@@ -94,6 +169,7 @@ def page_params(params: QuarterParams, settings: Settings, page: str) -> Quarter
                     "analysis": None,
                     "what_we_have_been_doing": HIDDEN_ON_GOAL_PAGE,
                     "whats_next": HIDDEN_ON_GOAL_PAGE,
+                    "texts": {},
                 }
             )
             for i, u in params.initiatives.items()

@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .periods import FiscalQuarter
+
 ROOT_MARKERS = ("_quarto.yml", "params/plan.yml")
 
 
@@ -46,9 +48,25 @@ class ProjectPaths:
         """Validated, pseudonymised source tables: internal, never published."""
         return self.processed / "canonical"
 
-    def quarter_dir(self, quarter: str) -> Path:
+    @property
+    def ingest_record(self) -> Path:
+        """What ingest validated and wrote (``records.IngestRecord``), with its cache key."""
+        return self.canonical / "_ingest.json"
+
+    def quarter_file(self, quarter: FiscalQuarter) -> Path:
+        """The analysts' parameters of one quarter: statuses and updates."""
+        return self.quarters / f"{quarter.id}.yml"
+
+    def quarter_dir(self, quarter: FiscalQuarter) -> Path:
         """Privacy-gated measure tables and download CSVs of one reporting quarter."""
-        return self.processed / quarter
+        return self.processed / quarter.id
+
+    def publication(self, quarter: FiscalQuarter) -> Path:
+        """What a quarter's tables publish (``records.Publication``)."""
+        return self.quarter_dir(quarter) / "publication.json"
+
+    def measures_cache(self, quarter: FiscalQuarter) -> Path:
+        return self.quarter_dir(quarter) / "_cache_key.json"
 
     @property
     def notebooks(self) -> Path:
@@ -58,8 +76,35 @@ class ProjectPaths:
     def build(self) -> Path:
         return self.root / "build"
 
-    def build_quarter(self, quarter: str) -> Path:
-        return self.build / quarter
+    def build_quarter(self, quarter: FiscalQuarter) -> Path:
+        return self.build / quarter.id
+
+    def manifest(self, quarter: FiscalQuarter) -> Path:
+        """The record of the latest run for a quarter (``records.RunManifest``)."""
+        return self.build_quarter(quarter) / "manifest.json"
+
+    def executed_notebooks(self, quarter: FiscalQuarter) -> Path:
+        return self.build_quarter(quarter) / "notebooks"
+
+    def executed_notebook(self, quarter: FiscalQuarter, output: str) -> Path:
+        """A page's notebook as papermill executed it, ready for Quarto."""
+        return self.executed_notebooks(quarter) / f"{output}.ipynb"
+
+    def notebook_cache(self, quarter: FiscalQuarter, output: str) -> Path:
+        """The inputs a page's notebook was last executed with."""
+        return self.executed_notebooks(quarter) / f"{output}.inputs.json"
+
+    def staging(self, quarter: FiscalQuarter) -> Path:
+        """The folder Quarto renders, made fresh for every build of the site."""
+        return self.build_quarter(quarter) / "site-src"
+
+    def render_log(self, quarter: FiscalQuarter) -> Path:
+        return self.build_quarter(quarter) / "quarto-render.log"
+
+    @property
+    def site_record(self) -> Path:
+        """What the published site was built from; kept beside the build, never published."""
+        return self.build / "published-site.json"
 
     @property
     def diagnostics(self) -> Path:

@@ -11,7 +11,9 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, PlainSerializer
 
 Grain = Literal["month", "quarter", "calendar_year", "fiscal_year", "rolling_12_months"]
 GRAINS: tuple[str, ...] = ("month", "quarter", "calendar_year", "fiscal_year", "rolling_12_months")
@@ -121,7 +123,7 @@ class FiscalQuarter:
         return self.id
 
 
-def quarter_ids(names: Iterable[str]) -> list[str]:
+def quarters_named(names: Iterable[str]) -> list[FiscalQuarter]:
     """The names that are fiscal quarters (``FY2027Q1``), oldest first; other names are ignored."""
     found = []
     for name in names:
@@ -129,7 +131,7 @@ def quarter_ids(names: Iterable[str]) -> list[str]:
             found.append(FiscalQuarter.parse(name))
         except ValueError:
             continue
-    return [q.id for q in sorted(found)]
+    return sorted(set(found))
 
 
 @dataclass(frozen=True)
@@ -222,3 +224,20 @@ def periods_for(grain: str, start: date, end: date) -> list[Period]:
             q = q.shift(1)
         return out
     raise ValueError(f"unknown grain '{grain}'; use one of {', '.join(GRAINS)}")
+
+
+def _quarter_from_text(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    try:
+        return FiscalQuarter.parse(value)
+    except ValueError as exc:
+        raise ValueError(f"{exc} Fix: write the quarter like FY2027Q1") from None
+
+
+# A fiscal quarter in a params file or a JSON record: written as "FY2027Q1", a FiscalQuarter inside.
+QuarterField = Annotated[
+    FiscalQuarter,
+    BeforeValidator(_quarter_from_text),
+    PlainSerializer(lambda quarter: quarter.id, return_type=str),
+]

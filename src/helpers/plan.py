@@ -293,7 +293,13 @@ class Initiative(StrictModel):
 
     @property
     def anchor(self) -> str:
+        """The initiative's section on its objective's page."""
         return "initiative-" + self.id.replace(".", "-")
+
+    @property
+    def card_anchor(self) -> str:
+        """The initiative's card on the goal page."""
+        return "card-" + self.id.replace(".", "-")
 
     @property
     def slug(self) -> str:
@@ -303,6 +309,8 @@ class Initiative(StrictModel):
 class Objective(StrictModel):
     id: str
     title: str
+    # The objective in the navigation bar, after its number: a few words, e.g. "Build Trust".
+    nav_title: str = Field(max_length=32)
     summary: str
     initiatives: list[Initiative]
 
@@ -325,8 +333,8 @@ class Objective(StrictModel):
         return self
 
     @property
-    def page(self) -> str:
-        """File name (without extension) of the objective's page."""
+    def anchor(self) -> str:
+        """The objective's section on the goal page."""
         return "objective-" + self.id.replace(".", "-")
 
 

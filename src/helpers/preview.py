@@ -19,11 +19,13 @@ from pathlib import Path
 
 import yaml
 
-from .pages import UnknownPage, report_pages
+from .cache import code_version, helpers_code_hash
+from .notebooks import execute_notebooks
+from .pages import ARCHIVE_SOURCE, page_of, report_pages
 from .periods import FiscalQuarter
-from .quarters import QuarterParams, read_publication
+from .quarters import QuarterParams
 from .quarto import GatedRender, QuartoMissing, checked_quarto, find_quarto
-from .runner import code_version, ensure_ingested, ensure_measures, execute_notebooks, helpers_code_hash
+from .runner import ensure_ingested, ensure_measures
 from .settings import Settings
 from .site_staging import stage_data, stage_notebook, stage_site
 from .sources import is_sample_data
@@ -49,9 +51,7 @@ def preview_page(
     """Execute (if needed) and render one page; returns the HTML file to open."""
     started = time.perf_counter()
     pages = report_pages(settings)
-    spec = next((s for s in pages if s.page == page), None)
-    if spec is None:
-        raise UnknownPage(f"'{page}' is not a page; choose from {', '.join(s.page for s in pages)}")
+    spec = page_of(pages, page)
     if find_quarto() is None:
         raise QuartoMissing(
             "Quarto was not found, so the page cannot be rendered. Install it (see README.md, "
@@ -63,24 +63,21 @@ def preview_page(
     ensure_measures(settings, quarter, params, code)
     paths = settings.paths
     staging = preview_dir(settings) / "site-src"
-    manifest = {"publication": read_publication(paths, quarter.id) or {}, "code_version": code_version(paths)}
     stage_site(settings, quarter, is_sample_data(paths), pages, staging)
-    stage_data(settings, quarter, params, manifest, staging)
+    stage_data(settings, quarter, params, code_version(paths.root), staging)
     config = yaml.safe_load((staging / "_quarto.yml").read_text())
-    config["project"]["render"] = ["archive.qmd", f"{spec.output}.ipynb"]
+    config["project"]["render"] = [ARCHIVE_SOURCE, spec.source]
     (staging / "_quarto.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-    with GatedRender(
-        quarto, staging, preview_dir(settings) / "quarto-render.log", f"{spec.output}.ipynb"
-    ) as render:
+    with GatedRender(quarto, staging, preview_dir(settings) / "quarto-render.log", spec.source) as render:
         executed, _ = execute_notebooks(settings, quarter, params, [page], force, workers=1)
         for other in pages:
-            source = paths.build_quarter(quarter.id) / "notebooks" / f"{other.output}.ipynb"
+            source = paths.executed_notebook(quarter, other.output)
             if source.exists():  # every executed page, so the navigation bar's links resolve
-                problems = stage_notebook(source, staging / f"{other.output}.ipynb", other, staging / "data")
+                problems = stage_notebook(source, staging / other.source, other, staging / "data")
                 for problem in problems if other.page == page else []:
                     log.warning("this page would not be published: %s", problem)
         output = render.wait()
-    return Preview(page, output / f"{spec.output}.html", bool(executed), time.perf_counter() - started)
+    return Preview(page, output / spec.html, bool(executed), time.perf_counter() - started)
 
 
 def serve(folder: Path, port: int = 8000) -> None:

@@ -8,17 +8,16 @@ else on the pages comes from the plan or is computed from the data.
 from __future__ import annotations
 
 import difflib
-import json
 from datetime import date
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import field_validator, model_validator
 
 from .params import ConfigError, ConfigProblem, StrictModel, load_model
 from .paths import ProjectPaths
-from .periods import FiscalQuarter, quarter_ids
+from .periods import FiscalQuarter, QuarterField, quarters_named
 from .plan import Plan, StalePolicy
+from .records import Publication, read_record
 
 StatusId = Literal["in_progress", "on_hold", "complete_ongoing"]
 Narrative = str | list[str] | dict[str, str | list[str]]
@@ -56,7 +55,7 @@ class InitiativeUpdate(StrictModel):
 
 
 class QuarterParams(StrictModel):
-    quarter: str
+    quarter: QuarterField
     data_as_of: date
     next_update: date
     highlights: str | None = None
@@ -68,25 +67,16 @@ class QuarterParams(StrictModel):
 
     def facts(self) -> dict[str, str]:
         """The quarter's reporting facts, as the run manifest and the site's provenance record them."""
-        quarter = FiscalQuarter.parse(self.quarter)
         return {
-            "quarter": quarter.id,
-            "reporting_period": quarter.long_label,
+            "quarter": self.quarter.id,
+            "reporting_period": self.quarter.long_label,
             "data_as_of": self.data_as_of.isoformat(),
             "next_update": self.next_update.isoformat(),
         }
 
-    @field_validator("quarter")
-    @classmethod
-    def _quarter_id(cls, value: str) -> str:
-        try:
-            return FiscalQuarter.parse(value).id
-        except ValueError as exc:
-            raise ValueError(f"{exc} Fix: write the quarter like FY2027Q1") from None
-
     @model_validator(mode="after")
     def _dates(self) -> QuarterParams:
-        quarter = FiscalQuarter.parse(self.quarter)
+        quarter = self.quarter
         if self.data_as_of <= quarter.end:
             raise ValueError(
                 f"data_as_of ({self.data_as_of}) is not after the quarter ends "
@@ -99,21 +89,13 @@ class QuarterParams(StrictModel):
             )
         return self
 
-    @property
-    def fiscal_quarter(self) -> FiscalQuarter:
-        return FiscalQuarter.parse(self.quarter)
 
-
-def quarter_file(paths: ProjectPaths, quarter: str) -> Path:
-    return paths.quarters / f"{FiscalQuarter.parse(quarter).id}.yml"
-
-
-def available_quarters(paths: ProjectPaths) -> list[str]:
+def available_quarters(paths: ProjectPaths) -> list[FiscalQuarter]:
     """Quarters that have a params file, oldest first."""
-    return quarter_ids(path.stem for path in paths.quarters.glob("FY*Q*.yml"))
+    return quarters_named(path.stem for path in paths.quarters.glob("FY*Q*.yml"))
 
 
-def latest_quarter(paths: ProjectPaths) -> str:
+def latest_quarter(paths: ProjectPaths) -> FiscalQuarter:
     quarters = available_quarters(paths)
     if not quarters:
         raise ConfigError(
@@ -131,13 +113,13 @@ def latest_quarter(paths: ProjectPaths) -> str:
 
 
 def load_quarter(
-    paths: ProjectPaths, plan: Plan, quarter: str, sources: set[str] | None = None
+    paths: ProjectPaths, plan: Plan, quarter: FiscalQuarter, sources: set[str] | None = None
 ) -> QuarterParams:
-    path = quarter_file(paths, quarter)
+    path = paths.quarter_file(quarter)
     shown = str(path.relative_to(paths.root)) if path.is_relative_to(paths.root) else str(path)
     params = load_model(path, QuarterParams)
     problems: list[ConfigProblem] = []
-    if params.quarter != FiscalQuarter.parse(quarter).id:
+    if params.quarter != quarter:
         problems.append(
             ConfigProblem(
                 shown,
@@ -203,10 +185,6 @@ def stale_policy(plan: Plan, params: QuarterParams, measure_id: str) -> StalePol
     return params.if_stale.get(measure_id, plan.measure(measure_id).if_stale)
 
 
-PUBLICATION = "publication.json"
-
-
-def read_publication(paths: ProjectPaths, quarter: str) -> dict[str, Any] | None:
+def read_publication(paths: ProjectPaths, quarter: FiscalQuarter) -> Publication | None:
     """The record the measures stage wrote for a quarter: statuses, hashes, privacy summary."""
-    path = paths.quarter_dir(quarter) / PUBLICATION
-    return json.loads(path.read_text()) if path.exists() else None
+    return read_record(paths.publication(quarter), Publication)

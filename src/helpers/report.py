@@ -10,7 +10,6 @@ parameters; that is what lets the runner skip a notebook whose inputs did not ch
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import string
@@ -27,11 +26,12 @@ from . import story
 from .analysis import BeforeAfter, before_after
 from .fragments import Fragment, Heading, para
 from .narrative import fmt_number
-from .pages import ABOUT_PAGE, GOAL_PAGE, page_measures, page_params
+from .pages import SitePage, page_measures, page_of, page_params, report_pages
 from .paths import ProjectPaths
 from .periods import FiscalQuarter
 from .plan import Measure
-from .quarters import PUBLICATION, QuarterParams, load_quarter
+from .quarters import QuarterParams, load_quarter, read_publication
+from .records import MeasureRecord, Publication
 from .settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -69,9 +69,14 @@ class Page:
     page: str
     quarter: FiscalQuarter
     params: QuarterParams
-    publication: dict[str, Any]
+    publication: Publication
 
     # ---------------------------------------------------------------- data
+
+    @cached_property
+    def site_page(self) -> SitePage:
+        """The page in the site's page model: its file name, title and anchors."""
+        return page_of(report_pages(self.settings), self.page)
 
     @cached_property
     def allowed(self) -> list[str]:
@@ -95,7 +100,7 @@ class Page:
 
     @cached_property
     def _tables(self) -> dict[str, pd.DataFrame]:
-        folder = self.settings.paths.quarter_dir(self.quarter.id) / "measures"
+        folder = self.settings.paths.quarter_dir(self.quarter) / "measures"
         out = {}
         for measure_id in self.allowed:
             path = folder / f"{measure_id}.parquet"
@@ -117,14 +122,14 @@ class Page:
 
     @property
     def sample(self) -> bool:
-        return bool(self.publication.get("sample_data"))
+        return self.publication.sample_data
 
     @property
     def suppressed_text(self) -> str:
         return self.settings.privacy.suppressed_text
 
-    def measure_status(self, measure_id: str) -> dict[str, Any]:
-        return self.publication["measures"][measure_id]
+    def measure_status(self, measure_id: str) -> MeasureRecord:
+        return self.publication.measures[measure_id]
 
     # ---------------------------------------------------------------- an analyst's own parts
 
@@ -245,16 +250,14 @@ def open_page(
         params_path.parent, params_dir=params_path, processed_dir=Path(processed_dir).resolve()
     )
     settings = load_settings(paths)
-    fiscal = FiscalQuarter.parse(quarter)
-    params = load_quarter(paths, settings.plan, fiscal.id)
-    if page not in {GOAL_PAGE, ABOUT_PAGE}:
-        settings.plan.objective(page)
-    publication_path = paths.quarter_dir(fiscal.id) / PUBLICATION
-    if not publication_path.exists():
+    fiscal = FiscalQuarter.parse(quarter)  # notebook parameters are text: parsed here, once
+    params = load_quarter(paths, settings.plan, fiscal)
+    page_of(report_pages(settings), page)  # an unknown page says which pages there are
+    publication = read_publication(paths, fiscal)
+    if publication is None:
         raise FileNotFoundError(
-            f"{publication_path} is missing: run `python -m helpers measures --quarter {fiscal.id}` "
-            "(or `make report`) before running this notebook."
+            f"{paths.publication(fiscal)} is missing: run `python -m helpers measures --quarter "
+            f"{fiscal.id}` (or `make report`) before running this notebook."
         )
-    publication = json.loads(publication_path.read_text())
     use_house_style()
     return Page(settings, page, fiscal, page_params(params, settings, page), publication)

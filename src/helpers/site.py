@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import shutil
@@ -22,17 +21,18 @@ from pathlib import Path
 from typing import Any
 
 from . import quarto as quarto_cli
+from .cache import StepCache
 from .fragments import esc
-from .pages import PageSpec
+from .pages import SitePage
 from .paths import ProjectPaths
 from .periods import FiscalQuarter
-from .quarters import QuarterParams
+from .quarters import QuarterParams, read_publication
 from .quarto import QUARTO_INSTALL_HELP, GatedRender, QuartoMissing, SiteError
 from .settings import Settings
 from .site_checks import check_site
 from .site_staging import (
     archived_quarters,
-    check_quarto_config,
+    check_site_sources,
     force_remove,
     stage_data,
     stage_notebook,
@@ -103,18 +103,17 @@ def make_archive_copy(site: Path, quarter: FiscalQuarter) -> None:
 def copy_archives(published: Path, staged_site: Path, current: FiscalQuarter) -> list[str]:
     """Bring every earlier quarter's archive across unchanged; refuse to rewrite history."""
     copied = []
-    for quarter_id in archived_quarters(published):
-        quarter = FiscalQuarter.parse(quarter_id)
+    for quarter in archived_quarters(published):
         if quarter == current:
             continue
         if quarter > current:
             raise SiteError(
-                f"The published site already holds {quarter_id}, later than "
+                f"The published site already holds {quarter.id}, later than "
                 f"{current.id}. Archived quarters are read-only: build the latest "
                 "quarter instead."
             )
-        shutil.copytree(published / "archive" / quarter_id, staged_site / "archive" / quarter_id)
-        copied.append(quarter_id)
+        shutil.copytree(published / "archive" / quarter.id, staged_site / "archive" / quarter.id)
+        copied.append(quarter.id)
     return copied
 
 
@@ -125,20 +124,17 @@ def make_read_only(folder: Path) -> None:
 
 
 def site_inputs(
-    settings: Settings, quarter: FiscalQuarter, pages: list[PageSpec], sample: bool
+    settings: Settings, quarter: FiscalQuarter, pages: list[SitePage], sample: bool
 ) -> dict[str, Any]:
     """What the published site is made of; unchanged inputs mean there is nothing to do."""
     paths = settings.paths
-    notebooks = {
-        spec.output: file_sha256(paths.build_quarter(quarter.id) / "notebooks" / f"{spec.output}.ipynb")
-        for spec in pages
-    }
+    notebooks = {spec.output: file_sha256(paths.executed_notebook(quarter, spec.output)) for spec in pages}
     assets = {
         p.relative_to(paths.site_assets).as_posix(): file_sha256(p)
         for p in sorted(paths.site_assets.rglob("*"))
         if p.is_file()
     }
-    csvs = {p.name: file_sha256(p) for p in sorted((paths.quarter_dir(quarter.id) / "csv").glob("*.csv"))}
+    csvs = {p.name: file_sha256(p) for p in sorted((paths.quarter_dir(quarter) / "csv").glob("*.csv"))}
     return {
         "quarter": quarter.id,
         "quarto_yml": file_sha256(paths.quarto_config),
@@ -146,13 +142,8 @@ def site_inputs(
         "assets": assets,
         "csv": csvs,
         "sample": sample,
-        "archive": [q for q in archived_quarters(paths.site) if q != quarter.id],
+        "archive": [q.id for q in archived_quarters(paths.site) if q != quarter],
     }
-
-
-def build_record_path(paths: ProjectPaths) -> Path:
-    """What the published site was built from; kept beside the build, never published."""
-    return paths.build / "published-site.json"
 
 
 def swap_in(paths: ProjectPaths, staged_site: Path) -> None:
@@ -177,22 +168,22 @@ class SiteBuild:
         settings: Settings,
         quarter: FiscalQuarter,
         params: QuarterParams,
-        pages: list[PageSpec],
-        manifest: dict[str, Any],
+        pages: list[SitePage],
+        code_version: str,
         force: bool = False,
         require_quarto: bool = False,
     ) -> None:
         self.settings, self.quarter, self.params, self.pages = settings, quarter, params, pages
-        self.manifest, self.force, self.require_quarto = manifest, force, require_quarto
+        self.code_version, self.force, self.require_quarto = code_version, force, require_quarto
         self.paths = settings.paths
-        self.staging = self.paths.build_quarter(quarter.id) / "site-src"
-        self.log_file = self.paths.build_quarter(quarter.id) / "quarto-render.log"
+        self.staging = self.paths.staging(quarter)
+        self.log_file = self.paths.render_log(quarter)
         self.early: GatedRender | None = None
         self.staged: set[str] = set()  # pages whose executed notebook is in place
         self.data_staged = False
         self.problems: list[str] = []
-        check_quarto_config(self.paths, pages)
-        published = [FiscalQuarter.parse(q) for q in archived_quarters(self.paths.site)]
+        check_site_sources(self.paths, pages)
+        published = archived_quarters(self.paths.site)
         if published and max(published) > quarter:
             raise SiteError(
                 f"The published site already holds {max(published).id}, later than "
@@ -202,7 +193,9 @@ class SiteBuild:
 
     @property
     def sample(self) -> bool:
-        return bool(self.manifest.get("publication", {}).get("sample_data")) or is_sample_data(self.paths)
+        """Built from sample data: the raw folder says so, or the tables were built from it."""
+        publication = read_publication(self.paths, self.quarter)
+        return is_sample_data(self.paths) or bool(publication and publication.sample_data)
 
     def start_early(self) -> None:
         """Stage what does not depend on this run's data and start Quarto now (if installed), so
@@ -214,19 +207,17 @@ class SiteBuild:
         self.early = GatedRender(quarto, self.staging, self.log_file).start()
         log.info("site: Quarto started; it renders the pages once they are ready")
 
-    def page_ready(self, spec: PageSpec) -> None:
+    def page_ready(self, spec: SitePage) -> None:
         """A page's notebook is executed: stage it, so an early render can go on to it."""
         if self.early is None:
             return
         if not self.data_staged:  # the data is final before any notebook runs
-            stage_data(self.settings, self.quarter, self.params, self.manifest, self.staging)
+            stage_data(self.settings, self.quarter, self.params, self.code_version, self.staging)
             self.data_staged = True
-        executed = self.paths.build_quarter(self.quarter.id) / "notebooks" / f"{spec.output}.ipynb"
-        self.problems += stage_notebook(
-            executed, self.staging / f"{spec.output}.ipynb", spec, self.staging / "data"
-        )
+        executed = self.paths.executed_notebook(self.quarter, spec.output)
+        self.problems += stage_notebook(executed, self.staging / spec.source, spec, self.staging / "data")
         self.staged.add(spec.page)
-        self.early.page_ready(f"{spec.output}.ipynb")
+        self.early.page_ready(spec.source)
 
     def abandon(self) -> None:
         if self.early is not None:
@@ -242,27 +233,21 @@ class SiteBuild:
 
     def _publish(self) -> PublishOutcome:
         paths, quarter = self.paths, self.quarter
-        executed = paths.build_quarter(quarter.id) / "notebooks"
         for spec in self.pages:
-            if not (executed / f"{spec.output}.ipynb").exists():
+            if not paths.executed_notebook(quarter, spec.output).exists():
                 return PublishOutcome(
                     "not-rendered",
                     message=f"The {spec.label} page has not been executed for {quarter.id}; "
                     "run without --only first.",
                 )
         wanted = site_inputs(self.settings, quarter, self.pages, self.sample)
-        record_path = build_record_path(paths)
-        if (
-            not self.force
-            and record_path.exists()
-            and (paths.site / "index.html").exists()
-            and json.loads(record_path.read_text()) == wanted
-        ):
+        cache = StepCache(paths.site_record)
+        if not self.force and cache.is_current(wanted, paths.site / "index.html"):
             log.info("site: inputs unchanged, nothing to publish")
             return PublishOutcome("unchanged", message="The published site is already up to date.")
         quarto = quarto_cli.find_quarto()
         if quarto is None:
-            message = QUARTO_INSTALL_HELP.format(executed=executed)
+            message = QUARTO_INSTALL_HELP.format(executed=paths.executed_notebooks(quarter))
             if self.require_quarto:
                 raise QuartoMissing(message)
             log.warning("%s", message)
@@ -287,7 +272,7 @@ class SiteBuild:
         (rendered / ".nojekyll").write_text("")
         make_read_only(rendered / "archive")
         swap_in(paths, rendered)
-        record_path.write_text(json.dumps(wanted, indent=2, sort_keys=True) + "\n")
+        cache.store(wanted)
         checks["archived_quarters"] = [*copied, quarter.id]
         log.info(
             "site: published %s to %s (previous site kept in %s)", quarter.id, paths.site, paths.previous_site
@@ -304,10 +289,10 @@ def publish(
     settings: Settings,
     quarter: FiscalQuarter,
     params: QuarterParams,
-    pages: list[PageSpec],
-    manifest: dict[str, Any],
+    pages: list[SitePage],
+    code_version: str,
     force: bool = False,
     require_quarto: bool = False,
 ) -> PublishOutcome:
     """Render, check and swap in the site for ``quarter`` from executed notebooks, or say why not."""
-    return SiteBuild(settings, quarter, params, pages, manifest, force, require_quarto).publish()
+    return SiteBuild(settings, quarter, params, pages, code_version, force, require_quarto).publish()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from .pages import PageSpec
+from .pages import SitePage
 from .periods import FiscalQuarter
 from .quarto import SiteError
 from .settings import Settings
@@ -65,27 +65,15 @@ def _parse(path: Path) -> _Links:
     return parser
 
 
-def expected_anchors(settings: Settings, pages: list[PageSpec]) -> dict[str, list[str]]:
-    plan = settings.plan
-    anchors: dict[str, list[str]] = {
-        "index.html": ["setting-the-stage", "status-legend"],
-        "about-the-data.html": ["privacy", "measures"],
-        "archive.html": [],
-    }
-    for measure_id in plan.goal.context_measures:
-        anchors["index.html"].append(plan.measure(measure_id).anchor)
-    for objective in plan.objectives:
-        anchors["index.html"].append("objective-" + objective.id.replace(".", "-"))
-        page = anchors.setdefault(f"{objective.page}.html", [])
-        for initiative in objective.initiatives:
-            anchors["index.html"].append(f"card-{initiative.id.replace('.', '-')}")
-            page.append(initiative.anchor)
-            page += [plan.measure(m).anchor for m in initiative.measures]
+def expected_anchors(settings: Settings, pages: list[SitePage]) -> dict[str, list[str]]:
+    """Page file -> the ids it must carry, from the page model."""
+    anchors = {spec.html: spec.anchors(settings.plan) for spec in pages}
+    anchors["archive.html"] = []
     return anchors
 
 
 def check_site(
-    settings: Settings, site: Path, pages: list[PageSpec], sample: bool, quarter: FiscalQuarter
+    settings: Settings, site: Path, pages: list[SitePage], sample: bool, quarter: FiscalQuarter
 ) -> dict[str, Any]:
     """Every check that must pass before a site is published; raises ``SiteError`` listing all."""
     problems: list[str] = []
@@ -102,17 +90,14 @@ def check_site(
         if missing:
             problems.append(f"{name}: missing anchors {', '.join(missing)}")
 
-    badges = sum(c.count("status-badge status-") for c in parsed.get(site / "index.html", _Links()).classes)
-    initiatives = len(settings.plan.initiatives)
-    if badges < initiatives:
-        problems.append(f"index.html: {badges} status badges for {initiatives} initiatives")
-    for objective in settings.plan.objectives:
-        page = parsed.get(site / f"{objective.page}.html")
-        if page is None:
+    for spec in pages:
+        wanted = len(spec.initiatives(settings.plan))
+        page = parsed.get(site / spec.html)
+        if page is None or not wanted:
             continue
-        count = sum(c.count("status-badge status-") for c in page.classes)
-        if count < len(objective.initiatives):
-            problems.append(f"{objective.page}.html: status badge missing for an initiative")
+        badges = sum(c.count("status-badge status-") for c in page.classes)
+        if badges < wanted:
+            problems.append(f"{spec.html}: {badges} status badges for {wanted} initiatives")
 
     for page, info in parsed.items():
         relative = page.relative_to(site).as_posix()

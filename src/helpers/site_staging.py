@@ -1,8 +1,9 @@
 """Staging: the folder Quarto renders, made fresh for every build.
 
-It holds ``_quarto.yml``, the hand-written ``site/`` files, the banner include, the quarter's
-download CSVs, a generated Archive page, ``provenance.json`` and one notebook per page. The
-notebooks are the executed ones, with only the Markdown view of each page part kept
+It holds ``_quarto.yml`` (the hand-written file plus the render list and navigation bar that
+``pages.site_config`` derives from the plan), the hand-written ``site/`` files, the banner
+include, the quarter's download CSVs, a generated Archive page, ``provenance.json`` and one
+notebook per page. The notebooks are the executed ones, with only the Markdown view of each page part kept
 (``fragments.for_quarto``) and the files those parts publish written to ``data/``. Until the
 notebooks are executed, each page is a placeholder holding its front matter only, so that a
 render can start early (see ``helpers.quarto``).
@@ -21,10 +22,10 @@ from typing import Any
 import yaml
 
 from .fragments import esc
-from .pages import PageSpec
+from .pages import ARCHIVE_SOURCE, SitePage, site_config
 from .paths import ProjectPaths
-from .periods import FiscalQuarter, quarter_ids
-from .quarters import QuarterParams
+from .periods import FiscalQuarter, quarters_named
+from .quarters import QuarterParams, read_publication
 from .settings import Settings
 
 # A div, not an <aside>: Quarto moves asides into the margin column, away from the content.
@@ -44,15 +45,36 @@ def force_remove(function: Any, path: str, _: Any) -> None:
     function(path)
 
 
-def archived_quarters(site: Path) -> list[str]:
+def archived_quarters(site: Path) -> list[FiscalQuarter]:
     folder = site / "archive"
     if not folder.exists():
         return []
-    return quarter_ids(child.name for child in folder.iterdir())
+    return quarters_named(child.name for child in folder.iterdir())
 
 
-def check_quarto_config(paths: ProjectPaths, pages: list[PageSpec]) -> None:
-    """``_quarto.yml`` must render and link every page the plan defines."""
+def hand_written_config(paths: ProjectPaths) -> dict[str, Any]:
+    """``_quarto.yml`` as kept in the repository; refuses the parts the plan decides."""
+    from .params import fail
+
+    config = yaml.safe_load(paths.quarto_config.read_text()) or {}
+    derived = {
+        "project.render": config.get("project", {}).get("render"),
+        "website.navbar.left": config.get("website", {}).get("navbar", {}).get("left"),
+    }
+    for key, value in derived.items():
+        if value is not None:
+            raise fail(
+                "_quarto.yml",
+                key,
+                "the pages are listed here by hand, but they come from params/plan.yml",
+                f"delete {key}: it is written into the staged site from the plan's objectives",
+            )
+    return config
+
+
+def check_site_sources(paths: ProjectPaths, pages: list[SitePage]) -> None:
+    """Every page the plan defines has its notebook, and ``_quarto.yml`` leaves the page list to
+    the plan."""
     from .params import fail
 
     for spec in pages:
@@ -61,31 +83,10 @@ def check_quarto_config(paths: ProjectPaths, pages: list[PageSpec]) -> None:
                 str(spec.notebook.relative_to(paths.root)),
                 "(file)",
                 f"the notebook for the {spec.label} page is missing",
-                "copy a notebook of the same kind and change its page id (see README)",
+                "copy a notebook of the same kind, rename it to this name and set its parameters "
+                "cell's page id (README: Add an objective)",
             )
-    config = yaml.safe_load(paths.quarto_config.read_text())
-    render = set(config.get("project", {}).get("render", []))
-    navbar = [
-        item.get("href")
-        for item in config.get("website", {}).get("navbar", {}).get("left", [])
-        if isinstance(item, dict)
-    ]
-    for spec in pages:
-        name = f"{spec.output}.ipynb"
-        if name not in render:
-            raise fail(
-                "_quarto.yml",
-                "project.render",
-                f"'{name}' is not rendered",
-                f"add '- {name}' to project.render",
-            )
-        if name not in navbar:
-            raise fail(
-                "_quarto.yml",
-                "website.navbar.left",
-                f"'{name}' has no navbar entry",
-                f"add an item with href: {name}",
-            )
+    hand_written_config(paths)
 
 
 def archive_page(quarters: list[FiscalQuarter], current: FiscalQuarter) -> str:
@@ -118,14 +119,17 @@ def archive_page(quarters: list[FiscalQuarter], current: FiscalQuarter) -> str:
     )
 
 
-def stage_common(settings: Settings, quarter: FiscalQuarter, sample: bool, staging: Path) -> None:
+def stage_common(settings: Settings, pages: list[SitePage], sample: bool, staging: Path) -> None:
     """A fresh folder with the site configuration, the hand-written assets and the banner
     include: what a render needs before any data (the CSVs come with ``stage_data``)."""
     paths = settings.paths
     if staging.exists():
         shutil.rmtree(staging, onerror=force_remove)
     staging.mkdir(parents=True)
-    shutil.copy2(paths.quarto_config, staging / "_quarto.yml")
+    config = site_config(hand_written_config(paths), pages)
+    (staging / "_quarto.yml").write_text(
+        yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=1000), encoding="utf-8"
+    )
     shutil.copytree(paths.site_assets, staging / "site")
     banner = SAMPLE_BANNER if sample else "<!-- built from City records: no sample-data banner -->"
     (staging / "site" / "banner.html").write_text(banner + "\n")
@@ -133,7 +137,7 @@ def stage_common(settings: Settings, quarter: FiscalQuarter, sample: bool, stagi
 
 
 def stage_site(
-    settings: Settings, quarter: FiscalQuarter, sample: bool, pages: list[PageSpec], staging: Path
+    settings: Settings, quarter: FiscalQuarter, sample: bool, pages: list[SitePage], staging: Path
 ) -> None:
     """Everything that does not depend on this run's data: Quarto may start rendering now.
 
@@ -141,9 +145,9 @@ def stage_site(
     until ``stage_data`` and ``stage_notebook`` put the real ones in place (Quarto lists its
     resources when it starts, and copies them when it has rendered every page).
     """
-    from .runner import front_matter  # the executed notebooks carry the same front matter
+    from .notebooks import front_matter  # the executed notebooks carry the same front matter
 
-    stage_common(settings, quarter, sample, staging)
+    stage_common(settings, pages, sample, staging)
     for spec in pages:
         cell = {
             "cell_type": "raw",
@@ -152,31 +156,40 @@ def stage_site(
             "source": front_matter(spec, quarter),
         }
         placeholder = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-        (staging / f"{spec.output}.ipynb").write_text(json.dumps(placeholder))
-    quarters = [FiscalQuarter.parse(q) for q in archived_quarters(settings.paths.site)]
+        (staging / spec.source).write_text(json.dumps(placeholder))
+    quarters = archived_quarters(settings.paths.site)
     if quarter not in quarters:
         quarters.append(quarter)
-    (staging / "archive.qmd").write_text(archive_page(quarters, quarter))
+    (staging / ARCHIVE_SOURCE).write_text(archive_page(quarters, quarter))
     (staging / "provenance.json").write_text("{}\n")
 
 
 def stage_data(
-    settings: Settings, quarter: FiscalQuarter, params: QuarterParams, manifest: dict[str, Any], staging: Path
+    settings: Settings, quarter: FiscalQuarter, params: QuarterParams, code_version: str, staging: Path
 ) -> None:
     """The quarter's download CSVs and the provenance record of what is published."""
-    for csv in sorted((settings.paths.quarter_dir(quarter.id) / "csv").glob("*.csv")):
+    from .params import fail
+
+    for csv in sorted((settings.paths.quarter_dir(quarter) / "csv").glob("*.csv")):
         shutil.copy2(csv, staging / "data" / csv.name)
-    publication = manifest.get("publication", {})
+    publication = read_publication(settings.paths, quarter)
+    if publication is None:
+        raise fail(
+            str(settings.paths.publication(quarter)),
+            "(file)",
+            f"the tables of {quarter.id} have not been built",
+            f"run `python -m helpers run --quarter {quarter.id}`",
+        )
     provenance = {
         **params.facts(),
-        "sample_data": bool(publication.get("sample_data")),
-        "code_version": manifest.get("code_version"),
-        "csv_sha256": {f"data/{k}.csv": v["csv_sha256"] for k, v in publication.get("measures", {}).items()},
+        "sample_data": publication.sample_data,
+        "code_version": code_version,
+        "csv_sha256": {f"data/{k}.csv": v.csv_sha256 for k, v in publication.measures.items()},
     }
     (staging / "provenance.json").write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
 
 
-def stage_notebook(source: Path, target: Path, spec: PageSpec, data: Path) -> list[str]:
+def stage_notebook(source: Path, target: Path, spec: SitePage, data: Path) -> list[str]:
     """Copy one executed notebook for Quarto: fragments keep their Markdown view only, the files
     they publish go to ``data/``, and any image without alt text is reported by page and cell."""
     import nbformat

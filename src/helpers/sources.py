@@ -10,21 +10,20 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import json
 import os
 import shutil
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, model_validator
 
 from .params import StrictModel, fail, load_model
 from .paths import ProjectPaths
+from .records import IngestRecord, read_record
 
 ColumnType = Literal["string", "integer", "float", "date", "datetime", "list"]
 SAMPLE_MARKER = "SAMPLE_DATA.json"
-INGEST_RECORD = "_ingest.json"
 
 
 class ColumnSpec(StrictModel):
@@ -214,9 +213,8 @@ def swap_directory(staging: Path, target: Path) -> None:
         shutil.rmtree(old)
 
 
-def read_ingest_record(paths: ProjectPaths) -> dict[str, Any] | None:
-    path = paths.canonical / INGEST_RECORD
-    return json.loads(path.read_text()) if path.exists() else None
+def read_ingest_record(paths: ProjectPaths) -> IngestRecord | None:
+    return read_record(paths.ingest_record, IngestRecord)
 
 
 def check_files_present(config: SourcesConfig, paths: ProjectPaths, sources_file: str) -> None:

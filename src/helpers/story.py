@@ -12,14 +12,16 @@ the plan, the quarter file or the data is escaped by the fragment blocks.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .charts import measure_chart
 from .fragments import Block, Fragment, Heading, Html, Quote, Strong, esc, para
 from .narrative import comparison_sentence, fmt_date, fmt_value, join_words, latest_rows, narrative_blocks
+from .pages import objective_page, report_pages
 from .plan import Initiative, Measure, Objective
+from .records import CoverageRecord, MeasureRecord
 
 if TYPE_CHECKING:
     from .report import Page
@@ -147,11 +149,10 @@ def status_legend(page: Page) -> Fragment:
 
 def objective_cards(page: Page, objective_id: str) -> Fragment:
     objective = page.settings.plan.objective(objective_id)
-    anchor = "objective-" + objective.id.replace(".", "-")
     cards = "".join(_card(page, objective, i) for i in objective.initiatives)
     return Fragment(
         [
-            Heading(2, f"Objective {objective.id}: {objective.title}", anchor),
+            Heading(2, f"Objective {objective.id}: {objective.title}", objective.anchor),
             para(objective.summary),
             Html(f'<div class="initiative-cards">{cards}</div>'),
         ]
@@ -160,7 +161,7 @@ def objective_cards(page: Page, objective_id: str) -> Fragment:
 
 def _card(page: Page, objective: Objective, initiative: Initiative) -> str:
     status = page.settings.plan.status(page.params.initiatives[initiative.id].status)
-    heading_id = f"card-{initiative.id.replace('.', '-')}"
+    heading_id = initiative.card_anchor
     card = initiative.card
     if card.style != "none" and card.measure:
         measure = page.measure(card.measure)
@@ -177,7 +178,7 @@ def _card(page: Page, objective: Objective, initiative: Initiative) -> str:
             )
     else:
         body = f'<p class="card-note">{esc(initiative.no_measure_note or "")}</p>'
-    link = f"{objective.page}.html#{initiative.anchor}"
+    link = f"{objective_page(page.settings, objective.id).html}#{initiative.anchor}"
     return (
         f'<article class="initiative-card" aria-labelledby="{heading_id}">'
         f'<h3 id="{heading_id}"><span class="initiative-number">Initiative {esc(initiative.id)}'
@@ -285,7 +286,7 @@ def measure_blocks(page: Page, measure_id: str, level: int) -> list[Block]:
     rows = page.rows(measure_id)
     info = page.measure_status(measure_id)
     parts = []
-    if info["status"] != "current":
+    if info.status != "current":
         parts.append(incomplete_notice(page, measure))
     parts.append(f'<p class="measure-summary">{esc(summary(page, measure_id))}</p>')
     others = other_series(page, measure_id)
@@ -297,7 +298,7 @@ def measure_blocks(page: Page, measure_id: str, level: int) -> list[Block]:
     if chart:
         parts.append(
             f'<figure class="measure-figure">{chart.img_tag()}<figcaption>'
-            f"{source_line(source.title, source.publisher, info['data_through'])}</figcaption></figure>"
+            f"{source_line(source.title, source.publisher, info.data_through)}</figcaption></figure>"
         )
     elif measure.chart.type == "callout":
         parts.append(_callout(page, measure, rows, on_card=False))
@@ -345,11 +346,11 @@ def details_table(caption: str, table_caption: str, head: list[str], body: list[
     )
 
 
-def coverage_words(coverage: dict[str, Any]) -> str:
+def coverage_words(coverage: CoverageRecord) -> str:
     """A source's coverage of the quarter in plain words, gaps included."""
-    unit = coverage["unit"] + ("" if coverage["expected"] == 1 else "s")
-    words = f"{coverage['covered']} of {coverage['expected']} {unit} have records"
-    gaps = coverage.get("gaps") or []
+    unit = coverage.unit + ("" if coverage.expected == 1 else "s")
+    words = f"{coverage.covered} of {coverage.expected} {unit} have records"
+    gaps = coverage.gaps
     if gaps:
         spans = [fmt_date(a) if a == b else f"{fmt_date(a)} to {fmt_date(b)}" for a, b in gaps[:3]]
         more = f" and {len(gaps) - 3} more gaps" if len(gaps) > 3 else ""
@@ -359,7 +360,7 @@ def coverage_words(coverage: dict[str, Any]) -> str:
 
 def incomplete_notice(page: Page, measure: Measure) -> str:
     """The warning shown above a measure whose source does not cover the whole quarter."""
-    coverage = page.publication.get("sources", {}).get(measure.source, {})
+    coverage = page.publication.sources.get(measure.source)
     source = page.settings.sources.sources[measure.source]
     detail = f" {esc(source.title)}: {esc(coverage_words(coverage))}." if coverage else ""
     return (
@@ -409,7 +410,7 @@ def data_table(page: Page, measure: Measure, rows: pd.DataFrame) -> str:
     return details_table(measure.caption, table_caption, columns, body)
 
 
-def about_block(page: Page, measure: Measure, info: dict[str, Any]) -> str:
+def about_block(page: Page, measure: Measure, info: MeasureRecord) -> str:
     source = page.settings.sources.sources[measure.source]
     rules = page.settings.privacy
     caveats = "".join(f"<li>{esc(c)}</li>" for c in measure.caveats) or "<li>None known.</li>"
@@ -433,7 +434,7 @@ def about_block(page: Page, measure: Measure, info: dict[str, Any]) -> str:
         f"{target}"
         f"<dt>Things to know</dt><dd><ul>{caveats}</ul></dd>"
         f"<dt>Privacy</dt><dd>{esc(privacy)}</dd>"
-        f"<dt>Data through</dt><dd>{esc(fmt_date(info['data_through']))}</dd>"
+        f"<dt>Data through</dt><dd>{esc(fmt_date(info.data_through))}</dd>"
         f"<dt>Data as of</dt><dd>{esc(fmt_date(page.params.data_as_of))}</dd>"
         f"<dt>Next update</dt><dd>Expected by {esc(fmt_date(page.params.next_update))}</dd>"
         f"</dl></details>"
@@ -446,16 +447,16 @@ def about_block(page: Page, measure: Measure, info: dict[str, Any]) -> str:
 
 def coverage_section(page: Page) -> list[Block]:
     """How completely each source covers the quarter, and the rows dropped on purpose."""
-    coverage = page.publication.get("sources", {})
+    coverage = page.publication.sources
     if not coverage:
         return []
     sources = page.settings.sources.sources
     verdicts = {"complete": "Complete", "partial": "Incomplete", "missing": "No records"}
     body = []
     for name, info in coverage.items():
-        skipped = {f: n for f, n in (info.get("skipped_rows") or {}).items() if n}
+        skipped = {f: n for f, n in info.skipped_rows.items() if n}
         left_out = join_words(f"{n:,} empty rows in {f}" for f, n in sorted(skipped.items())) or "none"
-        body.append([sources[name].title, verdicts[info["status"]], coverage_words(info), left_out])
+        body.append([sources[name].title, verdicts[info.status], coverage_words(info), left_out])
     head = ["Source", "This quarter", "Records", "Rows left out"]
     header = "".join(f'<th scope="col">{esc(c)}</th>' for c in head)
     rows = "".join(
@@ -506,22 +507,24 @@ def about_the_data(page: Page) -> Fragment:
         ),
         Heading(2, "Measures", "measures"),
     ]
+    pages = report_pages(page.settings)
+    goal = next(p for p in pages if p.kind == "goal")
     where: dict[str, tuple[str, str, str]] = {}
-    for objective in plan.objectives:
-        for initiative in objective.initiatives:
+    for spec in pages:
+        if spec.kind != "objective":
+            continue
+        for initiative in spec.initiatives(plan):
             for measure_id in initiative.measures:
-                where.setdefault(
-                    measure_id, (objective.page, initiative.anchor, f"Initiative {initiative.id}")
-                )
+                where.setdefault(measure_id, (spec.html, initiative.anchor, f"Initiative {initiative.id}"))
     for measure_id in plan.goal.context_measures:
-        where.setdefault(measure_id, ("index", "setting-the-stage", "Goal overview"))
+        where.setdefault(measure_id, (goal.html, "setting-the-stage", goal.label))
     for measure in plan.measures:
         info = page.measure_status(measure.id)
-        target_page, anchor, label = where.get(measure.id, ("index", "", "Goal overview"))
+        target_page, anchor, label = where.get(measure.id, (goal.html, "", goal.label))
         blocks.append(Heading(3, measure.caption, f"about-{measure.anchor}"))
         blocks.append(
             Html(
-                f'<p>Shown in <a href="{esc(target_page)}.html#{esc(anchor)}">{esc(label)}'
+                f'<p>Shown in <a href="{esc(target_page)}#{esc(anchor)}">{esc(label)}'
                 f"{hidden(f', {measure.caption}')}</a>. "
                 f'<a href="data/{esc(measure.id)}.csv" download>Download the data (CSV)'
                 f"{hidden(f' for {measure.caption}')}</a>.</p>" + about_block(page, measure, info)

@@ -25,9 +25,10 @@ EXPECTED = Path(__file__).with_name("expected_outputs.json")
 
 
 def main() -> None:
+    from helpers.cache import helpers_code_hash
     from helpers.periods import FiscalQuarter
     from helpers.quarters import load_quarter
-    from helpers.runner import ensure_ingested, ensure_measures, helpers_code_hash
+    from helpers.runner import ensure_ingested, ensure_measures
     from helpers.sample import generate
     from helpers.settings import load_settings
 
@@ -36,12 +37,9 @@ def main() -> None:
         generate(paths)
         settings = load_settings(paths)
         ensure_ingested(settings, helpers_code_hash())
-        for quarter in QUARTERS:
+        for quarter in map(FiscalQuarter.parse, QUARTERS):
             ensure_measures(
-                settings,
-                FiscalQuarter.parse(quarter),
-                load_quarter(paths, settings.plan, quarter),
-                helpers_code_hash(),
+                settings, quarter, load_quarter(paths, settings.plan, quarter), helpers_code_hash()
             )
         expected: dict[str, dict[str, list]] = {}
         for notebook in sorted((REPO / "notebooks").glob("*.ipynb")):

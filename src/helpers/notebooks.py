@@ -1,0 +1,272 @@
+"""Executing the page notebooks: papermill in warm kernels, only the pages whose inputs changed.
+
+A notebook is re-executed only when the checksum over its inputs changes: the notebook source,
+its slice of the quarter's parameters, the processed tables it reads, the settings files and the
+helpers code (OWID's ``is_dirty`` discipline, ``helpers.cache``). A failing cell stops the
+quarter: the failed notebook goes to a private diagnostics folder and nothing is published.
+Each executed notebook gets Quarto front matter and loses papermill's local paths.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from .cache import StepCache, digest, helpers_code_hash
+from .pages import ABOUT_PAGE, SitePage, page_measures, page_of, page_params_fingerprint, report_pages
+from .periods import FiscalQuarter
+from .quarters import QuarterParams, read_publication
+from .settings import Settings
+from .sources import file_sha256
+
+if TYPE_CHECKING:
+    import nbformat
+
+    from .kernels import KernelPool
+
+log = logging.getLogger("helpers.notebooks")
+
+
+class NotebookFailed(RuntimeError):
+    """A cell raised; the message names the page, the cell and the error."""
+
+
+def notebook_inputs(
+    settings: Settings, spec: SitePage, quarter: FiscalQuarter, params: QuarterParams
+) -> dict[str, Any]:
+    """Everything a page's notebook depends on, as hashes (the cache key is their digest)."""
+    paths = settings.paths
+    folder = paths.quarter_dir(quarter)
+    publication = read_publication(paths, quarter)
+    measures: dict[str, Any] = {}
+    for measure_id in page_measures(settings, spec.page):
+        table = folder / "measures" / f"{measure_id}.parquet"
+        status = publication.measures.get(measure_id) if publication else None
+        measures[measure_id] = {
+            "table": file_sha256(table) if table.exists() else None,
+            "status": status.model_dump(mode="json") if status else None,
+        }
+    if spec.page == ABOUT_PAGE:
+        record = paths.publication(quarter)
+        measures = {"publication": file_sha256(record) if record.exists() else None}
+    return {
+        "quarter": quarter.id,
+        "notebook": file_sha256(spec.notebook),
+        "params": digest(page_params_fingerprint(params, settings, spec.page)),
+        "settings": settings.file_hashes(),
+        "measures": measures,
+        "sample_data": publication.sample_data if publication else None,
+        "helpers": helpers_code_hash(),
+    }
+
+
+def notebook_cache(settings: Settings, spec: SitePage, quarter: FiscalQuarter) -> StepCache:
+    return StepCache(settings.paths.notebook_cache(quarter, spec.output))
+
+
+# --------------------------------------------------------------------------------------------
+# One notebook
+
+
+def front_matter(spec: SitePage, quarter: FiscalQuarter) -> str:
+    """The Quarto front matter of a page: title, subtitle, description, browser tab title."""
+    meta = {
+        "title": spec.title,
+        "subtitle": f"Quarterly report: {quarter.long_label}",
+        "description": spec.description,
+        "pagetitle": f"{spec.title} | {quarter.label}",
+    }
+    return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000) + "---"
+
+
+def prepare_for_quarto(
+    notebook: nbformat.NotebookNode, spec: SitePage, quarter: FiscalQuarter
+) -> nbformat.NotebookNode:
+    """Add the front matter cell, hide papermill's injected cell, drop local paths.
+
+    Quarto honours ``remove-cell`` on code cells only, so tagged Markdown cells (notes for
+    analysts) are dropped here. Cell metadata other than tags is dropped too: Quarto forwards
+    unknown keys (papermill's timings) as attributes of a wrapping div, which would hide the
+    page's headings from its table of contents.
+    """
+    import nbformat
+
+    notebook.cells = [
+        c
+        for c in notebook.cells
+        if not (c.cell_type == "markdown" and "remove-cell" in c.metadata.get("tags", []))
+    ]
+    for cell in notebook.cells:
+        cell.metadata = nbformat.NotebookNode({k: v for k, v in cell.metadata.items() if k == "tags"})
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+    front = nbformat.v4.new_raw_cell(front_matter(spec, quarter))
+    front.id = "front-matter"
+    notebook.cells.insert(0, front)
+    papermill = notebook.metadata.get("papermill", {})
+    for key in ("input_path", "output_path"):
+        papermill.pop(key, None)
+    return notebook
+
+
+def execute_page(
+    spec: SitePage,
+    output: Path,
+    parameters: dict[str, Any],
+    quarter: FiscalQuarter,
+    diagnostics: Path,
+    timeout: int,
+    kernel: Any,
+) -> dict[str, Any]:
+    """Run one notebook with papermill in a warm ``kernel``; on failure keep the failed notebook
+    as a private diagnostic and raise ``NotebookFailed``."""
+    import nbformat
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    started = time.perf_counter()
+    scratch = output.with_suffix(".running.ipynb")
+    try:
+        pm.execute_notebook(
+            str(spec.notebook),
+            str(scratch),
+            parameters=parameters,
+            kernel_name="python3",
+            km=kernel,  # started in the notebooks folder, as papermill's cwd= would
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout,
+            report_mode=False,
+            # Written once at the end (and on failure, with the error), not after every cell:
+            # page parts carry their charts, so each save rewrites the whole growing notebook.
+            request_save_on_cell_execute=False,
+        )
+    except PapermillExecutionError as exc:
+        kept = diagnostics / f"{quarter.id}-{spec.output}-failed.ipynb"
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        if scratch.exists():
+            shutil.move(scratch, kept)
+        position, source = _failed_cell(kept) if kept.exists() else (None, "")
+        where = f"cell {position}" if position else f"execution {exc.exec_count or '?'}"
+        raise NotebookFailed(
+            f"{spec.label} ({spec.notebook.name}) failed in {where}"
+            f"{f' ({source})' if source else ''}: {exc.ename}: {exc.evalue}\n"
+            f"The failed notebook is kept, privately, at {kept} (never published)."
+        ) from None
+    executed = prepare_for_quarto(nbformat.read(scratch, as_version=4), spec, quarter)
+    nbformat.write(executed, str(scratch))
+    os.replace(scratch, output)
+    return {"page": spec.page, "seconds": round(time.perf_counter() - started, 2)}
+
+
+def _failed_cell(path: Path) -> tuple[int | None, str]:
+    """Position of the failing cell in the *source* notebook (as the analyst sees it), and its
+    first line of code. papermill's injected parameters cell is not counted."""
+    import nbformat
+
+    try:
+        cells = nbformat.read(path, as_version=4).cells
+    except (OSError, ValueError):
+        return None, ""
+    position = 0
+    for cell in cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags or "papermill-error-cell-tag" in tags:
+            continue
+        position += 1
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            lines = [ln for ln in cell.source.splitlines() if ln.strip() and not ln.startswith("#")]
+            return position, (lines[0][:80] if lines else "")
+    return None, ""
+
+
+# --------------------------------------------------------------------------------------------
+# Every page that needs it
+
+
+def execute_notebooks(
+    settings: Settings,
+    quarter: FiscalQuarter,
+    params: QuarterParams,
+    only: list[str] | None,
+    force: bool,
+    workers: int,
+    timeout: int = 900,
+    on_start: Callable[[], KernelPool | None] | None = None,
+    on_done: Callable[[SitePage], None] | None = None,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Execute the pages whose inputs changed, ``workers`` at a time in warm kernels; raise
+    ``NotebookFailed`` naming every page that failed. ``on_start`` is called when there is a
+    notebook to execute, before the first one starts; it may return the kernels to use.
+    ``on_done`` hears of each page whose executed notebook is ready (unchanged ones first)."""
+    paths = settings.paths
+    pages = report_pages(settings)
+    if only:
+        pages = [page_of(pages, p) for p in only]
+    inputs = {s.page: notebook_inputs(settings, s, quarter, params) for s in pages}
+    todo, skipped = [], []
+    for spec in pages:
+        output = paths.executed_notebook(quarter, spec.output)
+        if not force and notebook_cache(settings, spec, quarter).is_current(inputs[spec.page], output):
+            skipped.append(spec.page)
+            log.info("notebook %-14s unchanged, skipped", spec.page)
+        else:
+            todo.append(spec)
+    if not todo:
+        return [], skipped
+    from .kernels import KernelPool  # jupyter_client is loaded only when there is work to do
+
+    provided = on_start() if on_start else None
+    for spec in pages:
+        if on_done and spec.page in skipped:
+            on_done(spec)
+    parameters = {
+        "quarter": quarter.id,
+        "params_dir": os.path.relpath(paths.params, paths.notebooks),
+        "processed_dir": os.path.relpath(paths.processed, paths.notebooks),
+    }
+    pool = provided or KernelPool(max(1, min(workers, len(todo))), paths.notebooks)
+    log.info("executing %d notebook(s) in %d kernel(s)", len(todo), pool.size)
+
+    def run(spec: SitePage) -> dict[str, Any]:
+        output = paths.executed_notebook(quarter, spec.output)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with pool.kernel() as kernel:
+            return execute_page(spec, output, parameters, quarter, paths.diagnostics, timeout, kernel)
+
+    results: list[dict[str, Any]] = []
+    failures: list[str] = []
+    try:
+        with ThreadPoolExecutor(max_workers=pool.size, thread_name_prefix="notebook") as threads:
+            futures = {threads.submit(run, spec): spec for spec in todo}
+            for done, future in enumerate(as_completed(futures), start=1):
+                spec = futures[future]
+                try:
+                    result = future.result()
+                except NotebookFailed as exc:
+                    failures.append(str(exc))
+                    log.error("notebook %-14s FAILED", spec.page)
+                    continue
+                notebook_cache(settings, spec, quarter).store(inputs[spec.page])
+                results.append(result)
+                log.info(
+                    "[%d/%d] notebook %-14s executed in %.1fs", done, len(todo), spec.page, result["seconds"]
+                )
+                if on_done and not failures:
+                    on_done(spec)
+    finally:
+        if provided is None:
+            pool.shutdown()
+    if failures:
+        raise NotebookFailed("\n".join(failures))
+    return results, skipped
