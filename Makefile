@@ -49,7 +49,7 @@ serve: setup ## Serve the published site on http://127.0.0.1:$(PORT)/ (Ctrl-C to
 sample-data: setup ## (Re)write the synthetic sample raw data into data/raw
 	$(PY) -m helpers sample-data
 
-check: setup ## Validate params/ and _quarto.yml
+check: setup ## Validate params/, the page notebooks and _quarto.yml
 	$(PY) -m helpers check
 
 test: setup ## Run every test (Quarto and browser tests skip with a reason where those are missing)

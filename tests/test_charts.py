@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 
-from helpers.charts import PALETTE, alt_text, measure_chart
+from helpers.chart_style import PALETTE
+from helpers.charts import alt_text, measure_chart
 
 from .test_measures import measure
 from .test_narrative import series
@@ -79,7 +80,8 @@ def _four_series():
 
 
 def test_several_series_are_named_on_the_chart_without_overlapping_even_on_a_card():
-    from helpers.charts import CARD_SIZE, FULL_SIZE, draw_time_chart, house_style
+    from helpers.chart_style import CARD_SIZE, FULL_SIZE, house_style
+    from helpers.charts import draw_time_chart
 
     m = measure(unit="percent", kind="share", numerator_where={"x": {"le": 1}}, grain="quarter")
     rows = _four_series()  # two pairs of lines that end almost on top of each other

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from helpers.coverage import SourceCoverage
+from helpers.measure_spec import Measure
 from helpers.measures import apply_coverage, compute, prepare
-from helpers.plan import Measure
 
 END = date(2026, 9, 30)
 
@@ -190,7 +190,12 @@ def test_familiar_neighbor_interactions_use_the_trailing_window():
         kind="familiar_neighbor_interactions",
         grain="quarter",
         privacy="person_events",
-        familiar={"agencies": ["DPD", "DFD", "DCSD"], "threshold": 5},
+        familiar={
+            "person": "person_key",
+            "agency": "agency",
+            "agencies": ["DPD", "DFD", "DCSD"],
+            "threshold": 5,
+        },
         series_by={
             "column": "agency",
             "order": ["DPD", "DFD", "DCSD"],
@@ -208,10 +213,11 @@ def test_familiar_neighbor_interactions_use_the_trailing_window():
     assert values(q, "All") == {"FY2027Q1": 3.0}
 
 
-def test_concentration_and_bands():
+def test_concentration_and_bands_count_people_by_the_columns_the_plan_names():
     counts = {"p1": 45, "p2": 25, "p3": 12, "p4": 5, "p5": 1}
+    roles = {"person": "caller", "agency": "unit"}  # another export's names for the same roles
     rows = [
-        {"when": f"2026-{(i % 9) + 1:02d}-01", "person_key": p, "agency": "DCSD"}
+        {"when": f"2026-{(i % 9) + 1:02d}-01", "caller": p, "unit": "DCSD"}
         for p, n in counts.items()
         for i in range(n)
     ]
@@ -222,7 +228,7 @@ def test_concentration_and_bands():
             unit="percent",
             grain="rolling_12_months",
             privacy="people",
-            familiar={"agencies": ["DCSD"], "top_share_percent": 0.5},
+            familiar={**roles, "agencies": ["DCSD"], "top_share_percent": 0.5},
         ),
         data(rows),
         window_end,
@@ -234,7 +240,7 @@ def test_concentration_and_bands():
             kind="familiar_neighbor_bands",
             grain="rolling_12_months",
             privacy="people",
-            familiar={"agencies": ["DCSD"]},
+            familiar={**roles, "agencies": ["DCSD"]},
         ),
         data(rows),
         window_end,

@@ -70,3 +70,20 @@ def test_a_measure_reading_a_missing_column_is_caught(tmp_path):
             load_plan(REPO / "params" / "plan.yml"), "params/plan.yml", load_sources(path).columns_by_source()
         )
     assert "disposition" in str(caught.value) and "no_fault_crashes" in str(caught.value)
+
+
+def test_familiar_neighbors_count_people_only_by_a_pseudonymised_column(tmp_path):
+    path = edited_params(
+        "sources.yml",
+        tmp_path,
+        lambda d: d["sources"]["cad_events"]["columns"]["person_key"].update(identifies_person=False),
+    )
+    config = load_sources(path)
+    plan = load_plan(REPO / "params" / "plan.yml")
+    with pytest.raises(ConfigError) as caught:
+        check_plan_against_sources(
+            plan, "params/plan.yml", config.columns_by_source(), None, config.person_columns()
+        )
+    problem = caught.value.problems[0]
+    assert problem.key.endswith("(id=fn_interactions).familiar.person")
+    assert "not marked identifies_person" in problem.problem and "pseudonymised" in problem.problem

@@ -14,9 +14,9 @@ from typing import Any
 
 import pandas as pd
 
+from .measure_spec import Measure
 from .narrative import Change, join_words
 from .periods import FiscalQuarter
-from .plan import Measure
 
 SPLIT_NAMES = {"weekday": "Day of the week", "hour": "Hour of the day"}
 

@@ -363,8 +363,8 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "check",
         cmd_check,
-        "Validate params/ (plan, sources, privacy, every quarter file) and "
-        "_quarto.yml without touching data.",
+        "Validate params/ (plan, sources, privacy, every quarter file), that every page of the "
+        "plan has its notebook, and _quarto.yml, without touching data.",
     )
 
     site = add("site", cmd_site, "Render, check and publish the site from already executed notebooks.")

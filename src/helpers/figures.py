@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .charts import encode
+from .chart_style import encode
 from .fragments import Fragment, Html, esc
+from .measure_parts import details_table, download_link, source_line
 from .narrative import join_words
 from .privacy import PrivacyError
-from .story import details_table, download_link, source_line
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

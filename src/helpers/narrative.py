@@ -15,8 +15,8 @@ from datetime import date
 import pandas as pd
 
 from .fragments import Block, Bullets, Strong, para
+from .measure_spec import Measure
 from .periods import FiscalQuarter
-from .plan import Measure
 
 
 def is_missing(value: object) -> bool:

@@ -13,10 +13,11 @@ from typing import Literal
 
 from pydantic import field_validator, model_validator
 
+from .measure_spec import StalePolicy
 from .params import ConfigError, ConfigProblem, StrictModel, load_model
 from .paths import ProjectPaths
 from .periods import FiscalQuarter, QuarterField, quarters_named
-from .plan import Plan, StalePolicy
+from .plan import Plan
 from .records import Publication, read_record
 
 StatusId = Literal["in_progress", "on_hold", "complete_ongoing"]

@@ -25,11 +25,11 @@ import pandas as pd
 from . import story
 from .analysis import BeforeAfter, before_after
 from .fragments import Fragment, Heading, para
+from .measure_spec import Measure
 from .narrative import fmt_number
 from .pages import SitePage, page_measures, page_of, page_params, report_pages
 from .paths import ProjectPaths
 from .periods import FiscalQuarter
-from .plan import Measure
 from .quarters import QuarterParams, load_quarter, read_publication
 from .records import MeasureRecord, Publication
 from .settings import Settings, load_settings
@@ -243,7 +243,7 @@ def open_page(
 
     It also applies the report's chart style, so an analyst's own figures match the page.
     """
-    from .charts import use_house_style
+    from .chart_style import use_house_style
 
     params_path = Path(params_dir).resolve()
     paths = ProjectPaths(

@@ -34,5 +34,7 @@ def load_settings(paths: ProjectPaths) -> Settings:
         name: {c for c, col in spec.columns.items() if col.type in {"date", "datetime"}}
         for name, spec in sources.sources.items()
     }
-    check_plan_against_sources(plan, "params/plan.yml", sources.columns_by_source(), dates)
+    check_plan_against_sources(
+        plan, "params/plan.yml", sources.columns_by_source(), dates, sources.person_columns()
+    )
     return Settings(paths, plan, sources, privacy)

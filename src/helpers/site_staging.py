@@ -72,19 +72,34 @@ def hand_written_config(paths: ProjectPaths) -> dict[str, Any]:
     return config
 
 
+_OPENS = re.compile(r"""open_page\(\s*["']([^"']+)["']""")
+
+
 def check_site_sources(paths: ProjectPaths, pages: list[SitePage]) -> None:
-    """Every page the plan defines has its notebook, and ``_quarto.yml`` leaves the page list to
-    the plan."""
+    """Every page the plan defines has its notebook, which opens that page (a copied notebook
+    still opening the page it was copied from is caught), and ``_quarto.yml`` leaves the page
+    list to the plan."""
     from .params import fail
 
     for spec in pages:
+        shown = str(spec.notebook.relative_to(paths.root))
         if not spec.notebook.exists():
             raise fail(
-                str(spec.notebook.relative_to(paths.root)),
+                shown,
                 "(file)",
                 f"the notebook for the {spec.label} page is missing",
-                "copy a notebook of the same kind, rename it to this name and set its parameters "
-                "cell's page id (README: Add an objective)",
+                "copy a notebook of the same kind to this name and change the page it opens "
+                "(README: Add an objective)",
+            )
+        cells = json.loads(spec.notebook.read_text(encoding="utf-8")).get("cells", [])
+        code = "\n".join("".join(c.get("source", "")) for c in cells if c.get("cell_type") == "code")
+        opened = set(_OPENS.findall(code))
+        if opened and opened != {spec.page}:
+            raise fail(
+                shown,
+                "open_page",
+                f"the notebook opens page {', '.join(sorted(opened))}, not {spec.page}",
+                f'write open_page("{spec.page}", quarter, ...) in its first code cell',
             )
     hand_written_config(paths)
 

@@ -147,6 +147,13 @@ class SourcesConfig(StrictModel):
     def columns_by_source(self) -> dict[str, set[str]]:
         return {name: spec.canonical_columns() for name, spec in self.sources.items()}
 
+    def person_columns(self) -> dict[str, set[str]]:
+        """The columns of each source that identify a person (pseudonymised at ingest)."""
+        return {
+            name: {c for c, col in spec.columns.items() if col.identifies_person}
+            for name, spec in self.sources.items()
+        }
+
 
 def load_sources(path: Path) -> SourcesConfig:
     return load_model(path, SourcesConfig)

@@ -1,0 +1,164 @@
+"""Publication writing: a quarter's gated tables, download CSVs and ``publication.json``.
+
+Everything is written into a fresh folder and swapped in at once, so a reader sees the previous
+quarter build or the new one, never half of each. The CSVs are what residents download: plain
+column names, a ``data_status`` and a ``note`` on every row, and the source and date.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .measure_spec import Measure
+from .paths import ProjectPaths
+from .periods import FiscalQuarter
+from .privacy import PrivacyRules
+from .quarters import QuarterParams
+from .records import MeasureRecord, PrivacySummary, Publication, write_record
+from .settings import Settings
+from .sources import read_ingest_record, swap_directory
+
+if TYPE_CHECKING:
+    from .measures import QuarterTables
+
+CSV_NOTE_SUPPRESSED = "hidden to protect privacy: {text}"
+CSV_NOTE_SECONDARY = "hidden so that a smaller number elsewhere cannot be worked out"
+CSV_NOTE_UNSTABLE = "based on {floor} to {high} people or events: interpret with care"
+
+
+def _csv_number(value: float, decimals: int) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{value:.{decimals}f}"
+
+
+def _csv_status(status: str, note: str) -> str:
+    """Whether the row's data is complete, in words a spreadsheet user reads."""
+    if status == "complete":
+        return "complete"
+    return note or status.replace("_", " ")
+
+
+def csv_table(
+    measure: Measure,
+    rows: pd.DataFrame,
+    rules: PrivacyRules,
+    data_through: str,
+    source_title: str,
+    sample: bool,
+) -> pd.DataFrame:
+    """The download CSV of one measure: one row per period and series, plain column names."""
+    decimals = measure.value_decimals
+    notes = []
+    for row in rows.itertuples():
+        if row.suppression == "secondary":
+            notes.append(CSV_NOTE_SECONDARY)
+        elif row.suppressed:
+            notes.append(CSV_NOTE_SUPPRESSED.format(text=rules.suppressed_text))
+        elif row.unstable:
+            notes.append(CSV_NOTE_UNSTABLE.format(floor=rules.floor, high=rules.unstable_at_or_below))
+        else:
+            notes.append("")
+    out = pd.DataFrame(
+        {
+            "measure": measure.caption,
+            "period": rows["period"].to_numpy(),
+            "period_label": rows["period_label"].to_numpy(),
+            "series": rows["series"].to_numpy(),
+            measure.value_label: [_csv_number(v, decimals) for v in rows["value"]],
+        }
+    )
+    count_decimals = 0 if measure.unit != "positions" else 1
+    if measure.numerator_label and measure.value != "numerator":
+        out[measure.numerator_label] = [_csv_number(v, count_decimals) for v in rows["numerator"]]
+    if measure.denominator_label:
+        out[measure.denominator_label] = [_csv_number(v, count_decimals) for v in rows["denominator"]]
+    out["data_status"] = [_csv_status(row.status, row.status_note) for row in rows.itertuples()]
+    out["note"] = notes
+    out["data_through"] = data_through
+    out["source"] = source_title
+    if sample:
+        out["sample_data"] = "yes: synthetic sample data, not City records"
+    return out
+
+
+def write_quarter(
+    settings: Settings, tables: QuarterTables, params: QuarterParams | None, code_version: str
+) -> Path:
+    """Write gated parquet, download CSVs and ``publication.json``; all or nothing."""
+    paths, plan = settings.paths, settings.plan
+    record = read_ingest_record(paths)
+    sample = bool(record and record.sample_data)
+    target = paths.quarter_dir(tables.quarter)
+    paths.processed.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{tables.quarter.id}-", dir=paths.processed))
+    staging.chmod(0o755)
+    try:
+        (staging / "measures").mkdir()
+        (staging / "csv").mkdir()
+        measures_record = {}
+        for measure in plan.measures:
+            rows = tables.frame[tables.frame["measure"] == measure.id].reset_index(drop=True)
+            table = pa.Table.from_pandas(rows, preserve_index=False).replace_schema_metadata(None)
+            pq.write_table(
+                table,
+                staging / "measures" / f"{measure.id}.parquet",
+                compression="zstd",
+                write_statistics=False,
+            )
+            info = tables.status[measure.id]
+            csv = csv_table(
+                measure,
+                rows,
+                settings.privacy,
+                info["data_through"],
+                settings.sources.sources[measure.source].title,
+                sample,
+            )
+            csv_path = staging / "csv" / f"{measure.id}.csv"
+            csv.to_csv(csv_path, index=False, lineterminator="\n")
+            measures_record[measure.id] = MeasureRecord(
+                **info,
+                rows=len(rows),
+                suppressed=int(rows["suppressed"].sum()),
+                csv=f"csv/{measure.id}.csv",
+                csv_sha256=hashlib.sha256(csv_path.read_bytes()).hexdigest(),
+            )
+        canonical = {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(paths.canonical.glob("*.parquet"))
+        }
+        publication = Publication(
+            quarter=tables.quarter,
+            sample_data=sample,
+            data_as_of=params.data_as_of.isoformat() if params else None,
+            next_update=params.next_update.isoformat() if params else None,
+            code_version=code_version,
+            inputs={"canonical": canonical, "params": settings.file_hashes()},
+            privacy=PrivacySummary(floor=settings.privacy.floor, **tables.gate_summary),
+            measures=measures_record,
+            sources=tables.sources,
+        )
+        write_record(staging / paths.publication(tables.quarter).name, publication)
+        swap_directory(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def read_quarter_frame(paths: ProjectPaths, quarter: FiscalQuarter) -> pd.DataFrame | None:
+    folder = paths.quarter_dir(quarter) / "measures"
+    if not folder.exists():
+        return None
+    parts = [pq.read_table(p).to_pandas() for p in sorted(folder.glob("*.parquet"))]
+    return pd.concat(parts, ignore_index=True) if parts else None
