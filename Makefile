@@ -37,10 +37,11 @@ report: setup ## Build the report for the latest quarter (generates sample data 
 	$(PY) -m helpers run --backfill $(RUN_ARGS)
 
 PAGE ?= 2.1
-preview: setup ## Re-execute and render one page into build/preview (PAGE=goal|2.1|2.2|2.3|about)
+EDITION ?= en
+preview: setup ## Re-execute and render one page into build/preview (PAGE=goal|2.1|2.2|2.3|about, EDITION=en|es)
 	@if [ -z "$$(find data/raw -type f ! -name README.md -print -quit 2>/dev/null)" ]; then \
 	  echo "data/raw is empty: generating the bundled sample data"; $(PY) -m helpers sample-data; fi
-	$(PY) -m helpers preview --only $(PAGE) $(PREVIEW_ARGS)
+	$(PY) -m helpers preview --only $(PAGE) --lang $(EDITION) $(PREVIEW_ARGS)
 
 PORT ?= 8000
 serve: setup ## Serve the published site on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)

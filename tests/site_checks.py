@@ -19,6 +19,9 @@ class _Blocks(HTMLParser):
         self.skip = 0
         self.buffers: list[tuple[str, list[str]]] = []
         self.blocks: list[tuple[str, str]] = []  # (tag, text)
+        # Blocks that carry words for screen readers only: a template line ("Shown in Goal
+        # overview. Download the data (CSV).") that each measure's hidden name tells apart.
+        self.named: set[int] = set()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in VOID:
@@ -30,6 +33,8 @@ class _Blocks(HTMLParser):
             or "visually-hidden" in classes
             or values.get("id") in {"quarto-header", "TOC", "quarto-margin-sidebar"}
         )
+        if not self.skip and "visually-hidden" in classes and self.buffers:
+            self.named.add(id(self.buffers[-1][1]))
         if self.skip or skipped:
             self.skip += 1
             self.stack.append((tag, True))
@@ -49,8 +54,11 @@ class _Blocks(HTMLParser):
             elif open_tag in BLOCKS or open_tag == "description":
                 kind, parts = self.buffers.pop()
                 text = re.sub(r"\s+", " ", "".join(parts)).strip()
+                named = id(parts) in self.named
+                self.named.discard(id(parts))
                 if text:
-                    self.blocks.append(("description" if open_tag == "description" else kind, text))
+                    kind = "description" if open_tag == "description" else kind
+                    self.blocks.append((f"{kind}+named" if named and kind not in HEADINGS else kind, text))
             if open_tag == tag or (open_tag == "description" and tag == "div"):
                 break
 
@@ -78,7 +86,7 @@ def repeated_text(html: str, shortest: int = 60) -> list[str]:
     problems = []
     seen: set[str] = set()
     for kind, block in blocks:
-        if kind in HEADINGS or kind == "figcaption" or len(block) < shortest:
+        if kind in HEADINGS or kind == "figcaption" or kind.endswith("+named") or len(block) < shortest:
             continue
         if block in seen:
             problems.append(f"said twice: {block[:90]}")

@@ -40,7 +40,12 @@ def test_one_parameters_cell_with_literal_working_defaults(path):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
     }
     assert len(values) == len(tree.body), "parameters must be plain literal assignments"
-    assert values == {"quarter": "FY2027Q1", "params_dir": "../params", "processed_dir": "../data/processed"}
+    assert values == {
+        "quarter": "FY2027Q1",
+        "params_dir": "../params",
+        "processed_dir": "../data/processed",
+        "lang": "en",
+    }
     assert (path.parent / values["params_dir"] / "plan.yml").exists()
 
 

@@ -13,6 +13,7 @@ from helpers.params import ConfigError
 from helpers.paths import ProjectPaths
 from helpers.settings import load_settings
 from helpers.site_staging import check_site_sources, hand_written_config
+from helpers.translations import edition
 
 from .conftest import REPO
 
@@ -62,7 +63,7 @@ def test_pages_render_list_navbar_and_file_names_follow_the_plan(project):
         "objective-2-3.html",
         "about-the-data.html",
     ]
-    config = site_config(hand_written_config(project), pages)
+    config = site_config(hand_written_config(project), pages, settings)
     assert config["project"]["render"][0] == ARCHIVE_SOURCE  # an early render starts with it
     assert config["project"]["render"][1:] == [p.source for p in pages]
     navbar = config["website"]["navbar"]["left"]
@@ -74,7 +75,13 @@ def test_pages_render_list_navbar_and_file_names_follow_the_plan(project):
         "About the data",
         "Archive",
     ]
-    assert config["website"]["page-footer"]  # the hand-written parts are kept
+    assert config["website"]["title"] == "Create a Safer Community Together"
+    assert config["website"]["page-footer"]["left"] == (
+        "Published by the City of Durham, NC: Budget and Management Services Department, "
+        "Office of Performance and Innovation."
+    )
+    assert config["format"]["html"]["lang"] == "en"
+    assert config["format"]["html"]["theme"][1] == "site/theme.scss"  # the hand-written parts are kept
     anchors = page_of(pages, "2.1").anchors(settings.plan)
     assert "initiative-2-11" in anchors and "measure-fn-interactions" in anchors
     goal = page_of(pages, "goal").anchors(settings.plan)
@@ -98,7 +105,7 @@ def test_adding_an_objective_is_a_plan_entry_and_a_notebook(project):
         check_site_sources(project, pages)
     new.notebook.write_text(copied.replace('open_page(\\"2.3\\"', 'open_page(\\"2.4\\"'))
     check_site_sources(project, pages)
-    navbar = site_config(hand_written_config(project), pages)["website"]["navbar"]["left"]
+    navbar = site_config(hand_written_config(project), pages, settings)["website"]["navbar"]["left"]
     assert {"text": "2.4 Prepared Neighborhoods", "href": "objective-2-4.ipynb"} in navbar
     assert "card-2-41" in page_of(pages, "goal").anchors(settings.plan)
 
@@ -106,3 +113,19 @@ def test_adding_an_objective_is_a_plan_entry_and_a_notebook(project):
 def test_an_unknown_page_lists_the_pages(project):
     with pytest.raises(UnknownPage, match=r"choose from goal, 2\.1, 2\.2, 2\.3, about"):
         page_of(report_pages(load_settings(project)), "2.9")
+
+
+def test_the_spanish_edition_config_is_in_spanish_from_the_same_plan(project):
+    settings = load_settings(project)
+    spanish = settings.in_edition(edition(project.params, "es"))
+    pages = report_pages(spanish)
+    assert [p.html for p in pages] == [p.html for p in report_pages(settings)]  # same pages, same anchors
+    config = site_config(hand_written_config(project), pages, spanish)
+    assert config["format"]["html"]["lang"] == "es"
+    assert config["format"]["html"]["toc-title"] == "En esta página"
+    assert config["website"]["title"] == "Crear juntos una comunidad más segura"
+    navbar = [item["text"] for item in config["website"]["navbar"]["left"]]
+    assert navbar[0] == "Resumen de la meta" and navbar[-1] == "Archivo"
+    assert "Ciudad de Durham" in config["website"]["page-footer"]["left"]
+    goal = page_of(pages, "goal")
+    assert goal.anchors(spanish.plan) == page_of(report_pages(settings), "goal").anchors(settings.plan)

@@ -17,7 +17,8 @@ from .conftest import LATEST, write_fixture_notebooks
 
 pytestmark = pytest.mark.slow
 
-ALL_PAGES = {"goal", "2.1", "2.2", "2.3", "about"}
+ENGLISH_PAGES = {"goal", "2.1", "2.2", "2.3", "about"}
+ALL_PAGES = ENGLISH_PAGES | {f"es/{page}" for page in ENGLISH_PAGES}  # and the Spanish edition
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def test_second_run_does_no_work_and_force_redoes_it(tiny_project):
 def test_only_runs_the_named_page(tiny_project):
     run(tiny_project)
     result = run(tiny_project, only=["2.1"], force=True)
-    assert result.executed == ["2.1"]
+    assert sorted(result.executed) == ["2.1", "es/2.1"]  # the page, in both editions
 
 
 def test_a_change_to_one_objective_reruns_only_that_notebook(tiny_project):
@@ -62,11 +63,12 @@ def test_a_change_to_one_objective_reruns_only_that_notebook(tiny_project):
         ),
     )
     result = run(tiny_project)
+    # The Spanish page shows its own (unchanged) translation of "What's next?", so it is not rerun.
     assert result.executed == ["2.2"]
     assert result.manifest.timings_seconds["measures"] < 5  # tables were not rebuilt
-    # A status change shows on the goal page too.
+    # A status change shows on the goal page too, in both editions.
     edit_quarter(tiny_project, lambda d: d["initiatives"]["2.21"].update(status="in_progress"))
-    assert set(run(tiny_project).executed) == {"2.2", "goal"}
+    assert set(run(tiny_project).executed) == {"2.2", "goal", "es/2.2", "es/goal"}
 
 
 def test_executed_notebooks_are_ready_for_quarto(tiny_project):
@@ -92,6 +94,7 @@ def test_executed_notebooks_are_ready_for_quarto(tiny_project):
         "quarter": "FY2027Q1",
         "params_dir": "../params",
         "processed_dir": "../data/processed",
+        "lang": "en",
     }
 
 
@@ -172,3 +175,30 @@ def _running(executable) -> bool:
         except OSError:
             continue
     return False
+
+
+def test_a_missing_translation_stops_the_run_unless_the_quarter_publishes_english(project_copy, caplog):
+    from helpers.cli import EXIT_CONFIG
+    from helpers.runner import TranslationMissing
+
+    spanish_quarter = project_copy.params / "translations" / "es" / "quarters" / "FY2027Q1.yml"
+    data = yaml.safe_load(spanish_quarter.read_text(encoding="utf-8"))
+    del data["initiatives"]["2.21"]["whats_next"]
+    spanish_quarter.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(TranslationMissing) as caught:
+        run(project_copy, only=["2.2"])
+    message = str(caught.value)
+    assert "params/translations/es/quarters/FY2027Q1.yml, key 'initiatives.\"2.21\".whats_next'" in message
+    assert "translation_pending: publish_english" in message
+    assert not project_copy.executed_notebooks(LATEST).exists()  # stopped before any page ran
+    assert main(["--root", str(project_copy.root), "run", "--no-site", "--only", "2.2"]) == EXIT_CONFIG
+
+    edit_quarter(project_copy, lambda d: d.update(translation_pending="publish_english"))
+    result = run(project_copy, only=["2.2"])
+    assert sorted(result.executed) == ["2.2", "es/2.2"]
+    assert "published in English" in caplog.text
+    spanish_page = project_copy.executed_notebooks(LATEST) / "es" / "objective-2-2.ipynb"
+    shown = spanish_page.read_text(encoding="utf-8")
+    assert '<span lang=\\"en\\">Run the October events' in shown
+    assert '<span class=\\"translation-pending\\">(traducción pendiente)</span>' in shown
+    assert "¿Qué sigue?" in shown  # the rest of the page is in Spanish

@@ -47,7 +47,7 @@ def publish_quarter(paths, quarter: str, force: bool = False):
     q = FiscalQuarter.parse(quarter)
     params = load_quarter(paths, settings.plan, q)
     manifest = json.loads(paths.manifest(q).read_text())
-    return publish(settings, q, params, report_pages(settings), manifest["code_version"], force=force)
+    return publish(settings, q, params, manifest["code_version"], force=force)
 
 
 def add_output(paths, quarter: str, page: str, html: str) -> None:
@@ -118,15 +118,16 @@ def test_a_second_publish_with_the_same_inputs_does_nothing(published):
     assert publish_quarter(published, "FY2027Q1").status == "unchanged"
 
 
-def test_a_person_key_in_any_output_blocks_publication(published, fake_quarto):
+@pytest.mark.parametrize("page", ["objective-2-1", "es/objective-2-1"], ids=["english", "spanish"])
+def test_a_person_key_in_any_output_blocks_publication(published, fake_quarto, page):
     settings = load_settings(published)
     raw = pd.read_csv(next((published.raw / "cad").glob("*.csv")), nrows=2000, dtype=str)
     key = raw["Person ID"].dropna().iloc[0]
     before = tree_hash(published.site)
-    add_output(published, "FY2027Q1", "objective-2-1.ipynb", f"<p>Neighbor {key} again</p>")
+    add_output(published, "FY2027Q1", f"{page}.ipynb", f"<p>Neighbor {key} again</p>")
     with pytest.raises(SiteError) as caught:
         publish_quarter(published, "FY2027Q1")
-    assert "objective-2-1.html: raw person key" in str(caught.value)
+    assert f"{page}.html: raw person key" in str(caught.value)
     assert key not in str(caught.value)  # the error never repeats the key
     assert "nothing was published" in str(caught.value)
     assert tree_hash(published.site) == before
@@ -165,7 +166,6 @@ def test_without_quarto_the_build_stops_with_instructions(site_project, monkeypa
             settings,
             LATEST,
             load_quarter(site_project, settings.plan, LATEST),
-            report_pages(settings),
             "1.0.0+test",
             require_quarto=True,
         )
@@ -183,7 +183,15 @@ def test_every_page_of_the_plan_needs_its_notebook_and_no_hand_kept_page_list(si
     shutil.copy2(REPO / "notebooks" / "objective-2-3.ipynb", site_project.notebooks)
     config = site_project.quarto_config  # a page list kept by hand, as before pages came from the plan
     config.write_text(config.read_text().replace("project:\n", "project:\n  render:\n    - index.ipynb\n", 1))
-    with pytest.raises(ConfigError, match=r"_quarto\.yml.*project\.render.*come from params/plan\.yml"):
+    with pytest.raises(ConfigError, match=r"_quarto\.yml.*project\.render.*comes from params/plan\.yml"):
+        check_site_sources(site_project, report_pages(settings))
+    # A language set by hand would make every edition claim to be English.
+    config.write_text(
+        config.read_text()
+        .replace("  render:\n    - index.ipynb\n", "", 1)
+        .replace("    toc: true\n", "    toc: true\n    lang: en\n", 1)
+    )
+    with pytest.raises(ConfigError, match=r"format\.html\.lang.*edition's language"):
         check_site_sources(site_project, report_pages(settings))
 
 
@@ -349,3 +357,54 @@ def test_published_pages_say_each_thing_once(published):
 
     for page in SITE_PAGES:
         assert repeated_text((published.site / page).read_text()) == [], page
+
+
+# --------------------------------------------------------------------------------------------
+# The Spanish edition
+
+
+def test_every_page_is_published_in_spanish_with_a_switch_to_the_same_page(published):
+    site = published.site
+    for page in SITE_PAGES:
+        english, spanish = (site / page).read_text(), (site / "es" / page).read_text()
+        assert '<html lang="es"' in spanish and '<html lang="en"' in english, page
+        assert f'<a class="language-switch" href="../{page}" hreflang="en" lang="en">English</a>' in spanish
+        assert f'<a class="language-switch" href="es/{page}" hreflang="es" lang="es">Español</a>' in english
+        assert f'<link rel="alternate" hreflang="es" href="es/{page}">' in english
+        assert f'<link rel="alternate" hreflang="en" href="../{page}">' in spanish
+        assert "Datos de muestra." in spanish and "julio a septiembre de 2026 (AF2027 T1)" in spanish
+    for quarter in QUARTERS:  # archived quarters keep both editions
+        archived = (site / "archive" / quarter / "es" / "objective-2-1.html").read_text()
+        assert "Informe archivado." in archived and 'href="../../../es/index.html"' in archived
+    listing = (site / "es" / "archive.html").read_text()
+    assert 'href="../archive/FY2027Q1/es/index.html"' in listing
+
+
+def test_spanish_downloads_have_spanish_headers_and_the_same_numbers(published):
+    site = published.site
+    for csv in (published.quarter_dir(LATEST) / "csv").glob("*.csv"):
+        english = pd.read_csv(site / "data" / csv.name, dtype=str, keep_default_na=False)
+        spanish = pd.read_csv(site / "es" / "data" / csv.name, dtype=str, keep_default_na=False)
+        assert list(spanish.columns[:2]) == ["medida", "periodo"], csv.name
+        assert len(spanish) == len(english)
+        assert list(spanish["periodo"]) == list(english["period"])  # ids stay the same
+        for column in ("value", "numerator", "denominator"):
+            if column in english:
+                spanish_column = spanish.columns[list(english.columns).index(column)]
+                assert list(spanish[spanish_column]) == list(english[column]), (csv.name, column)
+        assert set(spanish["datos_de_muestra"]) == {
+            "sí: datos de muestra sintéticos, no registros de la Ciudad"
+        }
+
+
+def test_english_left_in_the_spanish_edition_stops_publication(published):
+    before = tree_hash(published.site)
+    sentence = "<p>Calls for service rose sharply in the eastern districts this quarter.</p>"
+    add_output(published, "FY2027Q1", "objective-2-1.ipynb", sentence)
+    add_output(published, "FY2027Q1", "es/objective-2-1.ipynb", sentence)
+    with pytest.raises(SiteError) as caught:
+        publish_quarter(published, "FY2027Q1")
+    message = str(caught.value)
+    assert 'es/objective-2-1.html: English left untranslated: "Calls for service rose sharply' in message
+    assert "params/translations/es/" in message
+    assert tree_hash(published.site) == before

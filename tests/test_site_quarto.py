@@ -57,16 +57,18 @@ def rendered(executed_project, tmp_path_factory):
             settings,
             q,
             load_quarter(paths, settings.plan, q),
-            report_pages(settings),
             manifest["code_version"],
         )
     return paths, outcomes
 
 
 def all_pages(paths) -> list[str]:
-    """Every page residents can reach: the latest quarter and every archived one."""
+    """Every page residents can reach: the latest quarter in both editions and every archived one."""
     archived = sorted(p.relative_to(paths.site).as_posix() for p in (paths.site / "archive").rglob("*.html"))
-    return [*SITE_PAGES, *archived]
+    return [*SITE_PAGES, *SPANISH_PAGES, *archived]
+
+
+SPANISH_PAGES = [f"es/{page}" for page in SITE_PAGES]
 
 
 def test_every_page_and_archive_is_published(rendered):
@@ -118,13 +120,13 @@ def test_pages_show_sections_anchors_badges_banner_and_downloads(rendered):
 
 def test_each_piece_of_text_appears_once(rendered):
     paths, _ = rendered
-    for page in SITE_PAGES:
+    for page in [*SITE_PAGES, *SPANISH_PAGES]:
         assert repeated_text((paths.site / page).read_text()) == [], page
 
 
 def test_no_code_parameters_or_analyst_notes_reach_the_page(rendered):
     paths, _ = rendered
-    for page in SITE_PAGES:
+    for page in [*SITE_PAGES, *SPANISH_PAGES]:
         html = (paths.site / page).read_text()
         assert "sourceCode" not in html and "cell-code" not in html, page
         for leaked in (
@@ -138,6 +140,37 @@ def test_no_code_parameters_or_analyst_notes_reach_the_page(rendered):
         ):
             assert leaked not in html, (page, leaked)
         assert not re.search(r"<script[^>]+src=\"https?://", html), page
+
+
+def test_the_spanish_edition_has_every_section_in_spanish(rendered):
+    paths, _ = rendered
+    settings = load_settings(paths)
+    pages = {p.page: p for p in report_pages(settings)}
+    for objective in settings.plan.objectives:
+        html = (paths.site / "es" / pages[objective.id].html).read_text()
+        for initiative in objective.initiatives:
+            section = html.split(f' id="{initiative.anchor}"')[1]  # the same anchors as in English
+            for heading in (
+                "Descripción",
+                "Medidas clave y análisis de datos",
+                "¿Por qué es importante?",
+                "¿Qué hemos estado haciendo?",
+                "¿Qué sigue?",
+            ):
+                assert heading in section, (objective.id, initiative.id, heading)
+        assert html.count('class="status-badge status-') >= len(objective.initiatives)
+    index = (paths.site / "es" / "index.html").read_text()
+    assert index.count('<article class="initiative-card"') == 9 and "Más información" in index
+    for page in SPANISH_PAGES:
+        html = (paths.site / page).read_text()
+        assert re.search(r'<html[^>]* lang="es"', html), page
+        assert "julio a septiembre de 2026 (AF2027 T1)" in html and "Datos de muestra." in html, page
+        assert html.count(">Saltar al contenido principal</a>") == 1, page
+        assert 'class="language-switch" href="../' in html and "Volver arriba" in html, page
+    header = (paths.site / "es" / "data" / "calls_911.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("medida,periodo,etiqueta_periodo")
+    for quarter in QUARTERS:
+        assert (paths.site / "archive" / quarter / "es" / "index.html").exists()
 
 
 def test_the_worked_example_reaches_the_page_with_alt_text_table_and_csv(rendered):
@@ -280,6 +313,27 @@ def test_keyboard_reaches_everything_with_a_visible_focus_ring(browser_pages):
 
 
 @pytest.mark.browser
+def test_the_spanish_pages_are_reached_and_named_in_spanish_by_keyboard(browser_pages):
+    _, base, browser = browser_pages
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(base + "es/objective-2-1.html", wait_until="networkidle")
+    stops = tab_through(page)
+    texts = [s["text"] for s in stops]
+    assert texts[0] == "Saltar al contenido principal", texts[:2]
+    switch = next(s for s in stops if s["text"] == "English")
+    # Quarto's script makes links absolute once the page has loaded.
+    assert switch["href"].endswith("/objective-2-1.html") and "/es/" not in switch["href"] and switch["ring"]
+    assert "Buscar en este sitio" in texts
+    for stop in stops:
+        assert stop["ring"], f"no visible focus indicator on {stop}"
+    page.goto(base + "es/objective-2-1.html", wait_until="networkidle")  # the navbar in view again
+    page.click("a.language-switch")  # the switch leads to the same page in English
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("location.pathname") == "/objective-2-1.html"
+    assert page.evaluate("document.documentElement.lang") == "en"
+
+
+@pytest.mark.browser
 def test_search_widget_has_an_accessible_name(browser_pages):
     _, base, browser = browser_pages
     page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -293,8 +347,10 @@ def test_search_widget_has_an_accessible_name(browser_pages):
 def test_a_render_started_early_gives_the_same_site_as_a_plain_render(rendered, tmp_path):
     """The run starts Quarto before the notebooks are done (its Archive page waits for them);
     a plain `quarto render` of the same staged folder must give byte-identical pages."""
+    from helpers.language import ENGLISH
     from helpers.quarto import find_quarto, render
-    from helpers.site import finish_pages
+    from helpers.site_assembly import finish_pages
+    from helpers.translations import editions
 
     paths, _ = rendered
     staged = tmp_path / "staged"
@@ -302,7 +358,7 @@ def test_a_render_started_early_gives_the_same_site_as_a_plain_render(rendered, 
     for leftover in ("_site", ".quarto"):
         shutil.rmtree(staged / leftover, ignore_errors=True)
     plain = render(find_quarto(), staged, tmp_path / "render.log")
-    finish_pages(plain)
+    finish_pages(plain, ENGLISH, [e.language for e in editions(paths.params)])
     compared = 0
     for path in sorted(plain.rglob("*")):
         if path.is_file():

@@ -14,11 +14,10 @@ from typing import Any
 
 import pandas as pd
 
+from .language import ENGLISH, Language
 from .measure_spec import Measure
-from .narrative import Change, join_words
+from .narrative import Change
 from .periods import FiscalQuarter
-
-SPLIT_NAMES = {"weekday": "Day of the week", "hour": "Hour of the day"}
 
 
 class AnalysisError(ValueError):
@@ -35,18 +34,20 @@ class BeforeAfter:
     after: list[FiscalQuarter]
     averages: pd.DataFrame  # index: series label; columns: before, after (averages per quarter)
     totals: tuple[float, float]  # all series together: before, after
+    left_out: list[FiscalQuarter] = field(default_factory=list)  # incomplete quarters skipped
+    lang: Language = ENGLISH  # the language of the page the analysis is published on
 
     @property
     def split_name(self) -> str:
-        split = self.measure.series_by
-        if split is None:
-            return "Series"
-        return SPLIT_NAMES.get(split.part or "", "Series")
+        split, t = self.measure.series_by, self.lang
+        part = split.part if split else None
+        if part == "weekday":
+            return t._("Day of the week")
+        if part == "hour":
+            return t._("Hour of the day")
+        return t._("Series")
 
-    left_out: list[FiscalQuarter] = field(default_factory=list)  # incomplete quarters skipped
-
-    @staticmethod
-    def span(quarters: list[FiscalQuarter]) -> str:
+    def span(self, quarters: list[FiscalQuarter]) -> str:
         """``October 2025 to March 2026 and July to September 2026``: runs of quarters."""
         runs: list[list[FiscalQuarter]] = []
         for quarter in quarters:
@@ -54,25 +55,32 @@ class BeforeAfter:
                 runs[-1].append(quarter)
             else:
                 runs.append([quarter])
-        return join_words(f"{run[0].start:%B %Y} to {run[-1].end:%B %Y}" for run in runs)
+        t = self.lang
+        return t.join(
+            t._("{first} to {last}", first=t.month(run[0].start), last=t.month(run[-1].end)) for run in runs
+        )
 
     @property
     def before_label(self) -> str:
-        return f"Before: average per quarter, {self.span(self.before)}"
+        return self.lang._("Before: average per quarter, {span}", span=self.span(self.before))
 
     @property
     def after_label(self) -> str:
-        return f"After: average per quarter, {self.span(self.after)}"
+        return self.lang._("After: average per quarter, {span}", span=self.span(self.after))
+
+    @property
+    def change_label(self) -> str:
+        return self.lang._("Change (%)")
 
     @property
     def table(self) -> pd.DataFrame:
         """The table residents read: one row per series, both averages and the change."""
         out = self.averages.rename(columns={"before": self.before_label, "after": self.after_label})
-        out["Change (%)"] = [
+        out[self.change_label] = [
             Change(a, b).percent for b, a in zip(self.averages["before"], self.averages["after"])
         ]
         out.index.name = self.split_name
-        out.attrs.update(measure=self.measure.id, rates=["Change (%)"])
+        out.attrs.update(measure=self.measure.id, rates=[self.change_label])
         return out
 
     def long(self) -> pd.DataFrame:
@@ -80,15 +88,20 @@ class BeforeAfter:
         frame = self.averages.reset_index(names="series").melt(
             id_vars="series", var_name="period", value_name="value"
         )
+        t = self.lang
         frame["period"] = frame["period"].map(
-            {"before": f"Before ({self.span(self.before)})", "after": f"After ({self.span(self.after)})"}
+            {
+                "before": t._("Before ({span})", span=self.span(self.before)),
+                "after": t._("After ({span})", span=self.span(self.after)),
+            }
         )
         return frame
 
     def facts(self) -> dict[str, Any]:
         """Numbers for a sentence: totals, their change, and the series that changed most and least."""
+        t = self.lang
         changes = {
-            label: Change(row["after"], row["before"])
+            label: Change(row["after"], row["before"], lang=t)
             for label, row in self.averages.iterrows()
             if not (math.isnan(row["before"]) or math.isnan(row["after"]))
         }
@@ -99,12 +112,12 @@ class BeforeAfter:
         return {
             "before": before,
             "after": after,
-            "change": Change(after, before),
+            "change": Change(after, before, lang=t),
             "before_span": self.span(self.before),
             "after_span": self.span(self.after),
-            "before_quarters": _quarters(len(self.before)),
-            "after_quarters": _quarters(len(self.after)),
-            "left_out": join_words(q.long_label for q in self.left_out),
+            "before_quarters": t.n_("{n} quarter", "{n} quarters", len(self.before)),
+            "after_quarters": t.n_("{n} quarter", "{n} quarters", len(self.after)),
+            "left_out": t.join(t.quarter_long(q) for q in self.left_out),
             "largest_fall": ordered[0],
             "largest_fall_change": changes[ordered[0]],
             "smallest_fall": ordered[-1],
@@ -112,11 +125,9 @@ class BeforeAfter:
         }
 
 
-def _quarters(count: int) -> str:
-    return f"{count} quarter" if count == 1 else f"{count} quarters"
-
-
-def before_after(measure: Measure, rows: pd.DataFrame, event: date | str, quarters: int = 4) -> BeforeAfter:
+def before_after(
+    measure: Measure, rows: pd.DataFrame, event: date | str, quarters: int = 4, lang: Language = ENGLISH
+) -> BeforeAfter:
     """Compare up to ``quarters`` full quarters before ``event`` with up to the latest
     ``quarters`` after it.
 
@@ -153,4 +164,4 @@ def before_after(measure: Measure, rows: pd.DataFrame, event: date | str, quarte
     if averages.isna().any().any():
         totals = (math.nan, math.nan)
     skipped = sorted(q for q in incomplete if before[0] <= q <= after[-1])
-    return BeforeAfter(measure, event, before, after, averages, totals, skipped)
+    return BeforeAfter(measure, event, before, after, averages, totals, skipped, lang)

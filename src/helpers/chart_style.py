@@ -20,9 +20,11 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from PIL import Image
 
 from .fragments import esc
+from .language import PENDING_START, pending_plain
 
 P = ParamSpec("P")
 
@@ -121,6 +123,9 @@ def encode(fig: Figure, alt: str = "") -> Chart:
     quarter of the bytes, which keeps the goal page light on phones. The figure is drawn once,
     straight into the image (an analyst's pyplot figure is drawn the same way, off screen)."""
     fig.set_dpi(DPI)
+    for text in fig.findobj(Text):  # a label still waiting for its translation says so
+        if PENDING_START in text.get_text():
+            text.set_text(pending_plain(text.get_text()))
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
     width, height = canvas.get_width_height()

@@ -32,21 +32,26 @@ from .chart_style import (
     figure,
     styled,
 )
+from .language import ENGLISH, Language
 from .measure_spec import Measure
-from .narrative import fmt_value, is_missing, join_words, latest_rows
-
-GRAIN_AXIS = {
-    "month": "Month",
-    "quarter": "Fiscal quarter (July-June fiscal year)",
-    "calendar_year": "Calendar year",
-    "fiscal_year": "Fiscal year",
-    "rolling_12_months": "12 months ending",
-}
+from .narrative import fmt_value, is_missing, latest_rows
 
 
-def _value_axis(ax: Axes, measure: Measure) -> None:
-    suffix = "%" if measure.unit == "percent" else ""
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}{suffix}"))
+def _grain_axis(grain: str, lang: Language) -> str:
+    return {
+        "month": lang._("Month"),
+        "quarter": lang._("Fiscal quarter (July-June fiscal year)"),
+        "calendar_year": lang._("Calendar year"),
+        "fiscal_year": lang._("Fiscal year"),
+        "rolling_12_months": lang._("12 months ending"),
+    }.get(grain, "")
+
+
+def _value_axis(ax: Axes, measure: Measure, lang: Language) -> None:
+    if measure.unit == "percent":
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: lang.percent(v, 0)))
+    else:
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: lang.number(v, 0)))
     ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=measure.unit != "percent"))
     ax.set_ylabel(_wrap(measure.value_label, 24))
     ax.set_ylim(bottom=0)
@@ -76,17 +81,27 @@ def _target(ax: Axes, measure: Measure) -> None:
     ax.set_ylim(low, max(high, measure.target.value * 1.12))
 
 
-def _time_axis(ax: Axes, grain: str, starts: pd.Series) -> None:
+def _time_axis(ax: Axes, grain: str, starts: pd.Series, lang: Language) -> None:
     span_years = (starts.max() - starts.min()).days / 365.25 if len(starts) else 0
     if grain == "month":
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[1, 7] if span_years < 3 else [1]))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y" if span_years < 3 else "%Y"))
+        if span_years < 3:
+            ax.xaxis.set_major_formatter(
+                FuncFormatter(lambda v, _: "{}\n{}".format(*_month_tick(mdates.num2date(v), lang)))
+            )
+        else:
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     elif grain in {"quarter", "rolling_12_months"}:
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[7]))
         ax.xaxis.set_major_formatter(
-            FuncFormatter(lambda v, _: f"FY{mdates.num2date(v).year + 1 - 2000:02d}")
+            FuncFormatter(lambda v, _: lang._("FY{yy}", yy=str(mdates.num2date(v).year + 1 - 2000).zfill(2)))
         )
-    ax.set_xlabel(GRAIN_AXIS.get(grain, ""))
+    ax.set_xlabel(_grain_axis(grain, lang))
+
+
+def _month_tick(d: date, lang: Language) -> tuple[str, int]:
+    """``Jul`` over ``2025``; ``jul`` over ``2025`` in Spanish."""
+    return lang.month_abbreviation(d.month), d.year
 
 
 def _midpoints(rows: pd.DataFrame) -> pd.Series:
@@ -210,19 +225,20 @@ def _statuses(rows: pd.DataFrame) -> pd.Series:
     return rows["status"] if "status" in rows else pd.Series("complete", index=rows.index)
 
 
-def _chart_note(fig: Figure, rows: pd.DataFrame, column: bool) -> None:
+def _chart_note(fig: Figure, rows: pd.DataFrame, column: bool, lang: Language) -> None:
     """One line under the chart saying what gaps and open markers mean, when there are any."""
+    t = lang
     statuses = _statuses(rows)
     notes = []
     if statuses.eq("partial").any():
-        notes.append(f"{'Hatched bars' if column else 'Open circles'}: incomplete data")
-    gaps = []
-    if statuses.isin(["missing", "not_available"]).any():
-        gaps.append("no data")
-    if rows["suppressed"].any():
-        gaps.append("hidden to protect privacy")
-    if gaps:
-        notes.append("Gaps: " + " or ".join(gaps))
+        notes.append(t._("Hatched bars: incomplete data") if column else t._("Open circles: incomplete data"))
+    missing, hidden = statuses.isin(["missing", "not_available"]).any(), rows["suppressed"].any()
+    if missing and hidden:
+        notes.append(t._("Gaps: no data or hidden to protect privacy"))
+    elif missing:
+        notes.append(t._("Gaps: no data"))
+    elif hidden:
+        notes.append(t._("Gaps: hidden to protect privacy"))
     if notes:  # a figure-level label, so the layout makes room for it under the axis title
         fig.supxlabel(". ".join(notes) + ".", fontsize=9.5, color=MUTED, x=0.02, ha="left")
 
@@ -234,9 +250,12 @@ def time_chart(
     size: tuple[float, float] = FULL_SIZE,
     compact: bool = False,
     headline: str | None = None,
+    suppressed_text: str = "fewer than 10",
+    lang: Language = ENGLISH,
 ) -> Chart:
     """Line or column chart over time; one line per series, each named at its end."""
-    return encode(draw_time_chart(measure, rows, size, compact, headline), alt_text(measure, rows))
+    figure_ = draw_time_chart(measure, rows, size, compact, headline, lang)
+    return encode(figure_, alt_text(measure, rows, suppressed_text, lang))
 
 
 def draw_time_chart(
@@ -245,6 +264,7 @@ def draw_time_chart(
     size: tuple[float, float] = FULL_SIZE,
     compact: bool = False,
     headline: str | None = None,
+    lang: Language = ENGLISH,
 ) -> Figure:
     """The figure of ``time_chart`` (draw inside ``house_style()``).
 
@@ -312,15 +332,15 @@ def draw_time_chart(
             shown = pd.Series(list(values), index=list(x)).dropna()
             if several and len(shown):
                 ends.append((str(series), shown.index[-1], float(shown.iloc[-1]), colors[series]))
-    _value_axis(ax, measure)
+    _value_axis(ax, measure, lang)
     _target(ax, measure)
-    _time_axis(ax, measure.grain, pd.to_datetime(rows["period_start"]))
+    _time_axis(ax, measure.grain, pd.to_datetime(rows["period_start"]), lang)
     if compact:
         ax.set_ylabel("")
         ax.set_xlabel("")
         ax.tick_params(labelsize=12.5)
     else:
-        _chart_note(fig, rows, column)
+        _chart_note(fig, rows, column, lang)
     first, last = rows["period_start"].min(), rows["period_end"].max()
     _annotations(ax, measure, first, last)
     _direct_labels(fig, ax, ends, label_size)
@@ -334,8 +354,10 @@ def latest_bar_chart(
     suppressed_text: str,
     size: tuple[float, float] = FULL_SIZE,
     compact: bool = False,
+    lang: Language = ENGLISH,
 ) -> Chart:
     """Horizontal bars for the latest period; numerator over denominator when both exist."""
+    t = lang
     latest = latest_rows(rows)
     fig, ax = figure(size)
     labels = [_wrap(str(label), 16) for label in latest["series"].tolist()[::-1]]
@@ -359,9 +381,11 @@ def latest_bar_chart(
         or [1]
     )
     for i, (value, hide) in enumerate(zip(values, hidden)):
-        text = suppressed_text if hide else "no data" if is_missing(value) else fmt_value(measure, value)
+        text = (
+            suppressed_text if hide else t._("no data") if is_missing(value) else fmt_value(measure, value, t)
+        )
         if stacked and not hide:
-            text = f"{text} of {fmt_value(measure, denominators[i])}"
+            text = t._("{value} of {total}", value=text, total=fmt_value(measure, denominators[i], t))
         ax.annotate(
             text,
             xy=(0 if hide else (denominators[i] if stacked else value), i),
@@ -372,11 +396,16 @@ def latest_bar_chart(
             color=TEXT,
         )
     ax.set_xlim(0, top * 1.45)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.set_xlabel(measure.value_label if not stacked else "Positions")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: t.number(v, 0)))
+    ax.set_xlabel(measure.value_label if not stacked else t._("Positions"))
     if stacked and not compact:
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2)
-    return encode(fig, alt_text(measure, rows, suppressed_text))
+        # Under the chart, centred on the figure (the axes sit right of the bar labels); one
+        # column when the labels are too long for two (Spanish labels are longer than English).
+        legend = fig.legend(loc="outside lower center", ncol=2)
+        if legend.get_window_extent(fig.canvas.get_renderer()).width > fig.bbox.width:
+            legend.remove()
+            fig.legend(loc="outside lower center", ncol=1)
+    return encode(fig, alt_text(measure, rows, suppressed_text, t))
 
 
 def measure_chart(
@@ -385,85 +414,138 @@ def measure_chart(
     suppressed_text: str,
     compact: bool = False,
     headline: str | None = None,
+    lang: Language = ENGLISH,
 ) -> Chart | None:
     if rows.empty or measure.chart.type == "callout":
         return None
     size = CARD_SIZE if compact else FULL_SIZE
     if measure.chart.type == "bar_latest":
-        return latest_bar_chart(measure, rows, suppressed_text, size=size, compact=compact)
-    return time_chart(measure, rows, size=size, compact=compact, headline=headline)
+        return latest_bar_chart(measure, rows, suppressed_text, size=size, compact=compact, lang=lang)
+    return time_chart(
+        measure,
+        rows,
+        size=size,
+        compact=compact,
+        headline=headline,
+        suppressed_text=suppressed_text,
+        lang=lang,
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Alt text from the data
 
 
-def alt_text(measure: Measure, rows: pd.DataFrame, suppressed_text: str = "fewer than 10") -> str:
+def alt_text(
+    measure: Measure, rows: pd.DataFrame, suppressed_text: str = "fewer than 10", lang: Language = ENGLISH
+) -> str:
     """Describe what the chart shows: kind, span, latest values, range, target, hidden values."""
+    t = lang
     rows = rows.sort_values(["period_end", "period_start", "series_order"])
     if rows.empty:
-        return f"{measure.caption}: no data yet."
+        return t._("{caption}: no data yet.", caption=measure.caption)
     first, last = rows.iloc[0]["period_label"], rows.iloc[-1]["period_label"]
     if measure.chart.type == "bar_latest":
         latest = latest_rows(rows)
-        items = [
-            f"{r.series}: {suppressed_text if r.suppressed else fmt_value(measure, r.value)}"
-            + (
-                f" of {fmt_value(measure, r.denominator)} {measure.denominator_label.lower()}"
-                if measure.value == "numerator" and measure.denominator_label and not r.suppressed
-                else ""
-            )
-            for r in latest.itertuples()
-        ]
+        items = []
+        for r in latest.itertuples():
+            value = suppressed_text if r.suppressed else fmt_value(measure, r.value, t)
+            if measure.value == "numerator" and measure.denominator_label and not r.suppressed:
+                value = t._(
+                    "{value} of {total} {what}",
+                    value=value,
+                    total=fmt_value(measure, r.denominator, t),
+                    what=measure.denominator_label.lower(),
+                )
+            items.append(f"{r.series}: {value}")
         return (
-            f"Bar chart of {measure.caption.lower()} for {latest.iloc[0]['period_label']}. "
+            t._(
+                "Bar chart of {caption} for {period}.",
+                caption=measure.caption.lower(),
+                period=latest.iloc[0]["period_label"],
+            )
+            + " "
             + "; ".join(items)
             + "."
         )
-    kind = "Column chart" if measure.chart.type == "column" else "Line chart"
     grain = {
-        "month": "month",
-        "quarter": "quarter",
-        "calendar_year": "year",
-        "fiscal_year": "fiscal year",
-        "rolling_12_months": "12-month period",
+        "month": t._("month"),
+        "quarter": t._("quarter"),
+        "calendar_year": t._("year"),
+        "fiscal_year": t._("fiscal year"),
+        "rolling_12_months": t._("12-month period"),
     }[measure.grain]
-    parts = [f"{kind} of {measure.caption} by {grain}, {first} to {last}."]
+    values = {"caption": measure.caption, "grain": grain, "first": first, "last": last}
+    if measure.chart.type == "column":
+        parts = [t._("Column chart of {caption} by {grain}, {first} to {last}.", **values)]
+    else:
+        parts = [t._("Line chart of {caption} by {grain}, {first} to {last}.", **values)]
     statuses = _statuses(rows)
+    several = rows["series"].nunique() > 1
     for series, part in rows.groupby("series", sort=False):
         visible = part[~part["suppressed"] & part["value"].notna()]
         if visible.empty:
-            parts.append(f"{series}: no published values.")
+            parts.append(t._("{series}: no published values.", series=series))
             continue
         latest = visible.iloc[-1]
         whole = visible[_statuses(visible).eq("complete")]
         ranged = whole if len(whole) else visible  # an incomplete period is no "lowest"
         low = ranged.loc[ranged["value"].idxmin()]
         high = ranged.loc[ranged["value"].idxmax()]
-        prefix = f"{series}: latest" if rows["series"].nunique() > 1 else "Latest"
-        flag = " (incomplete data)" if _statuses(visible.iloc[-1:]).eq("partial").any() else ""
-        parts.append(
-            f"{prefix} {fmt_value(measure, latest['value'])} in {latest['period_label']}{flag}; "
-            f"lowest {fmt_value(measure, low['value'])} in {low['period_label']}, "
-            f"highest {fmt_value(measure, high['value'])} in {high['period_label']}."
-        )
+        figures = {
+            "latest": fmt_value(measure, latest["value"], t),
+            "latest_period": latest["period_label"],
+            "flag": " " + t._("(incomplete data)")
+            if _statuses(visible.iloc[-1:]).eq("partial").any()
+            else "",
+            "lowest": fmt_value(measure, low["value"], t),
+            "lowest_period": low["period_label"],
+            "highest": fmt_value(measure, high["value"], t),
+            "highest_period": high["period_label"],
+        }
+        if several:
+            parts.append(
+                t._(
+                    "{series}: latest {latest} in {latest_period}{flag}; lowest {lowest} in "
+                    "{lowest_period}, highest {highest} in {highest_period}.",
+                    series=series,
+                    **figures,
+                )
+            )
+        else:
+            parts.append(
+                t._(
+                    "Latest {latest} in {latest_period}{flag}; lowest {lowest} in {lowest_period}, "
+                    "highest {highest} in {highest_period}.",
+                    **figures,
+                )
+            )
     if measure.target is not None:
-        parts.append(f"Dashed line: {measure.target.label}.")
+        parts.append(t._("Dashed line: {target}.", target=measure.target.label))
     notes = [n for n in measure.chart.annotations]
     if notes:
-        parts.append("Marked: " + join_words(f"{n.label} ({n.date:%B %Y})" for n in notes) + ".")
-    for status, words in (
-        ("missing", "No data for"),
-        ("not_available", "Not available for"),
-        ("partial", "Incomplete data for"),
-    ):
+        marked = t.join(f"{n.label} ({t.month(n.date)})" for n in notes)
+        parts.append(t._("Marked: {events}.", events=marked))
+    for status in ("missing", "not_available", "partial"):
         labels = list(dict.fromkeys(rows.loc[statuses.eq(status), "period_label"]))
-        if labels:
-            shown = join_words(labels[:4]) + (
-                f" and {len(labels) - 4} more periods" if len(labels) > 4 else ""
+        if not labels:
+            continue
+        shown = t.join(labels[:4])
+        if len(labels) > 4:
+            shown = t.n_(
+                "{shown} and {n} more period", "{shown} and {n} more periods", len(labels) - 4, shown=shown
             )
-            parts.append(f"{words} {shown}.")
+        if status == "missing":
+            parts.append(t._("No data for {periods}.", periods=shown))
+        elif status == "not_available":
+            parts.append(t._("Not available for {periods}.", periods=shown))
+        else:
+            parts.append(t._("Incomplete data for {periods}.", periods=shown))
     hidden = int(rows["suppressed"].sum())
     if hidden:
-        parts.append(f"{hidden} value{'s are' if hidden != 1 else ' is'} hidden to protect privacy.")
+        parts.append(
+            t.n_(
+                "{n} value is hidden to protect privacy.", "{n} values are hidden to protect privacy.", hidden
+            )
+        )
     return " ".join(parts)

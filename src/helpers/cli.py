@@ -194,8 +194,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     paths = _paths(args)
     settings = load_settings(paths)
     quarters = available_quarters(paths)
-    for quarter in quarters:
-        load_quarter(paths, settings.plan, quarter, set(settings.sources.sources))
+    params = [load_quarter(paths, settings.plan, q, set(settings.sources.sources)) for q in quarters]
     check_site_sources(paths, report_pages(settings))
     log.info(
         "params OK: plan (%d objectives, %d initiatives, %d measures), %d sources, "
@@ -207,12 +206,69 @@ def cmd_check(args: argparse.Namespace) -> int:
         settings.privacy.floor,
         ", ".join(q.id for q in quarters),
     )
+    return _check_translations(settings, params)
+
+
+def _check_translations(settings: Settings, quarters: list[QuarterParams]) -> int:
+    """Every text of every edition has its translation; list by file and key those that do not."""
+    from .notebooks import editions_of
+    from .translations import interface_messages
+
+    if len(settings.editions()) == 1:
+        return EXIT_OK
+    messages = interface_messages()
+    missing: dict[str, list] = {}
+    for params in quarters:
+        for edition in editions_of(settings, params, messages)[1:]:
+            for m in edition.missing:
+                missing.setdefault(edition.lang, [])
+                if m not in missing[edition.lang]:
+                    missing[edition.lang].append(m)
+    for edition in settings.editions()[1:]:
+        found = missing.get(edition.code, [])
+        if not found:
+            log.info("edition %s (%s): every text is translated", edition.code, edition.language.name)
+            continue
+        log.error(
+            "edition %s (%s): %d text(s) have no translation yet:\n%s",
+            edition.code,
+            edition.language.name,
+            len(found),
+            "\n".join(f"  - {m.render()}" for m in found),
+        )
+    if not missing:
+        return EXIT_OK
+    pending = all(p.translation_pending == "publish_english" for p in quarters[-1:])
+    if pending:
+        log.warning("the latest quarter file allows publishing them in English (translation_pending)")
+        return EXIT_OK
+    log.error(
+        "the build stops until they are translated (or the quarter file says translation_pending: "
+        "publish_english); `python -m helpers translations` adds new messages of the code to interface.po"
+    )
+    return EXIT_CONFIG
+
+
+def cmd_translations(args: argparse.Namespace) -> int:
+    from .settings import load_settings
+    from .translations import interface_messages, update_catalogue
+
+    paths = _paths(args)
+    settings = load_settings(paths)
+    messages = interface_messages()
+    for edition in settings.editions()[1:]:
+        added, dropped = update_catalogue(edition, messages)
+        log.info(
+            "%s: %d message(s) added for translation, %d no longer used and removed",
+            edition.file("interface.po").relative_to(paths.root),
+            added,
+            dropped,
+        )
     return EXIT_OK
 
 
 def cmd_site(args: argparse.Namespace) -> int:
     from .cache import code_version
-    from .pages import report_pages
     from .records import RunManifest, read_record
     from .site import publish
 
@@ -222,7 +278,6 @@ def cmd_site(args: argparse.Namespace) -> int:
         settings,
         quarter,
         params,
-        report_pages(settings),
         manifest.code_version if manifest else code_version(paths.root),
         force=args.force,
         require_quarto=args.require_site,
@@ -237,7 +292,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
     paths, settings, quarter, params = _quarter_context(args)
     with run_lock(paths):
-        result = preview_page(settings, quarter, params, args.only, force=args.force)
+        result = preview_page(settings, quarter, params, args.only, force=args.force, lang=args.lang)
     log.info(
         "preview of %s ready in %.1fs (%s): %s",
         args.only,
@@ -379,6 +434,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(never _site): the fast loop while writing an analysis.",
     )
     preview.add_argument("--only", required=True, metavar="PAGE", help="goal, about or an objective id (2.1)")
+    preview.add_argument(
+        "--lang", default="en", help="the edition to preview: en, or a language of params/translations (es)"
+    )
     preview.add_argument("--quarter", help="fiscal quarter (default: latest)")
     preview.add_argument("--force", action="store_true", help="re-execute even if unchanged")
     preview.add_argument("--serve", action="store_true", help="then serve it on localhost until Ctrl-C")
@@ -394,6 +452,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--preview", action="store_true", help="serve build/preview instead of _site")
 
     add("quarters", cmd_quarters, "List quarters with params files and whether they are built and published.")
+    add(
+        "translations",
+        cmd_translations,
+        "Bring each edition's params/translations/<code>/interface.po up to date with the code's "
+        "messages (new ones added untranslated, unused ones removed, translations kept).",
+    )
     return parser
 
 

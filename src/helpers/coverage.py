@@ -16,6 +16,7 @@ verdict for any period: complete, partial (with the share covered) or missing.
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -23,6 +24,7 @@ from typing import Literal
 
 import numpy as np
 
+from .language import ENGLISH, Language
 from .periods import month_end, months_between
 from .sources import SourceSpec
 
@@ -48,10 +50,57 @@ class Coverage:
     def complete(self) -> bool:
         return self.status == "complete"
 
-    def describe(self) -> str:
+    def describe(self, lang: Language = ENGLISH) -> str:
         """Plain words: "61 of 92 days have records"."""
-        unit = self.unit if self.expected == 1 else f"{self.unit}s"
-        return f"{self.covered} of {self.expected} {unit} have records"
+        return records_words(self.covered, self.expected, self.unit, lang)
+
+
+def records_words(covered: int, expected: int, unit: str, lang: Language = ENGLISH) -> str:
+    """ "61 of 92 days have records"; "61 de 92 días tienen registros"."""
+    if unit == "day":
+        return lang.n_(
+            "{covered} of {n} day have records",
+            "{covered} of {n} days have records",
+            expected,
+            covered=covered,
+        )
+    return lang.n_(
+        "{covered} of {n} month have records",
+        "{covered} of {n} months have records",
+        expected,
+        covered=covered,
+    )
+
+
+# The status notes a measure's rows carry (in English, in the tables and the English CSVs), and
+# how any language says them: "no data: 0 of 91 days have records".
+NOT_AVAILABLE_NOTE = "not available: the export has no values in {columns} for this period"
+_RECORDS_NOTE = re.compile(r"^(no data|incomplete): (\d+) of (\d+) (day|month)s? have records$")
+_NOT_AVAILABLE = re.compile(r"^not available: the export has no values in (.+) for this period$")
+
+
+def note_reason(note: str, lang: Language = ENGLISH) -> str:
+    """The reason in a row's status note: "0 of 91 days have records"."""
+    if match := _RECORDS_NOTE.match(note):
+        _, covered, expected, unit = match.groups()
+        return records_words(int(covered), int(expected), unit, lang)
+    if match := _NOT_AVAILABLE.match(note):
+        return lang._("the export has no values in {columns} for this period", columns=match.group(1))
+    return note.split(":", 1)[1].strip() if ":" in note else note
+
+
+def note_words(note: str, lang: Language = ENGLISH) -> str:
+    """A row's whole status note: "no data: 0 of 91 days have records"."""
+    if lang.is_source or not note:
+        return note
+    reason = note_reason(note, lang)
+    if note.startswith("no data"):
+        return lang._("no data: {reason}", reason=reason)
+    if note.startswith("incomplete"):
+        return lang._("incomplete: {reason}", reason=reason)
+    if note.startswith("not available"):
+        return lang._("not available: {reason}", reason=reason)
+    return note
 
 
 class SourceCoverage:

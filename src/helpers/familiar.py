@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .language import ENGLISH
 from .measure_kinds import Kind, Series, SourceData, month_key, row, series_for, where_mask
 from .measure_spec import Measure
 from .periods import Period, periods_for, rolling_period
@@ -110,7 +111,7 @@ def _familiar_bands(measure: Measure, data: SourceData, end: date) -> list[dict[
     for window in periods_for("rolling_12_months", data.first, end):
         counts = _window_counts(people, window)
         for i, low in enumerate(bands):
-            s = Series(f"{low}+", f"{low} or more times", i)
+            s = Series(f"{low}+", ENGLISH._("{n} or more times", n=low), i)
             value = float((counts >= low).sum())
             atoms = [f"{population}|{window.id}|band{j}" for j in range(i, len(bands))]
             rows.append(row(measure, window, s, value, privacy_counts=[value], atoms=atoms))

@@ -21,8 +21,8 @@ import pandas as pd
 
 from .chart_style import encode
 from .fragments import Fragment, Html, esc
+from .language import ENGLISH, Language
 from .measure_parts import details_table, download_link, source_line
-from .narrative import join_words
 from .privacy import PrivacyError
 
 if TYPE_CHECKING:
@@ -56,14 +56,17 @@ def _decimals(values: pd.Series, decimals: int) -> int:
     return 0 if numbers.empty or (numbers == numbers.round()).all() else decimals
 
 
-def _column_texts(data: pd.DataFrame, decimals: int) -> dict[str, list[str]]:
-    """Each column as residents read it: thousands separators, one number of decimals per column."""
+def _column_texts(data: pd.DataFrame, decimals: int, lang: Language = ENGLISH) -> dict[str, list[str]]:
+    """Each column as residents read it: thousands separators, one number of decimals per column;
+    an empty cell is "" (a number that could not be given says so in words)."""
     out = {}
     for column in data.columns:
         values = data[column]
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             places = _decimals(values, decimals)
-            out[str(column)] = ["not available" if pd.isna(v) else f"{float(v):,.{places}f}" for v in values]
+            out[str(column)] = [
+                NOT_AVAILABLE if pd.isna(v) else lang.number(float(v), places) for v in values
+            ]
         else:
             out[str(column)] = ["" if pd.isna(v) else str(v) for v in values]
     return out
@@ -96,28 +99,48 @@ def check_privacy(data: pd.DataFrame, floor: int, rates: Sequence[str] = ()) -> 
             )
 
 
-def alt_from_data(caption: str, data: pd.DataFrame, decimals: int = 1) -> str:
+NOT_AVAILABLE = "\x00not available"  # replaced by the words of the page's language
+
+
+def _shown(texts: dict[str, list[str]], lang: Language) -> dict[str, list[str]]:
+    words = lang._("not available")
+    return {name: [words if v == NOT_AVAILABLE else v for v in values] for name, values in texts.items()}
+
+
+def alt_from_data(caption: str, data: pd.DataFrame, decimals: int = 1, lang: Language = ENGLISH) -> str:
     """A plain description of what the figure shows, from its own table: the columns once, then
     each row's values."""
     labelled = data if isinstance(data.index, pd.RangeIndex) else data.reset_index()
-    texts = _column_texts(labelled.head(MAX_ALT_ROWS), decimals)
+    texts = _shown(_column_texts(labelled.head(MAX_ALT_ROWS), decimals, lang), lang)
     names = list(texts)
     rows = [", ".join(texts[n][i] for n in names) for i in range(len(labelled.head(MAX_ALT_ROWS)))]
-    more = f" ({len(data) - MAX_ALT_ROWS} more rows in the data table.)" if len(data) > MAX_ALT_ROWS else ""
-    return f"Chart: {caption}. Data ({'; '.join(names)}): " + "; ".join(rows) + "." + more
+    text = lang._(
+        "Chart: {caption}. Data ({columns}): {rows}.",
+        caption=caption,
+        columns="; ".join(names),
+        rows="; ".join(rows),
+    )
+    if len(data) > MAX_ALT_ROWS:
+        more = len(data) - MAX_ALT_ROWS
+        text += " " + lang.n_("({n} more row in the data table.)", "({n} more rows in the data table.)", more)
+    return text
 
 
-def _csv(data: pd.DataFrame, decimals: int, through: str, source: str, sample: bool) -> str:
+def _csv(
+    data: pd.DataFrame, decimals: int, through: str, source: str, sample: bool, lang: Language = ENGLISH
+) -> str:
+    """The figure's data as a CSV: its columns (named as the analyst named them), numbers as plain
+    digits in every edition, then the source, the data-through date and the sample flag."""
     table = data if isinstance(data.index, pd.RangeIndex) else data.reset_index()
     texts = _column_texts(table, decimals)
     out = pd.DataFrame(
         {name: [v.replace(",", "") if _is_number(v) else v for v in values] for name, values in texts.items()}
     )
-    out = out.replace("not available", "")
-    out["data_through"] = through
-    out["source"] = source
+    out = out.replace(NOT_AVAILABLE, "")
+    out[lang._("data_through")] = through
+    out[lang._("source")] = source
     if sample:
-        out["sample_data"] = "yes: synthetic sample data, not City records"
+        out[lang._("sample_data")] = lang._("yes: synthetic sample data, not City records")
     return out.to_csv(index=False, lineterminator="\n")
 
 
@@ -149,7 +172,7 @@ def publish_figure(
         raise FigureError(
             "page.figure needs to know which measure its numbers come from, for the source line, "
             "the data-through date and the privacy rules. Pass measure='...' (this page may use: "
-            f"{join_words(page.allowed) or 'no measures'})."
+            f"{', '.join(page.allowed) or 'no measures'})."
         )
     page.table(measure_id)  # the page must declare it
     spec = page.measure(measure_id)
@@ -170,15 +193,16 @@ def publish_figure(
             )
         if spec.counts_people:
             check_privacy(data, page.settings.privacy.floor, [*rates, *data.attrs.get("rates", [])])
+    t = page.lang
     decimals = max(1, spec.value_decimals)
-    alt_text = alt.strip() if alt and alt.strip() else alt_from_data(caption, data, decimals)  # type: ignore[arg-type]
+    alt_text = alt.strip() if alt and alt.strip() else alt_from_data(caption, data, decimals, t)  # type: ignore[arg-type]
     image = encode(fig, alt_text)
     _close(fig)
     info = page.measure_status(measure_id)
     source = page.settings.sources.sources[spec.source]
     parts = [
         f'<figure class="measure-figure">{image.img_tag()}<figcaption>{esc(caption)}. '
-        f"{source_line(source.title, source.publisher, info.data_through)}</figcaption></figure>"
+        f"{source_line(source.title, source.publisher, info.data_through, t)}</figcaption></figure>"
     ]
     downloads = {}
     if data is not None:
@@ -190,9 +214,9 @@ def publish_figure(
             )
         csv_name = f"{page.site_page.output}-{file_name}.csv"
         labelled = data if isinstance(data.index, pd.RangeIndex) else data.reset_index()
-        texts = _column_texts(labelled, decimals)
+        texts = _shown(_column_texts(labelled, decimals, t), t)
         body = [[texts[name][i] for name in texts] for i in range(len(labelled))]
-        parts.append(details_table(caption, caption, list(texts), body))
-        parts.append(download_link(f"data/{csv_name}", caption))
-        downloads[csv_name] = _csv(data, decimals, info.data_through, source.title, page.sample)
+        parts.append(details_table(caption, caption, list(texts), body, t))
+        parts.append(download_link(f"data/{csv_name}", caption, t))
+        downloads[csv_name] = _csv(data, decimals, info.data_through, source.title, page.sample, t)
     return Fragment([Html("\n".join(parts))], downloads)

@@ -25,10 +25,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .language import pending_html
+
 FRAGMENT_KEY = "durham-report"
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~^&@:=\"'])")
-_SPACES = re.compile(r"\s+")
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")  # not \s: the no-break space in "12\u00a0%" must stay
 
 
 def md(text: object) -> str:
@@ -187,10 +189,11 @@ class Fragment:
         return self
 
     def markdown(self) -> str:
-        return "\n" + "\n\n".join(b.markdown() for b in self.blocks) + "\n"
+        # English standing in for a pending translation becomes inline HTML: Pandoc keeps it.
+        return pending_html("\n" + "\n\n".join(b.markdown() for b in self.blocks) + "\n")
 
     def html(self) -> str:
-        return "\n".join(b.html() for b in self.blocks)
+        return pending_html("\n".join(b.html() for b in self.blocks))
 
     @property
     def data(self) -> str:

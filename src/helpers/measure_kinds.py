@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .coverage import NOT_AVAILABLE_NOTE
 from .measure_spec import DATE_PART_CODES, Condition, Measure
 from .periods import Period, periods_for
 
@@ -192,8 +193,7 @@ def row(
 
 def _unmeasured(measure: Measure, period: Period, series: Series, columns: list[str]) -> dict[str, Any]:
     """A cell whose measured column holds no value at all: "not available", never 0."""
-    names = ", ".join(columns)
-    note = f"not available: the export has no values in {names} for this period"
+    note = NOT_AVAILABLE_NOTE.format(columns=", ".join(columns))
     return row(measure, period, series, math.nan, status="not_available", note=note)
 
 

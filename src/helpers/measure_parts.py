@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .charts import measure_chart
+from .coverage import note_words, records_words
 from .fragments import Block, Heading, Html, esc
+from .language import ENGLISH, Language
 from .measure_spec import Measure
-from .narrative import comparison_sentence, fmt_date, fmt_value, latest_rows
+from .narrative import comparison_sentence, fmt_value, latest_rows
 from .records import CoverageRecord, MeasureRecord
 
 if TYPE_CHECKING:
@@ -50,7 +52,13 @@ def compare(page: Page, measure_id: str, series: str | None = None) -> str:
     chosen = series or headline_series(page, measure_id)
     subject = measure.short_label if len(names) == 1 else f"{measure.short_label}, {chosen}"
     return comparison_sentence(
-        measure, rows[rows["series"] == chosen], page.quarter, page.suppressed_text, subject=subject
+        measure,
+        rows[rows["series"] == chosen],
+        page.quarter,
+        page.suppressed_text,
+        subject=subject,
+        lang=page.lang,
+        gender=page.gender.get(measure_id, ""),
     )
 
 
@@ -58,23 +66,31 @@ def summary(page: Page, measure_id: str) -> str:
     """The measure in one plain-language sentence (its headline series, for split measures)."""
     rows = page.rows(measure_id)
     measure = page.measure(measure_id)
+    t = page.lang
     if measure.chart.type == "bar_latest":
         latest = latest_rows(rows)
         if latest.empty:
-            return "No data yet."
+            return t._("No data yet.")
         of = measure.value == "numerator" and measure.denominator_label
-        items = [
-            f"{r.series}: "
-            + (
-                ROW_STATUS[r.status]
-                if getattr(r, "status", "complete") in ROW_STATUS
-                else page.suppressed_text
-                if r.suppressed
-                else fmt_value(measure, r.value) + (f" of {fmt_value(measure, r.denominator)}" if of else "")
-            )
-            for r in latest.itertuples()
-        ]
-        return f"{measure.short_label}, {latest.iloc[0]['period_label']}: {'; '.join(items)}."
+
+        def figure(r: object) -> str:
+            status = getattr(r, "status", "complete")
+            if status in ROW_STATUS:
+                return row_status(status, t)
+            if r.suppressed:  # type: ignore[attr-defined]
+                return page.suppressed_text
+            value = fmt_value(measure, r.value, t)  # type: ignore[attr-defined]
+            if of:
+                return t._("{value} of {total}", value=value, total=fmt_value(measure, r.denominator, t))  # type: ignore[attr-defined]
+            return value
+
+        items = [f"{r.series}: {figure(r)}" for r in latest.itertuples()]
+        return t._(
+            "{subject}, {period}: {figures}.",
+            subject=measure.short_label,
+            period=latest.iloc[0]["period_label"],
+            figures="; ".join(items),
+        )
     return compare(page, measure_id, headline_series(page, measure_id))
 
 
@@ -94,24 +110,32 @@ def measure_blocks(page: Page, measure_id: str, level: int) -> list[Block]:
     if measure.chart.type != "bar_latest" and others:
         items = "".join(f"<li>{esc(compare(page, measure_id, name))}</li>" for name in others)
         parts.append(f'<ul class="measure-series">{items}</ul>')
-    chart = measure_chart(measure, rows, page.suppressed_text)
+    chart = measure_chart(measure, rows, page.suppressed_text, lang=page.lang)
     source = page.settings.sources.sources[measure.source]
     if chart:
         parts.append(
             f'<figure class="measure-figure">{chart.img_tag()}<figcaption>'
-            f"{source_line(source.title, source.publisher, info.data_through)}</figcaption></figure>"
+            f"{source_line(source.title, source.publisher, info.data_through, page.lang)}"
+            "</figcaption></figure>"
         )
     elif measure.chart.type == "callout":
         parts.append(callout(page, measure, rows, on_card=False))
     parts.append(data_table(page, measure, rows))
-    parts.append(download_link(f"data/{measure.id}.csv", measure.caption))
+    parts.append(download_link(f"data/{measure.id}.csv", measure.caption, page.lang))
     parts.append(about_block(page, measure, info))
     return [Heading(level, measure.caption, measure.anchor), Html("\n".join(parts))]
 
 
-def source_line(title: str, publisher: str, data_through: str) -> str:
+def source_line(title: str, publisher: str, data_through: str, lang: Language = ENGLISH) -> str:
     """What a figure's caption adds to its heading: where the numbers come from, and how recent."""
-    return f"Source: {esc(title)}, {esc(publisher)}. Data through {esc(fmt_date(data_through))}."
+    return esc(
+        lang._(
+            "Source: {source}, {publisher}. Data through {date}.",
+            source=title,
+            publisher=publisher,
+            date=lang.date(data_through),
+        )
+    )
 
 
 def hidden(text: str) -> str:
@@ -120,14 +144,16 @@ def hidden(text: str) -> str:
     return f'<span class="visually-hidden">{lead}{esc(text)}</span>'
 
 
-def download_link(href: str, caption: str) -> str:
-    return (
-        f'<p class="measure-download"><a href="{esc(href)}" download>'
-        f"Download the data (CSV){hidden(f' for {caption}')}</a></p>"
-    )
+def download_link(href: str, caption: str, lang: Language = ENGLISH) -> str:
+    label = lang._("Download the data (CSV)")
+    which = lang._("for {caption}", caption=caption)
+    link = f'<a href="{esc(href)}" download>{esc(label)}{hidden(" " + which)}</a>'
+    return f'<p class="measure-download">{link}</p>'
 
 
-def details_table(caption: str, table_caption: str, head: list[str], body: list[list[str]]) -> str:
+def details_table(
+    caption: str, table_caption: str, head: list[str], body: list[list[str]], lang: Language = ENGLISH
+) -> str:
     """A collapsible data table; the first cell of each row is its row header. The caption is
     for screen readers: sighted readers see the heading just above."""
     header = "".join(f'<th scope="col">{esc(c)}</th>' for c in head)
@@ -137,45 +163,68 @@ def details_table(caption: str, table_caption: str, head: list[str], body: list[
         + "</tr>"
         for cells in body
     )
+    name = lang._("Data table")
     return (
-        f'<details class="measure-table"><summary>Data table{hidden(f": {caption}")}'
+        f'<details class="measure-table"><summary>{esc(name)}{hidden(f": {caption}")}'
         f'</summary><div class="table-responsive" tabindex="0" role="region" '
-        f'aria-label="Data table: {esc(caption)}"><table class="table table-sm" '
+        f'aria-label="{esc(name)}: {esc(caption)}"><table class="table table-sm" '
         'data-quarto-disable-processing="true">'
         f'<caption class="visually-hidden">{esc(table_caption)}</caption><thead><tr>{header}</tr></thead>'
         f"<tbody>{rows}</tbody></table></div></details>"
     )
 
 
-def coverage_words(coverage: CoverageRecord) -> str:
+def coverage_words(coverage: CoverageRecord, lang: Language = ENGLISH) -> str:
     """A source's coverage of the quarter in plain words, gaps included."""
-    unit = coverage.unit + ("" if coverage.expected == 1 else "s")
-    words = f"{coverage.covered} of {coverage.expected} {unit} have records"
+    t = lang
+    words = records_words(coverage.covered, coverage.expected, coverage.unit, t)
     gaps = coverage.gaps
     if gaps:
-        spans = [fmt_date(a) if a == b else f"{fmt_date(a)} to {fmt_date(b)}" for a, b in gaps[:3]]
-        more = f" and {len(gaps) - 3} more gaps" if len(gaps) > 3 else ""
-        words += f"; no records (or far fewer than usual) {'; '.join(spans)}{more}"
+        spans = [
+            t.date(a) if a == b else t._("{first} to {last}", first=t.date(a), last=t.date(b))
+            for a, b in gaps[:3]
+        ]
+        more = t.n_(" and {n} more gap", " and {n} more gaps", len(gaps) - 3) if len(gaps) > 3 else ""
+        words = t._(
+            "{records}; no records (or far fewer than usual) {spans}{more}",
+            records=words,
+            spans="; ".join(spans),
+            more=more,
+        )
     return words
 
 
 def incomplete_notice(page: Page, measure: Measure) -> str:
     """The warning shown above a measure whose source does not cover the whole quarter."""
+    t = page.lang
     coverage = page.publication.sources.get(measure.source)
     source = page.settings.sources.sources[measure.source]
-    detail = f" {esc(source.title)}: {esc(coverage_words(coverage))}." if coverage else ""
+    detail = f" {esc(source.title)}: {esc(coverage_words(coverage, t))}." if coverage else ""
+    heading = t._("Incomplete data this quarter.")
     return (
-        '<p class="measure-stale"><strong>Incomplete data this quarter.</strong>'
-        f"{detail} Figures for periods with gaps are marked, and are not compared with other "
-        "periods; this measure will be updated when complete data arrives.</p>"
+        f'<p class="measure-stale"><strong>{esc(heading)}</strong>'
+        f"{detail} "
+        + esc(
+            t._(
+                "Figures for periods with gaps are marked, and are not compared with other periods; "
+                "this measure will be updated when complete data arrives."
+            )
+        )
+        + "</p>"
     )
 
 
-ROW_STATUS = {"missing": "no data", "not_available": "not available"}
+ROW_STATUS = ("missing", "not_available")
+
+
+def row_status(status: str, lang: Language = ENGLISH) -> str:
+    """What a table cell says instead of a number that was not measured."""
+    return lang._("no data") if status == "missing" else lang._("not available")
 
 
 def data_table(page: Page, measure: Measure, rows: pd.DataFrame) -> str:
-    columns = ["Period", "Series", measure.value_label]
+    t = page.lang
+    columns = [t._("Period"), t._("Series"), measure.value_label]
     show_numerator = bool(measure.numerator_label) and measure.value != "numerator"
     if show_numerator:
         columns.append(str(measure.numerator_label))
@@ -185,83 +234,129 @@ def data_table(page: Page, measure: Measure, rows: pd.DataFrame) -> str:
     statuses = rows["status"] if "status" in rows else pd.Series("complete", index=rows.index)
     flagged = bool(statuses.ne("complete").any())
     if flagged:
-        columns.append("Data")
+        columns.append(t._("Data"))
     body = []
     for row in rows.sort_values(["period_end", "period_start", "series_order"]).itertuples():
         status = getattr(row, "status", "complete")
         if status in ROW_STATUS:
-            values = [ROW_STATUS[status]] + [""] * (len(columns) - 3 - flagged)
+            values = [row_status(status, t)] + [""] * (len(columns) - 3 - flagged)
         elif row.suppressed:
             hidden = (
                 page.suppressed_text
                 if row.suppression != "secondary"
-                else "hidden (protects a smaller number)"
+                else t._("hidden (protects a smaller number)")
             )
             values = [hidden] + [""] * (len(columns) - 3 - flagged)
         else:
-            values = [fmt_value(measure, row.value)]
+            values = [fmt_value(measure, row.value, t)]
             if show_numerator:
-                values.append(fmt_value(count_measure, row.numerator))
+                values.append(fmt_value(count_measure, row.numerator, t))
             if measure.denominator_label:
-                values.append(fmt_value(count_measure, row.denominator))
+                values.append(fmt_value(count_measure, row.denominator, t))
         if flagged:
-            values.append("complete" if status == "complete" else str(row.status_note))
+            values.append(t._("complete") if status == "complete" else note_words(str(row.status_note), t))
         body.append([str(row.period_label), str(row.series), *values])
-    table_caption = f"{measure.caption}, by {measure.grain.replace('_', ' ')}"
-    return details_table(measure.caption, table_caption, columns, body)
+    table_caption = t._("{caption}, by {grain}", caption=measure.caption, grain=grain_words(measure.grain, t))
+    return details_table(measure.caption, table_caption, columns, body, t)
+
+
+def grain_words(grain: str, lang: Language = ENGLISH) -> str:
+    """The period a table has a row for: "month", "quarter"..."""
+    return {
+        "month": lang._("month"),
+        "quarter": lang._("quarter"),
+        "calendar_year": lang._("calendar year"),
+        "fiscal_year": lang._("fiscal year"),
+        "rolling_12_months": lang._("rolling 12 months"),
+    }[grain]
 
 
 def about_block(page: Page, measure: Measure, info: MeasureRecord) -> str:
+    t = page.lang
     source = page.settings.sources.sources[measure.source]
     rules = page.settings.privacy
-    caveats = "".join(f"<li>{esc(c)}</li>" for c in measure.caveats) or "<li>None known.</li>"
+    caveats = "".join(f"<li>{esc(c)}</li>" for c in measure.caveats or [t._("None known.")])
     privacy = {
-        "aggregate": "Counts no individual people.",
-        "people": f"Counts people: numbers from 1 to {rules.floor - 1} are shown "
-        f"as \u201c{page.suppressed_text}\u201d, and so is anything calculated from them.",
-        "person_events": f"Counts events involving people: numbers from 1 to "
-        f"{rules.floor - 1} are shown as \u201c{page.suppressed_text}\u201d.",
+        "aggregate": t._("Counts no individual people."),
+        "people": t._(
+            "Counts people: numbers from 1 to {last} are shown as \u201c{hidden}\u201d, and so is "
+            "anything calculated from them.",
+            last=rules.floor - 1,
+            hidden=page.suppressed_text,
+        ),
+        "person_events": t._(
+            "Counts events involving people: numbers from 1 to {last} are shown as \u201c{hidden}\u201d.",
+            last=rules.floor - 1,
+            hidden=page.suppressed_text,
+        ),
     }[measure.privacy]
     target = ""
     if measure.target:
         origin = f" ({esc(measure.target.source)})" if measure.target.source else ""
-        target = f"<dt>Target</dt><dd>{esc(measure.target.label)}{origin}</dd>"
+        target = "<dt>" + esc(t._("Target")) + f"</dt><dd>{esc(measure.target.label)}{origin}</dd>"
+
+    def item(term: str, text: str) -> str:
+        return f"<dt>{esc(term)}</dt><dd>{esc(text)}</dd>"
+
+    about = t._("About this data")
     return (
-        f'<details class="measure-about"><summary>About this data{hidden(f": {measure.caption}")}'
-        "</summary><dl>"
-        f"<dt>Definition</dt><dd>{esc(measure.definition)}</dd>"
-        f"<dt>How it is calculated</dt><dd>{esc(measure.method)}</dd>"
-        f"<dt>Source</dt><dd>{esc(source.title)} ({esc(source.publisher)})</dd>"
-        f"{target}"
-        f"<dt>Things to know</dt><dd><ul>{caveats}</ul></dd>"
-        f"<dt>Privacy</dt><dd>{esc(privacy)}</dd>"
-        f"<dt>Data through</dt><dd>{esc(fmt_date(info.data_through))}</dd>"
-        f"<dt>Data as of</dt><dd>{esc(fmt_date(page.params.data_as_of))}</dd>"
-        f"<dt>Next update</dt><dd>Expected by {esc(fmt_date(page.params.next_update))}</dd>"
-        f"</dl></details>"
+        f'<details class="measure-about"><summary>{esc(about)}'
+        f"{hidden(f': {measure.caption}')}</summary><dl>"
+        + item(t._("Definition"), measure.definition)
+        + item(t._("How it is calculated"), measure.method)
+        + item(t._("Source"), f"{source.title} ({source.publisher})")
+        + target
+        + "<dt>"
+        + esc(t._("Things to know"))
+        + f"</dt><dd><ul>{caveats}</ul></dd>"
+        + item(t._("Privacy"), privacy)
+        + item(t._("Data through"), t.date(info.data_through))
+        + item(t._("Data as of"), t.date(page.params.data_as_of))
+        + item(t._("Next update"), t._("Expected by {date}", date=t.date(page.params.next_update)))
+        + "</dl></details>"
     )
 
 
 def callout(page: Page, measure: Measure, rows: pd.DataFrame, on_card: bool = True) -> str:
     """The figure in words and one big number; on a card, with the period and definition (on an
     objective page those are in the summary sentence and "About this data")."""
+    t = page.lang
     latest = latest_rows(rows)
     if latest.empty:
-        return f'<p class="callout-figure">{esc(measure.caption)}: no data yet.</p>'
+        empty = t._("{caption}: no data yet.", caption=measure.caption)
+        return f'<p class="callout-figure">{esc(empty)}</p>'
     row = latest.iloc[0]
     if row.get("status") in ROW_STATUS:
-        return f'<p class="callout-figure">{esc(measure.caption)}: {esc(row["status_note"])}.</p>'
+        return (
+            f'<p class="callout-figure">{esc(measure.caption)}: {esc(note_words(row["status_note"], t))}.</p>'
+        )
     if row["suppressed"]:
         return (
-            f'<p class="callout-figure">{esc(measure.caption)}: hidden this quarter to '
-            f"protect privacy (the group is {esc(page.suppressed_text)} people).</p>"
+            '<p class="callout-figure">'
+            + esc(
+                t._(
+                    "{caption}: hidden this quarter to protect privacy (the group is {count} people).",
+                    caption=measure.caption,
+                    count=page.suppressed_text,
+                )
+            )
+            + "</p>"
         )
     share = measure.familiar.top_share_percent if measure.familiar else None
-    first = f"{share:g}% of neighbors served" if share is not None else measure.caption
+    if share is not None:
+        decimals = len(f"{share:g}".partition(".")[2])
+        first = t._("{share} of neighbors served", share=t.percent(share, decimals))
+    else:
+        first = measure.caption
+    before = t._("{who} make up", who=first)
+    if measure.denominator_label:
+        after = t._("of {what}", what=measure.denominator_label.lower())
+    else:
+        after = t._("of the total")
     figure = (
-        f'<p class="callout-figure"><span class="callout-line">{esc(first)} make up</span> '
-        f'<span class="callout-number">{esc(fmt_value(measure, row["value"]))}</span> '
-        f'<span class="callout-line">of {esc(measure.denominator_label or "the total").lower()}'
+        f'<p class="callout-figure"><span class="callout-line">{esc(before)}</span> '
+        f'<span class="callout-number">{esc(fmt_value(measure, row["value"], t))}</span> '
+        f'<span class="callout-line">{esc(after)}'
         "</span></p>"
     )
     if not on_card:

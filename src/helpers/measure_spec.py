@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .language import ENGLISH, Language
 from .params import StrictModel
 
 Unit = Literal["count", "percent", "average", "positions"]
@@ -61,16 +62,21 @@ DATE_PART_CODES: dict[str, list[str]] = {
     "weekday": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
     "hour": [f"{h:02d}" for h in range(24)],
 }
-DATE_PART_LABELS: dict[str, list[str]] = {
-    "weekday": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-    "hour": [f"{h:02d}:00 to {h:02d}:59" for h in range(24)],
-}
+
+
+def date_part_label(part: str, code: str, lang: Language = ENGLISH) -> str:
+    """``Monday`` (``lunes``) for ``mon``; ``07:00 to 07:59`` for hour ``07``."""
+    index = DATE_PART_CODES[part].index(code)
+    if part == "weekday":
+        return lang.weekday(index)
+    return lang._("{hour}:00 to {hour}:59", hour=code)
 
 
 class SeriesBy(StrictModel):
     """Split a measure into series by the values of a canonical column, or by a part of a date
     column (``part: weekday`` gives one series per day of the week, ``part: hour`` per hour)."""
 
+    translated: ClassVar[tuple[str, ...]] = ("labels", "total")
     column: str
     part: DateParts | None = None
     labels: dict[str, str] = {}
@@ -90,12 +96,24 @@ class SeriesBy(StrictModel):
                 )
         return self
 
-    def label(self, code: str) -> str:
+    def label(self, code: str, lang: Language = ENGLISH) -> str:
+        """A series' name in the language the plan's texts are in (``lang`` for date parts)."""
         if code in self.labels:
             return self.labels[code]
         if self.part:
-            return DATE_PART_LABELS[self.part][DATE_PART_CODES[self.part].index(code)]
+            return date_part_label(self.part, code, lang)
         return code
+
+    def code_of(self, label: str) -> str | None:
+        """The code an English series name was made from (the measure tables keep names)."""
+        for code in self.labels:
+            if self.labels[code] == label:
+                return code
+        if self.part:
+            for code in DATE_PART_CODES[self.part]:
+                if date_part_label(self.part, code) == label:
+                    return code
+        return None
 
     @property
     def default_order(self) -> list[str] | None:
@@ -103,12 +121,16 @@ class SeriesBy(StrictModel):
 
 
 class Target(StrictModel):
+    translated: ClassVar[tuple[str, ...]] = ("label", "source")
+
     value: float
     label: str
     source: str | None = None
 
 
 class Annotation(StrictModel):
+    translated: ClassVar[tuple[str, ...]] = ("label",)
+
     date: date
     label: str
 
@@ -141,6 +163,18 @@ class FamiliarNeighbors(StrictModel):
 
 
 class Measure(StrictModel):
+    translated: ClassVar[tuple[str, ...]] = (
+        "caption",
+        "short_label",
+        "definition",
+        "method",
+        "value_label",
+        "numerator_label",
+        "denominator_label",
+        "series_label",
+        "caveats",
+    )
+
     id: str
     caption: str
     short_label: str
@@ -237,3 +271,23 @@ class Measure(StrictModel):
     @property
     def anchor(self) -> str:
         return "measure-" + self.id.replace("_", "-")
+
+
+_BAND = re.compile(r"^(\d+) or more times$")
+
+
+def local_series_name(english: Measure, local: Measure, name: str, lang: Language) -> str:
+    """A series' name as the measure tables store it (English, from the plan) in ``lang``:
+    ``local`` is the same measure with its texts in that language."""
+    if lang.is_source:
+        return name
+    if english.kind == "familiar_neighbor_bands" and (band := _BAND.match(name)):
+        return lang._("{n} or more times", n=int(band.group(1)))
+    spec = english.series_by
+    if spec is None:
+        return local.series_label if name == english.series_label else name
+    assert local.series_by is not None
+    if spec.total and name == spec.total:
+        return local.series_by.total or name
+    code = spec.code_of(name)
+    return local.series_by.label(code, lang) if code is not None else name

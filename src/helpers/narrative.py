@@ -1,5 +1,7 @@
-"""Words and numbers for residents: formatting, comparisons, and safe Markdown/HTML.
+"""Words and numbers for residents: formatting and comparisons, in the page's language.
 
+Sentences are whole templates in ``helpers.language`` catalogues, so that a translation can put
+the words in its own order; numbers, dates and lists are formatted by the language (Babel).
 All text that comes from data or from analysts' YAML passes through ``md`` or ``esc`` before it
 becomes part of a page: Markdown output is passed to Quarto as-is, so unescaped text could inject
 HTML, scripts or stray formatting.
@@ -14,8 +16,10 @@ from datetime import date
 
 import pandas as pd
 
+from .coverage import note_reason
 from .fragments import Block, Bullets, Strong, para
-from .measure_spec import Measure
+from .language import ENGLISH, Language
+from .measure_spec import Measure, local_series_name
 from .periods import FiscalQuarter
 
 
@@ -23,18 +27,19 @@ def is_missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
-def fmt_number(value: float, decimals: int = 0) -> str:
+def fmt_number(value: float, decimals: int = 0, lang: Language = ENGLISH) -> str:
     if is_missing(value):
-        return "not available"
-    return f"{value:,.{decimals}f}"
+        return lang._("not available")
+    return lang.number(value, decimals)
 
 
-def fmt_value(measure: Measure, value: float) -> str:
+def fmt_value(measure: Measure, value: float, lang: Language = ENGLISH) -> str:
     """A measure's value as residents read it: ``1,234``, ``87.3%``, ``40.5``."""
     if is_missing(value):
-        return "not available"
-    text = fmt_number(value, measure.value_decimals)
-    return text + "%" if measure.unit == "percent" else text
+        return lang._("not available")
+    if measure.unit == "percent":
+        return lang.percent(value, measure.value_decimals)
+    return lang.number(value, measure.value_decimals)
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class Change:
     now: float
     then: float
     counting: bool = True
+    lang: Language = ENGLISH
 
     @property
     def percent(self) -> float:
@@ -52,25 +58,30 @@ class Change:
         return 100.0 * (self.now - self.then) / self.then
 
     def __str__(self) -> str:
-        change = self.percent
+        change, t = self.percent, self.lang
         if math.isnan(change):
-            return "not comparable"
+            return t._("not comparable")
         if abs(change) < 0.5:
-            return "about the same"
-        more, less = ("more", "fewer") if self.counting else ("higher", "lower")
-        return f"{abs(change):.0f}% {more if change > 0 else less}"
+            return t._("about the same")
+        percent = t.percent(abs(change), 0)
+        if change > 0:
+            return (
+                t._("{percent} more", percent=percent)
+                if self.counting
+                else t._("{percent} higher", percent=percent)
+            )
+        return (
+            t._("{percent} fewer", percent=percent)
+            if self.counting
+            else t._("{percent} lower", percent=percent)
+        )
 
     def __format__(self, spec: str) -> str:
         return format(str(self), spec)
 
 
-def fmt_date(d: date | str) -> str:
-    d = date.fromisoformat(d) if isinstance(d, str) else d
-    return f"{d:%B} {d.day}, {d.year}"
-
-
-def unit_noun(measure: Measure) -> str:
-    return measure.value_label.lower().removesuffix(" (%)")
+def fmt_date(d: date | str, lang: Language = ENGLISH) -> str:
+    return lang.date(d)
 
 
 @dataclass(frozen=True)
@@ -99,7 +110,9 @@ def _status_of(rows: pd.DataFrame) -> tuple[str, str]:
     return "complete", ""
 
 
-def _period_value(rows: pd.DataFrame, measure: Measure, start: date, end: date) -> Point | None:
+def _period_value(
+    rows: pd.DataFrame, measure: Measure, start: date, end: date, lang: Language = ENGLISH
+) -> Point | None:
     """The value over ``start``..``end``: a row of that exact period, or months combined."""
     exact = rows[(rows["period_start"] == start) & (rows["period_end"] == end)]
     if len(exact):
@@ -109,7 +122,7 @@ def _period_value(rows: pd.DataFrame, measure: Measure, start: date, end: date) 
     inside = rows[(rows["period_start"] >= start) & (rows["period_end"] <= end)]
     if inside.empty or rows["grain"].iloc[0] != "month":
         return None
-    label = FiscalQuarter.containing(start).long_label if (end - start).days > 40 else ""
+    label = lang.quarter_long(FiscalQuarter.containing(start)) if (end - start).days > 40 else ""
     # A month without a row had nothing to count (no sessions held); a gap has a "missing" row.
     status, note = _status_of(inside)
     if inside["suppressed"].any():
@@ -125,26 +138,46 @@ def _period_value(rows: pd.DataFrame, measure: Measure, start: date, end: date) 
     return None
 
 
-def _change_phrase(measure: Measure, now: float, then: float) -> str:
+def _comparison(
+    measure: Measure, now: float, then: float, period: str, lang: Language, gender: str = ""
+) -> str:
+    """``12% more than the previous quarter (95,678)``: one comparison, as one template."""
+    t = lang
+    value = fmt_value(measure, then, t)
     if measure.unit == "percent":
         diff = now - then
         if abs(diff) < 0.05:
-            return "about the same as"
-        word = "higher than" if diff > 0 else "lower than"
-        return f"{abs(diff):.1f} percentage points {word}"
+            return t._("about the same as {period} ({value})", period=period, value=value)
+        points = t.number(abs(diff), 1)
+        if diff > 0:
+            return t._(
+                "{points} percentage points higher than {period} ({value})",
+                points=points,
+                period=period,
+                value=value,
+            )
+        return t._(
+            "{points} percentage points lower than {period} ({value})",
+            points=points,
+            period=period,
+            value=value,
+        )
     if then == 0:
-        return "compared with none in"
+        if gender == "feminine":
+            return t.p_("feminine", "compared with none in {period} ({value})", period=period, value=value)
+        return t._("compared with none in {period} ({value})", period=period, value=value)
     change = 100.0 * (now - then) / then
     if abs(change) < 0.5:
-        return "about the same as"
+        return t._("about the same as {period} ({value})", period=period, value=value)
     counting = measure.unit in {"count", "positions"} and measure.kind != "mean"
-    more, less = ("more", "fewer") if counting else ("higher", "lower")
-    return f"{abs(change):.0f}% {more if change > 0 else less} than"
-
-
-def _reason(note: str) -> str:
-    """The words after "no data:" or "incomplete:" in a row's status note."""
-    return note.split(":", 1)[1].strip() if ":" in note else note
+    percent = t.percent(abs(change), 0)
+    if counting:
+        if change > 0:
+            return t._("{percent} more than {period} ({value})", percent=percent, period=period, value=value)
+        return t._("{percent} fewer than {period} ({value})", percent=percent, period=period, value=value)
+    if change > 0:
+        return t._("{percent} higher than {period} ({value})", percent=percent, period=period, value=value)
+    return t._("{percent} lower than {period} ({value})", percent=percent, period=period, value=value)
 
 
 def comparison_sentence(
@@ -153,52 +186,81 @@ def comparison_sentence(
     quarter: FiscalQuarter,
     suppressed_text: str,
     subject: str | None = None,
+    lang: Language = ENGLISH,
+    gender: str = "",
 ) -> str:
     """One plain sentence: this quarter's value against last quarter and a year earlier.
 
     Nothing is compared with a period whose data is hidden, missing or incomplete; when a
-    comparison is left out for that reason, the sentence says so."""
+    comparison is left out for that reason, the sentence says so. ``gender`` is the grammatical
+    gender of what the measure counts, for languages whose words agree with it."""
+    t = lang
     rows = rows.sort_values(["period_end", "period_start"])
     subject = subject or measure.short_label
     if measure.grain in {"calendar_year", "fiscal_year"}:
-        return _year_sentence(measure, rows, subject)
-    current = _period_value(rows, measure, *_span(measure, rows, quarter))
+        return _year_sentence(measure, rows, subject, t)
+    current = _period_value(rows, measure, *_span(measure, rows, quarter), lang=t)
     if current is None:
-        return f"There is no figure for {subject.lower()} for {quarter.long_label} yet."
-    label = current.label or quarter.long_label
+        return t._(
+            "There is no figure for {subject} for {period} yet.",
+            subject=subject.lower(),
+            period=t.quarter_long(quarter),
+        )
+    label = current.label or t.quarter_long(quarter)
     if current.status == "not_available":
-        return f"{subject}: not available for {label}, because {_reason(current.note)}."
+        return t._(
+            "{subject}: not available for {period}, because {reason}.",
+            subject=subject,
+            period=label,
+            reason=note_reason(current.note, t),
+        )
     if current.status == "missing":
-        why = _reason(current.note)
-        return f"{subject}: no figure for {label}, because the data for that period is missing ({why})."
+        return t._(
+            "{subject}: no figure for {period}, because the data for that period is missing ({reason}).",
+            subject=subject,
+            period=label,
+            reason=note_reason(current.note, t),
+        )
     if current.hidden:
-        who = f"{suppressed_text} people"
-        return f"The figure for {subject.lower()} in {label} is hidden because it involves {who}."
-    first = f"{subject}: {fmt_value(measure, current.value)} in {label}"
+        return t._(
+            "The figure for {subject} in {period} is hidden because it involves {count} people.",
+            subject=subject.lower(),
+            period=label,
+            count=suppressed_text,
+        )
+    first = t._(
+        "{subject}: {value} in {period}",
+        subject=subject,
+        value=fmt_value(measure, current.value, t),
+        period=label,
+    )
     if current.status == "partial":
-        return (
-            f"{first}, from incomplete data ({_reason(current.note)}), so it is not compared with "
-            "other periods."
+        return t._(
+            "{figure}, from incomplete data ({reason}), so it is not compared with other periods.",
+            figure=first,
+            reason=note_reason(current.note, t),
         )
     comparisons, skipped = [], []
     for other_quarter, name in (
-        (quarter.previous(), "the previous quarter"),
-        (quarter.year_earlier(), "a year earlier"),
+        (quarter.previous(), t._("the previous quarter")),
+        (quarter.year_earlier(), t._("a year earlier")),
     ):
-        other = _period_value(rows, measure, *_span(measure, rows, other_quarter))
+        other = _period_value(rows, measure, *_span(measure, rows, other_quarter), lang=t)
         if other is None or other.hidden or (is_missing(other.value) and other.status == "complete"):
             continue
         if not other.comparable:
             skipped.append(name)
             continue
-        change = _change_phrase(measure, current.value, other.value)
-        comparisons.append(f"{change} {name} ({fmt_value(measure, other.value)})")
+        comparisons.append(_comparison(measure, current.value, other.value, name, t, gender))
     sentence = first
     if comparisons:
-        sentence += ", " + " and ".join(comparisons)
-    sentence += "."
+        sentence = t._("{figure}, {comparisons}.", figure=first, comparisons=t.join(comparisons))
+    else:
+        sentence += "."
     if skipped:
-        sentence += f" It is not compared with {join_words(skipped)}, whose data is incomplete."
+        sentence += " " + t._(
+            "It is not compared with {periods}, whose data is incomplete.", periods=t.join(skipped)
+        )
     return sentence
 
 
@@ -210,18 +272,35 @@ def _span(measure: Measure, rows: pd.DataFrame, quarter: FiscalQuarter) -> tuple
     return quarter.start, quarter.end
 
 
-def _year_sentence(measure: Measure, rows: pd.DataFrame, subject: str) -> str:
+def _year_sentence(measure: Measure, rows: pd.DataFrame, subject: str, t: Language) -> str:
     visible = rows[~rows["suppressed"] & rows["value"].notna()]
     if visible.empty:
-        return f"There is no published figure for {subject.lower()} yet."
+        return t._("There is no published figure for {subject} yet.", subject=subject.lower())
     latest = visible.iloc[-1]
-    sentence = f"{subject}, {latest['period_label']}: {fmt_value(measure, latest['value'])}"
+    figure = t._(
+        "{subject}, {period}: {value}",
+        subject=subject,
+        period=latest["period_label"],
+        value=fmt_value(measure, latest["value"], t),
+    )
     if len(visible) > 1:
         before = visible.iloc[-2]
         if "status" in before and before["status"] != "complete":
-            return sentence + f". It is not compared with {before['period_label']}, whose data is incomplete."
-        sentence += f", compared with {fmt_value(measure, before['value'])} in {before['period_label']}"
-    return sentence + "."
+            return (
+                figure
+                + ". "
+                + t._(
+                    "It is not compared with {periods}, whose data is incomplete.",
+                    periods=before["period_label"],
+                )
+            )
+        return t._(
+            "{figure}, compared with {value} in {period}.",
+            figure=figure,
+            value=fmt_value(measure, before["value"], t),
+            period=before["period_label"],
+        )
+    return figure + "."
 
 
 def latest_rows(rows: pd.DataFrame) -> pd.DataFrame:
@@ -245,8 +324,20 @@ def narrative_blocks(text: str | Sequence[str] | dict[str, str | Sequence[str]])
     return [Bullets(tuple(text))]
 
 
-def join_words(items: Iterable[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+def join_words(items: Iterable[str], lang: Language = ENGLISH) -> str:
+    return lang.join(items)
+
+
+def rows_in_language(frame: pd.DataFrame, english: Measure, local: Measure, lang: Language) -> pd.DataFrame:
+    """A measure's rows with their names (series, periods) in ``lang``; the numbers are shared.
+    ``local`` is the measure with its texts in that language. The tables store English names."""
+    if lang.is_source or frame.empty:
+        return frame
+    frame = frame.copy()
+    names = {n: local_series_name(english, local, n, lang) for n in frame["series"].unique()}
+    frame["series"] = frame["series"].map(names)
+    frame["period_label"] = [
+        lang.period_label(p, g, a, b)
+        for p, g, a, b in zip(frame["period"], frame["grain"], frame["period_start"], frame["period_end"])
+    ]
+    return frame

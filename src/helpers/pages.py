@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from .language import pending_plain as plain
 from .plan import Initiative, Plan
 from .quarters import QuarterParams
 from .settings import Settings
@@ -32,21 +33,17 @@ class UnknownPage(ValueError):
 
 @dataclass(frozen=True)
 class SitePage:
-    """One page of the site and the notebook that produces it."""
+    """One page of the site, in one edition, and the notebook that produces it."""
 
     page: str  # goal | about | an objective id
     kind: Literal["goal", "objective", "about"]
     notebook: Path  # the analysts' notebook, in notebooks/
     output: str  # the page's file on the site, without extension: index, objective-2-1
-    title: str
+    title: str  # these four in the edition's language
     description: str
     nav_text: str
-
-    @property
-    def label(self) -> str:
-        return {GOAL_PAGE: "Goal overview", ABOUT_PAGE: "About the data"}.get(
-            self.page, f"Objective {self.page}"
-        )
+    label: str  # "Goal overview", "Objective 2.1": what links and messages call the page
+    lang: str = "en"  # the edition: its pages are under <lang>/ on the site, English at the root
 
     @property
     def source(self) -> str:
@@ -84,8 +81,11 @@ class SitePage:
 
 
 def report_pages(settings: Settings) -> list[SitePage]:
-    """Goal overview, one page per objective, and About the data, in site order."""
+    """Goal overview, one page per objective, and About the data, in site order, in the
+    language of ``settings`` (``Settings.in_edition``)."""
     plan, notebooks = settings.plan, settings.paths.notebooks
+    t = settings.edition.language
+    goal = t._("Goal overview")
     pages = [
         SitePage(
             GOAL_PAGE,
@@ -94,7 +94,9 @@ def report_pages(settings: Settings) -> list[SitePage]:
             "index",
             plan.goal.title,
             plan.goal.statement,
-            "Goal overview",
+            goal,
+            goal,
+            t.code,
         )
     ]
     for objective in plan.objectives:
@@ -105,20 +107,25 @@ def report_pages(settings: Settings) -> list[SitePage]:
                 "objective",
                 notebooks / f"{output}.ipynb",
                 output,
-                f"Objective {objective.id}: {objective.title}",
+                t._("Objective {id}: {title}", id=objective.id, title=objective.title),
                 objective.summary,
                 f"{objective.id} {objective.nav_title}",
+                t._("Objective {id}", id=objective.id),
+                t.code,
             )
         )
+    about = t._("About the data")
     pages.append(
         SitePage(
             ABOUT_PAGE,
             "about",
             notebooks / "about-the-data.ipynb",
             "about-the-data",
-            "About the data",
-            "Definitions, sources, methods and privacy rules behind every figure.",
-            "About the data",
+            about,
+            t._("Definitions, sources, methods and privacy rules behind every figure."),
+            about,
+            about,
+            t.code,
         )
     )
     return pages
@@ -136,17 +143,51 @@ def objective_page(settings: Settings, objective_id: str) -> SitePage:
     return page_of(report_pages(settings), objective_id)
 
 
-def site_config(hand_written: dict[str, Any], pages: list[SitePage]) -> dict[str, Any]:
-    """``_quarto.yml`` for the staged site: the hand-written file (theme, footer, resources) plus
-    what the plan decides: the render list (the Archive page first, as it needs no notebook and
-    an early render starts with it) and the navigation bar."""
+# What the staged _quarto.yml gets from the plan and the edition's language, never by hand.
+DERIVED_CONFIG = (
+    ("project", "render"),
+    ("website", "navbar", "left"),
+    ("website", "title"),
+    ("website", "description"),
+    ("website", "page-footer"),
+    ("format", "html", "lang"),
+    ("format", "html", "toc-title"),
+)
+
+
+def site_config(hand_written: dict[str, Any], pages: list[SitePage], settings: Settings) -> dict[str, Any]:
+    """``_quarto.yml`` for one edition's staged site: the hand-written file (theme, resources,
+    options) plus what the plan and the edition's language decide: the render list (the Archive
+    page first, as it needs no notebook and an early render starts with it), the navigation bar,
+    the site's title, description and footer, the language and the contents' title."""
+    t = settings.edition.language
+    publisher = settings.plan.publisher
     config = json.loads(json.dumps(hand_written))  # a deep copy
     config.setdefault("project", {})["render"] = [ARCHIVE_SOURCE, *(p.source for p in pages)]
-    navbar = config.setdefault("website", {}).setdefault("navbar", {})
-    navbar["left"] = [{"text": p.nav_text, "href": p.source} for p in pages] + [
-        {"text": "Archive", "href": ARCHIVE_SOURCE}
-    ]
-    return config
+    website = config.setdefault("website", {})
+    website["title"] = plain(publisher.site_title)
+    website["description"] = t._(
+        "The City of Durham's quarterly report on Strategic Plan Goal 2: data, initiatives and progress."
+    )
+    links = [{"text": plain(p.nav_text), "href": p.source} for p in pages]
+    website.setdefault("navbar", {})["left"] = [*links, {"text": t._("Archive"), "href": ARCHIVE_SOURCE}]
+    website["page-footer"] = {
+        "left": plain(
+            t._(
+                "Published by the City of Durham, NC: {department} Department, {office}.",
+                department=publisher.department,
+                office=publisher.office,
+            )
+        ),
+        "right": [
+            {"text": t._("City of Durham home page"), "href": publisher.home_url},
+            {"text": plain(publisher.department), "href": publisher.budget_url},
+        ],
+    }
+    html = config.setdefault("format", {}).setdefault("html", {})
+    html["lang"] = t.code
+    html["toc-title"] = t._("On this page")
+    return json.loads(plain(json.dumps(config, ensure_ascii=False)))
 
 
 def page_measures(settings: Settings, page: str) -> list[str]:

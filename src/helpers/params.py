@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -20,9 +20,16 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class StrictModel(BaseModel):
-    """Base for every params model: unknown keys are errors, because a misspelt key is silent."""
+    """Base for every params model: unknown keys are errors, because a misspelt key is silent.
+
+    ``translated`` names the fields residents read, which every edition translates
+    (``helpers.translations``): text, lists of text and maps of text, item by item, and
+    ``translated_whole`` the narrative fields a translation replaces as a whole.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    translated: ClassVar[tuple[str, ...]] = ()
+    translated_whole: ClassVar[tuple[str, ...]] = ()
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ Grain = Literal["month", "quarter", "calendar_year", "fiscal_year", "rolling_12_
 GRAINS: tuple[str, ...] = ("month", "quarter", "calendar_year", "fiscal_year", "rolling_12_months")
 
 _QUARTER_RE = re.compile(r"^FY(\d{4})Q([1-4])$")
-MONTH_NAMES = list(calendar.month_name)
 
 
 def month_end(d: date) -> date:
@@ -37,8 +36,9 @@ def month_id(d: date) -> str:
 
 
 def month_label(d: date, short: bool = False) -> str:
-    name = MONTH_NAMES[d.month]
-    return f"{name[:3] if short else name} {d.year}"
+    from .language import ENGLISH
+
+    return ENGLISH.month(d, short)
 
 
 def months_between(start: date, end: date) -> Iterator[date]:
@@ -94,20 +94,23 @@ class FiscalQuarter:
 
     @property
     def label(self) -> str:
-        """Short label, e.g. ``FY2027 Q1``."""
-        return f"FY{self.fiscal_year} Q{self.quarter}"
+        """Short label in English, e.g. ``FY2027 Q1`` (``Language.quarter`` in any language)."""
+        from .language import ENGLISH
+
+        return ENGLISH.quarter(self)
 
     @property
     def span_label(self) -> str:
-        """Plain-language label, e.g. ``July to September 2026``."""
-        start, end = self.start, self.end
-        if start.year == end.year:
-            return f"{MONTH_NAMES[start.month]} to {MONTH_NAMES[end.month]} {end.year}"
-        return f"{month_label(start)} to {month_label(end)}"
+        """Plain-language label in English, e.g. ``July to September 2026``."""
+        from .language import ENGLISH
+
+        return ENGLISH.quarter_span(self)
 
     @property
     def long_label(self) -> str:
-        return f"{self.span_label} ({self.label})"
+        from .language import ENGLISH
+
+        return ENGLISH.quarter_long(self)
 
     def shift(self, quarters: int) -> FiscalQuarter:
         index = self.fiscal_year * 4 + (self.quarter - 1) + quarters
@@ -149,13 +152,20 @@ class Period:
         return list(months_between(self.start, self.end))
 
 
+def _period(period_id: str, grain: str, start: date, end: date) -> Period:
+    """A period labelled in English (``Language.period_label`` labels it in any language)."""
+    from .language import ENGLISH
+
+    return Period(period_id, grain, start, end, ENGLISH.period_label(period_id, grain, start, end))
+
+
 def month_period(d: date) -> Period:
     first = date(d.year, d.month, 1)
-    return Period(month_id(first), "month", first, month_end(first), month_label(first))
+    return _period(month_id(first), "month", first, month_end(first))
 
 
 def quarter_period(q: FiscalQuarter) -> Period:
-    return Period(q.id, "quarter", q.start, q.end, q.long_label)
+    return _period(q.id, "quarter", q.start, q.end)
 
 
 def calendar_year_period(year: int, through: date | None = None) -> Period:
@@ -163,18 +173,16 @@ def calendar_year_period(year: int, through: date | None = None) -> Period:
     start, end = date(year, 1, 1), date(year, 12, 31)
     if through is not None and through < end:
         end = month_end(through)
-        label = f"{year} (January to {MONTH_NAMES[end.month]}, year to date)"
-        return Period(f"CY{year}-YTD-{end.month:02d}", "calendar_year", start, end, label)
-    return Period(f"CY{year}", "calendar_year", start, end, str(year))
+        return _period(f"CY{year}-YTD-{end.month:02d}", "calendar_year", start, end)
+    return _period(f"CY{year}", "calendar_year", start, end)
 
 
 def fiscal_year_period(fiscal_year: int, through: date | None = None) -> Period:
     start, end = date(fiscal_year - 1, 7, 1), date(fiscal_year, 6, 30)
     if through is not None and through < end:
         end = month_end(through)
-        label = f"FY{fiscal_year} (July to {MONTH_NAMES[end.month]}, year to date)"
-        return Period(f"FY{fiscal_year}-YTD-{end.month:02d}", "fiscal_year", start, end, label)
-    return Period(f"FY{fiscal_year}", "fiscal_year", start, end, f"FY{fiscal_year}")
+        return _period(f"FY{fiscal_year}-YTD-{end.month:02d}", "fiscal_year", start, end)
+    return _period(f"FY{fiscal_year}", "fiscal_year", start, end)
 
 
 def rolling_period(end_month: date, months: int = 12, floor: date | None = None) -> Period:
@@ -187,11 +195,7 @@ def rolling_period(end_month: date, months: int = 12, floor: date | None = None)
     first = add_months(last, -(months - 1))
     if floor is not None and first < date(floor.year, floor.month, 1):
         first = date(floor.year, floor.month, 1)
-        span = len(list(months_between(first, last)))
-        label = f"{span} months to {month_label(last)} (data begins {month_label(first)})"
-    else:
-        label = f"{months} months to {month_label(last)}"
-    return Period(f"{months}M-{month_id(last)}", "rolling_12_months", first, month_end(last), label)
+    return _period(f"{months}M-{month_id(last)}", "rolling_12_months", first, month_end(last))
 
 
 def periods_for(grain: str, start: date, end: date) -> list[Period]:

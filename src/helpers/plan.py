@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -31,12 +31,16 @@ class Card(StrictModel):
 
 
 class ContextFact(StrictModel):
+    translated: ClassVar[tuple[str, ...]] = ("text", "source")
+
     text: str
     source: str
     url: str | None = None
 
 
 class Initiative(StrictModel):
+    translated: ClassVar[tuple[str, ...]] = ("title", "description", "why_important", "no_measure_note")
+
     id: str
     title: str
     description: str
@@ -86,6 +90,8 @@ class Initiative(StrictModel):
 
 
 class Objective(StrictModel):
+    translated: ClassVar[tuple[str, ...]] = ("title", "nav_title", "summary")
+
     id: str
     title: str
     # The objective in the navigation bar, after its number: a few words, e.g. "Build Trust".
@@ -118,6 +124,8 @@ class Objective(StrictModel):
 
 
 class Goal(StrictModel):
+    translated: ClassVar[tuple[str, ...]] = ("title", "label", "statement", "framing", "why_this_matters")
+
     id: str
     title: str
     label: str
@@ -128,6 +136,8 @@ class Goal(StrictModel):
 
 
 class StatusDef(StrictModel):
+    translated: ClassVar[tuple[str, ...]] = ("label", "description")
+
     id: Literal["in_progress", "on_hold", "complete_ongoing"]
     label: str
     icon: str
@@ -135,12 +145,16 @@ class StatusDef(StrictModel):
 
 
 class Department(StrictModel):
+    translated: ClassVar[tuple[str, ...]] = ("name", "long_name")
+
     code: str
     name: str
     long_name: str
 
 
 class Publisher(StrictModel):
+    translated: ClassVar[tuple[str, ...]] = ("department", "office", "site_title")
+
     department: str
     office: str
     home_url: str

@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from .cache import code_version, helpers_code_hash
-from .notebooks import execute_notebooks
+from .notebooks import Edition, execute_notebooks
 from .pages import ARCHIVE_SOURCE, page_of, report_pages
 from .periods import FiscalQuarter
 from .quarters import QuarterParams
@@ -29,6 +29,7 @@ from .runner import ensure_ingested, ensure_measures
 from .settings import Settings
 from .site_staging import stage_data, stage_notebook, stage_site
 from .sources import is_sample_data
+from .translations import edition
 
 log = logging.getLogger("helpers.preview")
 
@@ -46,11 +47,19 @@ def preview_dir(settings: Settings) -> Path:
 
 
 def preview_page(
-    settings: Settings, quarter: FiscalQuarter, params: QuarterParams, page: str, force: bool = False
+    settings: Settings,
+    quarter: FiscalQuarter,
+    params: QuarterParams,
+    page: str,
+    force: bool = False,
+    lang: str = "en",
 ) -> Preview:
-    """Execute (if needed) and render one page; returns the HTML file to open."""
+    """Execute (if needed) and render one page of one edition; returns the HTML file to open.
+    A text without its translation yet shows in English, marked, as it would be published."""
     started = time.perf_counter()
-    pages = report_pages(settings)
+    local = settings.in_edition(edition(settings.paths.params, lang))
+    local_params, _ = local.quarter_in_edition(params)
+    pages = report_pages(local)
     spec = page_of(pages, page)
     if find_quarto() is None:
         raise QuartoMissing(
@@ -63,15 +72,18 @@ def preview_page(
     ensure_measures(settings, quarter, params, code)
     paths = settings.paths
     staging = preview_dir(settings) / "site-src"
-    stage_site(settings, quarter, is_sample_data(paths), pages, staging)
-    stage_data(settings, quarter, params, code_version(paths.root), staging)
+    stage_site(local, quarter, is_sample_data(paths), pages, staging)
+    stage_data(local, quarter, local_params, code_version(paths.root), staging)
     config = yaml.safe_load((staging / "_quarto.yml").read_text())
     config["project"]["render"] = [ARCHIVE_SOURCE, spec.source]
-    (staging / "_quarto.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    (staging / "_quarto.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     with GatedRender(quarto, staging, preview_dir(settings) / "quarto-render.log", spec.source) as render:
-        executed, _ = execute_notebooks(settings, quarter, params, [page], force, workers=1)
+        editions = [Edition(local, local_params, pages)]
+        executed, _ = execute_notebooks(
+            settings, quarter, params, [page], force, workers=1, editions=editions
+        )
         for other in pages:
-            source = paths.executed_notebook(quarter, other.output)
+            source = paths.executed_notebook(quarter, other.output, other.lang)
             if source.exists():  # every executed page, so the navigation bar's links resolve
                 problems = stage_notebook(source, staging / other.source, other, staging / "data")
                 for problem in problems if other.page == page else []:

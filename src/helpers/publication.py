@@ -18,7 +18,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .coverage import note_words
+from .language import ENGLISH, Language, pending_plain
 from .measure_spec import Measure
+from .narrative import rows_in_language
 from .paths import ProjectPaths
 from .periods import FiscalQuarter
 from .privacy import PrivacyRules
@@ -30,22 +33,19 @@ from .sources import read_ingest_record, swap_directory
 if TYPE_CHECKING:
     from .measures import QuarterTables
 
-CSV_NOTE_SUPPRESSED = "hidden to protect privacy: {text}"
-CSV_NOTE_SECONDARY = "hidden so that a smaller number elsewhere cannot be worked out"
-CSV_NOTE_UNSTABLE = "based on {floor} to {high} people or events: interpret with care"
-
 
 def _csv_number(value: float, decimals: int) -> str:
+    """Numbers stay plain digits in every edition (``1234.5``), so any tool reads them."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return f"{value:.{decimals}f}"
 
 
-def _csv_status(status: str, note: str) -> str:
+def _csv_status(status: str, note: str, lang: Language) -> str:
     """Whether the row's data is complete, in words a spreadsheet user reads."""
     if status == "complete":
-        return "complete"
-    return note or status.replace("_", " ")
+        return lang._("complete")
+    return note_words(note, lang) or status.replace("_", " ")
 
 
 def csv_table(
@@ -55,25 +55,35 @@ def csv_table(
     data_through: str,
     source_title: str,
     sample: bool,
+    lang: Language = ENGLISH,
 ) -> pd.DataFrame:
-    """The download CSV of one measure: one row per period and series, plain column names."""
+    """The download CSV of one measure: one row per period and series, plain column names, in
+    the edition's language (``rows`` already carry its names)."""
+    t = lang
     decimals = measure.value_decimals
     notes = []
     for row in rows.itertuples():
         if row.suppression == "secondary":
-            notes.append(CSV_NOTE_SECONDARY)
+            notes.append(t._("hidden so that a smaller number elsewhere cannot be worked out"))
         elif row.suppressed:
-            notes.append(CSV_NOTE_SUPPRESSED.format(text=rules.suppressed_text))
+            hidden = t._("fewer than {floor}", floor=rules.floor)
+            notes.append(t._("hidden to protect privacy: {text}", text=hidden))
         elif row.unstable:
-            notes.append(CSV_NOTE_UNSTABLE.format(floor=rules.floor, high=rules.unstable_at_or_below))
+            notes.append(
+                t._(
+                    "based on {floor} to {high} people or events: interpret with care",
+                    floor=rules.floor,
+                    high=rules.unstable_at_or_below,
+                )
+            )
         else:
             notes.append("")
     out = pd.DataFrame(
         {
-            "measure": measure.caption,
-            "period": rows["period"].to_numpy(),
-            "period_label": rows["period_label"].to_numpy(),
-            "series": rows["series"].to_numpy(),
+            t._("measure"): measure.caption,
+            t._("period"): rows["period"].to_numpy(),
+            t._("period_label"): rows["period_label"].to_numpy(),
+            t._("series"): rows["series"].to_numpy(),
             measure.value_label: [_csv_number(v, decimals) for v in rows["value"]],
         }
     )
@@ -82,12 +92,17 @@ def csv_table(
         out[measure.numerator_label] = [_csv_number(v, count_decimals) for v in rows["numerator"]]
     if measure.denominator_label:
         out[measure.denominator_label] = [_csv_number(v, count_decimals) for v in rows["denominator"]]
-    out["data_status"] = [_csv_status(row.status, row.status_note) for row in rows.itertuples()]
-    out["note"] = notes
-    out["data_through"] = data_through
-    out["source"] = source_title
+    out[t._("data_status")] = [_csv_status(row.status, row.status_note, t) for row in rows.itertuples()]
+    out[t._("note")] = notes
+    out[t._("data_through")] = data_through
+    out[t._("source")] = source_title
     if sample:
-        out["sample_data"] = "yes: synthetic sample data, not City records"
+        out[t._("sample_data")] = t._("yes: synthetic sample data, not City records")
+    if not t.is_source:  # a text still waiting for its translation says so, in words
+        out.columns = [pending_plain(str(c)) for c in out.columns]
+        for column in out.columns:
+            if out[column].dtype == object:
+                out[column] = [pending_plain(v) if isinstance(v, str) else v for v in out[column]]
     return out
 
 
@@ -133,6 +148,11 @@ def write_quarter(
                 csv=f"csv/{measure.id}.csv",
                 csv_sha256=hashlib.sha256(csv_path.read_bytes()).hexdigest(),
             )
+        translated = {
+            edition.code: _write_edition_csvs(settings.in_edition(edition), settings, tables, sample, staging)
+            for edition in settings.editions()
+            if not edition.is_source
+        }
         canonical = {
             p.name: hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(paths.canonical.glob("*.parquet"))
@@ -147,6 +167,7 @@ def write_quarter(
             privacy=PrivacySummary(floor=settings.privacy.floor, **tables.gate_summary),
             measures=measures_record,
             sources=tables.sources,
+            translated_csv=translated,
         )
         write_record(staging / paths.publication(tables.quarter).name, publication)
         swap_directory(staging, target)
@@ -154,6 +175,33 @@ def write_quarter(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def _write_edition_csvs(
+    local: Settings, english: Settings, tables: QuarterTables, sample: bool, staging: Path
+) -> dict[str, str]:
+    """The download CSVs of another edition, from the same gated rows: csv/<code>/<measure>.csv.
+    Returns the SHA-256 of each, by measure."""
+    lang = local.edition.language
+    folder = staging / "csv" / lang.code
+    folder.mkdir()
+    hashes = {}
+    for measure in english.plan.measures:
+        rows = tables.frame[tables.frame["measure"] == measure.id].reset_index(drop=True)
+        local_measure = local.plan.measure(measure.id)
+        csv = csv_table(
+            local_measure,
+            rows_in_language(rows, measure, local_measure, lang),
+            local.privacy,
+            tables.status[measure.id]["data_through"],
+            local.sources.sources[measure.source].title,
+            sample,
+            lang,
+        )
+        path = folder / f"{measure.id}.csv"
+        csv.to_csv(path, index=False, lineterminator="\n")
+        hashes[measure.id] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashes
 
 
 def read_quarter_frame(paths: ProjectPaths, quarter: FiscalQuarter) -> pd.DataFrame | None:

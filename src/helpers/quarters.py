@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from datetime import date
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import field_validator, model_validator
 
@@ -25,6 +25,9 @@ Narrative = str | list[str] | dict[str, str | list[str]]
 
 
 class InitiativeUpdate(StrictModel):
+    translated: ClassVar[tuple[str, ...]] = ("analysis", "texts")
+    translated_whole: ClassVar[tuple[str, ...]] = ("what_we_have_been_doing", "whats_next")
+
     status: StatusId
     analysis: str | None = None
     what_we_have_been_doing: Narrative
@@ -56,6 +59,8 @@ class InitiativeUpdate(StrictModel):
 
 
 class QuarterParams(StrictModel):
+    translated: ClassVar[tuple[str, ...]] = ("highlights",)
+
     quarter: QuarterField
     data_as_of: date
     next_update: date
@@ -64,6 +69,9 @@ class QuarterParams(StrictModel):
     # Sources that must cover the whole quarter: the build stops when one has a gap, instead of
     # publishing the gap (for example cad_events, which most measures read).
     require_complete: list[str] = []
+    # A text with no translation yet stops the build (stop), or is published in English with a
+    # visible "translation pending" note in that place (publish_english).
+    translation_pending: Literal["stop", "publish_english"] = "stop"
     initiatives: dict[str, InitiativeUpdate]
 
     def facts(self) -> dict[str, str]:

@@ -111,6 +111,8 @@ class Publication(Record):
     privacy: PrivacySummary
     measures: dict[str, MeasureRecord]
     sources: dict[str, CoverageRecord] = {}
+    # The download CSVs of the other editions (csv/<code>/<measure>.csv): SHA-256 by measure.
+    translated_csv: dict[str, dict[str, str]] = {}
 
 
 # --------------------------------------------------------------------------------------------

@@ -25,14 +25,16 @@ import pandas as pd
 from . import story
 from .analysis import BeforeAfter, before_after
 from .fragments import Fragment, Heading, para
-from .measure_spec import Measure
-from .narrative import fmt_number
+from .language import Language
+from .measure_spec import Measure, local_series_name
+from .narrative import fmt_number, rows_in_language
 from .pages import SitePage, page_measures, page_of, page_params, report_pages
 from .paths import ProjectPaths
 from .periods import FiscalQuarter
 from .quarters import QuarterParams, load_quarter, read_publication
 from .records import MeasureRecord, Publication
 from .settings import Settings, load_settings
+from .translations import edition
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -50,14 +52,18 @@ _TEXT_KEY = re.compile(r"^(\d+\.\d\d)\.([a-z][a-z0-9_]*)$")
 
 
 class _Numbers(string.Formatter):
-    """Fill a sentence: numbers with thousands separators unless the template gives a format."""
+    """Fill a sentence: numbers written the page's language's way unless the template gives a
+    format."""
+
+    def __init__(self, lang: Language) -> None:
+        self.lang = lang
 
     def format_field(self, value: Any, format_spec: str) -> str:
         if isinstance(value, float) and math.isnan(value):
-            return "not available"
+            return self.lang._("not available")
         if not format_spec and isinstance(value, (int, float)) and not isinstance(value, bool):
             number = float(value)
-            return fmt_number(number, 0 if number.is_integer() or abs(number) >= 100 else 1)
+            return fmt_number(number, 0 if number.is_integer() or abs(number) >= 100 else 1, self.lang)
         return super().format_field(value, format_spec)
 
 
@@ -65,11 +71,20 @@ class _Numbers(string.Formatter):
 class Page:
     """One page of the report for one quarter: its data, and the parts of its story."""
 
-    settings: Settings
+    settings: Settings  # in the page's language
     page: str
     quarter: FiscalQuarter
-    params: QuarterParams
+    params: QuarterParams  # the page's part of the quarter file, in the page's language
     publication: Publication
+    english: Settings | None = None  # the City's own (English) texts, which the tables use
+
+    @property
+    def lang(self) -> Language:
+        return self.settings.edition.language
+
+    @property
+    def source_settings(self) -> Settings:
+        return self.english or self.settings
 
     # ---------------------------------------------------------------- data
 
@@ -112,8 +127,18 @@ class Page:
             frame = pd.read_parquet(path)
             for column in ("period_start", "period_end"):
                 frame[column] = pd.to_datetime(frame[column]).dt.date
-            out[measure_id] = frame
+            out[measure_id] = self._in_language(measure_id, frame)
         return out
+
+    def _in_language(self, measure_id: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """The table's names (series, periods) in the page's language; the numbers are shared."""
+        english = self.source_settings.plan.measure(measure_id)
+        return rows_in_language(frame, english, self.measure(measure_id), self.lang)
+
+    def series_name(self, measure_id: str, series: str) -> str:
+        """A series as the page names it, from its English name (as notebooks write it)."""
+        english, local = self.source_settings.plan.measure(measure_id), self.measure(measure_id)
+        return local_series_name(english, local, series, self.lang)
 
     def rows(self, measure_id: str) -> pd.DataFrame:
         """The gated rows as stored (no copy); for the story builders, which only read them."""
@@ -126,7 +151,12 @@ class Page:
 
     @property
     def suppressed_text(self) -> str:
-        return self.settings.privacy.suppressed_text
+        return self.lang._("fewer than {floor}", floor=self.settings.privacy.floor)
+
+    @property
+    def gender(self) -> dict[str, str]:
+        """Grammatical gender of what each measure counts, in languages that need it."""
+        return self.settings.grammar
 
     def measure_status(self, measure_id: str) -> MeasureRecord:
         return self.publication.measures[measure_id]
@@ -150,7 +180,7 @@ class Page:
                 )
             template = update.texts[name]
         try:
-            return _Numbers().format(template, **values)
+            return _Numbers(self.lang).format(template, **values)
         except KeyError as exc:
             raise UnknownText(
                 f"the text '{text}' uses {{{exc.args[0]}}}, which was not given; pass it to "
@@ -172,15 +202,17 @@ class Page:
         "Civilian investigators start"), so the date is written in one place.
         """
         if isinstance(event, str) and not re.match(r"^\d{4}-\d\d-\d\d$", event):
-            dates = {a.label: a.date for m in self.settings.plan.measures for a in m.chart.annotations}
+            plan = self.source_settings.plan  # notebooks name annotations in English
+            dates = {a.label: a.date for m in plan.measures for a in m.chart.annotations}
             if event not in dates:
                 raise KeyError(f"'{event}' is not a date (YYYY-MM-DD) or a chart annotation: {list(dates)}")
             event = dates[event]
-        return before_after(self.measure(measure_id), self.rows(measure_id), event, quarters)
+        return before_after(self.measure(measure_id), self.rows(measure_id), event, quarters, self.lang)
 
     def compare(self, measure_id: str, series: str | None = None) -> str:
-        """This quarter against the previous quarter and a year earlier, as a sentence."""
-        return story.compare(self, measure_id, series)
+        """This quarter against the previous quarter and a year earlier, as a sentence; ``series``
+        is named as in English (the notebook is the same for every edition)."""
+        return story.compare(self, measure_id, self.series_name(measure_id, series) if series else None)
 
     def figure(
         self,
@@ -238,8 +270,10 @@ def open_page(
     quarter: str,
     params_dir: str | Path = "../params",
     processed_dir: str | Path = "../data/processed",
+    lang: str = "en",
 ) -> Page:
-    """Open one page of the report for ``quarter``; the call every notebook makes first.
+    """Open one page of the report for ``quarter`` in the edition ``lang``; the call every
+    notebook makes first.
 
     It also applies the report's chart style, so an analyst's own figures match the page.
     """
@@ -260,4 +294,6 @@ def open_page(
             f"{fiscal.id}` (or `make report`) before running this notebook."
         )
     use_house_style()
-    return Page(settings, page, fiscal, page_params(params, settings, page), publication)
+    local = settings.in_edition(edition(paths.params, lang))
+    local_params, _ = local.quarter_in_edition(params)
+    return Page(local, page, fiscal, page_params(local_params, local, page), publication, english=settings)

@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from .cache import StepCache, code_version, digest, helpers_code_hash
-from .notebooks import NotebookFailed, execute_notebooks
-from .pages import report_pages
+from .notebooks import Edition, NotebookFailed, editions_of, execute_notebooks
+from .params import ConfigError, ConfigProblem
 from .paths import ProjectPaths
 from .periods import FiscalQuarter
 from .quarters import QuarterParams, load_quarter, read_publication
@@ -36,6 +36,7 @@ from .records import (
 )
 from .settings import Settings, load_settings
 from .sources import file_sha256, raw_fingerprint, read_ingest_record
+from .translations import interface_messages
 
 if TYPE_CHECKING:
     from .kernels import KernelPool
@@ -128,6 +129,7 @@ def ensure_measures(
     key = {
         "canonical": {p.name: file_sha256(p) for p in sorted(paths.canonical.glob("*.parquet"))},
         "settings": settings.file_hashes(),
+        "translations": settings.translation_hashes(),  # the other editions' CSVs
         # Only these quarter-file fields reach the tables; narrative edits must not rebuild them.
         "quarter_params": digest(
             {
@@ -215,6 +217,58 @@ def summarise_data(manifest: RunManifest) -> None:
                 )
 
 
+class TranslationMissing(ConfigError):
+    """Texts of another edition have no translation, and the quarter file does not allow
+    publishing the English text in their place."""
+
+
+def load_editions(settings: Settings, params: QuarterParams, code_hash: str) -> list[Edition]:
+    """Every edition with its texts in its language; stops the run when a text has no
+    translation, unless the quarter file says ``translation_pending: publish_english``."""
+    several = len(settings.editions()) > 1
+    messages = (
+        interface_messages(settings.paths.build / "interface-messages.json", code_hash) if several else None
+    )
+    editions = editions_of(settings, params, messages)
+    missing = [m for e in editions for m in e.missing]
+    if not missing:
+        return editions
+    if params.translation_pending == "publish_english":
+        log.warning(
+            '%d text(s) have no translation yet and are published in English, marked "translation '
+            'pending" (translation_pending: publish_english); `python -m helpers check` lists them',
+            len(missing),
+        )
+        return editions
+    shown = [
+        ConfigProblem(
+            m.file, None, m.key, f'no translation yet (English: "{m.english[:60]}")', "translate it"
+        )
+        for m in missing[:30]
+    ]
+    if len(missing) > 30:
+        shown.append(
+            ConfigProblem(
+                "params/translations",
+                None,
+                "(more)",
+                f"{len(missing) - 30} more texts",
+                "run `python -m helpers check`",
+            )
+        )
+    shown.append(
+        ConfigProblem(
+            str(settings.paths.quarter_file(params.quarter).relative_to(settings.paths.root)),
+            None,
+            "translation_pending",
+            "a text without translation stops the build",
+            "translate the texts above, or set `translation_pending: publish_english` to publish them "
+            'in English with a visible "translation pending" note',
+        )
+    )
+    raise TranslationMissing(shown)
+
+
 def _import_ahead() -> None:
     """Import what the next stages need in the background, while the raw files are hashed."""
     import nbformat  # noqa: F401
@@ -244,6 +298,7 @@ def run_quarter(
     settings = load_settings(paths)
     params = load_quarter(paths, settings.plan, quarter, set(settings.sources.sources))
     code_hash = helpers_code_hash()
+    editions = load_editions(settings, params, code_hash)
     workers = workers or os.cpu_count() or 1
     manifest = RunManifest(
         **params.facts(),
@@ -288,13 +343,7 @@ def run_quarter(
             t0 = time.perf_counter()
             if render:
                 build = site.SiteBuild(
-                    settings,
-                    quarter,
-                    params,
-                    report_pages(settings),
-                    manifest.code_version,
-                    force,
-                    require_site,
+                    settings, quarter, params, manifest.code_version, force, require_site, editions
                 )
             if force:
                 warm_up()  # every step will run: no need to wait for the raw files' checksums
@@ -319,6 +368,7 @@ def run_quarter(
                 workers,
                 on_start=warm_up,
                 on_done=build.page_ready if build else None,
+                editions=editions,
             )
             shut_down_kernels()
             timings["notebooks"] = round(time.perf_counter() - t0, 2)

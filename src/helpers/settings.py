@@ -2,28 +2,95 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
+from .params import fail
 from .paths import ProjectPaths
 from .plan import Plan, check_plan_against_sources, load_plan
 from .privacy import PrivacyRules, load_privacy
+from .quarters import QuarterParams
 from .sources import SourcesConfig, file_sha256, load_sources
+from .translations import ENGLISH_EDITION, Edition, Missing, editions, translate
+
+SETTINGS_FILES = ("plan.yml", "sources.yml", "privacy.yml")
 
 
 @dataclass(frozen=True)
 class Settings:
+    """The plan, sources and privacy rules; in English unless ``in_edition`` translated them."""
+
     paths: ProjectPaths
     plan: Plan
     sources: SourcesConfig
     privacy: PrivacyRules
+    edition: Edition = ENGLISH_EDITION
+    missing: tuple[Missing, ...] = ()  # texts this edition has no translation for yet
+    # Grammatical gender of what each measure counts ("feminine", "masculine"), for languages
+    # whose words agree with it: the plan translation's ``genders``.
+    grammar: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def file_hashes(self) -> dict[str, str]:
         """SHA-256 of each settings file, for manifests and cache keys."""
-        files = {name: self.paths.params / name for name in ("plan.yml", "sources.yml", "privacy.yml")}
+        files = {name: self.paths.params / name for name in SETTINGS_FILES}
         return {name: file_sha256(path) for name, path in files.items()}
+
+    def translation_hashes(self, code: str | None = None) -> dict[str, str]:
+        """SHA-256 of each translation file (of one edition, or of all): the inputs of the
+        other editions' pages and CSVs."""
+        folder = self.paths.params / "translations"
+        if code is not None:
+            folder = folder / code
+        if not folder.exists():
+            return {}
+        return {
+            p.relative_to(folder).as_posix(): file_sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()
+        }
 
     def populations(self) -> dict[str, str]:
         return {m.id: m.population_key for m in self.plan.measures}
+
+    def editions(self) -> list[Edition]:
+        return editions(self.paths.params)
+
+    def in_edition(self, edition: Edition) -> Settings:
+        """The same settings with the plan's and the sources' texts in ``edition``'s language."""
+        if edition.is_source:
+            return self
+        language = edition.language
+        plan = translate(
+            self.plan, edition.file("plan.yml"), self._shown(edition, "plan.yml"), language, ("genders",)
+        )
+        genders = plan.extras.get("genders") or {}
+        unknown = sorted(set(genders) - {m.id for m in self.plan.measures})
+        wrong = sorted(g for g in genders.values() if g not in {"feminine", "masculine"})
+        if unknown or wrong:
+            raise fail(
+                self._shown(edition, "plan.yml"),
+                "genders",
+                f"not a measure: {', '.join(unknown)}" if unknown else f"not a gender: {', '.join(wrong)}",
+                "give each measure id the gender of what it counts: feminine or masculine",
+            )
+        sources = translate(
+            self.sources, edition.file("sources.yml"), self._shown(edition, "sources.yml"), language
+        )
+        missing = (*plan.missing, *sources.missing)
+        return dataclasses.replace(
+            self, plan=plan.model, sources=sources.model, edition=edition, missing=missing, grammar=genders
+        )
+
+    def quarter_in_edition(self, params: QuarterParams) -> tuple[QuarterParams, list[Missing]]:
+        """The quarter's narrative in this settings' edition, and what it still lacks."""
+        edition = self.edition
+        if edition.is_source:
+            return params, []
+        name = f"quarters/{params.quarter.id}.yml"
+        done = translate(params, edition.file(name), self._shown(edition, name), edition.language)
+        return done.model, done.missing
+
+    def _shown(self, edition: Edition, name: str) -> str:
+        path = edition.file(name)
+        return str(path.relative_to(self.paths.root)) if path.is_relative_to(self.paths.root) else str(path)
 
 
 def load_settings(paths: ProjectPaths) -> Settings:

@@ -1,12 +1,15 @@
-"""Executed notebooks -> the residents' website, published atomically.
+"""Executed notebooks -> the residents' website, every edition, published atomically.
 
-1. Stage (``site_staging``): a fresh folder with the configuration, assets, CSVs, the Archive page
+1. Stage (``site_staging``): for each edition (English, and each language of
+   ``params/translations``), a fresh folder with its configuration, assets, CSVs, Archive page
    and one notebook per page.
-2. Render (``quarto``): the real Quarto renders the staged folder, never executing code. When
-   notebooks are about to run, the render starts before them and waits for their pages.
-3. Assemble: the pages get what Quarto's template lacks (``finish_pages``); earlier quarters are
-   copied in, read-only, under ``archive/<quarter>/``, and this quarter's archive copy is made.
-4. Check (``site_checks``): pages, anchors, links, alt text, self-hosting, privacy, weight.
+2. Render (``quarto``): the real Quarto renders each staged folder, never executing code. When
+   notebooks are about to run, the renders start before them and wait for their pages.
+3. Assemble (``site_assembly``): the other editions go under ``<code>/``; pages get what Quarto's
+   template lacks, language links included; earlier quarters are copied in, read-only, under
+   ``archive/<quarter>/``, and this quarter's archive copy is made.
+4. Check (``site_checks``): pages, anchors, links, alt text, self-hosting, privacy, weight, and
+   English left in another edition.
 5. Swap: ``_site`` becomes ``_site.previous`` and the checked folder becomes ``_site``. A failure at
    any step leaves the published site exactly as it was.
 """
@@ -14,7 +17,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,13 +24,14 @@ from typing import Any
 
 from . import quarto as quarto_cli
 from .cache import StepCache
-from .fragments import esc
+from .notebooks import Edition, editions_of
 from .pages import SitePage
 from .paths import ProjectPaths
 from .periods import FiscalQuarter
 from .quarters import QuarterParams, read_publication
 from .quarto import QUARTO_INSTALL_HELP, GatedRender, QuartoMissing, SiteError
 from .settings import Settings
+from .site_assembly import copy_archives, finish_pages, make_archive_copy, make_read_only
 from .site_checks import check_site
 from .site_staging import (
     archived_quarters,
@@ -44,15 +47,6 @@ log = logging.getLogger("helpers.site")
 
 __all__ = ["PublishOutcome", "QuartoMissing", "SiteBuild", "SiteError", "publish"]
 
-ARCHIVE_NOTICE = (
-    '<div class="archive-notice" role="note" aria-label="Archived report">'
-    "<p><strong>Archived report.</strong> "
-    "This is the report for {period} as published. It is kept unchanged. "
-    '<a href="../../index.html">Read the latest report</a> or '
-    '<a href="../../archive.html">see all quarters</a>.</p></div>'
-)
-SKIP_LINK = '<a class="skip-link" href="#quarto-document-content">Skip to main content</a>'
-
 
 @dataclass
 class PublishOutcome:
@@ -65,79 +59,32 @@ class PublishOutcome:
         return {"status": self.status, "quarto": self.quarto, "checks": self.checks, "message": self.message}
 
 
-# --------------------------------------------------------------------------------------------
-# Assembling the rendered site
-
-
-def finish_pages(site: Path) -> None:
-    """What Quarto's template lacks, added to every rendered page (archives were finished when
-    they were published): a "Skip to main content" link first in the page (inside the header,
-    so it is within a landmark), and names for the navigation bar and the table of contents so
-    that screen readers can tell them apart."""
-    for page in site.glob("*.html"):
-        text = page.read_text(encoding="utf-8")
-        header = re.search(r"<header\b[^>]*>", text) or re.search(r"<body\b[^>]*>", text)
-        if header:
-            text = text[: header.end()] + "\n" + SKIP_LINK + text[header.end() :]
-        text = text.replace('<nav class="navbar', '<nav aria-label="Site" class="navbar', 1)
-        toc = '<nav id="TOC" role="doc-toc"'
-        text = text.replace(toc, toc + ' aria-label="On this page"', 1)
-        page.write_text(text, encoding="utf-8")
-
-
-def make_archive_copy(site: Path, quarter: FiscalQuarter) -> None:
-    """``archive/<quarter>/``: this quarter's pages as published, with a notice, read-only."""
-    target = site / "archive" / quarter.id
-    if target.exists():
-        shutil.rmtree(target, onerror=force_remove)
-    shutil.copytree(site, target, ignore=lambda d, names: ["archive"] if Path(d) == site else [])
-    notice = ARCHIVE_NOTICE.format(period=esc(quarter.long_label))
-    for page in target.glob("*.html"):
-        text = page.read_text(encoding="utf-8")
-        text = re.sub(r"(<main\b[^>]*>)", lambda m: m.group(1) + notice, text, count=1)
-        if page.name == "archive.html":
-            text = text.replace('href="archive/', 'href="../../archive/')
-        page.write_text(text, encoding="utf-8")
-
-
-def copy_archives(published: Path, staged_site: Path, current: FiscalQuarter) -> list[str]:
-    """Bring every earlier quarter's archive across unchanged; refuse to rewrite history."""
-    copied = []
-    for quarter in archived_quarters(published):
-        if quarter == current:
-            continue
-        if quarter > current:
-            raise SiteError(
-                f"The published site already holds {quarter.id}, later than "
-                f"{current.id}. Archived quarters are read-only: build the latest "
-                "quarter instead."
-            )
-        shutil.copytree(published / "archive" / quarter.id, staged_site / "archive" / quarter.id)
-        copied.append(quarter.id)
-    return copied
-
-
-def make_read_only(folder: Path) -> None:
-    for path in folder.rglob("*"):
-        if path.is_file():
-            path.chmod(0o444)
-
-
 def site_inputs(
-    settings: Settings, quarter: FiscalQuarter, pages: list[SitePage], sample: bool
+    settings: Settings, quarter: FiscalQuarter, editions: list[Edition], sample: bool
 ) -> dict[str, Any]:
     """What the published site is made of; unchanged inputs mean there is nothing to do."""
     paths = settings.paths
-    notebooks = {spec.output: file_sha256(paths.executed_notebook(quarter, spec.output)) for spec in pages}
+    notebooks = {
+        f"{e.settings.edition.language.prefix}{spec.output}": file_sha256(
+            paths.executed_notebook(quarter, spec.output, spec.lang)
+        )
+        for e in editions
+        for spec in e.pages
+    }
     assets = {
         p.relative_to(paths.site_assets).as_posix(): file_sha256(p)
         for p in sorted(paths.site_assets.rglob("*"))
         if p.is_file()
     }
-    csvs = {p.name: file_sha256(p) for p in sorted((paths.quarter_dir(quarter) / "csv").glob("*.csv"))}
+    csvs = {
+        p.relative_to(paths.quarter_dir(quarter)).as_posix(): file_sha256(p)
+        for p in sorted((paths.quarter_dir(quarter) / "csv").rglob("*.csv"))
+    }
     return {
         "quarter": quarter.id,
         "quarto_yml": file_sha256(paths.quarto_config),
+        "settings": settings.file_hashes(),
+        "translations": settings.translation_hashes(),
         "notebooks": notebooks,
         "assets": assets,
         "csv": csvs,
@@ -159,30 +106,49 @@ def swap_in(paths: ProjectPaths, staged_site: Path) -> None:
 # Publishing
 
 
+@dataclass
+class EditionRender:
+    """One edition's staging folder and its (early) Quarto render."""
+
+    edition: Edition
+    staging: Path
+    log_file: Path
+    render: GatedRender | None = None
+    staged: set[str] = field(default_factory=set)  # pages whose executed notebook is in place
+    data_staged: bool = False
+
+    @property
+    def lang(self) -> str:
+        return self.edition.lang
+
+
 class SiteBuild:
-    """Publishing one quarter's site. ``start_early`` (optional) stages what does not depend on the
-    notebooks and starts Quarto while they execute; ``publish`` finishes the job, or says why not."""
+    """Publishing one quarter's site, every edition. ``start_early`` (optional) stages what does
+    not depend on the notebooks and starts Quarto while they execute; ``publish`` finishes the
+    job, or says why not."""
 
     def __init__(
         self,
         settings: Settings,
         quarter: FiscalQuarter,
         params: QuarterParams,
-        pages: list[SitePage],
         code_version: str,
         force: bool = False,
         require_quarto: bool = False,
+        editions: list[Edition] | None = None,
     ) -> None:
-        self.settings, self.quarter, self.params, self.pages = settings, quarter, params, pages
+        self.settings, self.quarter, self.params = settings, quarter, params
         self.code_version, self.force, self.require_quarto = code_version, force, require_quarto
         self.paths = settings.paths
-        self.staging = self.paths.staging(quarter)
-        self.log_file = self.paths.render_log(quarter)
-        self.early: GatedRender | None = None
-        self.staged: set[str] = set()  # pages whose executed notebook is in place
-        self.data_staged = False
+        self.editions = editions if editions is not None else editions_of(settings, params)
+        self.renders = {
+            e.lang: EditionRender(
+                e, self.paths.staging(quarter, e.lang), self.paths.render_log(quarter, e.lang)
+            )
+            for e in self.editions
+        }
         self.problems: list[str] = []
-        check_site_sources(self.paths, pages)
+        check_site_sources(self.paths, self.editions[0].pages)
         published = archived_quarters(self.paths.site)
         if published and max(published) > quarter:
             raise SiteError(
@@ -192,40 +158,56 @@ class SiteBuild:
             )
 
     @property
+    def pages(self) -> list[SitePage]:
+        return [spec for e in self.editions for spec in e.pages]
+
+    @property
     def sample(self) -> bool:
         """Built from sample data: the raw folder says so, or the tables were built from it."""
         publication = read_publication(self.paths, self.quarter)
         return is_sample_data(self.paths) or bool(publication and publication.sample_data)
 
+    def _start(self, quarto: str, render: EditionRender) -> None:
+        edition = render.edition
+        stage_site(edition.settings, self.quarter, self.sample, edition.pages, render.staging)
+        render.render = GatedRender(quarto, render.staging, render.log_file).start()
+
     def start_early(self) -> None:
-        """Stage what does not depend on this run's data and start Quarto now (if installed), so
-        that it starts up and compiles the theme while the data and notebooks are processed."""
-        if self.early is not None or quarto_cli.find_quarto() is None:
+        """Stage what does not depend on this run's data and start Quarto now (if installed), one
+        render per edition, so that it starts up and compiles the theme while the data and
+        notebooks are processed."""
+        if quarto_cli.find_quarto() is None or all(r.render is not None for r in self.renders.values()):
             return
         quarto = quarto_cli.checked_quarto()
-        stage_site(self.settings, self.quarter, self.sample, self.pages, self.staging)
-        self.early = GatedRender(quarto, self.staging, self.log_file).start()
-        log.info("site: Quarto started; it renders the pages once they are ready")
+        for render in self.renders.values():
+            if render.render is None:
+                self._start(quarto, render)
+        log.info(
+            "site: Quarto started (%d editions); it renders the pages once they are ready", len(self.renders)
+        )
 
     def page_ready(self, spec: SitePage) -> None:
         """A page's notebook is executed: stage it, so an early render can go on to it."""
-        if self.early is None:
+        render = self.renders[spec.lang]
+        if render.render is None:
             return
-        if not self.data_staged:  # the data is final before any notebook runs
-            stage_data(self.settings, self.quarter, self.params, self.code_version, self.staging)
-            self.data_staged = True
-        executed = self.paths.executed_notebook(self.quarter, spec.output)
-        self.problems += stage_notebook(executed, self.staging / spec.source, spec, self.staging / "data")
-        self.staged.add(spec.page)
-        self.early.page_ready(spec.source)
+        edition = render.edition
+        if not render.data_staged:  # the data is final before any notebook runs
+            stage_data(edition.settings, self.quarter, edition.params, self.code_version, render.staging)
+            render.data_staged = True
+        executed = self.paths.executed_notebook(self.quarter, spec.output, spec.lang)
+        self.problems += stage_notebook(executed, render.staging / spec.source, spec, render.staging / "data")
+        render.staged.add(spec.page)
+        render.render.page_ready(spec.source)
 
     def abandon(self) -> None:
-        if self.early is not None:
-            self.early.abandon()
-            self.early = None
+        for render in self.renders.values():
+            if render.render is not None:
+                render.render.abandon()
+                render.render = None
 
     def publish(self) -> PublishOutcome:
-        """Render (or finish the early render), check and swap in the site."""
+        """Render (or finish the early renders), check and swap in the site."""
         try:
             return self._publish()
         finally:
@@ -234,13 +216,13 @@ class SiteBuild:
     def _publish(self) -> PublishOutcome:
         paths, quarter = self.paths, self.quarter
         for spec in self.pages:
-            if not paths.executed_notebook(quarter, spec.output).exists():
+            if not paths.executed_notebook(quarter, spec.output, spec.lang).exists():
                 return PublishOutcome(
                     "not-rendered",
-                    message=f"The {spec.label} page has not been executed for {quarter.id}; "
+                    message=f"The {spec.label} page ({spec.lang}) has not been executed for {quarter.id}; "
                     "run without --only first.",
                 )
-        wanted = site_inputs(self.settings, quarter, self.pages, self.sample)
+        wanted = site_inputs(self.settings, quarter, self.editions, self.sample)
         cache = StepCache(paths.site_record)
         if not self.force and cache.is_current(wanted, paths.site / "index.html"):
             log.info("site: inputs unchanged, nothing to publish")
@@ -252,28 +234,38 @@ class SiteBuild:
                 raise QuartoMissing(message)
             log.warning("%s", message)
             return PublishOutcome("quarto-missing", message=message)
-        if self.early is None:
-            stage_site(self.settings, quarter, self.sample, self.pages, self.staging)
-            self.early = GatedRender(quarto_cli.checked_quarto(), self.staging, self.log_file).start()
-        for spec in self.pages:
-            if spec.page not in self.staged:
-                self.page_ready(spec)
+        for render in self.renders.values():
+            if render.render is None:
+                self._start(quarto_cli.checked_quarto(), render)
+        for edition in self.editions:
+            for spec in edition.pages:
+                if spec.page not in self.renders[edition.lang].staged:
+                    self.page_ready(spec)
         if self.problems:
             raise SiteError(
                 f"{len(self.problems)} problem(s) in the executed notebooks; nothing was published:\n"
                 + "\n".join(f"  - {p}" for p in self.problems)
             )
-        rendered = self.early.wait()
-        self.early = None
-        finish_pages(rendered)
+        outputs = {}
+        for lang, render in self.renders.items():
+            assert render.render is not None
+            outputs[lang] = render.render.wait()
+            render.render = None
+        rendered = outputs[self.editions[0].lang]
+        languages = [e.settings.edition.language for e in self.editions]
+        for language in languages[1:]:
+            outputs[language.code].rename(rendered / language.code)
+        for language in languages:
+            finish_pages(rendered / language.prefix, language, languages)
         copied = copy_archives(paths.site, rendered, quarter)
-        make_archive_copy(rendered, quarter)
-        checks = check_site(self.settings, rendered, self.pages, self.sample, quarter)
+        make_archive_copy(rendered, quarter, languages)
+        checks = check_site(self.settings, rendered, self.editions, self.sample, quarter)
         (rendered / ".nojekyll").write_text("")
         make_read_only(rendered / "archive")
         swap_in(paths, rendered)
         cache.store(wanted)
         checks["archived_quarters"] = [*copied, quarter.id]
+        checks["editions"] = [language.code for language in languages]
         log.info(
             "site: published %s to %s (previous site kept in %s)", quarter.id, paths.site, paths.previous_site
         )
@@ -289,10 +281,9 @@ def publish(
     settings: Settings,
     quarter: FiscalQuarter,
     params: QuarterParams,
-    pages: list[SitePage],
     code_version: str,
     force: bool = False,
     require_quarto: bool = False,
 ) -> PublishOutcome:
     """Render, check and swap in the site for ``quarter`` from executed notebooks, or say why not."""
-    return SiteBuild(settings, quarter, params, pages, code_version, force, require_quarto).publish()
+    return SiteBuild(settings, quarter, params, code_version, force, require_quarto).publish()

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from .pages import SitePage
+from .language import PENDING_MARKS
+from .notebooks import Edition
 from .periods import FiscalQuarter
 from .quarto import SiteError
 from .settings import Settings
@@ -65,22 +66,27 @@ def _parse(path: Path) -> _Links:
     return parser
 
 
-def expected_anchors(settings: Settings, pages: list[SitePage]) -> dict[str, list[str]]:
-    """Page file -> the ids it must carry, from the page model."""
-    anchors = {spec.html: spec.anchors(settings.plan) for spec in pages}
-    anchors["archive.html"] = []
+def expected_anchors(editions: list[Edition]) -> dict[str, list[str]]:
+    """Page file (``es/index.html``) -> the ids it must carry, from the page model of each
+    edition: the same ids in every language, so a language link keeps the reader's place."""
+    anchors: dict[str, list[str]] = {}
+    for edition in editions:
+        prefix = edition.settings.edition.language.prefix
+        for spec in edition.pages:
+            anchors[prefix + spec.html] = spec.anchors(edition.settings.plan)
+        anchors[prefix + "archive.html"] = []
     return anchors
 
 
 def check_site(
-    settings: Settings, site: Path, pages: list[SitePage], sample: bool, quarter: FiscalQuarter
+    settings: Settings, site: Path, editions: list[Edition], sample: bool, quarter: FiscalQuarter
 ) -> dict[str, Any]:
     """Every check that must pass before a site is published; raises ``SiteError`` listing all."""
     problems: list[str] = []
     html_files = sorted(site.rglob("*.html"))
     parsed = {p: _parse(p) for p in html_files if not p.relative_to(site).as_posix().startswith("archive/")}
 
-    anchors = expected_anchors(settings, pages)
+    anchors = expected_anchors(editions)
     for name, ids in anchors.items():
         page = site / name
         if page not in parsed:
@@ -90,14 +96,17 @@ def check_site(
         if missing:
             problems.append(f"{name}: missing anchors {', '.join(missing)}")
 
-    for spec in pages:
-        wanted = len(spec.initiatives(settings.plan))
-        page = parsed.get(site / spec.html)
-        if page is None or not wanted:
-            continue
-        badges = sum(c.count("status-badge status-") for c in page.classes)
-        if badges < wanted:
-            problems.append(f"{spec.html}: {badges} status badges for {wanted} initiatives")
+    for edition in editions:
+        prefix = edition.settings.edition.language.prefix
+        for spec in edition.pages:
+            wanted = len(spec.initiatives(settings.plan))
+            page = parsed.get(site / (prefix + spec.html))
+            if page is None or not wanted:
+                continue
+            badges = sum(c.count("status-badge status-") for c in page.classes)
+            if badges < wanted:
+                problems.append(f"{prefix}{spec.html}: {badges} status badges for {wanted} initiatives")
+    problems += untranslated_text(site, editions)
 
     for page, info in parsed.items():
         relative = page.relative_to(site).as_posix()
@@ -128,11 +137,15 @@ def check_site(
     findings = scan_published(settings, site)
     problems += [f"{f.file}: {f.reason}" for f in findings]
 
-    weight = page_weight(site, site / "index.html", parsed)
-    if weight > GOAL_PAGE_BUDGET_BYTES:
-        problems.append(
-            f"index.html weighs {weight:,} bytes with its assets (budget {GOAL_PAGE_BUDGET_BYTES:,})"
-        )
+    weights = {}
+    for edition in editions:
+        goal = edition.settings.edition.language.prefix + "index.html"
+        weights[goal] = page_weight(site, site / goal, parsed)
+        if weights[goal] > GOAL_PAGE_BUDGET_BYTES:
+            problems.append(
+                f"{goal} weighs {weights[goal]:,} bytes with its assets (budget {GOAL_PAGE_BUDGET_BYTES:,})"
+            )
+    weight = weights["index.html"]
     if problems:
         shown = "\n".join(f"  - {p}" for p in problems[:60])
         more = f"\n  ... and {len(problems) - 60} more" if len(problems) > 60 else ""
@@ -245,3 +258,105 @@ def page_weight(site: Path, page: Path, parsed: dict[Path, _Links]) -> int:
         seen.add(target)
         total += target.stat().st_size
     return total
+
+
+# --------------------------------------------------------------------------------------------
+# English left in another edition
+
+
+class _Texts(HTMLParser):
+    """The words a reader meets on a page: text nodes and image descriptions, except script and
+    style, and except passages marked ``lang="en"`` (English on purpose: a pending translation,
+    or the link to the English edition)."""
+
+    SKIP = {"script", "style", "noscript", "template"}
+    VOID = {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    }
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.texts: list[str] = []
+        self.stack: list[tuple[str, bool]] = []  # (tag, skipped)
+
+    def _skipping(self) -> bool:
+        return any(skipped for _, skipped in self.stack)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        # English on purpose inside another language's page; <html lang> is the page's own language.
+        english = tag != "html" and values.get("lang", "").lower().startswith("en")
+        if tag == "img" and not self._skipping() and not english and values.get("alt"):
+            self.texts.append(values["alt"])
+        if tag not in self.VOID:
+            self.stack.append((tag, tag in self.SKIP or english))
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping() and data.strip():
+            self.texts.append(data)
+
+
+def _words(path: Path) -> list[str]:
+    parser = _Texts()
+    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return [" ".join(t.split()) for t in parser.texts]
+
+
+def untranslated_text(site: Path, editions: list[Edition]) -> list[str]:
+    """Text of another edition's pages that is word for word the English page's: a string that
+    was never translated. Numbers, symbols and the edition's proper names (``language.yml``)
+    do not count, and neither do passages marked as English on purpose."""
+    problems = []
+    for edition in editions[1:]:
+        code = edition.settings.edition.code
+        names = sorted(edition.settings.edition.proper_names, key=len, reverse=True)
+        for page in sorted((site / code).glob("*.html")):
+            english_page = site / page.name
+            if not english_page.exists():
+                continue
+            english = set(_words(english_page))
+            left = []
+            for text in dict.fromkeys(_words(page)):
+                if text not in english:
+                    continue
+                rest = text
+                for name in names:
+                    rest = rest.replace(name, " ")
+                if re.search(r"[^\W\d_]{2,}", rest):  # words left once names are taken out
+                    left.append(text)
+            if left:
+                shown = "; ".join(f'"{t[:60]}"' for t in left[:5])
+                more = f" and {len(left) - 5} more" if len(left) > 5 else ""
+                problems.append(
+                    f"{code}/{page.name}: English left untranslated: {shown}{more}. Translate it in "
+                    f"params/translations/{code}/ (helpers check lists what is missing), or add a "
+                    f"proper name to params/translations/{code}/language.yml"
+                )
+    for path in site.rglob("*"):
+        if (
+            path.suffix in {".html", ".csv", ".json", ".xml"}
+            and path.is_file()
+            and "archive" not in path.parts
+        ):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if any(mark in text for mark in PENDING_MARKS):
+                problems.append(f"{path.relative_to(site)}: a pending-translation marker reached the page")
+    return problems

@@ -22,18 +22,13 @@ from typing import Any
 import yaml
 
 from .fragments import esc
-from .pages import ARCHIVE_SOURCE, SitePage, site_config
+from .language import ENGLISH, Language, pending_html, pending_plain
+from .pages import ARCHIVE_SOURCE, DERIVED_CONFIG, SitePage, site_config
 from .paths import ProjectPaths
 from .periods import FiscalQuarter, quarters_named
 from .quarters import QuarterParams, read_publication
 from .settings import Settings
 
-# A div, not an <aside>: Quarto moves asides into the margin column, away from the content.
-SAMPLE_BANNER = (
-    '<div class="sample-data-banner" role="note" aria-label="Sample data notice"><p><strong>Sample data.'
-    "</strong> This report was built from synthetic sample data to show how the report works. "
-    "The figures are not City of Durham records.</p></div>"
-)
 _FIG_ALT = re.compile(r"^#\|\s*fig-alt\s*:\s*\S", re.MULTILINE)
 _NO_OUTPUT = re.compile(r"^#\|\s*output\s*:\s*false\s*$", re.MULTILINE)
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
@@ -57,22 +52,24 @@ def hand_written_config(paths: ProjectPaths) -> dict[str, Any]:
     from .params import fail
 
     config = yaml.safe_load(paths.quarto_config.read_text()) or {}
-    derived = {
-        "project.render": config.get("project", {}).get("render"),
-        "website.navbar.left": config.get("website", {}).get("navbar", {}).get("left"),
-    }
-    for key, value in derived.items():
+    for key in DERIVED_CONFIG:
+        value: Any = config
+        for part in key:
+            value = value.get(part) if isinstance(value, dict) else None
         if value is not None:
+            name = ".".join(key)
             raise fail(
                 "_quarto.yml",
-                key,
-                "the pages are listed here by hand, but they come from params/plan.yml",
-                f"delete {key}: it is written into the staged site from the plan's objectives",
+                name,
+                "this is set by hand, but it comes from params/plan.yml and the edition's language",
+                f"delete {name}: it is written into each edition's staged site (see the file's comment)",
             )
     return config
 
 
 _OPENS = re.compile(r"""open_page\(\s*["']([^"']+)["']""")
+_LANG_PARAMETER = re.compile(r"""^lang\s*=\s*["']""", re.MULTILINE)
+_LANG_PASSED = re.compile(r"open_page\([^)]*\blang\s*=\s*lang\b", re.DOTALL)
 
 
 def check_site_sources(paths: ProjectPaths, pages: list[SitePage]) -> None:
@@ -101,60 +98,111 @@ def check_site_sources(paths: ProjectPaths, pages: list[SitePage]) -> None:
                 f"the notebook opens page {', '.join(sorted(opened))}, not {spec.page}",
                 f'write open_page("{spec.page}", quarter, ...) in its first code cell',
             )
+        if opened and not (_LANG_PARAMETER.search(code) and _LANG_PASSED.search(code)):
+            raise fail(
+                shown,
+                "lang",
+                "the notebook does not take the edition's language, so its page in every other "
+                "language would be in English",
+                'add lang = "en" to its parameters cell and pass lang=lang to open_page',
+            )
     hand_written_config(paths)
 
 
-def archive_page(quarters: list[FiscalQuarter], current: FiscalQuarter) -> str:
-    """The Archive page; it needs no notebook, so an early render starts with it."""
+def archive_page(
+    quarters: list[FiscalQuarter],
+    current: FiscalQuarter,
+    lang: Language = ENGLISH,
+    translated: set[FiscalQuarter] | None = None,
+) -> str:
+    """The Archive page of an edition; it needs no notebook, so an early render starts with it.
+    Another edition links to its own copy of each archived quarter (``translated``: the quarters
+    published in its language), else to the English one, saying so."""
+    t = lang
     rows = []
     for quarter in sorted(quarters, reverse=True):
-        latest = " (latest)" if quarter == current else ""
+        latest = " " + esc(t._("(latest)")) if quarter == current else ""
+        span = t.quarter_span(quarter)
+        link = t._("Report for {period}", period=span)
+        if t.is_source:
+            href = f"archive/{quarter.id}/index.html"
+        elif translated is None or quarter in translated or quarter == current:
+            href = f"../archive/{quarter.id}/{t.code}/index.html"
+        else:
+            href = f"../archive/{quarter.id}/index.html"
+            link = t._("Report for {period} (in English)", period=span)
         rows.append(
-            f'<tr><th scope="row">{esc(quarter.label)}</th><td>{esc(quarter.span_label)}</td>'
-            f'<td><a href="archive/{esc(quarter.id)}/index.html">Report for '
-            f"{esc(quarter.span_label)}</a>{latest}</td></tr>"
+            f'<tr><th scope="row">{esc(t.quarter(quarter))}</th><td>{esc(span)}</td>'
+            f'<td><a href="{href}">{esc(link)}</a>{latest}</td></tr>'
         )
+    head = "".join(
+        f'<th scope="col">{esc(c)}</th>' for c in (t._("Quarter"), t._("Months covered"), t._("Report"))
+    )
+    region = esc(t._("Published quarters"))
+    caption = esc(t._("Published quarterly reports, newest first"))
     table = (
-        '<div class="table-responsive" tabindex="0" role="region" aria-label="Published quarters">'
+        f'<div class="table-responsive" tabindex="0" role="region" aria-label="{region}">'
         '<table class="table table-sm" data-quarto-disable-processing="true">'
-        "<caption>Published quarterly reports, newest first</caption>"
-        '<thead><tr><th scope="col">Quarter</th><th scope="col">Months covered</th>'
-        f'<th scope="col">Report</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+        f"<caption>{caption}</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
     meta = {
-        "title": "Archive of quarterly reports",
-        "subtitle": f"Quarterly report: {current.long_label}",
-        "description": "Every published quarter of the report, kept as it was published.",
+        "title": t._("Archive of quarterly reports"),
+        "subtitle": t._("Quarterly report: {period}", period=t.quarter_long(current)),
+        "description": t._("Every published quarter of the report, kept as it was published."),
     }
-    return (
-        "---\n" + yaml.safe_dump(meta, sort_keys=False) + "---\n\n"
-        "Each quarter's report stays online exactly as it was published, so that anyone can "
-        "see what the City reported at the time. Figures in later reports can differ when "
-        "records are corrected.\n\n```{=html}\n" + table + "\n```\n"
+    text = t._(
+        "Each quarter's report stays online exactly as it was published, so that anyone can see what "
+        "the City reported at the time. Figures in later reports can differ when records are corrected."
+    )
+    page = (
+        "---\n"
+        + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
+        + "---\n\n"
+        + text
+        + "\n\n```{=html}\n"
+        + table
+        + "\n```\n"
+    )
+    return pending_plain(page)
+
+
+def sample_banner(lang: Language = ENGLISH) -> str:
+    # A div, not an <aside>: Quarto moves asides into the margin column, away from the content.
+    notice, heading = lang._("Sample data notice"), lang._("Sample data.")
+    text = lang._(
+        "This report was built from synthetic sample data to show how the report works. "
+        "The figures are not City of Durham records."
+    )
+    return pending_html(
+        f'<div class="sample-data-banner" role="note" aria-label="{esc(notice)}"><p><strong>'
+        f"{esc(heading)}</strong> {esc(text)}</p></div>"
     )
 
 
 def stage_common(settings: Settings, pages: list[SitePage], sample: bool, staging: Path) -> None:
-    """A fresh folder with the site configuration, the hand-written assets and the banner
-    include: what a render needs before any data (the CSVs come with ``stage_data``)."""
+    """A fresh folder with the edition's site configuration, the hand-written assets and the
+    banner include: what a render needs before any data (the CSVs come with ``stage_data``)."""
     paths = settings.paths
     if staging.exists():
         shutil.rmtree(staging, onerror=force_remove)
     staging.mkdir(parents=True)
-    config = site_config(hand_written_config(paths), pages)
+    config = site_config(hand_written_config(paths), pages, settings)
     (staging / "_quarto.yml").write_text(
         yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=1000), encoding="utf-8"
     )
     shutil.copytree(paths.site_assets, staging / "site")
-    banner = SAMPLE_BANNER if sample else "<!-- built from City records: no sample-data banner -->"
-    (staging / "site" / "banner.html").write_text(banner + "\n")
+    lang = settings.edition.language
+    banner = sample_banner(lang) if sample else "<!-- built from City records: no sample-data banner -->"
+    (staging / "site" / "banner.html").write_text(banner + "\n", encoding="utf-8")
     (staging / "data").mkdir()
 
 
 def stage_site(
     settings: Settings, quarter: FiscalQuarter, sample: bool, pages: list[SitePage], staging: Path
 ) -> None:
-    """Everything that does not depend on this run's data: Quarto may start rendering now.
+    """Everything of one edition that does not depend on this run's data: Quarto may start
+    rendering now. ``settings`` are in the edition's language.
 
     Each page is a placeholder with its front matter only, and ``provenance.json`` is empty,
     until ``stage_data`` and ``stage_notebook`` put the real ones in place (Quarto lists its
@@ -162,44 +210,58 @@ def stage_site(
     """
     from .notebooks import front_matter  # the executed notebooks carry the same front matter
 
+    lang = settings.edition.language
     stage_common(settings, pages, sample, staging)
     for spec in pages:
         cell = {
             "cell_type": "raw",
             "id": "front-matter",
             "metadata": {},
-            "source": front_matter(spec, quarter),
+            "source": front_matter(spec, quarter, lang),
         }
         placeholder = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
         (staging / spec.source).write_text(json.dumps(placeholder))
-    quarters = archived_quarters(settings.paths.site)
+    site = settings.paths.site
+    quarters = archived_quarters(site)
+    translated = {q for q in quarters if (site / "archive" / q.id / lang.code / "index.html").exists()}
     if quarter not in quarters:
         quarters.append(quarter)
-    (staging / ARCHIVE_SOURCE).write_text(archive_page(quarters, quarter))
+    (staging / ARCHIVE_SOURCE).write_text(archive_page(quarters, quarter, lang, translated), encoding="utf-8")
     (staging / "provenance.json").write_text("{}\n")
 
 
 def stage_data(
     settings: Settings, quarter: FiscalQuarter, params: QuarterParams, code_version: str, staging: Path
 ) -> None:
-    """The quarter's download CSVs and the provenance record of what is published."""
+    """The quarter's download CSVs (in the edition's language) and the provenance record of what
+    is published."""
     from .params import fail
 
-    for csv in sorted((settings.paths.quarter_dir(quarter) / "csv").glob("*.csv")):
-        shutil.copy2(csv, staging / "data" / csv.name)
+    code = settings.edition.code
     publication = read_publication(settings.paths, quarter)
-    if publication is None:
+    if publication is None or (not settings.edition.is_source and code not in publication.translated_csv):
         raise fail(
             str(settings.paths.publication(quarter)),
             "(file)",
-            f"the tables of {quarter.id} have not been built",
+            f"the tables of {quarter.id} have not been built"
+            + ("" if publication is None else f" for '{code}'"),
             f"run `python -m helpers run --quarter {quarter.id}`",
         )
+    folder = settings.paths.quarter_dir(quarter) / "csv"
+    if not settings.edition.is_source:
+        folder = folder / code
+    for csv in sorted(folder.glob("*.csv")):
+        shutil.copy2(csv, staging / "data" / csv.name)
+    hashes = (
+        {k: v.csv_sha256 for k, v in publication.measures.items()}
+        if settings.edition.is_source
+        else publication.translated_csv[code]
+    )
     provenance = {
         **params.facts(),
         "sample_data": publication.sample_data,
         "code_version": code_version,
-        "csv_sha256": {f"data/{k}.csv": v.csv_sha256 for k, v in publication.measures.items()},
+        "csv_sha256": {f"data/{k}.csv": v for k, v in hashes.items()},
     }
     (staging / "provenance.json").write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
 

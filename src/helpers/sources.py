@@ -14,7 +14,7 @@ import os
 import shutil
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -72,6 +72,8 @@ Cadence = Literal["daily", "monthly", "sparse"]
 
 
 class SourceSpec(StrictModel):
+    translated: ClassVar[tuple[str, ...]] = ("title", "publisher", "description")
+
     title: str
     publisher: str
     description: str

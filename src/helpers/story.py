@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from .charts import measure_chart
 from .fragments import Block, Fragment, Heading, Html, Quote, Strong, esc, para
+from .language import ENGLISH, Language
 from .measure_parts import (
     about_block,
     callout,
@@ -25,7 +26,7 @@ from .measure_parts import (
     hidden,
     measure_blocks,
 )
-from .narrative import fmt_date, join_words, narrative_blocks
+from .narrative import narrative_blocks
 from .pages import objective_page, report_pages
 from .plan import Initiative, Objective
 
@@ -33,22 +34,24 @@ if TYPE_CHECKING:
     from .report import Page
 
 
-def badge(status_label: str, status_id: str, icon: str) -> str:
+def badge(status_label: str, status_id: str, icon: str, lang: Language = ENGLISH) -> str:
     """A status shown with a symbol and a word, never by colour alone."""
+    status = lang._("Status:")
     return (
         f'<span class="status-badge status-{esc(status_id)}">'
         f'<span class="status-icon" aria-hidden="true">{esc(icon)}</span> '
-        f'<span class="visually-hidden">Status: </span>{esc(status_label)}</span>'
+        f'<span class="visually-hidden">{esc(status)} </span>{esc(status_label)}</span>'
     )
 
 
 def reporting_line(page: Page) -> Block:
     """When the data was taken and when the next report is due (the period is the subtitle)."""
+    t = page.lang
     return para(
-        Strong("Data as of:"),
-        f" {fmt_date(page.params.data_as_of)}. ",
-        Strong("Next update:"),
-        f" expected by {fmt_date(page.params.next_update)}.",
+        Strong(t._("Data as of:")),
+        f" {t.date(page.params.data_as_of)}. ",
+        Strong(t._("Next update:")),
+        " " + t._("expected by {date}.", date=t.date(page.params.next_update)),
         css_class="reporting-period",
     )
 
@@ -62,19 +65,21 @@ def header(page: Page) -> Fragment:
 
 
 def goal_intro(page: Page) -> Fragment:
+    t = page.lang
     goal = page.settings.plan.goal
     # The goal statement is the page's description, shown under its title by Quarto.
     blocks: list[Block] = [reporting_line(page), para(goal.framing)]
     if page.params.highlights:
-        blocks += [Heading(2, "This quarter", "this-quarter"), para(page.params.highlights)]
-    blocks += [Heading(2, "Why this matters", "why-this-matters"), para(goal.why_this_matters)]
+        blocks += [Heading(2, t._("This quarter"), "this-quarter"), para(page.params.highlights)]
+    blocks += [Heading(2, t._("Why this matters"), "why-this-matters"), para(goal.why_this_matters)]
     return Fragment(blocks)
 
 
 def context(page: Page) -> Fragment:
+    t = page.lang
     blocks: list[Block] = [
-        Heading(2, "Setting the stage", "setting-the-stage"),
-        para("These measures show the conditions every initiative works in."),
+        Heading(2, t._("Setting the stage"), "setting-the-stage"),
+        para(t._("These measures show the conditions every initiative works in.")),
     ]
     for measure_id in page.settings.plan.goal.context_measures:
         blocks += measure_blocks(page, measure_id, level=3)
@@ -82,14 +87,15 @@ def context(page: Page) -> Fragment:
 
 
 def status_legend(page: Page) -> Fragment:
+    t = page.lang
     items = "".join(
-        f"<li>{badge(s.label, s.id, s.icon)} <span>{esc(s.description)}</span></li>"
+        f"<li>{badge(s.label, s.id, s.icon, t)} <span>{esc(s.description)}</span></li>"
         for s in page.settings.plan.statuses
     )
     return Fragment(
         [
-            Heading(2, "Status of initiatives", "status-legend"),
-            para("Each initiative shows one of three statuses, with a symbol and a word:"),
+            Heading(2, t._("Status of initiatives"), "status-legend"),
+            para(t._("Each initiative shows one of three statuses, with a symbol and a word:")),
             Html(f'<ul class="status-legend">{items}</ul>'),
         ]
     )
@@ -100,7 +106,11 @@ def objective_cards(page: Page, objective_id: str) -> Fragment:
     cards = "".join(_card(page, objective, i) for i in objective.initiatives)
     return Fragment(
         [
-            Heading(2, f"Objective {objective.id}: {objective.title}", objective.anchor),
+            Heading(
+                2,
+                page.lang._("Objective {id}: {title}", id=objective.id, title=objective.title),
+                objective.anchor,
+            ),
             para(objective.summary),
             Html(f'<div class="initiative-cards">{cards}</div>'),
         ]
@@ -108,6 +118,7 @@ def objective_cards(page: Page, objective_id: str) -> Fragment:
 
 
 def _card(page: Page, objective: Objective, initiative: Initiative) -> str:
+    t = page.lang
     status = page.settings.plan.status(page.params.initiatives[initiative.id].status)
     heading_id = initiative.card_anchor
     card = initiative.card
@@ -118,7 +129,9 @@ def _card(page: Page, objective: Objective, initiative: Initiative) -> str:
             body = callout(page, measure, rows)
         else:
             headline = headline_series(page, card.measure)
-            chart = measure_chart(measure, rows, page.suppressed_text, compact=True, headline=headline)
+            chart = measure_chart(
+                measure, rows, page.suppressed_text, compact=True, headline=headline, lang=t
+            )
             body = (
                 f'<p class="card-measure">{esc(measure.caption)}</p>'
                 + (chart.img_tag("card-chart") if chart else "")
@@ -127,14 +140,15 @@ def _card(page: Page, objective: Objective, initiative: Initiative) -> str:
     else:
         body = f'<p class="card-note">{esc(initiative.no_measure_note or "")}</p>'
     link = f"{objective_page(page.settings, objective.id).html}#{initiative.anchor}"
+    number = t._("Initiative {id}", id=initiative.id)
+    more, about = t._("Learn more"), t._("about initiative {id}", id=initiative.id)
     return (
         f'<article class="initiative-card" aria-labelledby="{heading_id}">'
-        f'<h3 id="{heading_id}"><span class="initiative-number">Initiative {esc(initiative.id)}'
+        f'<h3 id="{heading_id}"><span class="initiative-number">{esc(number)}'
         f"</span> {esc(initiative.title)}</h3>"
-        f'<p class="card-status">{badge(status.label, status.id, status.icon)}</p>'
+        f'<p class="card-status">{badge(status.label, status.id, status.icon, t)}</p>'
         f"{body}"
-        f'<p class="card-link"><a href="{esc(link)}">Learn more'
-        f'<span class="visually-hidden"> about initiative {esc(initiative.id)}</span></a></p>'
+        f'<p class="card-link"><a href="{esc(link)}">{esc(more)}{hidden(" " + about)}</a></p>'
         "</article>"
     )
 
@@ -156,13 +170,14 @@ def _initiative(page: Page, initiative_id: str) -> Initiative:
 
 
 def initiative_intro(page: Page, initiative_id: str) -> Fragment:
+    t = page.lang
     initiative = _initiative(page, initiative_id)
     status = page.settings.plan.status(page.params.initiatives[initiative.id].status)
     return Fragment(
         [
             Heading(2, f"{initiative.id} {initiative.title}", initiative.anchor),
-            Html(f'<p class="initiative-status">{badge(status.label, status.id, status.icon)}</p>'),
-            Heading(3, "Description"),
+            Html(f'<p class="initiative-status">{badge(status.label, status.id, status.icon, t)}</p>'),
+            Heading(3, t._("Description")),
             para(initiative.description),
         ]
     )
@@ -170,14 +185,15 @@ def initiative_intro(page: Page, initiative_id: str) -> Fragment:
 
 def key_measures(page: Page, initiative_id: str) -> Fragment:
     initiative = _initiative(page, initiative_id)
+    t = page.lang
     update = page.params.initiatives[initiative.id]
-    blocks: list[Block] = [Heading(3, "Key Measures & Data Analysis")]
+    blocks: list[Block] = [Heading(3, t._("Key Measures & Data Analysis"))]
     if update.analysis:
         blocks.append(para(update.analysis))
     if not initiative.measures:
         blocks.append(para(initiative.no_measure_note or ""))
     for fact in initiative.context_facts:
-        blocks.append(Quote(fact.text, "Source: " + fact.source))
+        blocks.append(Quote(fact.text, t._("Source: {source}", source=fact.source)))
     for measure_id in initiative.measures:
         blocks += measure_blocks(page, measure_id, level=4)
     return Fragment(blocks)
@@ -186,13 +202,14 @@ def key_measures(page: Page, initiative_id: str) -> Fragment:
 def initiative_outro(page: Page, initiative_id: str) -> Fragment:
     initiative = _initiative(page, initiative_id)
     update = page.params.initiatives[initiative.id]
+    t = page.lang
     return Fragment(
         [
-            Heading(3, "Why is it important?"),
+            Heading(3, t._("Why is it important?")),
             para(initiative.why_important),
-            Heading(3, "What have we been doing?"),
+            Heading(3, t._("What have we been doing?")),
             *narrative_blocks(update.what_we_have_been_doing),
-            Heading(3, "What's next?"),
+            Heading(3, t._("What's next?")),
             *narrative_blocks(update.whats_next),
         ]
     )
@@ -204,17 +221,21 @@ def initiative_outro(page: Page, initiative_id: str) -> Fragment:
 
 def coverage_section(page: Page) -> list[Block]:
     """How completely each source covers the quarter, and the rows dropped on purpose."""
+    t = page.lang
     coverage = page.publication.sources
     if not coverage:
         return []
     sources = page.settings.sources.sources
-    verdicts = {"complete": "Complete", "partial": "Incomplete", "missing": "No records"}
+    verdicts = {"complete": t._("Complete"), "partial": t._("Incomplete"), "missing": t._("No records")}
     body = []
     for name, info in coverage.items():
         skipped = {f: n for f, n in info.skipped_rows.items() if n}
-        left_out = join_words(f"{n:,} empty rows in {f}" for f, n in sorted(skipped.items())) or "none"
-        body.append([sources[name].title, verdicts[info.status], coverage_words(info), left_out])
-    head = ["Source", "This quarter", "Records", "Rows left out"]
+        left_out = t.join(
+            t.n_("{count} empty row in {file}", "{count} empty rows in {file}", n, count=t.number(n), file=f)
+            for f, n in sorted(skipped.items())
+        ) or t._("none")
+        body.append([sources[name].title, verdicts[info.status], coverage_words(info, t), left_out])
+    head = [t._("Source"), t._("This quarter"), t._("Records"), t._("Rows left out")]
     header = "".join(f'<th scope="col">{esc(c)}</th>' for c in head)
     rows = "".join(
         f'<tr><th scope="row">{esc(cells[0])}</th>'
@@ -222,47 +243,58 @@ def coverage_section(page: Page) -> list[Block]:
         + "</tr>"
         for cells in body
     )
+    title = t._("Data coverage this quarter")
+    caption = t._("Data coverage, {period}", period=t.quarter_long(page.quarter))
     table = (
-        '<div class="table-responsive" tabindex="0" role="region" aria-label="Data coverage this quarter">'
+        f'<div class="table-responsive" tabindex="0" role="region" aria-label="{esc(title)}">'
         '<table class="table table-sm" data-quarto-disable-processing="true">'
-        f"<caption>Data coverage, {esc(page.quarter.long_label)}</caption>"
+        f"<caption>{esc(caption)}</caption>"
         f"<thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table></div>"
     )
     return [
-        Heading(2, "Data coverage this quarter", "coverage"),
+        Heading(2, title, "coverage"),
         para(
-            "Real exports can have gaps: an outage, a file that never arrived. A period with a gap "
-            "is marked as incomplete wherever its figure is shown, and is not compared with other "
-            "periods; a period with no records has no figure, never a zero. Rows left out are "
-            "empty rows a department's export writes, dropped by a rule set for that source."
+            t._(
+                "Real exports can have gaps: an outage, a file that never arrived. A period with a gap "
+                "is marked as incomplete wherever its figure is shown, and is not compared with other "
+                "periods; a period with no records has no figure, never a zero. Rows left out are "
+                "empty rows a department's export writes, dropped by a rule set for that source."
+            )
         ),
         Html(table),
     ]
 
 
 def about_the_data(page: Page) -> Fragment:
+    t = page.lang
     plan, sources = page.settings.plan, page.settings.sources
     rules = page.settings.privacy
     blocks: list[Block] = [
         reporting_line(page),
-        Heading(2, "How to read this report", "how-to-read"),
+        Heading(2, t._("How to read this report"), "how-to-read"),
         para(
-            "Every figure comes from City records, is counted the same way every quarter, and "
-            "can be downloaded as a CSV file next to its chart. Each chart has a data table and "
-            "an 'About this data' section with its definition, source and caveats."
+            t._(
+                "Every figure comes from City records, is counted the same way every quarter, and "
+                "can be downloaded as a CSV file next to its chart. Each chart has a data table and "
+                "an 'About this data' section with its definition, source and caveats."
+            )
         ),
-        Heading(2, "Privacy", "privacy"),
+        Heading(2, t._("Privacy"), "privacy"),
         para(
-            f"This report never shows names, addresses, record numbers or anything else that "
-            f"identifies a person. Counts of people or of events involving people from 1 to "
-            f"{rules.floor - 1} are shown as '{rules.suppressed_text}', and any percentage or "
-            "average built on them is hidden too. When hiding one number is not enough, because "
-            "it could be worked out from a total or from last quarter's report, a second number "
-            "is hidden as well. A figure such as 'x% of neighbors make up y% of responses' is "
-            f"shown only when the group it describes has at least "
-            f"{rules.concentration_floor} people."
+            t._(
+                "This report never shows names, addresses, record numbers or anything else that "
+                "identifies a person. Counts of people or of events involving people from 1 to "
+                "{last} are shown as '{hidden}', and any percentage or average built on them is "
+                "hidden too. When hiding one number is not enough, because it could be worked out "
+                "from a total or from last quarter's report, a second number is hidden as well. A "
+                "figure such as 'x% of neighbors make up y% of responses' is shown only when the "
+                "group it describes has at least {people} people.",
+                last=rules.floor - 1,
+                hidden=page.suppressed_text,
+                people=rules.concentration_floor,
+            )
         ),
-        Heading(2, "Measures", "measures"),
+        Heading(2, t._("Measures"), "measures"),
     ]
     pages = report_pages(page.settings)
     goal = next(p for p in pages if p.kind == "goal")
@@ -272,31 +304,45 @@ def about_the_data(page: Page) -> Fragment:
             continue
         for initiative in spec.initiatives(plan):
             for measure_id in initiative.measures:
-                where.setdefault(measure_id, (spec.html, initiative.anchor, f"Initiative {initiative.id}"))
+                where.setdefault(
+                    measure_id, (spec.html, initiative.anchor, t._("Initiative {id}", id=initiative.id))
+                )
     for measure_id in plan.goal.context_measures:
         where.setdefault(measure_id, (goal.html, "setting-the-stage", goal.label))
     for measure in plan.measures:
         info = page.measure_status(measure.id)
         target_page, anchor, label = where.get(measure.id, (goal.html, "", goal.label))
         blocks.append(Heading(3, measure.caption, f"about-{measure.anchor}"))
+        shown, download = t._("Shown in"), t._("Download the data (CSV)")
+        which = t._("for {caption}", caption=measure.caption)
         blocks.append(
             Html(
-                f'<p>Shown in <a href="{esc(target_page)}#{esc(anchor)}">{esc(label)}'
+                f'<p>{esc(shown)} <a href="{esc(target_page)}#{esc(anchor)}">{esc(label)}'
                 f"{hidden(f', {measure.caption}')}</a>. "
-                f'<a href="data/{esc(measure.id)}.csv" download>Download the data (CSV)'
-                f"{hidden(f' for {measure.caption}')}</a>.</p>" + about_block(page, measure, info)
+                f'<a href="data/{esc(measure.id)}.csv" download>{esc(download)}{hidden(" " + which)}</a>.</p>'
+                + about_block(page, measure, info)
             )
         )
-    blocks.append(Heading(2, "Sources", "sources"))
+    blocks.append(Heading(2, t._("Sources"), "sources"))
     for name, source in sources.sources.items():
         blocks.append(Heading(3, source.title, f"source-{name.replace('_', '-')}"))
-        blocks.append(para(f"{source.description} Published by {source.publisher}."))
+        blocks.append(
+            para(
+                t._(
+                    "{description} Published by {publisher}.",
+                    description=source.description,
+                    publisher=source.publisher,
+                )
+            )
+        )
     blocks += coverage_section(page)
-    blocks.append(Heading(2, "Fiscal years", "fiscal-years"))
+    blocks.append(Heading(2, t._("Fiscal years"), "fiscal-years"))
     blocks.append(
         para(
-            "The City's fiscal year runs from July 1 to June 30: FY2027 is July 2026 "
-            "to June 2027, and its first quarter (Q1) is July to September 2026."
+            t._(
+                "The City's fiscal year runs from July 1 to June 30: FY2027 is July 2026 "
+                "to June 2027, and its first quarter (Q1) is July to September 2026."
+            )
         )
     )
     return Fragment(blocks)

@@ -1,0 +1,531 @@
+"""Editions in other languages: translations of every text residents read, kept in ``params/``.
+
+English is the source: the City's plan, sources and quarter files are written in English. Each
+other edition has a folder ``params/translations/<code>/`` holding
+
+- ``language.yml``: the language's name, its Babel locale and the proper names it keeps as is;
+- ``plan.yml``, ``sources.yml`` and ``quarters/<quarter>.yml``: the same keys as the English
+  files, with the texts translated (lists of objectives, initiatives, measures, departments and
+  statuses become maps keyed by their id, so a translation never depends on the order of a list);
+- ``interface.po``: the report's own words (headings, sentences, labels), for gettext tools.
+
+Which fields are texts is declared on the params models (``translated``). A translation with a
+key the English file does not have is an error naming the file, line and key; a text without a
+translation is listed by ``helpers check`` and stops the build, unless the quarter file says
+``translation_pending: publish_english`` (then the English text is published, marked).
+"""
+
+from __future__ import annotations
+
+import difflib
+import string
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from .language import ENGLISH, Language
+from .params import ConfigError, ConfigProblem, StrictModel, _line_of, load_model, read_yaml
+
+M = TypeVar("M", bound=BaseModel)
+Key = tuple[str | int, ...]
+
+
+class LanguageSettings(StrictModel):
+    """``params/translations/<code>/language.yml``."""
+
+    name: str  # in the language itself, for the language switcher: "Español"
+    locale: str  # Babel (CLDR) locale for numbers and dates, e.g. "es" (1.234,5) or "es_US"
+    # Names that are the same in every language (places, programs, partner organisations): the
+    # check for English left in this edition does not count them.
+    proper_names: list[str] = []
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A text without a translation: where it should be, and the English text."""
+
+    file: str
+    key: str
+    english: str
+
+    def render(self) -> str:
+        shown = self.english if len(self.english) <= 70 else self.english[:67] + "..."
+        return f"{self.file}, key '{self.key}': no translation yet (English: \"{shown}\")"
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One language of the report: English at the site's root, each other one under ``<code>/``."""
+
+    language: Language
+    folder: Path | None = None  # params/translations/<code>; None for English
+    proper_names: tuple[str, ...] = ()
+
+    @property
+    def code(self) -> str:
+        return self.language.code
+
+    @property
+    def is_source(self) -> bool:
+        return self.folder is None
+
+    def file(self, name: str) -> Path:
+        assert self.folder is not None
+        return self.folder / name
+
+    def quarter_file(self, quarter_id: str) -> Path:
+        return self.file(f"quarters/{quarter_id}.yml")
+
+
+ENGLISH_EDITION = Edition(ENGLISH)
+
+
+def editions(params: Path) -> list[Edition]:
+    """English, then every language with a folder under ``params/translations``, by code."""
+    found = [ENGLISH_EDITION]
+    folder = params / "translations"
+    if not folder.exists():
+        return found
+    for child in sorted(folder.iterdir()):
+        settings_file = child / "language.yml"
+        if not child.is_dir() or not settings_file.exists():
+            continue
+        settings = load_model(settings_file, LanguageSettings)
+        language = Language(child.name, settings.name, settings.locale, child / "interface.po")
+        found.append(Edition(language, child, tuple(settings.proper_names)))
+    return found
+
+
+def edition(params: Path, code: str) -> Edition:
+    for candidate in editions(params):
+        if candidate.code == code:
+            return candidate
+    known = ", ".join(e.code for e in editions(params))
+    raise ConfigError(
+        [
+            ConfigProblem(
+                "params/translations",
+                None,
+                code,
+                f"there is no '{code}' edition (editions: {known})",
+                f"use one of {known}, or add params/translations/{code}/language.yml",
+            )
+        ]
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The texts of a params model
+
+
+def _item_key(item: BaseModel, index: int) -> str | int:
+    for name in ("id", "code"):
+        value = getattr(item, name, None)
+        if isinstance(value, str):
+            return value
+    return index
+
+
+def texts(model: BaseModel, prefix: Key = ()) -> Iterator[tuple[Key, Any]]:
+    """Every translated text of ``model``: (key, English text), items of lists and maps one by
+    one, ``translated_whole`` fields as a whole. Fields the file leaves at their default are not
+    texts anyone wrote, and are left out."""
+    translated = getattr(model, "translated", ())
+    whole = getattr(model, "translated_whole", ())
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if value is None or name not in model.model_fields_set:
+            continue
+        key = (*prefix, name)
+        if name in whole:
+            yield key, value
+        elif name in translated:
+            if isinstance(value, str):
+                yield key, value
+            elif isinstance(value, list):
+                yield from (((*key, i), v) for i, v in enumerate(value))
+            elif isinstance(value, dict):
+                yield from (((*key, k), v) for k, v in value.items())
+        elif isinstance(value, BaseModel):
+            yield from texts(value, key)
+        elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            for index, item in enumerate(value):
+                yield from texts(item, (*key, _item_key(item, index)))
+        elif isinstance(value, dict) and value and isinstance(next(iter(value.values())), BaseModel):
+            for item_key, item in value.items():
+                yield from texts(item, (*key, item_key))
+
+
+def render_key(key: Key) -> str:
+    """``objectives."2.1".title``, ``measures.calls_911.caveats[0]``."""
+    out = ""
+    for part in key:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            text = f'"{part}"' if any(c in str(part) for c in '. :"') else str(part)
+            out += ("." if out else "") + text
+    return out
+
+
+def _lookup(data: Any, key: Key) -> Any:
+    current = data
+    for part in key:
+        if isinstance(part, int):
+            if not isinstance(current, list) or part >= len(current):
+                return None
+            current = current[part]
+        else:
+            if not isinstance(current, dict) or part not in current:
+                return None
+            current = current[part]
+    return current
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def _same_shape(english: Any, translation: Any) -> str | None:
+    """Why a translation does not match its English text (its kind, its number of items, the
+    ``{names}`` a notebook fills in), or None."""
+    kind = {str: "text", list: "a list", dict: "a mapping"}
+    if not isinstance(translation, type(english)):
+        return f"the English is {kind.get(type(english), 'text')}, the translation is not"
+    if isinstance(english, str):
+        try:
+            wanted, found = _placeholders(english), _placeholders(translation)
+        except ValueError:
+            return "the translation has an unmatched { or }: write {{ and }} for literal braces"
+        if wanted != found:
+            return (
+                f"the English fills in {', '.join(sorted(wanted)) or 'no {names}'}; the translation "
+                f"has {', '.join(sorted(found)) or 'none'}"
+            )
+    if isinstance(english, list) and len(english) != len(translation):
+        return f"the English has {len(english)} items, the translation {len(translation)}"
+    if isinstance(english, dict):
+        if len(english) != len(translation):
+            return f"the English has {len(english)} headings, the translation {len(translation)}"
+        for (_, a), (_, b) in zip(english.items(), translation.items()):
+            problem = _same_shape(a, b)
+            if problem:
+                return problem
+    return None
+
+
+def _mark(value: Any, language: Language) -> Any:
+    """English standing in for a missing translation, marked pending throughout."""
+    if isinstance(value, str):
+        return language.pending(value)
+    if isinstance(value, list):
+        return [_mark(v, language) for v in value]
+    if isinstance(value, dict):
+        return {_mark(k, language): _mark(v, language) for k, v in value.items()}
+    return value
+
+
+@dataclass
+class Translation:
+    """A params model in another language, and what it still lacks."""
+
+    model: Any
+    missing: list[Missing] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)  # keys the English file does not have
+
+
+def translate(
+    model: M, path: Path, shown: str, language: Language, extras: tuple[str, ...] = ()
+) -> Translation:
+    """``model`` with every text replaced by its translation from the YAML file at ``path``;
+    untranslated texts stay English, marked pending. ``extras`` are top-level keys a translation
+    may add (grammar the English does not need), returned as they are."""
+    data, node = read_yaml(path) if path.exists() else ({}, None)
+    data = dict(data or {})
+    if not isinstance(data, dict):
+        raise ConfigError([ConfigProblem(shown, None, "(file)", "expected a mapping of keys", "see README")])
+    added = {key: data.pop(key) for key in extras if key in data}
+    base: Key = ()
+    english = dict(texts(model))
+    problems = _unknown_keys(data, node, english, shown, base)
+    replacements: dict[Key, Any] = {}
+    missing: list[Missing] = []
+    for key, text in english.items():
+        found = _lookup(data, (*base, *key))
+        if found is None or (isinstance(found, str) and not found.strip()):
+            missing.append(Missing(shown, render_key(key), _flatten(text)))
+            replacements[key] = _mark(text, language)
+            continue
+        problem = _same_shape(text, found)
+        if problem:
+            problems.append(
+                ConfigProblem(
+                    shown,
+                    _line_of(node, (*base, *key)),
+                    render_key(key),
+                    problem,
+                    "translate each item of the English in the same order, keeping its structure",
+                )
+            )
+            continue
+        replacements[key] = found
+    if problems:
+        raise ConfigError(problems)
+    return Translation(_replace(model, replacements), missing, added)
+
+
+def _flatten(text: Any) -> str:
+    if isinstance(text, str):
+        return " ".join(text.split())
+    if isinstance(text, list):
+        return " / ".join(_flatten(t) for t in text)
+    return " / ".join(f"{k}: {_flatten(v)}" for k, v in text.items())
+
+
+def _unknown_keys(
+    data: Any, node: Any, english: dict[Key, Any], shown: str, base: Key
+) -> list[ConfigProblem]:
+    """Keys of the translation that are not texts of the English file (a misspelt id, a key
+    that was renamed): each would be silently ignored."""
+    valid: set[Key] = set()
+    for key in english:
+        for i in range(1, len(key) + 1):
+            valid.add(key[:i])
+    problems = []
+
+    def walk(value: Any, key: Key) -> None:
+        if key and key not in valid:
+            siblings = [str(k[-1]) for k in valid if len(k) == len(key) and k[:-1] == key[:-1]]
+            guess = difflib.get_close_matches(str(key[-1]), siblings, n=1)
+            hint = f" (did you mean '{guess[0]}'?)" if guess else ""
+            problems.append(
+                ConfigProblem(
+                    shown,
+                    _line_of(node, (*base, *key)),
+                    render_key(key),
+                    "there is no such text in the English file",
+                    f"correct the key{hint} or remove it",
+                )
+            )
+            return
+        if key in english:
+            return  # a text, or a whole narrative field: its inside is checked as a shape
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, (*key, k))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, (*key, i))
+
+    start = _lookup(data, base) if base else data
+    if start is not None:
+        walk(start, ())
+    return problems
+
+
+def _replace(model: M, replacements: dict[Key, Any], prefix: Key = ()) -> M:
+    """A copy of ``model`` with the texts at the given keys replaced."""
+    if not any(k[: len(prefix)] == prefix for k in replacements):
+        return model
+    update: dict[str, Any] = {}
+    translated = getattr(model, "translated", ())
+    whole = getattr(model, "translated_whole", ())
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        key = (*prefix, name)
+        if value is None:
+            continue
+        if name in whole or (name in translated and isinstance(value, str)):
+            if key in replacements:
+                update[name] = replacements[key]
+        elif name in translated and isinstance(value, list):
+            update[name] = [replacements.get((*key, i), v) for i, v in enumerate(value)]
+        elif name in translated and isinstance(value, dict):
+            update[name] = {k: replacements.get((*key, k), v) for k, v in value.items()}
+        elif isinstance(value, BaseModel):
+            update[name] = _replace(value, replacements, key)
+        elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            update[name] = [
+                _replace(item, replacements, (*key, _item_key(item, i))) for i, item in enumerate(value)
+            ]
+        elif isinstance(value, dict) and value and isinstance(next(iter(value.values())), BaseModel):
+            update[name] = {k: _replace(item, replacements, (*key, k)) for k, item in value.items()}
+    copy = model.model_copy(update=update)
+    for name, attribute in vars(type(model)).items():
+        if isinstance(attribute, cached_property):
+            copy.__dict__.pop(name, None)  # computed from the English texts: compute again
+    return copy
+
+
+__all__ = [
+    "ENGLISH_EDITION",
+    "Edition",
+    "LanguageSettings",
+    "Missing",
+    "Translation",
+    "editions",
+    "render_key",
+    "texts",
+    "translate",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# The report's own words: gettext messages in the code, translated in interface.po
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message of the code: its English text (and plural), the context that tells apart two
+    meanings, and where it is used."""
+
+    id: str
+    plural: str | None = None
+    context: str | None = None
+    locations: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.context}\x04{self.id}" if self.context else self.id
+
+    def render(self) -> str:
+        return f"[{self.context}] {self.id}" if self.context else self.id
+
+
+KEYWORDS = {"_": None, "N_": None, "n_": (1, 2), "p_": ((1, "c"), 2)}
+
+
+def interface_messages(cache: Path | None = None, code_hash: str | None = None) -> list[Message]:
+    """Every message the report's code says to residents, extracted from its source by Babel.
+    With ``cache`` and ``code_hash`` the list is kept until the code changes."""
+    import json
+
+    if cache is not None and code_hash and cache.exists():
+        stored = json.loads(cache.read_text())
+        if stored.get("code") == code_hash:
+            return [
+                Message(m["id"], m["plural"], m["context"], tuple(m["locations"])) for m in stored["messages"]
+            ]
+    from babel.messages.extract import extract_from_dir
+
+    package = Path(__file__).parent
+    found: dict[tuple[str | None, str], Message] = {}
+    for filename, _line, text, _, context in extract_from_dir(
+        str(package), method_map=[("**.py", "python")], keywords=KEYWORDS
+    ):
+        singular, plural = (text[0], text[1]) if isinstance(text, tuple) else (text, None)
+        where = f"src/helpers/{filename}"  # no line numbers: they would change with every edit
+        previous = found.get((context, singular))
+        locations = tuple(dict.fromkeys((*previous.locations, where))) if previous else (where,)
+        found[(context, singular)] = Message(singular, plural, context, locations)
+    messages = sorted(found.values(), key=lambda m: (m.id, m.context or ""))
+    if cache is not None and code_hash:
+        from .records import write_json
+
+        write_json(
+            cache,
+            {
+                "code": code_hash,
+                "messages": [
+                    {"id": m.id, "plural": m.plural, "context": m.context, "locations": list(m.locations)}
+                    for m in messages
+                ],
+            },
+        )
+    return messages
+
+
+def missing_interface(edition: Edition, messages: list[Message], shown: str) -> list[Missing]:
+    """The messages ``edition``'s interface.po does not translate yet. A translation whose
+    ``{names}`` differ from the English is an error: the page would fail, or lose a number."""
+    language = edition.language
+    check_interface(edition, shown)
+    return [Missing(shown, m.render(), m.id) for m in messages if not language.translates(m.key)]
+
+
+def check_interface(edition: Edition, shown: str) -> None:
+    from babel.messages.pofile import read_po
+
+    path = edition.file("interface.po")
+    if not path.exists():
+        return
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=edition.language.locale_name)
+    problems = []
+    for m in catalog:
+        if not m.id or not m.string:
+            continue
+        ids = m.id if isinstance(m.id, tuple) else (m.id,)
+        forms = m.string if isinstance(m.string, tuple) else (m.string,)
+        try:
+            wanted = set().union(*(_placeholders(i) for i in ids))
+            for form in forms:
+                if not form:
+                    continue
+                found = _placeholders(form)
+                # A singular form may leave out {n} ("un mes" for "{n} month").
+                if found - wanted or (wanted - found) - ({"n"} if len(ids) > 1 else set()):
+                    raise ValueError(
+                        f"the English fills in {', '.join(sorted(wanted)) or 'no {names}'}; the "
+                        f"translation has {', '.join(sorted(found)) or 'none'}"
+                    )
+        except ValueError as exc:
+            reason = str(exc)
+            if "fills in" not in reason:
+                reason = "the translation has an unmatched { or }: write {{ and }} for literal braces"
+            problems.append(
+                ConfigProblem(
+                    shown,
+                    m.lineno,
+                    ids[0],
+                    reason,
+                    "keep every {name} of the English, spelt the same, in the translation",
+                )
+            )
+    if problems:
+        raise ConfigError(problems)
+
+
+def update_catalogue(edition: Edition, messages: list[Message]) -> tuple[int, int]:
+    """Bring ``interface.po`` up to date with the code: new messages are added untranslated,
+    messages the code no longer uses are dropped, translations are kept. Returns (added,
+    dropped)."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    path = edition.file("interface.po")
+    locale = edition.language.locale_name
+    if path.exists():
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=locale)
+    else:
+        catalog = Catalog(locale=locale, project="Durham Goal 2 report", version="1", fuzzy=False)
+    before = {m.id if not isinstance(m.id, tuple) else m.id[0] for m in catalog if m.id}
+    template = Catalog(project="Durham Goal 2 report", version="1", fuzzy=False)
+    for m in messages:
+        template.add(
+            (m.id, m.plural) if m.plural else m.id, context=m.context, auto_comments=list(m.locations[:3])
+        )
+    catalog.update(template, no_fuzzy_matching=True)
+    catalog.obsolete.clear()
+    after = {m.id if not isinstance(m.id, tuple) else m.id[0] for m in catalog if m.id}
+    catalog.header_comment = (
+        f"# {edition.language.name}: the sentences the report's code writes (translations of\n"
+        "# the plan and the quarters are in the YAML files beside this one).\n"
+        "# Fill in every msgstr; keep each {placeholder}. `python -m helpers translations` adds\n"
+        "# new messages and drops unused ones; `python -m helpers check` lists what is missing."
+    )
+    catalog.copyright_holder = catalog.language_team = "City of Durham"
+    catalog.msgid_bugs_address = ""
+    catalog.last_translator = "Sample translation for review by the City of Durham"
+    catalog.creation_date = catalog.revision_date = catalog.creation_date.replace(
+        year=2026, month=1, day=1, hour=0, minute=0, second=0, microsecond=0
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=100, sort_output=True, omit_header=False, include_previous=False)
+    return len(after - before), len(before - after)

@@ -1,0 +1,142 @@
+"""Translations in params/: every text residents read has its Spanish version, and a translator's
+slip (a misspelt key, a lost {name}) is an error that says where and how to fix it."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import yaml
+
+from helpers.cli import main
+from helpers.params import ConfigError
+from helpers.paths import ProjectPaths
+from helpers.periods import FiscalQuarter
+from helpers.quarters import load_quarter
+from helpers.settings import load_settings
+from helpers.translations import edition, editions, interface_messages, missing_interface, update_catalogue
+
+from .conftest import REPO, copy_project_skeleton
+
+LATEST = FiscalQuarter.parse("FY2027Q1")
+
+
+@pytest.fixture
+def project(tmp_path) -> ProjectPaths:
+    return copy_project_skeleton(tmp_path)
+
+
+def edit_yaml(path, change) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def spanish(paths: ProjectPaths):
+    settings = load_settings(paths)
+    local = settings.in_edition(edition(paths.params, "es"))
+    params, missing = local.quarter_in_edition(load_quarter(paths, settings.plan, LATEST))
+    return local, params, [*local.missing, *missing]
+
+
+def test_the_editions_are_english_then_each_translation_folder():
+    assert [e.code for e in editions(REPO / "params")] == ["en", "es"]
+
+
+def test_every_text_of_the_sample_params_and_the_code_has_a_spanish_version():
+    paths = ProjectPaths(REPO)
+    local, params, missing = spanish(paths)
+    assert missing == []
+    es = edition(paths.params, "es")
+    assert missing_interface(es, interface_messages(), "interface.po") == []
+    assert local.plan.objective("2.1").title == "Reducir el daño"
+    assert local.plan.goal.title != load_settings(paths).plan.goal.title
+    assert params.highlights and "policía" in params.highlights.lower()
+
+
+def test_the_city_s_english_stays_the_source_of_ids_and_numbers(project):
+    english = load_settings(project)
+    local, _, _ = spanish(project)
+    assert [o.id for o in local.plan.objectives] == [o.id for o in english.plan.objectives]
+    for mine, theirs in zip(local.plan.measures, english.plan.measures):
+        assert (mine.id, mine.source, mine.grain, mine.privacy) == (
+            theirs.id,
+            theirs.source,
+            theirs.grain,
+            theirs.privacy,
+        )
+        if theirs.target:
+            assert mine.target.value == theirs.target.value
+
+
+def test_a_missing_translation_is_listed_by_file_and_key_and_stops_the_check(project, capsys, caplog):
+    quarter_file = project.params / "translations" / "es" / "quarters" / "FY2027Q1.yml"
+    edit_yaml(quarter_file, lambda d: d["initiatives"]["2.21"].pop("whats_next"))
+    _, params, missing = spanish(project)
+    assert [(m.file, m.key) for m in missing] == [
+        ("params/translations/es/quarters/FY2027Q1.yml", 'initiatives."2.21".whats_next')
+    ]
+    assert missing[0].english.startswith("Run the October events")
+    # Until translated, the Spanish page would show the English, marked as pending.
+    assert "(traducción pendiente)" in params.initiatives["2.21"].whats_next
+    assert main(["--root", str(project.root), "check"]) == 1
+    assert 'initiatives."2.21".whats_next\': no translation yet' in caplog.text
+
+
+def test_a_misspelt_key_is_an_error_with_its_line_and_a_suggestion(project):
+    plan_file = project.params / "translations" / "es" / "plan.yml"
+    text = plan_file.read_text(encoding="utf-8")
+    plan_file.write_text(
+        text.replace("title: Reducir el daño", "titel: Reducir el daño", 1), encoding="utf-8"
+    )
+    with pytest.raises(ConfigError) as caught:
+        spanish(project)
+    problem = caught.value.problems[0]
+    assert problem.file == "params/translations/es/plan.yml" and problem.line
+    assert problem.key == 'objectives."2.1".titel' and "did you mean 'title'" in problem.fix
+
+
+def test_a_translation_that_loses_a_name_the_page_fills_in_is_an_error(project):
+    catalogue = project.params / "translations" / "es" / "interface.po"
+    text = catalogue.read_text(encoding="utf-8")
+    catalogue.write_text(
+        text.replace('msgstr "Informe de {period}"', 'msgstr "Informe de {periodo}"'), encoding="utf-8"
+    )
+    es = edition(project.params, "es")
+    with pytest.raises(ConfigError) as caught:
+        missing_interface(es, interface_messages(), "params/translations/es/interface.po")
+    problem = caught.value.problems[0]
+    assert problem.key == "Report for {period}" and problem.line
+    assert "period" in problem.problem and "periodo" in problem.problem
+
+
+def test_a_list_translated_with_an_extra_item_is_an_error(project):
+    plan_file = project.params / "translations" / "es" / "plan.yml"
+    data = yaml.safe_load(plan_file.read_text(encoding="utf-8"))
+    measure = next(m for m in data["measures"] if data["measures"][m].get("caveats"))
+    edit_yaml(plan_file, lambda d: d["measures"][measure]["caveats"].append("Una advertencia de más."))
+    with pytest.raises(
+        ConfigError, match=r"line \d+, key 'measures\.\w+\.caveats\[\d\]': there is no such text"
+    ):
+        spanish(project)
+
+
+def test_new_messages_of_the_code_are_added_to_the_catalogue_untranslated(project):
+    es = edition(project.params, "es")
+    messages = interface_messages()
+    catalogue = es.file("interface.po")
+    text = catalogue.read_text(encoding="utf-8")
+    start = text.index('msgid "Learn more"')
+    catalogue.write_text(text[:start] + text[text.index("\n\n", start) + 2 :], encoding="utf-8")
+    fresh = edition(project.params, "es")
+    assert [m.english for m in missing_interface(fresh, messages, "interface.po")] == ["Learn more"]
+    assert update_catalogue(fresh, messages) == (1, 0)
+    added = catalogue.read_text(encoding="utf-8")
+    assert 'msgid "Learn more"\nmsgstr ""' in added
+    assert "Last-Translator: Sample translation for review by the City of Durham" in added
+
+
+def test_without_translations_there_is_one_edition(project):
+    shutil.rmtree(project.params / "translations")
+    assert [e.code for e in editions(project.params)] == ["en"]
+    assert main(["--root", str(project.root), "check"]) == 0
