@@ -408,3 +408,31 @@ def test_english_left_in_the_spanish_edition_stops_publication(published):
     assert 'es/objective-2-1.html: English left untranslated: "Calls for service rose sharply' in message
     assert "params/translations/es/" in message
     assert tree_hash(published.site) == before
+
+
+def test_english_marked_as_pending_or_a_proper_name_is_not_reported_as_untranslated(tmp_path):
+    from helpers.language import PENDING_START
+    from helpers.notebooks import editions_of
+    from helpers.paths import ProjectPaths
+    from helpers.site_checks import untranslated_text
+
+    paths = ProjectPaths(REPO)
+    settings = load_settings(paths)
+    editions = editions_of(settings, load_quarter(paths, settings.plan, LATEST))
+    site = tmp_path / "_site"
+    (site / "es").mkdir(parents=True)
+    english = "<p>Police applications stayed above their level before the pay raise.</p><p>Durham</p>"
+    (site / "index.html").write_text(f'<html lang="en"><body>{english}</body></html>')
+    pending = (
+        '<p><span lang="en">Police applications stayed above their level before the pay raise.</span> '
+        '<span class="translation-pending">(traducción pendiente)</span></p><p>Durham</p>'
+    )
+    (site / "es" / "index.html").write_text(f'<html lang="es"><body>{pending}</body></html>')
+    assert untranslated_text(site, editions) == []
+    (site / "es" / "index.html").write_text(f'<html lang="es"><body>{english}</body></html>')
+    [problem] = untranslated_text(site, editions)
+    assert problem.startswith('es/index.html: English left untranslated: "Police applications stayed')
+    (site / "es" / "index.html").write_text(f"<html lang='es'><body><p>{PENDING_START}x</p></body></html>")
+    assert untranslated_text(site, editions) == [
+        "es/index.html: a pending-translation marker reached the page"
+    ]

@@ -140,3 +140,23 @@ def test_without_translations_there_is_one_edition(project):
     shutil.rmtree(project.params / "translations")
     assert [e.code for e in editions(project.params)] == ["en"]
     assert main(["--root", str(project.root), "check"]) == 0
+
+
+def test_a_translation_of_changed_english_is_out_of_date_until_reviewed(project, caplog):
+    plan_file = project.params / "plan.yml"
+    text = plan_file.read_text(encoding="utf-8")
+    plan_file.write_text(
+        text.replace("title: Reduce Harm", "title: Reduce Harm Together", 1), encoding="utf-8"
+    )
+    _, _, missing = spanish(project)
+    assert [(m.key, m.reason) for m in missing] == [
+        ('objectives."2.1".title', "the English has changed since it was translated")
+    ]
+    assert main(["--root", str(project.root), "check"]) == 1
+    assert 'has changed since it was translated (English: "Reduce Harm Together")' in caplog.text
+    # Recording the versions again without --reviewed keeps it listed; --reviewed clears it.
+    assert main(["--root", str(project.root), "translations"]) == 0
+    assert spanish(project)[2] != []
+    assert main(["--root", str(project.root), "translations", "--reviewed"]) == 0
+    local, _, missing = spanish(project)
+    assert missing == [] and local.plan.objective("2.1").title == "Reducir el daño"

@@ -230,7 +230,7 @@ def _check_translations(settings: Settings, quarters: list[QuarterParams]) -> in
             log.info("edition %s (%s): every text is translated", edition.code, edition.language.name)
             continue
         log.error(
-            "edition %s (%s): %d text(s) have no translation yet:\n%s",
+            "edition %s (%s): %d text(s) have no translation, or one that is out of date:\n%s",
             edition.code,
             edition.language.name,
             len(found),
@@ -250,12 +250,16 @@ def _check_translations(settings: Settings, quarters: list[QuarterParams]) -> in
 
 
 def cmd_translations(args: argparse.Namespace) -> int:
+    from .quarters import available_quarters, load_quarter
     from .settings import load_settings
-    from .translations import interface_messages, update_catalogue
+    from .translations import VERSIONS_FILE, interface_messages, record_versions, update_catalogue
 
     paths = _paths(args)
     settings = load_settings(paths)
     messages = interface_messages()
+    english = {"plan.yml": settings.plan, "sources.yml": settings.sources}
+    for quarter in available_quarters(paths):
+        english[f"quarters/{quarter.id}.yml"] = load_quarter(paths, settings.plan, quarter)
     for edition in settings.editions()[1:]:
         added, dropped = update_catalogue(edition, messages)
         log.info(
@@ -263,6 +267,13 @@ def cmd_translations(args: argparse.Namespace) -> int:
             edition.file("interface.po").relative_to(paths.root),
             added,
             dropped,
+        )
+        recorded, reviewed = record_versions(edition, english, reviewed=args.reviewed)
+        log.info(
+            "%s: %d new translation(s) recorded%s",
+            edition.file(VERSIONS_FILE).relative_to(paths.root),
+            recorded,
+            f", {reviewed} out-of-date translation(s) marked reviewed" if args.reviewed else "",
         )
     return EXIT_OK
 
@@ -452,11 +463,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--preview", action="store_true", help="serve build/preview instead of _site")
 
     add("quarters", cmd_quarters, "List quarters with params files and whether they are built and published.")
-    add(
+    translations = add(
         "translations",
         cmd_translations,
         "Bring each edition's params/translations/<code>/interface.po up to date with the code's "
-        "messages (new ones added untranslated, unused ones removed, translations kept).",
+        "messages (new ones added untranslated, unused ones removed, translations kept), and record "
+        "in english-versions.yml which English each translation of params/ was made from.",
+    )
+    translations.add_argument(
+        "--reviewed",
+        action="store_true",
+        help="the translations listed as out of date are brought up to date: record the current English",
     )
     return parser
 

@@ -235,15 +235,13 @@ def load_editions(settings: Settings, params: QuarterParams, code_hash: str) -> 
         return editions
     if params.translation_pending == "publish_english":
         log.warning(
-            '%d text(s) have no translation yet and are published in English, marked "translation '
+            '%d text(s) have no current translation and are published in English, marked "translation '
             'pending" (translation_pending: publish_english); `python -m helpers check` lists them',
             len(missing),
         )
         return editions
     shown = [
-        ConfigProblem(
-            m.file, None, m.key, f'no translation yet (English: "{m.english[:60]}")', "translate it"
-        )
+        ConfigProblem(m.file, None, m.key, f'{m.reason} (English: "{m.english[:60]}")', "translate it")
         for m in missing[:30]
     ]
     if len(missing) > 30:

@@ -59,7 +59,12 @@ class Settings:
             return self
         language = edition.language
         plan = translate(
-            self.plan, edition.file("plan.yml"), self._shown(edition, "plan.yml"), language, ("genders",)
+            self.plan,
+            edition.file("plan.yml"),
+            self._shown(edition, "plan.yml"),
+            language,
+            ("genders",),
+            edition.versions("plan.yml"),
         )
         genders = plan.extras.get("genders") or {}
         unknown = sorted(set(genders) - {m.id for m in self.plan.measures})
@@ -72,7 +77,11 @@ class Settings:
                 "give each measure id the gender of what it counts: feminine or masculine",
             )
         sources = translate(
-            self.sources, edition.file("sources.yml"), self._shown(edition, "sources.yml"), language
+            self.sources,
+            edition.file("sources.yml"),
+            self._shown(edition, "sources.yml"),
+            language,
+            versions=edition.versions("sources.yml"),
         )
         missing = (*plan.missing, *sources.missing)
         return dataclasses.replace(
@@ -85,7 +94,13 @@ class Settings:
         if edition.is_source:
             return params, []
         name = f"quarters/{params.quarter.id}.yml"
-        done = translate(params, edition.file(name), self._shown(edition, name), edition.language)
+        done = translate(
+            params,
+            edition.file(name),
+            self._shown(edition, name),
+            edition.language,
+            versions=edition.versions(name),
+        )
         return done.model, done.missing
 
     def _shown(self, edition: Edition, name: str) -> str:

@@ -13,11 +13,17 @@ Which fields are texts is declared on the params models (``translated``). A tran
 key the English file does not have is an error naming the file, line and key; a text without a
 translation is listed by ``helpers check`` and stops the build, unless the quarter file says
 ``translation_pending: publish_english`` (then the English text is published, marked).
+
+``english-versions.yml`` (written by ``helpers translations``) records which English each
+translation was made from, as a short hash per key: when the City changes an English text, its
+translation is out of date and counts as missing until a translator reviews it.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -44,17 +50,28 @@ class LanguageSettings(StrictModel):
     proper_names: list[str] = []
 
 
+NOT_TRANSLATED = "no translation yet"
+OUT_OF_DATE = "the English has changed since it was translated"
+VERSIONS_FILE = "english-versions.yml"
+
+
 @dataclass(frozen=True)
 class Missing:
-    """A text without a translation: where it should be, and the English text."""
+    """A text without a (current) translation: where it should be, and the English text."""
 
     file: str
     key: str
     english: str
+    reason: str = NOT_TRANSLATED
 
     def render(self) -> str:
         shown = self.english if len(self.english) <= 70 else self.english[:67] + "..."
-        return f"{self.file}, key '{self.key}': no translation yet (English: \"{shown}\")"
+        return f"{self.file}, key '{self.key}': {self.reason} (English: \"{shown}\")"
+
+
+def english_version(text: Any) -> str:
+    """A short fingerprint of an English text, to tell when it changes."""
+    return hashlib.sha256(json.dumps(text, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -79,6 +96,14 @@ class Edition:
 
     def quarter_file(self, quarter_id: str) -> Path:
         return self.file(f"quarters/{quarter_id}.yml")
+
+    def versions(self, name: str) -> dict[str, str]:
+        """The English each translation of file ``name`` was made from: key -> fingerprint."""
+        if self.folder is None or not self.file(VERSIONS_FILE).exists():
+            return {}
+        data, _ = read_yaml(self.file(VERSIONS_FILE))
+        found = (data or {}).get(name) or {}
+        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
 ENGLISH_EDITION = Edition(ENGLISH)
@@ -239,11 +264,18 @@ class Translation:
 
 
 def translate(
-    model: M, path: Path, shown: str, language: Language, extras: tuple[str, ...] = ()
+    model: M,
+    path: Path,
+    shown: str,
+    language: Language,
+    extras: tuple[str, ...] = (),
+    versions: dict[str, str] | None = None,
 ) -> Translation:
     """``model`` with every text replaced by its translation from the YAML file at ``path``;
     untranslated texts stay English, marked pending. ``extras`` are top-level keys a translation
-    may add (grammar the English does not need), returned as they are."""
+    may add (grammar the English does not need), returned as they are. ``versions`` are the
+    fingerprints of the English each translation was made from: a translation of an English
+    text that has changed since is out of date, and treated as missing."""
     data, node = read_yaml(path) if path.exists() else ({}, None)
     data = dict(data or {})
     if not isinstance(data, dict):
@@ -258,6 +290,11 @@ def translate(
         found = _lookup(data, (*base, *key))
         if found is None or (isinstance(found, str) and not found.strip()):
             missing.append(Missing(shown, render_key(key), _flatten(text)))
+            replacements[key] = _mark(text, language)
+            continue
+        made_from = (versions or {}).get(render_key(key))
+        if made_from and made_from != english_version(text):
+            missing.append(Missing(shown, render_key(key), _flatten(text), OUT_OF_DATE))
             replacements[key] = _mark(text, language)
             continue
         problem = _same_shape(text, found)
@@ -529,3 +566,48 @@ def update_catalogue(edition: Edition, messages: list[Message]) -> tuple[int, in
     with path.open("wb") as handle:
         write_po(handle, catalog, width=100, sort_output=True, omit_header=False, include_previous=False)
     return len(after - before), len(before - after)
+
+
+def record_versions(
+    edition: Edition, english: dict[str, BaseModel], reviewed: bool = False
+) -> tuple[int, int]:
+    """Write ``english-versions.yml``: for each translated text of the files in ``english``
+    (name -> the English model), the fingerprint of the English it translates. New translations
+    are recorded; an out-of-date one keeps its old fingerprint (so it stays listed) unless
+    ``reviewed`` says the translator has brought every translation up to date. Returns (newly
+    recorded, re-recorded as reviewed)."""
+    import yaml
+
+    path = edition.file(VERSIONS_FILE)
+    out: dict[str, dict[str, str]] = {}
+    added = reviewed_count = 0
+    for name, model in english.items():
+        source = edition.file(name)
+        if not source.exists():
+            continue
+        data, _ = read_yaml(source)
+        old = edition.versions(name)
+        entries = {}
+        for key, text in texts(model):
+            found = _lookup(data or {}, key)
+            if found is None or (isinstance(found, str) and not found.strip()):
+                continue
+            shown, now = render_key(key), english_version(text)
+            before = old.get(shown)
+            if before is None:
+                added += 1
+            elif before != now and reviewed:
+                reviewed_count += 1
+            entries[shown] = now if (before is None or reviewed) else before
+        if entries:
+            out[name] = dict(sorted(entries.items()))
+    header = (
+        "# Which English each translation in this folder was made from (a fingerprint per key),\n"
+        "# written by `python -m helpers translations`: do not edit. When an English text changes,\n"
+        "# `helpers check` lists its translation as out of date; update the translation, then run\n"
+        "# `python -m helpers translations --reviewed`.\n"
+    )
+    text = header + yaml.safe_dump(out, sort_keys=True, allow_unicode=True, width=1000)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return added, reviewed_count
