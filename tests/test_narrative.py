@@ -12,14 +12,21 @@ import pytest
 from helpers.fragments import Fragment, esc, md
 from helpers.narrative import comparison_sentence, fmt_date, fmt_value, narrative_blocks
 from helpers.periods import FiscalQuarter, periods_for
+from helpers.translations import edition
 
+from .conftest import REPO
 from .test_measures import measure
 
 HOSTILE = "<script>alert('x')</script> **bold** [link](http://evil.example) $5 & $6 # 1. _x_"
 
 
-def series(values: list[float], grain: str = "quarter", hidden: set[int] = frozenset()) -> pd.DataFrame:
-    periods = periods_for(grain, date(2025, 7, 1), date(2026, 9, 30))[-len(values) :]
+def series(
+    values: list[float],
+    grain: str = "quarter",
+    hidden: set[int] = frozenset(),
+    start: date = date(2025, 7, 1),
+) -> pd.DataFrame:
+    periods = periods_for(grain, start, date(2026, 9, 30))[-len(values) :]
     return pd.DataFrame(
         {
             "period": [p.id for p in periods],
@@ -58,6 +65,28 @@ def test_comparison_with_previous_quarter_and_year_earlier():
         "Police applications: 354 in July to September 2026 (FY2027 Q1), "
         "11% more than the previous quarter (320) and 18% more than a year "
         "earlier (300)."
+    )
+
+
+def test_part_of_a_year_is_not_compared_with_a_whole_year():
+    applications = measure(short_label="Police applications", grain="calendar_year")
+    rows = series([1410, 1375, 1032], grain="calendar_year", start=date(2024, 1, 1))
+    sentence = comparison_sentence(applications, rows, FiscalQuarter.parse("FY2027Q1"), "fewer than 10")
+    assert sentence == (
+        "Police applications, 2026 (January to September, year to date): 1,032. In the whole of 2025: 1,375."
+    )
+    whole_years = series([1410, 1375, 1032], grain="calendar_year", start=date(2024, 1, 1)).iloc[:2]
+    assert comparison_sentence(applications, whole_years, FiscalQuarter.parse("FY2026Q2"), "x") == (
+        "Police applications, 2025: 1,375, compared with 1,410 in 2024."
+    )
+    spanish = edition(REPO / "params", "es").language
+    rows["period_label"] = [
+        spanish.period_label(p, "calendar_year", s, e)
+        for p, s, e in zip(rows["period"], rows["period_start"], rows["period_end"])
+    ]
+    sentence = comparison_sentence(applications, rows, FiscalQuarter.parse("FY2027Q1"), "x", lang=spanish)
+    assert sentence == (
+        "Police applications, 2026 (enero a septiembre, en lo que va de año): 1.032. En todo 2025: 1.375."
     )
 
 

@@ -294,6 +294,14 @@ def _year_sentence(measure: Measure, rows: pd.DataFrame, subject: str, t: Langua
                     periods=before["period_label"],
                 )
             )
+        if "-YTD-" in str(latest["period"]) and "-YTD-" not in str(before["period"]):
+            # Part of a year is not compared with a whole one: the year is only set beside it.
+            return t._(
+                "{figure}. In the whole of {period}: {value}.",
+                figure=figure,
+                value=fmt_value(measure, before["value"], t),
+                period=before["period_label"],
+            )
         return t._(
             "{figure}, compared with {value} in {period}.",
             figure=figure,
