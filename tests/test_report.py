@@ -135,3 +135,11 @@ def test_a_past_quarter_page_uses_that_quarters_tables(sample_project):
     p = page(sample_project, "2.3", quarter="FY2026Q4")
     assert p.table("applications_quarter")["period"].iloc[-1] == "FY2026Q4"
     assert "Data as of:</strong> July 15, 2026" in p.objective_intro().data
+
+
+def test_about_the_data_links_each_measure_to_the_page_that_shows_it(sample_project):
+    text = page(sample_project, "about").about_the_data().html()
+    weekday = text.split('id="about-measure-no-fault-crashes-by-weekday"')[1].split("</p>")[0]
+    assert 'href="objective-2-1.html#initiative-2-13">Initiative 2.13' in weekday  # an analysis measure
+    staffing = text.split('id="about-measure-staffing"')[1].split("</p>")[0]
+    assert 'href="index.html#setting-the-stage">Goal overview' in staffing

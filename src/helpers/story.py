@@ -303,7 +303,7 @@ def about_the_data(page: Page) -> Fragment:
         if spec.kind != "objective":
             continue
         for initiative in spec.initiatives(plan):
-            for measure_id in initiative.measures:
+            for measure_id in [*initiative.measures, *initiative.analysis_measures]:
                 where.setdefault(
                     measure_id, (spec.html, initiative.anchor, t._("Initiative {id}", id=initiative.id))
                 )
