@@ -54,17 +54,37 @@ def test_only_runs_the_named_page(tiny_project):
     assert sorted(result.executed) == ["2.1", "es/2.1"]  # the page, in both editions
 
 
+def edit_spanish_quarter(paths, change) -> None:
+    path = paths.params / "translations" / "es" / "quarters" / f"{LATEST.id}.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
 def test_a_change_to_one_objective_reruns_only_that_notebook(tiny_project):
     run(tiny_project)
+    # A typo fixed in the Spanish text alone reruns the Spanish page alone.
+    edit_spanish_quarter(
+        tiny_project,
+        lambda d: d["initiatives"]["2.21"].update(whats_next="Organizar los eventos de octubre."),
+    )
+    assert run(tiny_project).executed == ["es/2.2"]
+    # New English text, translated and recorded as reviewed, reruns that page in both editions.
     edit_quarter(
         tiny_project,
         lambda d: d["initiatives"]["2.21"].update(
             whats_next="Run the October events and add two winter events."
         ),
     )
+    edit_spanish_quarter(
+        tiny_project,
+        lambda d: d["initiatives"]["2.21"].update(
+            whats_next="Organizar los eventos de octubre y añadir dos eventos de invierno."
+        ),
+    )
+    assert main(["--root", str(tiny_project.root), "translations", "--reviewed"]) == 0
     result = run(tiny_project)
-    # The Spanish page shows its own (unchanged) translation of "What's next?", so it is not rerun.
-    assert result.executed == ["2.2"]
+    assert sorted(result.executed) == ["2.2", "es/2.2"]
     assert result.manifest.timings_seconds["measures"] < 5  # tables were not rebuilt
     # A status change shows on the goal page too, in both editions.
     edit_quarter(tiny_project, lambda d: d["initiatives"]["2.21"].update(status="in_progress"))

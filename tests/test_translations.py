@@ -8,13 +8,14 @@ import shutil
 import pytest
 import yaml
 
+from helpers.catalogue import interface_messages, missing_interface, update_catalogue
 from helpers.cli import main
 from helpers.params import ConfigError
 from helpers.paths import ProjectPaths
 from helpers.periods import FiscalQuarter
 from helpers.quarters import load_quarter
 from helpers.settings import load_settings
-from helpers.translations import edition, editions, interface_messages, missing_interface, update_catalogue
+from helpers.translations import edition, editions
 
 from .conftest import REPO, copy_project_skeleton
 

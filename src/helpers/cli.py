@@ -211,8 +211,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _check_translations(settings: Settings, quarters: list[QuarterParams]) -> int:
     """Every text of every edition has its translation; list by file and key those that do not."""
+    from .catalogue import interface_messages
     from .notebooks import editions_of
-    from .translations import interface_messages
 
     if len(settings.editions()) == 1:
         return EXIT_OK
@@ -250,9 +250,10 @@ def _check_translations(settings: Settings, quarters: list[QuarterParams]) -> in
 
 
 def cmd_translations(args: argparse.Namespace) -> int:
+    from .catalogue import interface_messages, update_catalogue
     from .quarters import available_quarters, load_quarter
     from .settings import load_settings
-    from .translations import VERSIONS_FILE, interface_messages, record_versions, update_catalogue
+    from .translations import VERSIONS_FILE, record_versions
 
     paths = _paths(args)
     settings = load_settings(paths)

@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from .cache import StepCache, digest, helpers_code_hash
+from .catalogue import Message, missing_interface
 from .language import ENGLISH, Language, pending_plain
 from .pages import ABOUT_PAGE, SitePage, page_measures, page_of, page_params_fingerprint, report_pages
 from .periods import FiscalQuarter
 from .quarters import QuarterParams, read_publication
 from .settings import Settings
 from .sources import file_sha256
-from .translations import Message, Missing, missing_interface
+from .translations import Missing
 
 if TYPE_CHECKING:
     import nbformat
@@ -67,7 +68,7 @@ def notebook_inputs(
         "notebook": file_sha256(spec.notebook),
         "params": digest(page_params_fingerprint(params, settings, spec.page)),
         "settings": settings.file_hashes(),
-        "translations": settings.translation_hashes(spec.lang) if spec.lang != "en" else {},
+        "translations": settings.edition_fingerprint(),
         "measures": measures,
         "sample_data": publication.sample_data if publication else None,
         "helpers": helpers_code_hash(),

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from .cache import StepCache, code_version, digest, helpers_code_hash
+from .catalogue import interface_messages
 from .notebooks import Edition, NotebookFailed, editions_of, execute_notebooks
 from .params import ConfigError, ConfigProblem
 from .paths import ProjectPaths
@@ -36,7 +37,6 @@ from .records import (
 )
 from .settings import Settings, load_settings
 from .sources import file_sha256, raw_fingerprint, read_ingest_record
-from .translations import interface_messages
 
 if TYPE_CHECKING:
     from .kernels import KernelPool

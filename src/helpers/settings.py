@@ -35,6 +35,26 @@ class Settings:
         files = {name: self.paths.params / name for name in SETTINGS_FILES}
         return {name: file_sha256(path) for name, path in files.items()}
 
+    def edition_fingerprint(self) -> str:
+        """What a page of this settings' edition reads from the translations beyond its quarter's
+        texts: the plan and sources as translated (pending marks included), their grammar, the
+        interface catalogue and the language settings. A fix to one quarter's Spanish text does
+        not re-run the other pages; a reviewed translation re-runs the pages that show it."""
+        from .cache import digest
+
+        edition = self.edition
+        if edition.is_source:
+            return ""
+        files = {name: edition.file(name) for name in ("interface.po", "language.yml")}
+        return digest(
+            {
+                "plan": self.plan.model_dump(mode="json"),
+                "sources": self.sources.model_dump(mode="json"),
+                "grammar": self.grammar,
+                "files": {n: file_sha256(p) if p.exists() else None for n, p in files.items()},
+            }
+        )
+
     def translation_hashes(self, code: str | None = None) -> dict[str, str]:
         """SHA-256 of each translation file (of one edition, or of all): the inputs of the
         other editions' pages and CSVs."""

@@ -1,0 +1,164 @@
+"""The report's own words in each language: the messages of the code (``lang._("...")``),
+extracted by Babel, and each edition's ``interface.po``, the gettext catalogue a translator fills
+in with any PO editor. ``helpers translations`` keeps the catalogues in step with the code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .params import ConfigError, ConfigProblem
+from .translations import Edition, Missing, placeholders
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message of the code: its English text (and plural), the context that tells apart two
+    meanings, and where it is used."""
+
+    id: str
+    plural: str | None = None
+    context: str | None = None
+    locations: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.context}\x04{self.id}" if self.context else self.id
+
+    def render(self) -> str:
+        return f"[{self.context}] {self.id}" if self.context else self.id
+
+
+KEYWORDS = {"_": None, "N_": None, "n_": (1, 2), "p_": ((1, "c"), 2)}
+
+
+def interface_messages(cache: Path | None = None, code_hash: str | None = None) -> list[Message]:
+    """Every message the report's code says to residents, extracted from its source by Babel.
+    With ``cache`` and ``code_hash`` the list is kept until the code changes."""
+    import json
+
+    if cache is not None and code_hash and cache.exists():
+        stored = json.loads(cache.read_text())
+        if stored.get("code") == code_hash:
+            return [
+                Message(m["id"], m["plural"], m["context"], tuple(m["locations"])) for m in stored["messages"]
+            ]
+    from babel.messages.extract import extract_from_dir
+
+    package = Path(__file__).parent
+    found: dict[tuple[str | None, str], Message] = {}
+    for filename, _line, text, _, context in extract_from_dir(
+        str(package), method_map=[("**.py", "python")], keywords=KEYWORDS
+    ):
+        singular, plural = (text[0], text[1]) if isinstance(text, tuple) else (text, None)
+        where = f"src/helpers/{filename}"  # no line numbers: they would change with every edit
+        previous = found.get((context, singular))
+        locations = tuple(dict.fromkeys((*previous.locations, where))) if previous else (where,)
+        found[(context, singular)] = Message(singular, plural, context, locations)
+    messages = sorted(found.values(), key=lambda m: (m.id, m.context or ""))
+    if cache is not None and code_hash:
+        from .records import write_json
+
+        write_json(
+            cache,
+            {
+                "code": code_hash,
+                "messages": [
+                    {"id": m.id, "plural": m.plural, "context": m.context, "locations": list(m.locations)}
+                    for m in messages
+                ],
+            },
+        )
+    return messages
+
+
+def missing_interface(edition: Edition, messages: list[Message], shown: str) -> list[Missing]:
+    """The messages ``edition``'s interface.po does not translate yet. A translation whose
+    ``{names}`` differ from the English is an error: the page would fail, or lose a number."""
+    language = edition.language
+    check_interface(edition, shown)
+    return [Missing(shown, m.render(), m.id) for m in messages if not language.translates(m.key)]
+
+
+def check_interface(edition: Edition, shown: str) -> None:
+    from babel.messages.pofile import read_po
+
+    path = edition.file("interface.po")
+    if not path.exists():
+        return
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=edition.language.locale_name)
+    problems = []
+    for m in catalog:
+        if not m.id or not m.string:
+            continue
+        ids = m.id if isinstance(m.id, tuple) else (m.id,)
+        forms = m.string if isinstance(m.string, tuple) else (m.string,)
+        try:
+            wanted = set().union(*(placeholders(i) for i in ids))
+            for form in forms:
+                if not form:
+                    continue
+                found = placeholders(form)
+                # A singular form may leave out {n} ("un mes" for "{n} month").
+                if found - wanted or (wanted - found) - ({"n"} if len(ids) > 1 else set()):
+                    raise ValueError(
+                        f"the English fills in {', '.join(sorted(wanted)) or 'no {names}'}; the "
+                        f"translation has {', '.join(sorted(found)) or 'none'}"
+                    )
+        except ValueError as exc:
+            reason = str(exc)
+            if "fills in" not in reason:
+                reason = "the translation has an unmatched { or }: write {{ and }} for literal braces"
+            problems.append(
+                ConfigProblem(
+                    shown,
+                    m.lineno,
+                    ids[0],
+                    reason,
+                    "keep every {name} of the English, spelt the same, in the translation",
+                )
+            )
+    if problems:
+        raise ConfigError(problems)
+
+
+def update_catalogue(edition: Edition, messages: list[Message]) -> tuple[int, int]:
+    """Bring ``interface.po`` up to date with the code: new messages are added untranslated,
+    messages the code no longer uses are dropped, translations are kept. Returns (added,
+    dropped)."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    path = edition.file("interface.po")
+    locale = edition.language.locale_name
+    if path.exists():
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=locale)
+    else:
+        catalog = Catalog(locale=locale, project="Durham Goal 2 report", version="1", fuzzy=False)
+    before = {m.id if not isinstance(m.id, tuple) else m.id[0] for m in catalog if m.id}
+    template = Catalog(project="Durham Goal 2 report", version="1", fuzzy=False)
+    for m in messages:
+        template.add(
+            (m.id, m.plural) if m.plural else m.id, context=m.context, auto_comments=list(m.locations[:3])
+        )
+    catalog.update(template, no_fuzzy_matching=True)
+    catalog.obsolete.clear()
+    after = {m.id if not isinstance(m.id, tuple) else m.id[0] for m in catalog if m.id}
+    catalog.header_comment = (
+        f"# {edition.language.name}: the sentences the report's code writes (translations of\n"
+        "# the plan and the quarters are in the YAML files beside this one).\n"
+        "# Fill in every msgstr; keep each {placeholder}. `python -m helpers translations` adds\n"
+        "# new messages and drops unused ones; `python -m helpers check` lists what is missing."
+    )
+    catalog.copyright_holder = catalog.language_team = "City of Durham"
+    catalog.msgid_bugs_address = ""
+    catalog.last_translator = "Sample translation for review by the City of Durham"
+    catalog.creation_date = catalog.revision_date = catalog.creation_date.replace(
+        year=2026, month=1, day=1, hour=0, minute=0, second=0, microsecond=0
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=100, sort_output=True, omit_header=False, include_previous=False)
+    return len(after - before), len(before - after)
