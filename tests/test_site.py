@@ -331,6 +331,12 @@ def test_preview_renders_one_page_and_never_touches_the_site(published, fake_qua
     assert "Build Trust" in (output / "objective-2-2.html").read_text()
     assert tree_hash(published.site) == before
     assert main(["--root", str(published.root), "preview", "--only", "9.9"]) == 1
+    # The same page as Spanish readers will see it.
+    assert main(["--root", str(published.root), "preview", "--only", "2.2", "--lang", "es"]) == 0
+    spanish = (output / "objective-2-2.html").read_text()
+    assert '<html lang="es"' in spanish and "Generar confianza" in spanish
+    assert tree_hash(published.site) == before
+    assert main(["--root", str(published.root), "preview", "--only", "2.2", "--lang", "fr"]) == 1
 
 
 def test_the_say_it_once_check_catches_a_restated_statement_and_caption():
