@@ -10,6 +10,7 @@ import yaml
 
 from helpers.catalogue import interface_messages, missing_interface, update_catalogue
 from helpers.cli import main
+from helpers.language import pending_plain
 from helpers.params import ConfigError
 from helpers.paths import ProjectPaths
 from helpers.periods import FiscalQuarter
@@ -161,3 +162,18 @@ def test_a_translation_of_changed_english_is_out_of_date_until_reviewed(project,
     assert main(["--root", str(project.root), "translations", "--reviewed"]) == 0
     local, _, missing = spanish(project)
     assert missing == [] and local.plan.objective("2.1").title == "Reducir el daño"
+
+
+def test_an_edited_sentence_of_the_code_keeps_its_old_translation_for_review_only(project):
+    from dataclasses import replace
+
+    es = edition(project.params, "es")
+    messages = [replace(m, id="Learn more here") if m.id == "Learn more" else m for m in interface_messages()]
+    assert update_catalogue(es, messages) == (1, 1)
+    text = es.file("interface.po").read_text(encoding="utf-8")
+    assert '#, fuzzy\n#| msgid "Learn more"\nmsgid "Learn more here"\nmsgstr "Más información"' in text
+    fresh = edition(project.params, "es")
+    [missing] = missing_interface(fresh, messages, "interface.po")
+    assert missing.english == "Learn more here"
+    assert missing.reason == "the English has changed since it was translated"
+    assert pending_plain(fresh.language._("Learn more here")).endswith("(traducción pendiente)")

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .params import ConfigError, ConfigProblem
-from .translations import Edition, Missing, placeholders
+from .translations import NOT_TRANSLATED, OUT_OF_DATE, Edition, Missing, placeholders
 
 
 @dataclass(frozen=True)
@@ -76,21 +77,32 @@ def missing_interface(edition: Edition, messages: list[Message], shown: str) -> 
     """The messages ``edition``'s interface.po does not translate yet. A translation whose
     ``{names}`` differ from the English is an error: the page would fail, or lose a number."""
     language = edition.language
-    check_interface(edition, shown)
-    return [Missing(shown, m.render(), m.id) for m in messages if not language.translates(m.key)]
+    fuzzy = check_interface(edition, shown)
+    return [
+        Missing(shown, m.render(), m.id, OUT_OF_DATE if m.key in fuzzy else NOT_TRANSLATED)
+        for m in messages
+        if not language.translates(m.key)
+    ]
 
 
-def check_interface(edition: Edition, shown: str) -> None:
+def check_interface(edition: Edition, shown: str) -> set[str]:
+    """Raise on a translation whose ``{names}`` differ from the English; return the messages
+    marked fuzzy (their English changed, so the old translation is kept for the translator to
+    review, and not published)."""
     from babel.messages.pofile import read_po
 
     path = edition.file("interface.po")
     if not path.exists():
-        return
+        return set()
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=edition.language.locale_name)
     problems = []
+    fuzzy = set()
     for m in catalog:
-        if not m.id or not m.string:
+        if m.id and m.fuzzy:
+            first = m.id[0] if isinstance(m.id, tuple) else m.id
+            fuzzy.add(f"{m.context}\x04{first}" if m.context else first)
+        if not m.id or not m.string or m.fuzzy:  # a fuzzy translation is never published
             continue
         ids = m.id if isinstance(m.id, tuple) else (m.id,)
         forms = m.string if isinstance(m.string, tuple) else (m.string,)
@@ -121,11 +133,39 @@ def check_interface(edition: Edition, shown: str) -> None:
             )
     if problems:
         raise ConfigError(problems)
+    return fuzzy
+
+
+def _suggest_old_translations(catalog: Any) -> None:
+    """Each new, untranslated message that is close to a message the code no longer uses gets
+    that translation, marked fuzzy with the old English beside it (Babel's own matching may
+    also borrow from messages still in use, so it is not used)."""
+    import difflib
+
+    def text(message_id: Any) -> str:
+        return message_id[0] if isinstance(message_id, tuple) else message_id
+
+    old = {text(m.id): m for m in catalog.obsolete.values() if m.id and m.string and not m.fuzzy}
+    for message in catalog:
+        translated = any(message.string) if isinstance(message.string, tuple) else bool(message.string)
+        if not message.id or translated:
+            continue
+        close = difflib.get_close_matches(text(message.id), list(old), n=1, cutoff=0.6)
+        if not close:
+            continue
+        previous = old.pop(close[0])
+        if isinstance(message.id, tuple) != isinstance(previous.id, tuple):
+            continue
+        message.string = previous.string
+        message.flags.add("fuzzy")
+        message.previous_id = list(previous.id) if isinstance(previous.id, tuple) else [previous.id]
 
 
 def update_catalogue(edition: Edition, messages: list[Message]) -> tuple[int, int]:
-    """Bring ``interface.po`` up to date with the code: new messages are added untranslated,
-    messages the code no longer uses are dropped, translations are kept. Returns (added,
+    """Bring ``interface.po`` up to date with the code, as gettext's msgmerge does: new messages
+    are added untranslated, or, when one is close to a message the code no longer uses (its
+    English was edited), with that old translation marked fuzzy for review (a fuzzy translation
+    is never published); unused messages are dropped; translations are kept. Returns (added,
     dropped)."""
     from babel.messages.catalog import Catalog
     from babel.messages.pofile import read_po, write_po
@@ -144,6 +184,7 @@ def update_catalogue(edition: Edition, messages: list[Message]) -> tuple[int, in
             (m.id, m.plural) if m.plural else m.id, context=m.context, auto_comments=list(m.locations[:3])
         )
     catalog.update(template, no_fuzzy_matching=True)
+    _suggest_old_translations(catalog)
     catalog.obsolete.clear()
     after = {m.id if not isinstance(m.id, tuple) else m.id[0] for m in catalog if m.id}
     catalog.header_comment = (
@@ -160,5 +201,5 @@ def update_catalogue(edition: Edition, messages: list[Message]) -> tuple[int, in
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
-        write_po(handle, catalog, width=100, sort_output=True, omit_header=False, include_previous=False)
+        write_po(handle, catalog, width=100, sort_output=True, omit_header=False, include_previous=True)
     return len(after - before), len(before - after)
