@@ -177,3 +177,13 @@ def test_an_edited_sentence_of_the_code_keeps_its_old_translation_for_review_onl
     assert missing.english == "Learn more here"
     assert missing.reason == "the English has changed since it was translated"
     assert pending_plain(fresh.language._("Learn more here")).endswith("(traducción pendiente)")
+
+
+def test_check_warns_when_a_translation_is_not_recorded_yet(project, caplog):
+    versions = project.params / "translations" / "es" / "english-versions.yml"
+    kept = versions.read_text(encoding="utf-8")
+    versions.write_text(kept.replace('  objectives."2.1".title:', "  unrelated.key:", 1), encoding="utf-8")
+    assert main(["--root", str(project.root), "check"]) == 0  # a warning, not a failure
+    assert "1 translation(s) are not in english-versions.yml yet" in caplog.text
+    assert main(["--root", str(project.root), "translations"]) == 0
+    assert 'objectives."2.1".title:' in versions.read_text(encoding="utf-8")

@@ -21,7 +21,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .params import ConfigError
 from .paths import ProjectPaths
@@ -209,13 +209,31 @@ def cmd_check(args: argparse.Namespace) -> int:
     return _check_translations(settings, params)
 
 
+def _english_texts(settings: Settings, quarters: list[QuarterParams]) -> dict[str, Any]:
+    """The English params files that have translations, by their name in a translation folder."""
+    english: dict[str, Any] = {"plan.yml": settings.plan, "sources.yml": settings.sources}
+    english.update({f"quarters/{p.quarter.id}.yml": p for p in quarters})
+    return english
+
+
 def _check_translations(settings: Settings, quarters: list[QuarterParams]) -> int:
     """Every text of every edition has its translation; list by file and key those that do not."""
     from .catalogue import interface_messages
     from .notebooks import editions_of
+    from .translations import VERSIONS_FILE, record_versions
 
     if len(settings.editions()) == 1:
         return EXIT_OK
+    for edition in settings.editions()[1:]:
+        unrecorded, _ = record_versions(edition, _english_texts(settings, quarters), write=False)
+        if unrecorded:
+            log.warning(
+                "edition %s: %d translation(s) are not in %s yet, so a later change to their English "
+                "would go unnoticed: run `python -m helpers translations`",
+                edition.code,
+                unrecorded,
+                VERSIONS_FILE,
+            )
     messages = interface_messages()
     missing: dict[str, list] = {}
     for params in quarters:
@@ -258,9 +276,8 @@ def cmd_translations(args: argparse.Namespace) -> int:
     paths = _paths(args)
     settings = load_settings(paths)
     messages = interface_messages()
-    english = {"plan.yml": settings.plan, "sources.yml": settings.sources}
-    for quarter in available_quarters(paths):
-        english[f"quarters/{quarter.id}.yml"] = load_quarter(paths, settings.plan, quarter)
+    quarters = [load_quarter(paths, settings.plan, q) for q in available_quarters(paths)]
+    english = _english_texts(settings, quarters)
     for edition in settings.editions()[1:]:
         added, dropped = update_catalogue(edition, messages)
         log.info(

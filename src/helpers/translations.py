@@ -400,13 +400,13 @@ def _replace(model: M, replacements: dict[Key, Any], prefix: Key = ()) -> M:
 
 
 def record_versions(
-    edition: Edition, english: dict[str, BaseModel], reviewed: bool = False
+    edition: Edition, english: dict[str, BaseModel], reviewed: bool = False, write: bool = True
 ) -> tuple[int, int]:
     """Write ``english-versions.yml``: for each translated text of the files in ``english``
     (name -> the English model), the fingerprint of the English it translates. New translations
     are recorded; an out-of-date one keeps its old fingerprint (so it stays listed) unless
     ``reviewed`` says the translator has brought every translation up to date. Returns (newly
-    recorded, re-recorded as reviewed)."""
+    recorded, re-recorded as reviewed); with ``write=False``, only counts them."""
     import yaml
 
     path = edition.file(VERSIONS_FILE)
@@ -439,6 +439,6 @@ def record_versions(
         "# `python -m helpers translations --reviewed`.\n"
     )
     text = header + yaml.safe_dump(out, sort_keys=True, allow_unicode=True, width=1000)
-    if not path.exists() or path.read_text(encoding="utf-8") != text:
+    if write and (not path.exists() or path.read_text(encoding="utf-8") != text):
         path.write_text(text, encoding="utf-8")
     return added, reviewed_count
