@@ -197,6 +197,16 @@ def _unmeasured(measure: Measure, period: Period, series: Series, columns: list[
     return row(measure, period, series, math.nan, status="not_available", note=note)
 
 
+def _no_value(
+    measure: Measure, period: Period, series: Series, records: float, columns: list[str]
+) -> dict[str, Any]:
+    """A cell with nothing to measure: its records lack the measured ``columns`` ("not
+    available"), or there are no records at all."""
+    if records > 0:
+        return _unmeasured(measure, period, series, columns)
+    return row(measure, period, series, math.nan, status="no_records")
+
+
 def _notnull(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     mask = np.ones(len(frame), dtype=bool)
     for column in columns:
@@ -300,10 +310,7 @@ def _share(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]
     for period, s, parts, months in _cells(measure, data, end, series):
         den = with_values.total(parts, months)
         if den == 0:
-            if denominators.total(parts, months) > 0:
-                rows.append(_unmeasured(measure, period, s, measured_columns))
-            else:
-                rows.append(row(measure, period, s, math.nan, status="no_records"))
+            rows.append(_no_value(measure, period, s, denominators.total(parts, months), measured_columns))
             continue
         num = numerators.total(parts, months)
         counts = [num, den - num] if measure.counts_people else []
@@ -333,10 +340,7 @@ def _mean(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]
     for period, s, parts, months in _cells(measure, data, end, series):
         n = counts.total(parts, months)
         if n == 0:
-            if records.total(parts, months) > 0:
-                rows.append(_unmeasured(measure, period, s, [measure.value]))
-            else:
-                rows.append(row(measure, period, s, math.nan, status="no_records"))
+            rows.append(_no_value(measure, period, s, records.total(parts, months), [measure.value]))
             continue
         total = sums.total(parts, months)
         mean = total / n

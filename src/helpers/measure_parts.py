@@ -151,11 +151,9 @@ def download_link(href: str, caption: str, lang: Language = ENGLISH) -> str:
     return f'<p class="measure-download">{link}</p>'
 
 
-def details_table(
-    caption: str, table_caption: str, head: list[str], body: list[list[str]], lang: Language = ENGLISH
-) -> str:
-    """A collapsible data table; the first cell of each row is its row header. The caption is
-    for screen readers: sighted readers see the heading just above."""
+def text_table(caption: str, head: list[str], body: list[list[str]], caption_class: str = "") -> str:
+    """A table of escaped text, left alone by Quarto; the first cell of each row is its row
+    header."""
     header = "".join(f'<th scope="col">{esc(c)}</th>' for c in head)
     rows = "".join(
         f'<tr><th scope="row">{esc(cells[0])}</th>'
@@ -163,14 +161,26 @@ def details_table(
         + "</tr>"
         for cells in body
     )
+    shown = f' class="{esc(caption_class)}"' if caption_class else ""
+    return (
+        '<table class="table table-sm" data-quarto-disable-processing="true">'
+        f"<caption{shown}>{esc(caption)}</caption>"
+        f"<thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def details_table(
+    caption: str, table_caption: str, head: list[str], body: list[list[str]], lang: Language = ENGLISH
+) -> str:
+    """A collapsible data table. The caption is for screen readers: sighted readers see the
+    heading just above."""
     name = lang._("Data table")
     return (
         f'<details class="measure-table"><summary>{esc(name)}{hidden(f": {caption}")}'
         f'</summary><div class="table-responsive" tabindex="0" role="region" '
-        f'aria-label="{esc(name)}: {esc(caption)}"><table class="table table-sm" '
-        'data-quarto-disable-processing="true">'
-        f'<caption class="visually-hidden">{esc(table_caption)}</caption><thead><tr>{header}</tr></thead>'
-        f"<tbody>{rows}</tbody></table></div></details>"
+        f'aria-label="{esc(name)}: {esc(caption)}">'
+        + text_table(table_caption, head, body, "visually-hidden")
+        + "</div></details>"
     )
 
 

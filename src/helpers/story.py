@@ -25,6 +25,7 @@ from .measure_parts import (
     headline_series,
     hidden,
     measure_blocks,
+    text_table,
 )
 from .narrative import narrative_blocks
 from .pages import objective_page, report_pages
@@ -236,20 +237,12 @@ def coverage_section(page: Page) -> list[Block]:
         ) or t._("none")
         body.append([sources[name].title, verdicts[info.status], coverage_words(info, t), left_out])
     head = [t._("Source"), t._("This quarter"), t._("Records"), t._("Rows left out")]
-    header = "".join(f'<th scope="col">{esc(c)}</th>' for c in head)
-    rows = "".join(
-        f'<tr><th scope="row">{esc(cells[0])}</th>'
-        + "".join(f"<td>{esc(c)}</td>" for c in cells[1:])
-        + "</tr>"
-        for cells in body
-    )
     title = t._("Data coverage this quarter")
     caption = t._("Data coverage, {period}", period=t.quarter_long(page.quarter))
     table = (
         f'<div class="table-responsive" tabindex="0" role="region" aria-label="{esc(title)}">'
-        '<table class="table table-sm" data-quarto-disable-processing="true">'
-        f"<caption>{esc(caption)}</caption>"
-        f"<thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table></div>"
+        + text_table(caption, head, body)
+        + "</div>"
     )
     return [
         Heading(2, title, "coverage"),
