@@ -129,7 +129,7 @@ def ensure_measures(
     key = {
         "canonical": {p.name: file_sha256(p) for p in sorted(paths.canonical.glob("*.parquet"))},
         "settings": settings.file_hashes(),
-        "translations": settings.translation_hashes(),  # the other editions' CSVs
+        "translations": settings.editions_fingerprint(),  # the other editions' CSVs
         # Only these quarter-file fields reach the tables; narrative edits must not rebuild them.
         "quarter_params": digest(
             {

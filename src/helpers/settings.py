@@ -55,17 +55,10 @@ class Settings:
             }
         )
 
-    def translation_hashes(self, code: str | None = None) -> dict[str, str]:
-        """SHA-256 of each translation file (of one edition, or of all): the inputs of the
-        other editions' pages and CSVs."""
-        folder = self.paths.params / "translations"
-        if code is not None:
-            folder = folder / code
-        if not folder.exists():
-            return {}
-        return {
-            p.relative_to(folder).as_posix(): file_sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()
-        }
+    def editions_fingerprint(self) -> dict[str, str]:
+        """``edition_fingerprint`` of every other edition: what their CSVs and site read from
+        the translations (a quarter's texts reach them only through the executed pages)."""
+        return {e.code: self.in_edition(e).edition_fingerprint() for e in self.editions()[1:]}
 
     def populations(self) -> dict[str, str]:
         return {m.id: m.population_key for m in self.plan.measures}

@@ -84,7 +84,7 @@ def site_inputs(
         "quarter": quarter.id,
         "quarto_yml": file_sha256(paths.quarto_config),
         "settings": settings.file_hashes(),
-        "translations": settings.translation_hashes(),
+        "translations": settings.editions_fingerprint(),
         "notebooks": notebooks,
         "assets": assets,
         "csv": csvs,

@@ -100,11 +100,15 @@ class Edition:
 
     def versions(self, name: str) -> dict[str, str]:
         """The English each translation of file ``name`` was made from: key -> fingerprint."""
+        found = self._versions.get(name) or {}
+        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+    @cached_property
+    def _versions(self) -> dict[str, Any]:
         if self.folder is None or not self.file(VERSIONS_FILE).exists():
             return {}
         data, _ = read_yaml(self.file(VERSIONS_FILE))
-        found = (data or {}).get(name) or {}
-        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+        return data if isinstance(data, dict) else {}
 
 
 ENGLISH_EDITION = Edition(ENGLISH)
