@@ -83,3 +83,11 @@ def test_a_pending_text_inside_an_attribute_gets_no_markup():
     shown = pending_html(f'<img alt="{marked}"><p>{marked}</p>')
     assert shown.startswith('<img alt="Chart of calls (translation pending)">')
     assert '<span lang="en">Chart of calls</span>' in shown
+
+
+def test_a_pending_sentence_may_hold_links():
+    marked = pending('<a href="index.html">Latest report</a> or <a href="a.html">x</a>.', "(note)")
+    assert pending_html(f"<p>{marked}</p>") == (
+        '<p><span lang="en"><a href="index.html">Latest report</a> or <a href="a.html">x</a>.</span> '
+        '<span class="translation-pending">(note)</span></p>'
+    )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .language import message_key
 from .params import ConfigError, ConfigProblem
 from .translations import NOT_TRANSLATED, OUT_OF_DATE, Edition, Missing, placeholders
 
@@ -24,7 +25,7 @@ class Message:
 
     @property
     def key(self) -> str:
-        return f"{self.context}\x04{self.id}" if self.context else self.id
+        return message_key(self.id, self.context)
 
     def render(self) -> str:
         return f"[{self.context}] {self.id}" if self.context else self.id
@@ -100,8 +101,7 @@ def check_interface(edition: Edition, shown: str) -> set[str]:
     fuzzy = set()
     for m in catalog:
         if m.id and m.fuzzy:
-            first = m.id[0] if isinstance(m.id, tuple) else m.id
-            fuzzy.add(f"{m.context}\x04{first}" if m.context else first)
+            fuzzy.add(message_key(m.id, m.context))
         if not m.id or not m.string or m.fuzzy:  # a fuzzy translation is never published
             continue
         ids = m.id if isinstance(m.id, tuple) else (m.id,)
@@ -142,15 +142,12 @@ def _suggest_old_translations(catalog: Any) -> None:
     also borrow from messages still in use, so it is not used)."""
     import difflib
 
-    def text(message_id: Any) -> str:
-        return message_id[0] if isinstance(message_id, tuple) else message_id
-
-    old = {text(m.id): m for m in catalog.obsolete.values() if m.id and m.string and not m.fuzzy}
+    old = {message_key(m.id): m for m in catalog.obsolete.values() if m.id and m.string and not m.fuzzy}
     for message in catalog:
         translated = any(message.string) if isinstance(message.string, tuple) else bool(message.string)
         if not message.id or translated:
             continue
-        close = difflib.get_close_matches(text(message.id), list(old), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(message_key(message.id), list(old), n=1, cutoff=0.6)
         if not close:
             continue
         previous = old.pop(close[0])
@@ -177,7 +174,7 @@ def update_catalogue(edition: Edition, messages: list[Message]) -> tuple[int, in
             catalog = read_po(handle, locale=locale)
     else:
         catalog = Catalog(locale=locale, project="Durham Goal 2 report", version="1", fuzzy=False)
-    before = {m.id if not isinstance(m.id, tuple) else m.id[0] for m in catalog if m.id}
+    before = {message_key(m.id, m.context) for m in catalog if m.id}
     template = Catalog(project="Durham Goal 2 report", version="1", fuzzy=False)
     for m in messages:
         template.add(
@@ -186,7 +183,7 @@ def update_catalogue(edition: Edition, messages: list[Message]) -> tuple[int, in
     catalog.update(template, no_fuzzy_matching=True)
     _suggest_old_translations(catalog)
     catalog.obsolete.clear()
-    after = {m.id if not isinstance(m.id, tuple) else m.id[0] for m in catalog if m.id}
+    after = {message_key(m.id, m.context) for m in catalog if m.id}
     catalog.header_comment = (
         f"# {edition.language.name}: the sentences the report's code writes (translations of\n"
         "# the plan and the quarters are in the YAML files beside this one).\n"

@@ -36,6 +36,12 @@ _PENDING = re.compile(f"{PENDING_START}(.*?){PENDING_NOTE}(.*?){PENDING_END}", r
 _TAG = re.compile(r"<[^>]*>")
 
 
+def message_key(message_id: str | tuple[str, ...], context: str | None = None) -> str:
+    """How gettext tells a message apart: its (singular) English, after its context if any."""
+    first = message_id[0] if isinstance(message_id, tuple) else message_id
+    return f"{context}\x04{first}" if context else first
+
+
 def pending(text: str, note: str) -> str:
     """English ``text`` standing in for a missing translation, with the ``note`` to show."""
     if not text or PENDING_START in text:
@@ -45,7 +51,8 @@ def pending(text: str, note: str) -> str:
 
 def pending_html(markup: str) -> str:
     """Markup with each pending text shown in English, marked for screen readers and followed by
-    the visible note; inside a tag (an attribute value) the note is written out in words."""
+    the visible note; inside a tag (an attribute value) the note is written out in words. A
+    pending text may hold whole elements (a sentence with links)."""
     if PENDING_START not in markup:
         return markup
 
@@ -53,13 +60,7 @@ def pending_html(markup: str) -> str:
         text, note = match.groups()
         return f'<span lang="en">{text}</span> <span class="translation-pending">{note}</span>'
 
-    out, last = [], 0
-    for tag in _TAG.finditer(markup):
-        out.append(_PENDING.sub(in_text, markup[last : tag.start()]))
-        out.append(pending_plain(tag.group(0)))
-        last = tag.end()
-    out.append(_PENDING.sub(in_text, markup[last:]))
-    return "".join(out)
+    return _PENDING.sub(in_text, _TAG.sub(lambda tag: pending_plain(tag.group(0)), markup))
 
 
 def pending_plain(text: str) -> str:
@@ -108,7 +109,7 @@ class Language:
         with self.catalogue.open("rb") as handle:
             catalog = read_po(handle, locale=self.locale_name)
         known = frozenset(
-            (f"{m.context}\x04" if m.context else "") + (m.id[0] if isinstance(m.id, tuple) else m.id)
+            message_key(m.id, m.context)
             for m in catalog
             if m.id and not m.fuzzy and (all(m.string) if isinstance(m.string, tuple) else m.string)
         )
@@ -132,7 +133,7 @@ class Language:
         with the gender of what is counted); English ignores the context."""
         if self.is_source:
             return self._fill(message, values)
-        if not self.translates(f"{context}\x04{message}"):
+        if not self.translates(message_key(message, context)):
             return self._(message, **values)
         return self._fill(self._catalogue[0].pgettext(context, message), values)
 

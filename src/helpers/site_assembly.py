@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 from .fragments import esc
-from .language import Language
+from .language import Language, pending_html
 from .periods import FiscalQuarter
 from .quarto import SiteError
 from .site_staging import archived_quarters, force_remove
@@ -41,6 +41,7 @@ def finish_pages(folder: Path, lang: Language, languages: list[Language]) -> Non
     site_label, toc_label = t._("Site"), t._("On this page")
     skip = f'<a class="skip-link" href="#quarto-document-content">{esc(skip_label)}</a>'
     labels = f' data-search-label="{esc(search)}" data-toggle-label="{esc(toggle)}"'
+    others = [other for other in languages if other.code != lang.code]
     for page in folder.glob("*.html"):
         text = page.read_text(encoding="utf-8")
         header = re.search(r"<header\b[^>]*>", text) or re.search(r"<body\b[^>]*>", text)
@@ -50,7 +51,6 @@ def finish_pages(folder: Path, lang: Language, languages: list[Language]) -> Non
         text = text.replace('<nav class="navbar', f'<nav aria-label="{esc(site_label)}" class="navbar', 1)
         toc = '<nav id="TOC" role="doc-toc"'
         text = text.replace(toc, toc + f' aria-label="{esc(toc_label)}"', 1)
-        others = [other for other in languages if other.code != lang.code]
         alternates = "".join(
             f'<link rel="alternate" hreflang="{other.code}" href="{_up(lang)}{other.prefix}{page.name}">'
             for other in languages
@@ -69,7 +69,7 @@ def finish_pages(folder: Path, lang: Language, languages: list[Language]) -> Non
             text = text.replace(tools, tools + switch, 1)
         elif switch:  # a navbar without tools (no search): the switch goes right after the skip link
             text = text.replace(skip, skip + f'<p class="language-switch-bar">{switch}</p>', 1)
-        page.write_text(text, encoding="utf-8")
+        page.write_text(pending_html(text), encoding="utf-8")  # words still to translate, marked
 
 
 def make_archive_copy(site: Path, quarter: FiscalQuarter, languages: list[Language]) -> None:
@@ -97,9 +97,11 @@ def make_archive_copy(site: Path, quarter: FiscalQuarter, languages: list[Langua
                 )
             )
             + " "
-            + t._("{latest} or {all}.", latest=latest, all=every)
+            # The translated words escaped like all others; only the two links are markup.
+            + esc(t._("{latest} or {all}.", latest="{latest}", all="{all}")).format(latest=latest, all=every)
             + "</p></div>"
         )
+        notice = pending_html(notice)
         for page in folder.glob("*.html"):
             text = page.read_text(encoding="utf-8")
             text = re.sub(r"(<main\b[^>]*>)", lambda m, notice=notice: m.group(1) + notice, text, count=1)
