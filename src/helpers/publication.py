@@ -131,22 +131,19 @@ def write_quarter(
                 write_statistics=False,
             )
             info = tables.status[measure.id]
-            csv = csv_table(
-                measure,
-                rows,
-                settings.privacy,
-                info["data_through"],
-                settings.sources.sources[measure.source].title,
-                sample,
-            )
-            csv_path = staging / "csv" / f"{measure.id}.csv"
-            csv.to_csv(csv_path, index=False, lineterminator="\n")
             measures_record[measure.id] = MeasureRecord(
                 **info,
                 rows=len(rows),
                 suppressed=int(rows["suppressed"].sum()),
                 csv=f"csv/{measure.id}.csv",
-                csv_sha256=hashlib.sha256(csv_path.read_bytes()).hexdigest(),
+                csv_sha256=_write_csv(
+                    staging / "csv" / f"{measure.id}.csv",
+                    measure,
+                    rows,
+                    settings,
+                    info["data_through"],
+                    sample,
+                ),
             )
         translated = {
             edition.code: _write_edition_csvs(settings.in_edition(edition), settings, tables, sample, staging)
@@ -189,19 +186,27 @@ def _write_edition_csvs(
     for measure in english.plan.measures:
         rows = tables.frame[tables.frame["measure"] == measure.id].reset_index(drop=True)
         local_measure = local.plan.measure(measure.id)
-        csv = csv_table(
+        hashes[measure.id] = _write_csv(
+            folder / f"{measure.id}.csv",
             local_measure,
             rows_in_language(rows, measure, local_measure, lang),
-            local.privacy,
+            local,
             tables.status[measure.id]["data_through"],
-            local.sources.sources[measure.source].title,
             sample,
-            lang,
         )
-        path = folder / f"{measure.id}.csv"
-        csv.to_csv(path, index=False, lineterminator="\n")
-        hashes[measure.id] = hashlib.sha256(path.read_bytes()).hexdigest()
     return hashes
+
+
+def _write_csv(
+    path: Path, measure: Measure, rows: pd.DataFrame, settings: Settings, data_through: str, sample: bool
+) -> str:
+    """One measure's download CSV in ``settings``' edition; returns its SHA-256."""
+    source = settings.sources.sources[measure.source].title
+    table = csv_table(
+        measure, rows, settings.privacy, data_through, source, sample, settings.edition.language
+    )
+    table.to_csv(path, index=False, lineterminator="\n")
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def read_quarter_frame(paths: ProjectPaths, quarter: FiscalQuarter) -> pd.DataFrame | None:
