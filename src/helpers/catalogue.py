@@ -10,7 +10,10 @@ from typing import Any
 
 from .language import message_key
 from .params import ConfigError, ConfigProblem
-from .translations import NOT_TRANSLATED, OUT_OF_DATE, Edition, Missing, placeholders
+from .pofile import read_entries
+from .templates import TemplateError
+from .templates import names as template_names
+from .translations import NOT_TRANSLATED, OUT_OF_DATE, Edition, Missing
 
 
 @dataclass(frozen=True)
@@ -87,53 +90,60 @@ def missing_interface(edition: Edition, messages: list[Message], shown: str) -> 
 
 
 def check_interface(edition: Edition, shown: str) -> set[str]:
-    """Raise on a translation whose ``{names}`` differ from the English; return the messages
-    marked fuzzy (their English changed, so the old translation is kept for the translator to
-    review, and not published)."""
-    from babel.messages.pofile import read_po
-
+    """Raise on any slip in ``interface.po``: a line that is not valid PO syntax, an entry out of
+    order or with the wrong number of plural forms (as ``msgfmt --check`` does), and a
+    translation whose ``{names}`` differ from the English (every plural form keeps every name
+    of the English plural). Return the messages marked fuzzy (their English changed, so the old
+    translation is kept for the translator to review, and not published)."""
     path = edition.file("interface.po")
     if not path.exists():
         return set()
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=edition.language.locale_name)
     problems = []
     fuzzy = set()
-    for m in catalog:
-        if m.id and m.fuzzy:
-            fuzzy.add(message_key(m.id, m.context))
-        if not m.id or not m.string or m.fuzzy:  # a fuzzy translation is never published
-            continue
-        ids = m.id if isinstance(m.id, tuple) else (m.id,)
-        forms = m.string if isinstance(m.string, tuple) else (m.string,)
-        try:
-            wanted = set().union(*(placeholders(i) for i in ids))
-            for form in forms:
-                if not form:
-                    continue
-                found = placeholders(form)
-                # A singular form may leave out {n} ("un mes" for "{n} month").
-                if found - wanted or (wanted - found) - ({"n"} if len(ids) > 1 else set()):
-                    raise ValueError(
-                        f"the English fills in {', '.join(sorted(wanted)) or 'no {names}'}; the "
-                        f"translation has {', '.join(sorted(found)) or 'none'}"
-                    )
-        except ValueError as exc:
-            reason = str(exc)
-            if "fills in" not in reason:
-                reason = "the translation has an unmatched { or }: write {{ and }} for literal braces"
+    for entry in read_entries(path, shown):
+        if not entry.msgid:
+            continue  # the header
+        if entry.fuzzy:
+            fuzzy.add(message_key(entry.msgid, entry.context))
+            continue  # a fuzzy translation is never published
+        forms = (
+            [entry.msgstr or ""] if entry.plural is None else [entry.forms[i] for i in sorted(entry.forms)]
+        )
+        problem = _placeholder_problem(entry.msgid, entry.plural, forms)
+        if problem:
             problems.append(
                 ConfigProblem(
                     shown,
-                    m.lineno,
-                    ids[0],
-                    reason,
-                    "keep every {name} of the English, spelt the same, in the translation",
+                    entry.line,
+                    entry.msgid,
+                    problem,
+                    "keep every {name} of the English, spelt the same, in each form of the translation",
                 )
             )
     if problems:
         raise ConfigError(problems)
     return fuzzy
+
+
+def _placeholder_problem(msgid: str, plural: str | None, forms: list[str]) -> str | None:
+    """Why the translated ``forms`` do not fill in the English's names, or None."""
+    try:
+        wanted = template_names(plural if plural is not None else msgid)
+    except TemplateError as exc:
+        return f"the English has a {exc}"
+    for form in forms:
+        if not form:
+            continue  # not translated yet: listed as missing, never published
+        try:
+            found = template_names(form)
+        except TemplateError as exc:
+            return f"the translation's {exc}"
+        if found != wanted:
+            return (
+                f"the English fills in {', '.join(sorted(wanted)) or 'no {names}'}; the translation "
+                f"has {', '.join(sorted(found)) or 'none'}"
+            )
+    return None
 
 
 def _suggest_old_translations(catalog: Any) -> None:
@@ -170,6 +180,7 @@ def update_catalogue(edition: Edition, messages: list[Message]) -> tuple[int, in
     path = edition.file("interface.po")
     locale = edition.language.locale_name
     if path.exists():
+        read_entries(path, str(path))  # a slip is fixed by hand first, never rewritten as text
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=locale)
     else:

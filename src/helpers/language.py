@@ -24,6 +24,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .templates import fill
+
 if TYPE_CHECKING:
     from babel import Locale
 
@@ -106,6 +108,9 @@ class Language:
         from babel.messages.mofile import write_mo
         from babel.messages.pofile import read_po
 
+        from .pofile import read_entries
+
+        read_entries(self.catalogue, str(self.catalogue))  # Babel would read a slip as some text
         with self.catalogue.open("rb") as handle:
             catalog = read_po(handle, locale=self.locale_name)
         known = frozenset(
@@ -155,7 +160,8 @@ class Language:
 
     @staticmethod
     def _fill(template: str, values: dict[str, Any]) -> str:
-        return template.format(**values) if values else template
+        # Never str.format: a translation could reach attributes of the values (templates.py).
+        return fill(template, values) if values else template
 
     # ---------------------------------------------------------------- numbers
 

@@ -24,12 +24,15 @@ class StrictModel(BaseModel):
 
     ``translated`` names the fields residents read, which every edition translates
     (``helpers.translations``): text, lists of text and maps of text, item by item, and
-    ``translated_whole`` the narrative fields a translation replaces as a whole.
+    ``translated_whole`` the narrative fields a translation replaces as a whole. ``templates``
+    names the translated fields whose texts are templates, filled with computed values: their
+    ``{placeholders}`` must be plain names (``helpers.templates``), in every edition.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     translated: ClassVar[tuple[str, ...]] = ()
     translated_whole: ClassVar[tuple[str, ...]] = ()
+    templates: ClassVar[tuple[str, ...]] = ()
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from .paths import ProjectPaths
 from .periods import FiscalQuarter, QuarterField, quarters_named
 from .plan import Plan
 from .records import Publication, read_record
+from .templates import TemplateError
+from .templates import check as check_template
 
 StatusId = Literal["in_progress", "on_hold", "complete_ongoing"]
 Narrative = str | list[str] | dict[str, str | list[str]]
@@ -27,6 +29,7 @@ Narrative = str | list[str] | dict[str, str | list[str]]
 class InitiativeUpdate(StrictModel):
     translated: ClassVar[tuple[str, ...]] = ("analysis", "texts")
     translated_whole: ClassVar[tuple[str, ...]] = ("what_we_have_been_doing", "whats_next")
+    templates: ClassVar[tuple[str, ...]] = ("texts",)
 
     status: StatusId
     analysis: str | None = None
@@ -35,6 +38,16 @@ class InitiativeUpdate(StrictModel):
     # Sentences, headings and labels of the notebook's own analysis, by name; {names} are filled
     # with numbers the notebook computes: page.say("2.13.weekdays_finding", before=...).
     texts: dict[str, str] = {}
+
+    @field_validator("texts")
+    @classmethod
+    def _plain_placeholders(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            try:
+                check_template(text)
+            except TemplateError as exc:
+                raise ValueError(f"texts.{name}: {exc}. Fix: {exc.fix}") from None
+        return value
 
     @field_validator("what_we_have_been_doing", "whats_next")
     @classmethod

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-import string
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -34,6 +33,7 @@ from .periods import FiscalQuarter
 from .quarters import QuarterParams, load_quarter, read_publication
 from .records import MeasureRecord, Publication
 from .settings import Settings, load_settings
+from .templates import SPECS, TemplateError, fill
 from .translations import edition
 
 if TYPE_CHECKING:
@@ -51,20 +51,21 @@ class UnknownText(KeyError):
 _TEXT_KEY = re.compile(r"^(\d+\.\d\d)\.([a-z][a-z0-9_]*)$")
 
 
-class _Numbers(string.Formatter):
-    """Fill a sentence: numbers written the page's language's way unless the template gives a
-    format."""
+def _number_writer(lang: Language) -> Callable[[Any, str], str]:
+    """How a sentence of the quarter file writes its values: numbers the page's language's way
+    (whole, or with the decimals its spec asks for), anything else as its text."""
 
-    def __init__(self, lang: Language) -> None:
-        self.lang = lang
-
-    def format_field(self, value: Any, format_spec: str) -> str:
+    def write(value: Any, spec: str) -> str:
         if isinstance(value, float) and math.isnan(value):
-            return self.lang._("not available")
-        if not format_spec and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return lang._("not available")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
             number = float(value)
-            return fmt_number(number, 0 if number.is_integer() or abs(number) >= 100 else 1, self.lang)
-        return super().format_field(value, format_spec)
+            if spec:
+                return fmt_number(number, SPECS[spec], lang)
+            return fmt_number(number, 0 if number.is_integer() or abs(number) >= 100 else 1, lang)
+        return str(value)
+
+    return write
 
 
 @dataclass
@@ -180,12 +181,14 @@ class Page:
                 )
             template = update.texts[name]
         try:
-            return _Numbers(self.lang).format(template, **values)
+            return fill(template, values, _number_writer(self.lang))
         except KeyError as exc:
             raise UnknownText(
                 f"the text '{text}' uses {{{exc.args[0]}}}, which was not given; pass it to "
                 f"page.say / page.text (given: {', '.join(values) or 'nothing'})"
             ) from None
+        except TemplateError as exc:
+            raise UnknownText(f"the text '{text}' cannot be filled in: {exc}; {exc.fix}") from None
 
     def say(self, text: str, **values: Any) -> Fragment:
         """An analyst's sentence (a quarter-file text or literal text), shown escaped."""

@@ -18,6 +18,7 @@ from .language import Language, pending_html
 from .periods import FiscalQuarter
 from .quarto import SiteError
 from .site_staging import archived_quarters, force_remove
+from .templates import fill
 
 
 def _up(lang: Language) -> str:
@@ -98,7 +99,10 @@ def make_archive_copy(site: Path, quarter: FiscalQuarter, languages: list[Langua
             )
             + " "
             # The translated words escaped like all others; only the two links are markup.
-            + esc(t._("{latest} or {all}.", latest="{latest}", all="{all}")).format(latest=latest, all=every)
+            + fill(
+                esc(t._("{latest} or {all}.", latest="{latest}", all="{all}")),
+                {"latest": latest, "all": every},
+            )
             + "</p></div>"
         )
         notice = pending_html(notice)

@@ -36,6 +36,8 @@ from pydantic import BaseModel
 
 from .language import ENGLISH, Language
 from .params import ConfigError, ConfigProblem, StrictModel, _line_of, load_model, read_yaml
+from .templates import TemplateError
+from .templates import names as template_names
 
 M = TypeVar("M", bound=BaseModel)
 Key = tuple[str | int, ...]
@@ -160,17 +162,21 @@ def _item_key(item: BaseModel, index: int) -> str | int:
     return index
 
 
-def texts(model: BaseModel, prefix: Key = ()) -> Iterator[tuple[Key, Any]]:
+def texts(model: BaseModel, prefix: Key = (), only_templates: bool = False) -> Iterator[tuple[Key, Any]]:
     """Every translated text of ``model``: (key, English text), items of lists and maps one by
     one, ``translated_whole`` fields as a whole. Fields the file leaves at their default are not
-    texts anyone wrote, and are left out."""
+    texts anyone wrote, and are left out. ``only_templates``: only the texts that are templates
+    filled with computed values (``StrictModel.templates``)."""
     translated = getattr(model, "translated", ())
     whole = getattr(model, "translated_whole", ())
+    templated = getattr(model, "templates", ())
     for name in type(model).model_fields:
         value = getattr(model, name)
         if value is None or name not in model.model_fields_set:
             continue
         key = (*prefix, name)
+        if only_templates and (name in whole or name in translated) and name not in templated:
+            continue
         if name in whole:
             yield key, value
         elif name in translated:
@@ -181,13 +187,13 @@ def texts(model: BaseModel, prefix: Key = ()) -> Iterator[tuple[Key, Any]]:
             elif isinstance(value, dict):
                 yield from (((*key, k), v) for k, v in value.items())
         elif isinstance(value, BaseModel):
-            yield from texts(value, key)
+            yield from texts(value, key, only_templates)
         elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
             for index, item in enumerate(value):
-                yield from texts(item, (*key, _item_key(item, index)))
+                yield from texts(item, (*key, _item_key(item, index)), only_templates)
         elif isinstance(value, dict) and value and isinstance(next(iter(value.values())), BaseModel):
             for item_key, item in value.items():
-                yield from texts(item, (*key, item_key))
+                yield from texts(item, (*key, item_key), only_templates)
 
 
 def render_key(key: Key) -> str:
@@ -217,18 +223,27 @@ def _lookup(data: Any, key: Key) -> Any:
 
 
 def placeholders(text: str) -> set[str]:
+    """The ``{...}`` of a text that is not a template (compared, never filled in)."""
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def _same_shape(english: Any, translation: Any) -> str | None:
+def _same_shape(english: Any, translation: Any, template: bool = False) -> str | None:
     """Why a translation does not match its English text (its kind, its number of items, the
-    ``{names}`` a notebook fills in), or None."""
+    ``{names}`` a notebook fills in), or None. A ``template``'s placeholders must be plain
+    names (``helpers.templates``)."""
     kind = {str: "text", list: "a list", dict: "a mapping"}
     if not isinstance(translation, type(english)):
         return f"the English is {kind.get(type(english), 'text')}, the translation is not"
     if isinstance(english, str):
         try:
-            wanted, found = placeholders(english), placeholders(translation)
+            if template:
+                wanted = template_names(english)
+                try:
+                    found = template_names(translation)
+                except TemplateError as exc:
+                    return f"the translation's {exc}; {exc.fix}"
+            else:
+                wanted, found = placeholders(english), placeholders(translation)
         except ValueError:
             return "the translation has an unmatched { or }: write {{ and }} for literal braces"
         if wanted != found:
@@ -288,6 +303,7 @@ def translate(
     added = {key: data.pop(key) for key in extras if key in data}
     base: Key = ()
     english = dict(texts(model))
+    templated = {key for key, _ in texts(model, only_templates=True)}
     problems = _unknown_keys(data, node, english, shown, base)
     replacements: dict[Key, Any] = {}
     missing: list[Missing] = []
@@ -302,7 +318,7 @@ def translate(
             missing.append(Missing(shown, render_key(key), _flatten(text), OUT_OF_DATE))
             replacements[key] = _mark(text, language)
             continue
-        problem = _same_shape(text, found)
+        problem = _same_shape(text, found, key in templated)
         if problem:
             problems.append(
                 ConfigProblem(
