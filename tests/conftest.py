@@ -3,9 +3,11 @@ that change inputs. Nothing here touches the repository's own data/, build/ or _
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -135,3 +137,48 @@ def site_project(executed_project: ProjectPaths, tmp_path: Path) -> ProjectPaths
     paths = clone_project(executed_project, tmp_path / "site-project")
     shutil.copytree(executed_project.build, paths.build)
     return paths
+
+
+def publish_quarter(paths: ProjectPaths, quarter: str, force: bool = False):
+    """Publish an executed quarter of ``paths`` (its notebooks run by ``executed_project``)."""
+    import json
+
+    from helpers.site import publish
+
+    settings = load_settings(paths)
+    q = FiscalQuarter.parse(quarter)
+    params = load_quarter(paths, settings.plan, q)
+    manifest = json.loads(paths.manifest(q).read_text())
+    return publish(settings, q, params, manifest["code_version"], force=force)
+
+
+@pytest.fixture
+def published(site_project: ProjectPaths, fake_quarto: Path) -> ProjectPaths:
+    """Both sample quarters published (with the fake Quarto), the latest at the root."""
+    for quarter in QUARTERS:
+        outcome = publish_quarter(site_project, quarter)
+        assert outcome.status == "published", outcome.message
+    return site_project
+
+
+@contextlib.contextmanager
+def lock_held_elsewhere(paths: ProjectPaths) -> Iterator[None]:
+    """Another process holding the project's lock, as a scheduled run would (the lock is
+    re-entrant within one process, so a test cannot hold it itself)."""
+    import subprocess
+
+    paths.build.mkdir(parents=True, exist_ok=True)
+    code = (
+        "import fcntl, time\n"
+        f"handle = open({str(paths.build / '.run.lock')!r}, 'w')\n"
+        "fcntl.flock(handle, fcntl.LOCK_EX)\n"
+        "print('held', flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import stat
 
@@ -29,7 +28,7 @@ from helpers.site_checks import page_weight
 from helpers.site_staging import archive_page, check_site_sources
 
 from .browser import browser_skip_reason, chromium, serious_violations, serve
-from .conftest import FIXTURES, LATEST, QUARTERS, REPO, SITE_PAGES
+from .conftest import FIXTURES, LATEST, QUARTERS, REPO, SITE_PAGES, publish_quarter
 
 pytestmark = pytest.mark.slow
 
@@ -42,14 +41,6 @@ def tree_hash(folder) -> str:
     return digest.hexdigest()
 
 
-def publish_quarter(paths, quarter: str, force: bool = False):
-    settings = load_settings(paths)
-    q = FiscalQuarter.parse(quarter)
-    params = load_quarter(paths, settings.plan, q)
-    manifest = json.loads(paths.manifest(q).read_text())
-    return publish(settings, q, params, manifest["code_version"], force=force)
-
-
 def add_output(paths, quarter: str, page: str, html: str) -> None:
     """Tamper with an executed notebook, as a careless analysis cell might."""
     path = paths.executed_notebooks(FiscalQuarter.parse(quarter)) / page
@@ -58,14 +49,6 @@ def add_output(paths, quarter: str, page: str, html: str) -> None:
     cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": html})]
     notebook.cells.append(cell)
     nbformat.write(notebook, path)
-
-
-@pytest.fixture
-def published(site_project, fake_quarto):
-    for quarter in QUARTERS:
-        outcome = publish_quarter(site_project, quarter)
-        assert outcome.status == "published", outcome.message
-    return site_project
 
 
 def test_publishes_the_latest_quarter_at_the_root_and_archives_both(published):
@@ -212,7 +195,8 @@ def test_the_full_run_publishes_both_quarters_with_backfill(site_project, fake_q
     from helpers.cli import main
 
     assert main(["--root", str(site_project.root), "run", "--backfill"]) == 0
-    assert sorted(os.listdir(site_project.site / "archive")) == list(QUARTERS)
+    archived = sorted(p.name for p in (site_project.site / "archive").iterdir() if p.is_dir())
+    assert archived == list(QUARTERS)
     manifest = json.loads(site_project.manifest(LATEST).read_text())
     assert manifest["site"]["status"] == "published"
     assert manifest["site"]["checks"]["archived_quarters"] == list(QUARTERS)
@@ -442,3 +426,21 @@ def test_english_marked_as_pending_or_a_proper_name_is_not_reported_as_untransla
     assert untranslated_text(site, editions) == [
         "es/index.html: a pending-translation marker reached the page"
     ]
+
+
+def test_a_failed_render_exits_8_naming_its_log_and_publishes_nothing(
+    published, tmp_path, monkeypatch, caplog
+):
+    from helpers.cli import EXIT_RENDER, main
+
+    broken = tmp_path / "quarto"
+    broken.write_text(
+        "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 1.7.34; exit 0; fi\necho 'ERROR: YAML parse' >&2\nexit 1\n"
+    )
+    broken.chmod(0o755)
+    monkeypatch.setenv("QUARTO_PATH", str(broken))
+    before = tree_hash(published.site)
+    assert main(["--root", str(published.root), "site", "--force"]) == EXIT_RENDER
+    assert "Quarto could not render the site (exit code 1)" in caplog.text
+    assert "quarto-render.log" in caplog.text and "ERROR: YAML parse" in caplog.text
+    assert tree_hash(published.site) == before

@@ -110,6 +110,11 @@ class ProjectPaths:
         return self.build / "published-site.json"
 
     @property
+    def archive_ledger(self) -> Path:
+        """The checksum of each archived quarter's manifest, kept outside the site."""
+        return self.build / "archive-ledger.json"
+
+    @property
     def diagnostics(self) -> Path:
         """Failed notebooks and logs: private, never copied into the site."""
         return self.build / "diagnostics"
@@ -121,7 +126,13 @@ class ProjectPaths:
 
     @property
     def previous_site(self) -> Path:
+        """The site before the latest publish: the fallback, kept until the next one is live."""
         return self.root / "_site.previous"
+
+    @property
+    def outgoing_site(self) -> Path:
+        """The live site during the moment a new one replaces it."""
+        return self.root / "_site.outgoing"
 
     @property
     def site_assets(self) -> Path:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import quarto as quarto_cli
+from .archive import expected_quarters, record_ledger, require_intact, seal_site
 from .cache import StepCache
 from .notebooks import Edition, editions_of
 from .pages import SitePage
@@ -89,17 +90,47 @@ def site_inputs(
         "assets": assets,
         "csv": csvs,
         "sample": sample,
-        "archive": [q.id for q in archived_quarters(paths.site) if q != quarter],
+        "archive": {q: d for q, d in expected_quarters(paths, paths.site).items() if q != quarter.id}
+        or [q.id for q in archived_quarters(paths.site) if q != quarter],
     }
 
 
+def recover_publish(paths: ProjectPaths) -> None:
+    """Put the last good site back in place when a publish was stopped between its renames: a
+    missing ``_site`` is restored from the outgoing site or from ``_site.previous``, and an
+    outgoing site left beside a new one becomes the fallback."""
+    site, outgoing, previous = paths.site, paths.outgoing_site, paths.previous_site
+    if not site.exists():
+        for candidate in (outgoing, previous):
+            if candidate.exists():
+                log.warning(
+                    "the published site %s was missing (a publish was interrupted): restored it from %s",
+                    site,
+                    candidate,
+                )
+                candidate.rename(site)
+                break
+    if outgoing.exists():
+        if previous.exists():
+            shutil.rmtree(previous, onerror=force_remove)
+        outgoing.rename(previous)
+
+
 def swap_in(paths: ProjectPaths, staged_site: Path) -> None:
-    """Publish ``staged_site``: the current site becomes the fallback ``_site.previous``."""
-    if paths.previous_site.exists():
-        shutil.rmtree(paths.previous_site, onerror=force_remove)
+    """Publish ``staged_site``; the site it replaces becomes the fallback ``_site.previous``.
+    The older fallback is deleted only once the new site is in place, and every step is a
+    rename, so a publish stopped at any point leaves a good site that ``recover_publish`` puts
+    back."""
+    recover_publish(paths)
     if paths.site.exists():
-        paths.site.rename(paths.previous_site)
-    staged_site.rename(paths.site)
+        paths.site.rename(paths.outgoing_site)
+    try:
+        staged_site.rename(paths.site)
+    except BaseException:
+        if paths.outgoing_site.exists() and not paths.site.exists():
+            paths.outgoing_site.rename(paths.site)
+        raise
+    recover_publish(paths)  # the outgoing site becomes _site.previous
 
 
 # --------------------------------------------------------------------------------------------
@@ -149,7 +180,8 @@ class SiteBuild:
         }
         self.problems: list[str] = []
         check_site_sources(self.paths, self.editions[0].pages)
-        published = archived_quarters(self.paths.site)
+        recover_publish(self.paths)
+        published = require_intact(self.paths)  # every archived quarter as it was sealed
         if published and max(published) > quarter:
             raise SiteError(
                 f"The published site already holds {max(published).id}, later than "
@@ -259,10 +291,12 @@ class SiteBuild:
             finish_pages(rendered / language.prefix, language, languages)
         copied = copy_archives(paths.site, rendered, quarter)
         make_archive_copy(rendered, quarter, languages)
+        sealed = seal_site(paths, rendered, quarter)
         checks = check_site(self.settings, rendered, self.editions, self.sample, quarter)
         (rendered / ".nojekyll").write_text("")
         make_read_only(rendered / "archive")
         swap_in(paths, rendered)
+        record_ledger(paths, sealed)
         cache.store(wanted)
         checks["archived_quarters"] = [*copied, quarter.id]
         checks["editions"] = [language.code for language in languages]

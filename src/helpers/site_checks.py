@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from .archive import check_sealed
 from .language import PENDING_MARKS
 from .notebooks import Edition
 from .periods import FiscalQuarter
@@ -133,6 +134,7 @@ def check_site(
         for url in re.findall(r"@import\s+(?:url\()?['\"]?((?:https?:)?//[^'\")\s;]+)", text):
             problems.append(f"{css.relative_to(site)}: third-party @import {url}")
 
+    problems += check_sealed(site, quarter)
     problems += _private_files(settings, site)
     findings = scan_published(settings, site)
     problems += [f"{f.file}: {f.reason}" for f in findings]
