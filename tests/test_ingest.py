@@ -438,3 +438,36 @@ def test_an_unexpected_error_is_an_internal_error_naming_source_and_file(tmp_pat
     assert "source 'calls' (file calls/calls_2026.csv)" in message and "a bug" in message
     assert "not a problem in the data" in message and "report" in message
     assert _exit_code(caught.value) == 7  # never the data exit code
+
+
+# --------------------------------------------------------------------------------------------
+# One consistent snapshot: the bytes hashed are the bytes read
+
+
+def test_a_file_replaced_after_it_was_hashed_stops_ingest_before_anything_is_written(tmp_path, key):
+    from helpers.sources import raw_fingerprint
+
+    paths = make_project(tmp_path)
+    config = load_sources(paths.params / "sources.yml")
+    before = raw_fingerprint(paths, config)  # what the runner hashed to decide to ingest
+    replaced = GOOD_CALLS.replace("E3,07/02/2026 10:15,12", "E3,07/02/2026 10:15,99")
+    (paths.raw / "calls" / "calls_2026.csv").write_text(replaced)  # a new export lands meanwhile
+    with pytest.raises(SourceValidationError) as caught:
+        ingest(paths, config, today=TODAY, fingerprint=before, cache_key={"raw": before})
+    problems = caught.value.failures
+    assert problems["file"].tolist() == ["calls/calls_2026.csv"]
+    assert "changed while the run was reading it" in problems["check"].iloc[0]
+    assert not paths.canonical.exists()
+
+
+def test_the_recorded_hash_is_the_hash_of_the_bytes_the_tables_were_built_from(tmp_path, key):
+    from helpers.sources import raw_fingerprint
+
+    paths = make_project(tmp_path)
+    config = load_sources(paths.params / "sources.yml")
+    stale = {name: "0" * 64 for name in raw_fingerprint(paths, config)}
+    result = ingest(paths, config, today=TODAY, fingerprint={}, cache_key={"raw": stale, "code": "x"})
+    read = hashlib.sha256((paths.raw / "calls" / "calls_2026.csv").read_bytes()).hexdigest()
+    assert result.record.raw_fingerprint["calls/calls_2026.csv"] == read
+    assert result.record.cache_key == {"raw": result.record.raw_fingerprint, "code": "x"}
+    assert result.record.raw_fingerprint == raw_fingerprint(paths, config)

@@ -61,12 +61,12 @@ class UndecodableFile(ValueError):
         super().__init__(f"{len(problems)} undecodable value(s)")
 
 
-def _undecodable(path: Path, encoding: str, delimiter: str, limit: int = 200) -> list[tuple[int, str, str]]:
+def _undecodable(data: bytes, encoding: str, delimiter: str, limit: int = 200) -> list[tuple[int, str, str]]:
     """Where a file's bytes do not decode: (row as in a spreadsheet, column, the bytes).
 
     Only run when Arrow reported the problem without saying where; the file is decoded again
     with the bad bytes kept as escapes, and each field holding one is reported."""
-    text = path.read_bytes().decode(_python_encoding(encoding), errors="surrogateescape")
+    text = data.decode(_python_encoding(encoding), errors="surrogateescape")
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip() for h in next(rows, [])]
     found: list[tuple[int, str, str]] = []
@@ -81,15 +81,15 @@ def _undecodable(path: Path, encoding: str, delimiter: str, limit: int = 200) ->
     return found
 
 
-def _read_csv(path: Path, spec: SourceSpec) -> tuple[pa_arrow.Table, list[tuple[int | None, str]]]:
+def _read_csv(data: bytes, spec: SourceSpec) -> tuple[pa_arrow.Table, list[tuple[int | None, str]]]:
     """All columns as text; rows with the wrong number of fields are skipped and reported."""
     options, encoding = spec.csv, spec.encoding
     try:
-        with path.open(newline="", encoding=_python_encoding(encoding)) as handle:
+        with io.TextIOWrapper(io.BytesIO(data), newline="", encoding=_python_encoding(encoding)) as handle:
             header = next(csv.reader(handle, delimiter=options.delimiter), [])
     except UnicodeDecodeError:
         raise UndecodableFile(
-            _undecodable(path, encoding, options.delimiter) or [(1, "(header)", "")]
+            _undecodable(data, encoding, options.delimiter) or [(1, "(header)", "")]
         ) from None
     names = [h.strip() for h in header]
     malformed: list[tuple[int | None, str]] = []
@@ -102,7 +102,7 @@ def _read_csv(path: Path, spec: SourceSpec) -> tuple[pa_arrow.Table, list[tuple[
 
     def read(threads: bool) -> pa_arrow.Table:
         return pacsv.read_csv(
-            path,
+            pa_arrow.BufferReader(data),
             read_options=pacsv.ReadOptions(
                 encoding="utf8" if codecs.lookup(encoding).name == "utf-8" else encoding,
                 column_names=names,
@@ -124,17 +124,19 @@ def _read_csv(path: Path, spec: SourceSpec) -> tuple[pa_arrow.Table, list[tuple[
     except (pa_arrow.ArrowInvalid, UnicodeDecodeError) as exc:
         if "UTF8" not in str(exc) and not isinstance(exc, UnicodeDecodeError):
             raise
-        raise UndecodableFile(_undecodable(path, encoding, options.delimiter)) from None
+        raise UndecodableFile(_undecodable(data, encoding, options.delimiter)) from None
     return table, malformed
 
 
-def read_file(path: Path, relative: str, spec: SourceSpec) -> RawFile:
+def read_file(path: Path, relative: str, spec: SourceSpec, data: bytes) -> RawFile:
+    """The file's ``data``, read once by the caller, who hashed exactly these bytes: a file
+    replaced during the run can never give tables that do not match the recorded hash."""
     if spec.format == "csv":
-        table, malformed = _read_csv(path, spec)
+        table, malformed = _read_csv(data, spec)
         return RawFile(path, relative, table, None, malformed)
     if spec.format == "parquet":
-        return RawFile(path, relative, pq.read_table(path), None)
-    frame = pd.read_excel(path, sheet_name=spec.sheet or 0, dtype=object, engine="openpyxl")
+        return RawFile(path, relative, pq.read_table(pa_arrow.BufferReader(data)), None)
+    frame = pd.read_excel(io.BytesIO(data), sheet_name=spec.sheet or 0, dtype=object, engine="openpyxl")
     frame.columns = [str(c).strip() for c in frame.columns]
     return RawFile(path, relative, None, frame)
 

@@ -38,6 +38,7 @@ from .exports import READ_ERRORS, UndecodableFile, canonical_table, read_file, r
 from .paths import ProjectPaths
 from .records import IngestRecord, SourceRecord, write_record
 from .sources import (
+    SAMPLE_MARKER,
     SourcesConfig,
     SourceSpec,
     file_sha256,
@@ -61,6 +62,10 @@ __all__ = ["IngestInternalError", "SourceValidationError", "ingest", "load_canon
 log = logging.getLogger(__name__)
 
 THREADS = max(1, min(4, os.cpu_count() or 1))
+CHANGED_DURING_RUN = (
+    "the file changed while the run was reading it (an export still being copied in?): "
+    "wait until every file is in place, then run again"
+)
 
 
 def _return_memory_promptly() -> None:
@@ -119,10 +124,15 @@ def validate_source(
         already: set[tuple[int, str]] = set()
         relatives = [p.relative_to(paths.raw).as_posix() for p in files]
         for index, (path, relative) in enumerate(zip(files, relatives)):
-            file_hashes[relative] = (hashes or {}).get(relative) or file_sha256(path)
             where["file"] = relative
+            data = path.read_bytes()  # read once: the bytes hashed are the bytes parsed
+            file_hashes[relative] = hashlib.sha256(data).hexdigest()
+            expected = (hashes or {}).get(relative)
+            if expected is not None and expected != file_hashes[relative]:
+                failures.add(name, relative, "", "", "", CHANGED_DURING_RUN)
+                continue
             try:
-                raw = read_file(path, relative, spec)
+                raw = read_file(path, relative, spec, data)
             except UndecodableFile as exc:
                 for row, column, shown in exc.problems:
                     person = any(c.identifies_person and c.from_ == column for c in spec.columns.values())
@@ -147,6 +157,7 @@ def validate_source(
                 continue
             offset = sum(t.num_rows for t in tables)
             already.update((offset + i, column) for i, column in unparsed)
+            del data
             tables.append(table)
             labels.append(np.full(table.num_rows, index, dtype=np.int32))
             row_numbers.append(rows_in_file)
@@ -227,10 +238,11 @@ def ingest(
 ) -> IngestResult:
     """Validate every source, then write every canonical table; all or nothing.
 
-    ``cache_key`` (what the runner's cache compares) is written into the record with the tables.
+    ``cache_key`` (what the runner's cache compares) is written into the record with the tables,
+    with its ``raw`` part replaced by the checksums of the bytes actually read.
 
-    ``fingerprint`` (raw file -> SHA-256), when the caller has it already, saves hashing
-    gigabytes of raw files a second time.
+    ``fingerprint`` (raw file -> SHA-256) is what the caller hashed before deciding to ingest: a
+    file whose bytes differ when they are read changed during the run, and stops it.
     """
     started = time.perf_counter()
     _return_memory_promptly()
@@ -284,13 +296,14 @@ def ingest(
                 days=records_per_day(dates),
                 skipped_rows=dict(sorted(item.skipped.items())),
             )
+        read = read_fingerprint(paths, validated, fingerprint)
         record = IngestRecord(
             sample_data=is_sample_data(paths),
             demo_pseudonym_key=demo,
-            raw_fingerprint=fingerprint,
+            raw_fingerprint=read,
             code_version=code_version,
             sources=sources_record,
-            cache_key=cache_key,
+            cache_key={**cache_key, "raw": read} if cache_key is not None else None,
         )
         write_record(staging / paths.ingest_record.name, record, exclude_none=True)
         swap_directory(staging, paths.canonical)
@@ -298,6 +311,17 @@ def ingest(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return IngestResult(record, time.perf_counter() - started)
+
+
+def read_fingerprint(
+    paths: ProjectPaths, validated: list[ValidatedSource], before: dict[str, str]
+) -> dict[str, str]:
+    """The checksum of every raw file as it was read (and of the sample marker, which is not)."""
+    read = {name: digest for item in validated for name, digest in item.file_hashes.items()}
+    marker = paths.raw / SAMPLE_MARKER
+    if marker.exists():
+        read[SAMPLE_MARKER] = before.get(SAMPLE_MARKER) or file_sha256(marker)
+    return dict(sorted(read.items()))
 
 
 def records_per_day(dates: pa_arrow.ChunkedArray) -> dict[str, int]:
