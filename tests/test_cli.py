@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import shutil
 import subprocess
@@ -9,11 +10,11 @@ import sys
 
 import pytest
 
-from helpers.cli import build_parser, main
+from helpers.cli import EXIT_CONFIG, build_parser, main
 
-from .conftest import REPO
+from .conftest import REPO, copy_project_skeleton
 
-COMMANDS = ["sample-data", "ingest", "measures", "run", "check", "site", "quarters"]
+COMMANDS = ["sample-data", "ingest", "measures", "run", "check", "site", "quarters", "archive"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -48,3 +49,49 @@ def test_a_broken_params_file_exits_1_naming_file_and_fix(tmp_path, caplog):
     assert main(["--root", str(tmp_path), "check"]) == 1
     assert "params/plan.yml" in caplog.text and "good_direction" in caplog.text
     assert "Fix: use one of" in caplog.text
+
+
+@pytest.mark.parametrize("quarter", ["", "  ", "FY2027Q5", "2027Q1"])
+def test_an_empty_or_malformed_quarter_is_refused(tmp_path, quarter, caplog):
+    paths = copy_project_skeleton(tmp_path / "p")
+    assert main(["--root", str(paths.root), "run", "--no-site", "--quarter", quarter]) == EXIT_CONFIG
+    assert "--quarter" in caplog.text
+    assert not paths.processed.joinpath("FY2027Q1").exists()
+
+
+def _raising(error: OSError):
+    def run(*args, **kwargs):
+        raise error
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "words"),
+    [
+        (OSError(errno.ENOSPC, "No space left on device", "/srv/report/build"), 9, "The disk is full"),
+        (PermissionError(errno.EACCES, "Permission denied", "/srv/report/_site"), 10, "Permission denied"),
+    ],
+    ids=["disk-full", "permission"],
+)
+def test_a_full_disk_or_a_permission_error_says_what_happened_and_what_to_do(
+    tmp_path, monkeypatch, caplog, error, code, words
+):
+    paths = copy_project_skeleton(tmp_path / "p")
+    monkeypatch.setattr("helpers.runner.run_quarter", _raising(error))
+    assert main(["--root", str(paths.root), "run"]) == code
+    assert words in caplog.text and error.filename in caplog.text
+    assert "please report it" not in caplog.text  # not an unexpected error
+
+
+def test_a_permission_error_reading_a_raw_file_is_not_called_a_bug(tmp_path, monkeypatch, caplog):
+    from helpers.ingest import IngestInternalError
+
+    wrapped = IngestInternalError(
+        "cad_events", "cad/x.csv", PermissionError(errno.EACCES, "Permission denied")
+    )
+    wrapped.__cause__ = PermissionError(errno.EACCES, "Permission denied", "/srv/data/raw/cad/x.csv")
+    paths = copy_project_skeleton(tmp_path / "p")
+    monkeypatch.setattr("helpers.runner.run_quarter", _raising(wrapped))  # type: ignore[arg-type]
+    assert main(["--root", str(paths.root), "run"]) == 10
+    assert "/srv/data/raw/cad/x.csv" in caplog.text

@@ -9,11 +9,13 @@ import pytest
 import yaml
 
 from helpers.cli import main
+from helpers.lock import RunLocked
 from helpers.pages import report_pages
-from helpers.runner import NotebookFailed, RunLocked, run_lock, run_quarter
+from helpers.periods import FiscalQuarter
+from helpers.runner import NotebookFailed, run_quarter
 from helpers.settings import load_settings
 
-from .conftest import LATEST, write_fixture_notebooks
+from .conftest import LATEST, lock_held_elsewhere, write_fixture_notebooks
 
 pytestmark = pytest.mark.slow
 
@@ -162,7 +164,7 @@ def test_manifest_records_inputs_versions_parameters_and_durations(tiny_project)
 
 
 def test_one_run_at_a_time(tiny_project):
-    with run_lock(tiny_project), pytest.raises(RunLocked, match="in progress"):
+    with lock_held_elsewhere(tiny_project), pytest.raises(RunLocked, match="in progress"):
         run(tiny_project)
 
 
@@ -222,3 +224,48 @@ def test_a_missing_translation_stops_the_run_unless_the_quarter_publishes_englis
     assert '<span lang=\\"en\\">Run the October events' in shown
     assert '<span class=\\"translation-pending\\">(traducción pendiente)</span>' in shown
     assert "¿Qué sigue?" in shown  # the rest of the page is in Spanish
+
+
+# --------------------------------------------------------------------------------------------
+# Quarters the data cannot support
+
+
+def write_quarter(paths, quarter: str, data_as_of: str, next_update: str) -> None:
+    data = yaml.safe_load(paths.quarter_file(LATEST).read_text())
+    data.update(quarter=quarter, data_as_of=data_as_of, next_update=next_update)
+    (paths.quarters / f"{quarter}.yml").write_text(yaml.safe_dump(data, sort_keys=False))
+    spanish = paths.params / "translations" / "es" / "quarters"
+    (spanish / f"{quarter}.yml").write_text((spanish / f"{LATEST.id}.yml").read_text())
+
+
+def test_a_quarter_with_data_as_of_in_the_future_is_refused_before_anything_is_written(tiny_project, caplog):
+    from helpers.cli import EXIT_DATA
+
+    write_quarter(tiny_project, "FY2027Q2", "2099-01-15", "2099-04-30")
+    before = sorted(p.relative_to(tiny_project.root) for p in tiny_project.root.rglob("*"))
+    assert main(["--root", str(tiny_project.root), "run", "--quarter", "FY2027Q2"]) == EXIT_DATA
+    assert "data is as of 2099-01-15, which is in the future" in caplog.text
+    after = sorted(p.relative_to(tiny_project.root) for p in tiny_project.root.rglob("*"))
+    assert [p for p in after if p not in before and p.name not in {"build", ".run.lock"}] == []
+
+
+def test_a_quarter_after_the_end_of_every_source_is_refused_naming_them(tiny_project, monkeypatch, caplog):
+    import datetime as dt
+
+    from helpers import coverage
+    from helpers.cli import EXIT_DATA
+
+    class Later(dt.date):
+        @classmethod
+        def today(cls):
+            return dt.date(2027, 2, 1)
+
+    monkeypatch.setattr(coverage, "date", Later)
+    write_quarter(tiny_project, "FY2027Q2", "2027-01-15", "2027-04-30")
+    assert main(["--root", str(tiny_project.root), "run", "--quarter", "FY2027Q2"]) == EXIT_DATA
+    message = caplog.text
+    assert "FY2027Q2 ends on 2026-12-31, after the last complete day of every source" in message
+    assert "cad_events 2026-09-30" in message and "Load extracts that reach the end" in message
+    assert not tiny_project.quarter_dir(FiscalQuarter.parse("FY2027Q2")).exists()
+    assert not tiny_project.build_quarter(FiscalQuarter.parse("FY2027Q2")).exists()
+    assert main(["--root", str(tiny_project.root), "measures", "--quarter", "FY2027Q2"]) == EXIT_DATA

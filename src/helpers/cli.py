@@ -9,11 +9,16 @@ Exit codes (for schedulers):
   5  Quarto is missing and --require-site was given
   6  another run is in progress
   7  any other error
+  8  Quarto failed to render the site (its log is named); nothing was published
+  9  the disk is full; nothing half-written was published
+ 10  permission denied reading or writing a file or folder (it is named)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
 import logging
 import os
@@ -33,16 +38,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("helpers")
 
-EXIT_OK, EXIT_CONFIG, EXIT_DATA, EXIT_NOTEBOOK, EXIT_CHECK, EXIT_QUARTO, EXIT_LOCKED, EXIT_OTHER = (
-    0,
-    1,
-    2,
-    3,
-    4,
-    5,
-    6,
-    7,
-)
+EXIT_OK, EXIT_CONFIG, EXIT_DATA, EXIT_NOTEBOOK, EXIT_CHECK, EXIT_QUARTO, EXIT_LOCKED, EXIT_OTHER = range(8)
+EXIT_RENDER, EXIT_DISK_FULL, EXIT_PERMISSION = 8, 9, 10
 
 
 class BadArgument(ValueError):
@@ -53,13 +50,25 @@ def _paths(args: argparse.Namespace) -> ProjectPaths:
     return ProjectPaths(Path(args.root).resolve()) if args.root else ProjectPaths.discover()
 
 
+def _lock(args: argparse.Namespace) -> contextlib.AbstractContextManager[None]:
+    """The project's lock, which every command that writes holds (exit 6 when it is taken)."""
+    from .lock import project_lock
+
+    return project_lock(_paths(args))
+
+
 def _quarter(args: argparse.Namespace, paths: ProjectPaths) -> FiscalQuarter:
     """``--quarter`` parsed here, at the edge (default: the latest params file)."""
     from .periods import FiscalQuarter
     from .quarters import latest_quarter
 
-    if not args.quarter:
+    if args.quarter is None:
         return latest_quarter(paths)
+    if not args.quarter.strip():
+        raise BadArgument(
+            "--quarter is empty: give a fiscal quarter such as FY2027Q1, or leave the option out "
+            "to build the latest quarter that has a params file"
+        )
     try:
         return FiscalQuarter.parse(args.quarter)
     except ValueError as exc:
@@ -317,10 +326,9 @@ def cmd_site(args: argparse.Namespace) -> int:
 
 def cmd_preview(args: argparse.Namespace) -> int:
     from .preview import preview_page, serve
-    from .runner import run_lock
 
-    paths, settings, quarter, params = _quarter_context(args)
-    with run_lock(paths):
+    _, settings, quarter, params = _quarter_context(args)
+    with _lock(args):
         result = preview_page(settings, quarter, params, args.only, force=args.force, lang=args.lang)
     log.info(
         "preview of %s ready in %.1fs (%s): %s",
@@ -354,6 +362,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_archive(args: argparse.Namespace) -> int:
+    from .archive import require_intact, restore, verify
+    from .periods import FiscalQuarter
+
+    paths = _paths(args)
+    if args.action == "restore":
+        if not args.quarter or not args.source:
+            raise BadArgument("archive restore needs the quarter and --from <a copy of the published site>")
+        try:
+            quarter = FiscalQuarter.parse(args.quarter)
+        except ValueError as exc:
+            raise BadArgument(str(exc)) from None
+        with _lock(args):
+            log.info("%s", restore(paths, quarter, Path(args.source).resolve()))
+    verdict = verify(paths)
+    quarters = require_intact(paths)
+    for quarter in quarters:
+        state = (
+            "published before sealing (sealed at the next publish)"
+            if quarter in verdict.unsealed
+            else "intact"
+        )
+        log.info("archive/%s: %s", quarter.id, state)
+    log.info("the archive of %s holds %d quarter(s), all as published", paths.site, len(quarters))
+    return EXIT_OK
+
+
 def cmd_quarters(args: argparse.Namespace) -> int:
     from .quarters import available_quarters
     from .site_staging import archived_quarters
@@ -382,10 +417,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
 
     def add(
-        name: str, handler: Callable[[argparse.Namespace], int], help_text: str
+        name: str, handler: Callable[[argparse.Namespace], int], help_text: str, writes: bool = False
     ) -> argparse.ArgumentParser:
+        """A command; one that ``writes`` runs under the project's lock."""
         command = sub.add_parser(name, help=help_text, description=help_text)
-        command.set_defaults(handler=handler)
+        command.set_defaults(handler=handler, writes=writes)
         return command
 
     sample = add(
@@ -393,6 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_sample_data,
         "Write synthetic raw exports for every source into data/raw (July 2022 to "
         "September 2026), marked as sample data.",
+        writes=True,
     )
     sample.add_argument(
         "--scale", type=int, default=1, help="multiply event volumes (911 calls, crimes) for benchmarks"
@@ -403,6 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
         "ingest",
         cmd_ingest,
         "Validate every raw source and write the pseudonymised canonical tables (all or nothing).",
+        writes=True,
     )
     ingest.add_argument("--failures", metavar="CSV", help="write every validation problem here")
 
@@ -411,6 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_measures,
         "Compute and privacy-gate every measure for a "
         "quarter; writes tables and download CSVs to data/processed/<quarter>.",
+        writes=True,
     )
     measures.add_argument("--quarter", help="fiscal quarter, e.g. FY2027Q1 (default: latest)")
     measures.add_argument("--force", action="store_true", help="rebuild even if unchanged")
@@ -420,6 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_run,
         "The quarterly run: ingest if raw data changed, build the tables, "
         "execute the notebooks with papermill, render and publish the site.",
+        writes=True,
     )
     run.add_argument("--quarter", help="fiscal quarter, e.g. FY2027Q1 (default: latest params file)")
     run.add_argument(
@@ -451,7 +491,9 @@ def build_parser() -> argparse.ArgumentParser:
         "plan has its notebook, and _quarto.yml, without touching data.",
     )
 
-    site = add("site", cmd_site, "Render, check and publish the site from already executed notebooks.")
+    site = add(
+        "site", cmd_site, "Render, check and publish the site from already executed notebooks.", writes=True
+    )
     site.add_argument("--quarter", help="fiscal quarter (default: latest)")
     site.add_argument("--force", action="store_true", help="publish even if unchanged")
     site.add_argument("--require-site", action="store_true", help="fail when Quarto is missing")
@@ -481,6 +523,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--preview", action="store_true", help="serve build/preview instead of _site")
 
     add("quarters", cmd_quarters, "List quarters with params files and whether they are built and published.")
+    archive = add(
+        "archive",
+        cmd_archive,
+        "Verify every archived quarter of the published site against the checksums sealed when it "
+        "was published (exit 4 when one differs), or restore one from a copy of the published site.",
+    )
+    archive.add_argument("action", choices=["verify", "restore"], help="verify (default use) or restore")
+    archive.add_argument("quarter", nargs="?", help="restore: the quarter to put back, e.g. FY2026Q4")
+    archive.add_argument(
+        "--from",
+        dest="source",
+        metavar="DIR",
+        help="restore: a copy of the published site (a gh-pages checkout, _site.previous, a backup)",
+    )
     translations = add(
         "translations",
         cmd_translations,
@@ -496,24 +552,63 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _os_error(exc: BaseException) -> OSError | None:
+    """The disk-full or permission error behind ``exc`` (itself, or what it was raised from)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in {*FULL, *DENIED}:
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+FULL = {errno.ENOSPC, errno.EDQUOT}
+DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def describe(exc: BaseException) -> str:
+    """What to tell the person (or the scheduler's log) about a failure."""
+    error = _os_error(exc)
+    if error is None:
+        return str(exc)
+    where = f" ({error.filename})" if error.filename else ""
+    if error.errno in FULL:
+        return (
+            f"The disk is full{where}: {error.strerror}. The run stopped; nothing half-written was "
+            "published and the current site is unchanged. Free some space (`make clean` removes build/ "
+            "and data/processed/, which the next run rebuilds), then run again."
+        )
+    return (
+        f"Permission denied{where}: {error.strerror}. The run cannot read or write there. Check that "
+        "the user running the report owns the project folder (it writes data/processed, build and "
+        "_site, and reads data/raw and params), then run again."
+    )
+
+
 def _exit_code(exc: BaseException) -> int:
+    from .coverage import QuarterBeyondData
     from .ingest import SourceValidationError
+    from .lock import RunLocked
     from .measures import StaleDataError
     from .notebooks import NotebookFailed
     from .pages import UnknownPage
     from .privacy import PrivacyError
-    from .quarto import QuartoMissing, SiteError
-    from .runner import RunLocked
+    from .quarto import QuartoMissing, RenderFailed, SiteError
     from .sources import PseudonymKeyMissing
 
+    error = _os_error(exc)
+    if error is not None:
+        return EXIT_DISK_FULL if error.errno in FULL else EXIT_PERMISSION
     if isinstance(exc, (ConfigError, UnknownPage, BadArgument)):
         return EXIT_CONFIG
-    if isinstance(exc, (SourceValidationError, StaleDataError, PseudonymKeyMissing)):
+    if isinstance(exc, (SourceValidationError, StaleDataError, PseudonymKeyMissing, QuarterBeyondData)):
         return EXIT_DATA
     if isinstance(exc, NotebookFailed):
         return EXIT_NOTEBOOK
     if isinstance(exc, QuartoMissing):
         return EXIT_QUARTO
+    if isinstance(exc, RenderFailed):
+        return EXIT_RENDER
     if isinstance(exc, (PrivacyError, SiteError)):
         return EXIT_CHECK
     if isinstance(exc, RunLocked):
@@ -535,13 +630,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     try:
+        if args.writes:
+            with _lock(args):
+                return args.handler(args)
         return args.handler(args)
     except KeyboardInterrupt:
         log.error("interrupted; nothing half-done was published")
         return EXIT_OTHER
     except Exception as exc:  # every failure becomes one clear message and an exit code
         code = _exit_code(exc)
-        log.error("%s", exc)
+        log.error("%s", describe(exc))
         if code == EXIT_OTHER:
             log.exception("unexpected error (please report it with the manifest in build/)")
         return code

@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-import numpy as np
-
 from .language import ENGLISH, Language
 from .periods import month_end, months_between
 from .sources import SourceSpec
@@ -117,6 +115,8 @@ class SourceCoverage:
             self._covered_days = self._daily()
 
     def _daily(self) -> dict[date, bool]:
+        import numpy as np  # a run with nothing to do never loads numpy
+
         assert self.first is not None
         assert self.last is not None
         span = (self.last - self.first).days + 1
@@ -182,3 +182,56 @@ def _gaps(spans: list[tuple[date, date]], flags: list[bool]) -> tuple[tuple[date
         else:
             gaps.append((first, last))
     return tuple(gaps)
+
+
+# --------------------------------------------------------------------------------------------
+# Can the data support a quarter at all?
+
+
+class QuarterBeyondData(RuntimeError):
+    """The quarter ends after the data does, or its params say the data was taken in the future:
+    building it would publish a page of gaps. Nothing is written."""
+
+
+def last_complete_day(spec: SourceSpec, days: dict[str, int]) -> date | None:
+    """The last day a source's records fully cover: the last covered day of a daily source, the
+    end of the last month with records of a monthly one, the newest record of an event log."""
+    coverage = SourceCoverage(spec, days)
+    if coverage.last is None:
+        return None
+    if spec.expected == "daily":
+        return coverage.covered_through(coverage.last)
+    if spec.expected == "monthly":
+        return month_end(coverage.last)
+    return coverage.last
+
+
+def check_quarter_supported(
+    quarter_id: str,
+    quarter_end: date,
+    data_as_of: date,
+    sources: dict[str, tuple[SourceSpec, dict[str, int]]],
+    today: date | None = None,
+) -> None:
+    """Refuse a quarter whose ``data_as_of`` is in the future, or whose end is after every
+    source's last complete day (``sources``: name -> its spec and records per day)."""
+    today = today or date.today()
+    if data_as_of > today:
+        raise QuarterBeyondData(
+            f"{quarter_id}: its quarter file says the data is as of {data_as_of.isoformat()}, which is "
+            f"in the future (today is {today.isoformat()}). Nothing was built. Set data_as_of to the "
+            "date the extracts were taken, once they have been."
+        )
+    if not sources:
+        return
+    ends = {name: last_complete_day(spec, days) for name, (spec, days) in sources.items()}
+    if any(end is not None and end >= quarter_end for end in ends.values()):
+        return
+    shown = ", ".join(
+        f"{name} {end.isoformat() if end else '(no records)'}" for name, end in sorted(ends.items())
+    )
+    raise QuarterBeyondData(
+        f"{quarter_id} ends on {quarter_end.isoformat()}, after the last complete day of every "
+        f"source ({shown}). Nothing was built: its pages would show only gaps. Load extracts that "
+        "reach the end of the quarter into data/raw, or build an earlier quarter."
+    )

@@ -45,6 +45,10 @@ class QuartoMissing(SiteError):
     pass
 
 
+class RenderFailed(SiteError):
+    """Quarto itself failed (or did not finish): its log says why; nothing was published."""
+
+
 def find_quarto() -> str | None:
     """``QUARTO_PATH``, then ``quarto`` on PATH, then next to this Python (pip's quarto-cli)."""
     explicit = os.environ.get("QUARTO_PATH")
@@ -76,10 +80,14 @@ def checked_quarto() -> str:
     return quarto
 
 
-def _failed(code: int, log_file: Path) -> SiteError:
+def _failed(code: int, log_file: Path) -> RenderFailed:
     tail = log_file.read_text(errors="replace").splitlines()[-25:]
-    return SiteError(
-        f"Quarto could not render the site (exit code {code}). Last lines of {log_file}:\n" + "\n".join(tail)
+    return RenderFailed(
+        f"Quarto could not render the site (exit code {code}); nothing was published and the "
+        f"current site is unchanged. Last lines of its log, {log_file}:\n"
+        + "\n".join(tail)
+        + "\nFix what the log names (often a page's Markdown or a missing file), or check the Quarto "
+        "installation with `quarto check`; then run again."
     )
 
 
@@ -87,7 +95,7 @@ def _output(staging: Path, page: str | None) -> Path:
     output = staging / "_site"
     expected = output / (Path(page).with_suffix(".html").name if page else "index.html")
     if not expected.exists():
-        raise SiteError(f"Quarto finished but {expected} is missing.")
+        raise RenderFailed(f"Quarto finished but {expected} is missing; nothing was published.")
     return output
 
 
@@ -165,7 +173,9 @@ class GatedRender:
             code = self.process.wait(timeout=RENDER_TIMEOUT)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            raise SiteError(f"Quarto did not finish within {RENDER_TIMEOUT} s; see {self.log_file}") from None
+            raise RenderFailed(
+                f"Quarto did not finish within {RENDER_TIMEOUT} s; nothing was published. See {self.log_file}"
+            ) from None
         if code != 0:
             raise _failed(code, self.log_file)
         shutil.rmtree(self.signals, ignore_errors=True)

@@ -8,20 +8,20 @@ the quarter and nothing is published.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import logging
 import os
 import platform
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from .cache import StepCache, code_version, digest, helpers_code_hash
 from .catalogue import interface_messages
+from .coverage import QuarterBeyondData, check_quarter_supported
+from .lock import RunLocked, project_lock
 from .notebooks import Edition, NotebookFailed, editions_of, execute_notebooks
 from .params import ConfigError, ConfigProblem
 from .paths import ProjectPaths
@@ -46,10 +46,6 @@ log = logging.getLogger("helpers.runner")
 __all__ = ["NotebookFailed", "RunLocked", "RunResult", "ensure_ingested", "ensure_measures", "run_quarter"]
 
 
-class RunLocked(RuntimeError):
-    pass
-
-
 @dataclass
 class RunResult:
     quarter: FiscalQuarter
@@ -57,26 +53,6 @@ class RunResult:
     executed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     site: str = "not attempted"
-
-
-@contextlib.contextmanager
-def run_lock(paths: ProjectPaths) -> Iterator[None]:
-    """One run at a time: a scheduled run and an analyst's run must not interleave."""
-    paths.build.mkdir(parents=True, exist_ok=True)
-    handle = (paths.build / ".run.lock").open("w")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise RunLocked(
-            "Another report run is in progress (build/.run.lock is held). "
-            "Wait for it to finish, then run again."
-        ) from None
-    try:
-        yield
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
 
 
 # --------------------------------------------------------------------------------------------
@@ -125,6 +101,7 @@ def ensure_measures(
     """Rebuild the quarter's gated tables only when their inputs changed. Returns whether it
     built them (``built`` or ``skipped``) and the quarter's publication record."""
     paths = settings.paths
+    supported(settings, params)
     previous = paths.publication(quarter.previous())
     key = {
         "canonical": {p.name: file_sha256(p) for p in sorted(paths.canonical.glob("*.parquet"))},
@@ -163,6 +140,19 @@ def ensure_measures(
     publication = read_publication(paths, quarter)
     assert publication is not None  # written by build_quarter, or checked by is_current
     return status, publication
+
+
+def supported(settings: Settings, params: QuarterParams) -> None:
+    """Refuse (``QuarterBeyondData``) a quarter the ingested data cannot support: its end after
+    every source's last complete day, or its ``data_as_of`` in the future."""
+    record = read_ingest_record(settings.paths)
+    sources = {
+        name: (settings.sources.sources[name], info.days)
+        for name, info in (record.sources.items() if record else [])
+        if name in settings.sources.sources
+    }
+    quarter = params.quarter
+    check_quarter_supported(quarter.id, quarter.end, params.data_as_of, sources)
 
 
 def validation_summary(status: str, record: IngestRecord) -> ValidationSummary:
@@ -295,6 +285,7 @@ def run_quarter(
     started = time.perf_counter()
     settings = load_settings(paths)
     params = load_quarter(paths, settings.plan, quarter, set(settings.sources.sources))
+    check_quarter_supported(quarter.id, quarter.end, params.data_as_of, {})  # before anything is written
     code_hash = helpers_code_hash()
     editions = load_editions(settings, params, code_hash)
     workers = workers or os.cpu_count() or 1
@@ -336,7 +327,7 @@ def run_quarter(
             pool.shutdown()
 
     try:
-        with run_lock(paths):
+        with project_lock(paths):
             timings: dict[str, float] = {}
             t0 = time.perf_counter()
             if render:
@@ -390,6 +381,7 @@ def run_quarter(
     finally:
         shut_down_kernels()
         manifest.seconds = round(time.perf_counter() - started, 2)
-        if paths.build.exists() or manifest.status != "running":
+        refused = manifest.error is not None and manifest.error.startswith(QuarterBeyondData.__name__)
+        if not (refused and not paths.build_quarter(quarter).exists()):  # a refused quarter writes nothing
             write_record(paths.manifest(quarter), manifest)
     return result
