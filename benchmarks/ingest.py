@@ -50,12 +50,12 @@ def worker_floor(root: Path) -> dict:
 
 def worker_pipeline(root: Path) -> dict:
     """Ingest from nothing, then every measure of the latest quarter, in this process."""
-    from helpers.cache import helpers_code_hash
-    from helpers.measures import build_quarter
-    from helpers.paths import ProjectPaths
-    from helpers.quarters import latest_quarter, load_quarter
-    from helpers.runner import ensure_ingested
-    from helpers.settings import load_settings
+    from helpers.core.cache import helpers_code_hash
+    from helpers.core.paths import ProjectPaths
+    from helpers.measures.build import build_quarter
+    from helpers.params.quarters import latest_quarter, load_quarter
+    from helpers.params.settings import load_settings
+    from helpers.run.runner import ensure_ingested
 
     paths = ProjectPaths(root)
     shutil.rmtree(paths.processed, ignore_errors=True)
@@ -86,8 +86,8 @@ def peak_mb() -> float:
 
 
 def worker_generate(root: Path, scale: int) -> dict:
-    from helpers.paths import ProjectPaths
-    from helpers.sample import generate
+    from helpers.core.paths import ProjectPaths
+    from helpers.sample.generate import generate
 
     started = time.perf_counter()
     generate(ProjectPaths(root), scale=scale)

@@ -58,13 +58,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
-    from helpers.cache import helpers_code_hash
-    from helpers.paths import ProjectPaths
-    from helpers.quarters import latest_quarter, load_quarter
-    from helpers.quarto import find_quarto
-    from helpers.runner import ensure_ingested, ensure_measures
-    from helpers.sample import generate
-    from helpers.settings import load_settings
+    from helpers.core.cache import helpers_code_hash
+    from helpers.core.paths import ProjectPaths
+    from helpers.params.quarters import latest_quarter, load_quarter
+    from helpers.params.settings import load_settings
+    from helpers.run.runner import ensure_ingested, ensure_measures
+    from helpers.sample.generate import generate
+    from helpers.site.quarto import find_quarto
 
     quarto = find_quarto()
     with tempfile.TemporaryDirectory(prefix="durham-run-bench-") as tmp:

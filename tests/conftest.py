@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from helpers.cache import helpers_code_hash
-from helpers.pages import report_pages
-from helpers.paths import ProjectPaths
-from helpers.periods import FiscalQuarter
-from helpers.quarters import load_quarter
-from helpers.runner import ensure_ingested, ensure_measures
-from helpers.sample import generate
-from helpers.settings import load_settings
+from helpers.core.cache import helpers_code_hash
+from helpers.core.paths import ProjectPaths
+from helpers.core.periods import FiscalQuarter
+from helpers.params.pages import report_pages
+from helpers.params.quarters import load_quarter
+from helpers.params.settings import load_settings
+from helpers.run.runner import ensure_ingested, ensure_measures
+from helpers.sample.generate import generate
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -112,7 +112,7 @@ def fake_quarto(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def real_quarto() -> str | None:
     """The real Quarto, if installed (QUARTO_PATH pointing at the fake one does not count)."""
-    from helpers.quarto import find_quarto
+    from helpers.site.quarto import find_quarto
 
     found = find_quarto()
     if found and "fake" not in Path(found).read_text(errors="ignore")[:2000]:
@@ -123,7 +123,7 @@ def real_quarto() -> str | None:
 @pytest.fixture(scope="session")
 def executed_project(sample_project: ProjectPaths, tmp_path_factory: pytest.TempPathFactory) -> ProjectPaths:
     """The sample project with the real notebooks executed for both quarters (no site yet)."""
-    from helpers.runner import run_quarter
+    from helpers.run.runner import run_quarter
 
     paths = clone_project(sample_project, tmp_path_factory.mktemp("executed") / "project")
     for quarter in map(FiscalQuarter.parse, QUARTERS):
@@ -143,7 +143,7 @@ def publish_quarter(paths: ProjectPaths, quarter: str, force: bool = False):
     """Publish an executed quarter of ``paths`` (its notebooks run by ``executed_project``)."""
     import json
 
-    from helpers.site import publish
+    from helpers.site.publish import publish
 
     settings = load_settings(paths)
     q = FiscalQuarter.parse(quarter)

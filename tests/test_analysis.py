@@ -7,9 +7,9 @@ import math
 import pandas as pd
 import pytest
 
-from helpers.analysis import AnalysisError, before_after
-from helpers.narrative import Change
-from helpers.periods import FiscalQuarter
+from helpers.core.periods import FiscalQuarter
+from helpers.page.analysis import AnalysisError, before_after
+from helpers.page.narrative import Change
 
 from .test_measures import measure
 

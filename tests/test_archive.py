@@ -11,10 +11,10 @@ import subprocess
 
 import pytest
 
-from helpers.archive import MANIFEST, ArchiveError, parse_manifest, verify
 from helpers.cli import main
-from helpers.site import recover_publish, swap_in
-from helpers.site_staging import force_remove
+from helpers.site.archive import MANIFEST, ArchiveError, parse_manifest, verify
+from helpers.site.publish import recover_publish, swap_in
+from helpers.site.staging import force_remove
 
 from .conftest import publish_quarter
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers.cache import StepCache, digest
+from helpers.core.cache import StepCache, digest
 
 
 def test_a_stage_is_current_only_for_the_same_key_with_its_outputs_in_place(tmp_path):

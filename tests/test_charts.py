@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 
-from helpers.chart_style import PALETTE
-from helpers.charts import alt_text, measure_chart
+from helpers.page.chart_style import PALETTE
+from helpers.page.charts import alt_text, measure_chart
 
 from .test_measures import measure
 from .test_narrative import series
@@ -80,8 +80,8 @@ def _four_series():
 
 
 def test_several_series_are_named_on_the_chart_without_overlapping_even_on_a_card():
-    from helpers.chart_style import CARD_SIZE, FULL_SIZE, house_style
-    from helpers.charts import draw_time_chart
+    from helpers.page.chart_style import CARD_SIZE, FULL_SIZE, house_style
+    from helpers.page.charts import draw_time_chart
 
     m = measure(unit="percent", kind="share", numerator_where={"x": {"le": 1}}, grain="quarter")
     rows = _four_series()  # two pairs of lines that end almost on top of each other
@@ -110,7 +110,7 @@ def test_several_series_are_named_on_the_chart_without_overlapping_even_on_a_car
 
 
 def test_series_label_text_is_dark_enough_to_read():
-    from helpers.charts import _contrast_text
+    from helpers.page.charts import _contrast_text
 
     for color in PALETTE:
         text = _contrast_text(color)

@@ -78,20 +78,20 @@ def test_a_full_disk_or_a_permission_error_says_what_happened_and_what_to_do(
     tmp_path, monkeypatch, caplog, error, code, words
 ):
     paths = copy_project_skeleton(tmp_path / "p")
-    monkeypatch.setattr("helpers.runner.run_quarter", _raising(error))
+    monkeypatch.setattr("helpers.run.runner.run_quarter", _raising(error))
     assert main(["--root", str(paths.root), "run"]) == code
     assert words in caplog.text and error.filename in caplog.text
     assert "please report it" not in caplog.text  # not an unexpected error
 
 
 def test_a_permission_error_reading_a_raw_file_is_not_called_a_bug(tmp_path, monkeypatch, caplog):
-    from helpers.ingest import IngestInternalError
+    from helpers.data.ingest import IngestInternalError
 
     wrapped = IngestInternalError(
         "cad_events", "cad/x.csv", PermissionError(errno.EACCES, "Permission denied")
     )
     wrapped.__cause__ = PermissionError(errno.EACCES, "Permission denied", "/srv/data/raw/cad/x.csv")
     paths = copy_project_skeleton(tmp_path / "p")
-    monkeypatch.setattr("helpers.runner.run_quarter", _raising(wrapped))  # type: ignore[arg-type]
+    monkeypatch.setattr("helpers.run.runner.run_quarter", _raising(wrapped))  # type: ignore[arg-type]
     assert main(["--root", str(paths.root), "run"]) == 10
     assert "/srv/data/raw/cad/x.csv" in caplog.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from helpers.coverage import SourceCoverage
+from helpers.data.coverage import SourceCoverage
 
 from .test_measures import source_spec
 

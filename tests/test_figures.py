@@ -9,9 +9,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from helpers.figures import FigureError
-from helpers.fragments import FRAGMENT_KEY
-from helpers.privacy import PrivacyError
+from helpers.measures.gate import PrivacyError
+from helpers.page.figures import FigureError
+from helpers.page.fragments import FRAGMENT_KEY
 from helpers.report import UndeclaredMeasure, open_page
 
 pytestmark = pytest.mark.slow
@@ -91,7 +91,7 @@ def test_sentences_come_from_the_quarter_file_with_computed_numbers(page):
 
 
 def test_report_charts_leave_the_notebook_backend_alone():
-    code = "import matplotlib; import helpers.report, helpers.charts; print(matplotlib.get_backend())"
+    code = "import matplotlib; import helpers.report, helpers.page.charts; print(matplotlib.get_backend())"
     env = {"MPLBACKEND": "module://matplotlib_inline.backend_inline", "PATH": ""}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "module://matplotlib_inline.backend_inline"

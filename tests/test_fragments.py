@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import nbformat
 
-from helpers.fragments import FRAGMENT_KEY, Bullets, Fragment, Heading, Html, Quote, Strong, for_quarto, para
+from helpers.page.fragments import (
+    FRAGMENT_KEY,
+    Bullets,
+    Fragment,
+    Heading,
+    Html,
+    Quote,
+    Strong,
+    for_quarto,
+    para,
+)
 
 HOSTILE = "<script>alert('x')</script> **bold** [link](http://evil.example)"
 

@@ -12,9 +12,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from helpers.ingest import SourceValidationError, ingest, load_canonical, pseudonymise
-from helpers.paths import ProjectPaths
-from helpers.sources import PseudonymKeyMissing, load_sources
+from helpers.core.paths import ProjectPaths
+from helpers.data.ingest import SourceValidationError, ingest, load_canonical, pseudonymise
+from helpers.params.sources import PseudonymKeyMissing, load_sources
 
 TODAY = date(2026, 10, 15)
 
@@ -423,8 +423,8 @@ def test_rows_after_a_skipped_row_keep_their_own_row_numbers(tmp_path, key):
 
 
 def test_an_unexpected_error_is_an_internal_error_naming_source_and_file(tmp_path, key, monkeypatch):
-    from helpers import ingest as ingest_module
     from helpers.cli import _exit_code
+    from helpers.data import ingest as ingest_module
 
     paths = make_project(tmp_path)
 
@@ -445,7 +445,7 @@ def test_an_unexpected_error_is_an_internal_error_naming_source_and_file(tmp_pat
 
 
 def test_a_file_replaced_after_it_was_hashed_stops_ingest_before_anything_is_written(tmp_path, key):
-    from helpers.sources import raw_fingerprint
+    from helpers.params.sources import raw_fingerprint
 
     paths = make_project(tmp_path)
     config = load_sources(paths.params / "sources.yml")
@@ -461,7 +461,7 @@ def test_a_file_replaced_after_it_was_hashed_stops_ingest_before_anything_is_wri
 
 
 def test_the_recorded_hash_is_the_hash_of_the_bytes_the_tables_were_built_from(tmp_path, key):
-    from helpers.sources import raw_fingerprint
+    from helpers.params.sources import raw_fingerprint
 
     paths = make_project(tmp_path)
     config = load_sources(paths.params / "sources.yml")

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from helpers.language import ENGLISH, pending, pending_html, pending_plain
-from helpers.periods import FiscalQuarter
-from helpers.translations import edition
+from helpers.core.language import ENGLISH, pending, pending_html, pending_plain
+from helpers.core.periods import FiscalQuarter
+from helpers.translation.texts import edition
 
 from .conftest import REPO
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from helpers.cli import EXIT_LOCKED, main
-from helpers.lock import RunLocked, leftovers, project_lock
+from helpers.core.lock import RunLocked, leftovers, project_lock
 
 from .conftest import LATEST, copy_project_skeleton, lock_held_elsewhere
 

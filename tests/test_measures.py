@@ -7,9 +7,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from helpers.coverage import SourceCoverage
-from helpers.measure_spec import Measure
-from helpers.measures import apply_coverage, compute, prepare
+from helpers.data.coverage import SourceCoverage
+from helpers.measures.build import apply_coverage, compute, prepare
+from helpers.params.measure import Measure
 
 END = date(2026, 9, 30)
 
@@ -34,7 +34,7 @@ def measure(**overrides) -> Measure:
 
 
 def source_spec(**overrides):
-    from helpers.sources import SourceSpec
+    from helpers.params.sources import SourceSpec
 
     base = {
         "title": "T",

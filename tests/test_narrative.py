@@ -9,10 +9,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from helpers.fragments import Fragment, esc, md
-from helpers.narrative import comparison_sentence, fmt_date, fmt_value, narrative_blocks
-from helpers.periods import FiscalQuarter, periods_for
-from helpers.translations import edition
+from helpers.core.periods import FiscalQuarter, periods_for
+from helpers.page.fragments import Fragment, esc, md
+from helpers.page.narrative import comparison_sentence, fmt_date, fmt_value, narrative_blocks
+from helpers.translation.texts import edition
 
 from .conftest import REPO
 from .test_measures import measure

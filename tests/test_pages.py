@@ -8,12 +8,12 @@ import shutil
 import pytest
 import yaml
 
-from helpers.pages import ARCHIVE_SOURCE, UnknownPage, page_of, report_pages, site_config
-from helpers.params import ConfigError
-from helpers.paths import ProjectPaths
-from helpers.settings import load_settings
-from helpers.site_staging import check_site_sources, hand_written_config
-from helpers.translations import edition
+from helpers.core.config import ConfigError
+from helpers.core.paths import ProjectPaths
+from helpers.params.pages import ARCHIVE_SOURCE, UnknownPage, page_of, report_pages, site_config
+from helpers.params.settings import load_settings
+from helpers.site.staging import check_site_sources, hand_written_config
+from helpers.translation.texts import edition
 
 from .conftest import REPO
 

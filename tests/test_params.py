@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.params import ConfigError, StrictModel, load_model, read_yaml
+from helpers.core.config import ConfigError, StrictModel, load_model, read_yaml
 
 
 class Item(StrictModel):

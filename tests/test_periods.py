@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from helpers.periods import (
+from helpers.core.periods import (
     FiscalQuarter,
     calendar_year_period,
     periods_for,

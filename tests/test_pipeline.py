@@ -11,12 +11,12 @@ import pyarrow as pa
 import pytest
 
 from helpers.cli import main
-from helpers.ingest import load_canonical
-from helpers.measures import compute_quarter, previous_publication, read_quarter_frame
-from helpers.periods import FiscalQuarter, periods_for
-from helpers.privacy import audit
-from helpers.quarters import load_quarter, read_publication
-from helpers.settings import load_settings
+from helpers.core.periods import FiscalQuarter, periods_for
+from helpers.data.ingest import load_canonical
+from helpers.measures.build import compute_quarter, previous_publication, read_quarter_frame
+from helpers.measures.gate import audit
+from helpers.params.quarters import load_quarter, read_publication
+from helpers.params.settings import load_settings
 
 from .conftest import LATEST, PREVIOUS
 
@@ -81,7 +81,7 @@ def test_rebuilding_gives_byte_identical_outputs(sample_project, tmp_path):
     params = load_quarter(sample_project, settings.plan, quarter)
     before = tree_hash(sample_project.quarter_dir(quarter) / "csv")
     parquet_before = tree_hash(sample_project.quarter_dir(quarter) / "measures")
-    from helpers.measures import build_quarter
+    from helpers.measures.build import build_quarter
 
     build_quarter(settings, quarter, params)
     assert tree_hash(sample_project.quarter_dir(quarter) / "csv") == before
@@ -150,7 +150,7 @@ def test_a_quarter_beyond_the_data_is_a_gap_never_a_zero(sample_project):
 
 
 def test_stale_data_fails_when_the_params_say_so(project_copy):
-    from helpers.measures import StaleDataError
+    from helpers.measures.build import StaleDataError
 
     settings = load_settings(project_copy)
     params = load_quarter(project_copy, settings.plan, LATEST)
@@ -188,7 +188,7 @@ def test_cli_run_without_quarto_stops_after_execution_with_instructions(project_
 
     monkeypatch.delenv("QUARTO_PATH", raising=False)
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
-    monkeypatch.setattr("helpers.quarto.find_quarto", lambda: None)
+    monkeypatch.setattr("helpers.site.quarto.find_quarto", lambda: None)
     write_fixture_notebooks(project_copy)
     assert main(["--root", str(project_copy.root), "run", "--workers", "2"]) == 0
     err = caplog.text
@@ -199,8 +199,8 @@ def test_cli_run_without_quarto_stops_after_execution_with_instructions(project_
 
 
 def test_sample_data_is_deterministic(sample_project, tmp_path):
-    from helpers.paths import ProjectPaths
-    from helpers.sample import generate
+    from helpers.core.paths import ProjectPaths
+    from helpers.sample.generate import generate
 
     again = ProjectPaths(tmp_path)
     generate(again)
@@ -237,7 +237,7 @@ def cad_without_a_quarter(project_copy, fake_quarto):
     """The sample with no CAD records for April to June 2026 (FY2026 Q4), built and published."""
     import pyarrow.compute as pc
 
-    from helpers.runner import run_quarter
+    from helpers.run.runner import run_quarter
 
     def drop_quarter(table):
         received = table.column("Call Received")
@@ -282,10 +282,10 @@ def test_a_quarter_without_records_is_missing_never_zero_and_never_compared(cad_
 def test_the_reporting_quarter_with_a_gap_is_marked_or_stops_the_build(project_copy):
     import pyarrow.compute as pc
 
-    from helpers.cache import helpers_code_hash
-    from helpers.measures import StaleDataError
+    from helpers.core.cache import helpers_code_hash
+    from helpers.measures.build import StaleDataError
     from helpers.report import open_page
-    from helpers.runner import ensure_ingested, ensure_measures
+    from helpers.run.runner import ensure_ingested, ensure_measures
 
     def drop_august(table):
         received = table.column("Call Received")
@@ -314,9 +314,9 @@ def test_the_reporting_quarter_with_a_gap_is_marked_or_stops_the_build(project_c
 
 
 def test_an_export_without_answer_times_shows_not_available_never_zero(project_copy):
-    from helpers.cache import helpers_code_hash
+    from helpers.core.cache import helpers_code_hash
     from helpers.report import open_page
-    from helpers.runner import ensure_ingested, ensure_measures
+    from helpers.run.runner import ensure_ingested, ensure_measures
 
     _rewrite_cad(project_copy, lambda table: table.drop_columns(["Answer Seconds"]))
     config = project_copy.params / "sources.yml"

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from helpers.params import ConfigError
-from helpers.plan import load_plan
+from helpers.core.config import ConfigError
+from helpers.params.plan import load_plan
 
 from .conftest import REPO, edited_params
 

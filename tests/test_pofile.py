@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from helpers.catalogue import check_interface
 from helpers.cli import main
-from helpers.params import ConfigError
-from helpers.pofile import read_entries
-from helpers.translations import editions
+from helpers.core.config import ConfigError
+from helpers.core.pofile import read_entries
+from helpers.translation.catalogue import check_interface
+from helpers.translation.texts import editions
 
 from .conftest import REPO, copy_project_skeleton
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from helpers.privacy import PrivacyError, PrivacyRules, audit, gate, scan_files
+from helpers.measures.gate import PrivacyError, PrivacyRules, audit, gate, scan_files
 
 RULES = PrivacyRules.model_validate(
     {

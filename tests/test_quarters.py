@@ -7,10 +7,10 @@ import shutil
 import pytest
 import yaml
 
-from helpers.params import ConfigError
-from helpers.paths import ProjectPaths
-from helpers.plan import load_plan
-from helpers.quarters import available_quarters, latest_quarter, load_quarter
+from helpers.core.config import ConfigError
+from helpers.core.paths import ProjectPaths
+from helpers.params.plan import load_plan
+from helpers.params.quarters import available_quarters, latest_quarter, load_quarter
 
 from .conftest import LATEST, REPO
 

@@ -11,11 +11,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from helpers.ingest import SourceValidationError, ingest, load_canonical
-from helpers.measures import compute, prepare
-from helpers.paths import ProjectPaths
-from helpers.plan import load_plan
-from helpers.sources import load_sources
+from helpers.core.paths import ProjectPaths
+from helpers.data.ingest import SourceValidationError, ingest, load_canonical
+from helpers.measures.build import compute, prepare
+from helpers.params.plan import load_plan
+from helpers.params.sources import load_sources
 
 from .conftest import FIXTURES, REPO, SHARED_REAL
 
@@ -82,8 +82,8 @@ def test_fbi_ucr_staffing_gives_staffing_levels(real_project):
 
 
 def test_durham_pd_2013_ends_in_november_which_shows_as_partial(real_project):
-    from helpers.coverage import SourceCoverage
-    from helpers.measures import apply_coverage
+    from helpers.data.coverage import SourceCoverage
+    from helpers.measures.build import apply_coverage
 
     config = load_sources(real_project.params / "sources.yml")
     result = ingest(real_project, config, today=date(2026, 10, 1))

@@ -7,8 +7,8 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from helpers.periods import FiscalQuarter
-from helpers.records import MeasureRecord, PrivacySummary, Publication, read_record, write_record
+from helpers.core.periods import FiscalQuarter
+from helpers.core.records import MeasureRecord, PrivacySummary, Publication, read_record, write_record
 
 
 def publication(**overrides) -> Publication:

@@ -7,7 +7,7 @@ import re
 import pytest
 import yaml
 
-from helpers.fragments import Heading
+from helpers.page.fragments import Heading
 from helpers.report import UndeclaredMeasure, open_page
 
 pytestmark = pytest.mark.slow

@@ -9,11 +9,11 @@ import pytest
 import yaml
 
 from helpers.cli import main
-from helpers.lock import RunLocked
-from helpers.pages import report_pages
-from helpers.periods import FiscalQuarter
-from helpers.runner import NotebookFailed, run_quarter
-from helpers.settings import load_settings
+from helpers.core.lock import RunLocked
+from helpers.core.periods import FiscalQuarter
+from helpers.params.pages import report_pages
+from helpers.params.settings import load_settings
+from helpers.run.runner import NotebookFailed, run_quarter
 
 from .conftest import LATEST, lock_held_elsewhere, write_fixture_notebooks
 
@@ -201,7 +201,7 @@ def _running(executable) -> bool:
 
 def test_a_missing_translation_stops_the_run_unless_the_quarter_publishes_english(project_copy, caplog):
     from helpers.cli import EXIT_CONFIG
-    from helpers.runner import TranslationMissing
+    from helpers.run.runner import TranslationMissing
 
     spanish_quarter = project_copy.params / "translations" / "es" / "quarters" / "FY2027Q1.yml"
     data = yaml.safe_load(spanish_quarter.read_text(encoding="utf-8"))
@@ -252,8 +252,8 @@ def test_a_quarter_with_data_as_of_in_the_future_is_refused_before_anything_is_w
 def test_a_quarter_after_the_end_of_every_source_is_refused_naming_them(tiny_project, monkeypatch, caplog):
     import datetime as dt
 
-    from helpers import coverage
     from helpers.cli import EXIT_DATA
+    from helpers.data import coverage
 
     class Later(dt.date):
         @classmethod

@@ -16,16 +16,16 @@ import nbformat
 import pandas as pd
 import pytest
 
-from helpers.pages import report_pages
-from helpers.params import ConfigError
-from helpers.periods import FiscalQuarter
-from helpers.quarters import load_quarter
-from helpers.quarto import QuartoMissing, SiteError, find_quarto
-from helpers.runner import run_quarter
-from helpers.settings import load_settings
-from helpers.site import publish
-from helpers.site_checks import page_weight
-from helpers.site_staging import archive_page, check_site_sources
+from helpers.core.config import ConfigError
+from helpers.core.periods import FiscalQuarter
+from helpers.params.pages import report_pages
+from helpers.params.quarters import load_quarter
+from helpers.params.settings import load_settings
+from helpers.run.runner import run_quarter
+from helpers.site.checks import page_weight
+from helpers.site.publish import publish
+from helpers.site.quarto import QuartoMissing, SiteError, find_quarto
+from helpers.site.staging import archive_page, check_site_sources
 
 from .browser import browser_skip_reason, chromium, serious_violations, serve
 from .conftest import FIXTURES, LATEST, QUARTERS, REPO, SITE_PAGES, publish_quarter
@@ -137,7 +137,7 @@ def test_broken_links_and_third_party_assets_block_publication(published):
 
 def test_without_quarto_the_build_stops_with_instructions(site_project, monkeypatch):
     monkeypatch.delenv("QUARTO_PATH", raising=False)
-    monkeypatch.setattr("helpers.quarto.find_quarto", lambda: None)
+    monkeypatch.setattr("helpers.site.quarto.find_quarto", lambda: None)
     outcome = publish_quarter(site_project, "FY2027Q1")
     assert outcome.status == "quarto-missing"
     assert "pip install quarto-cli" in outcome.message and "conda-forge" in outcome.message
@@ -401,10 +401,10 @@ def test_english_left_in_the_spanish_edition_stops_publication(published):
 
 
 def test_english_marked_as_pending_or_a_proper_name_is_not_reported_as_untranslated(tmp_path):
-    from helpers.language import PENDING_START
-    from helpers.notebooks import editions_of
-    from helpers.paths import ProjectPaths
-    from helpers.site_checks import untranslated_text
+    from helpers.core.language import PENDING_START
+    from helpers.core.paths import ProjectPaths
+    from helpers.run.notebooks import editions_of
+    from helpers.site.checks import untranslated_text
 
     paths = ProjectPaths(REPO)
     settings = load_settings(paths)
@@ -435,7 +435,8 @@ def test_a_failed_render_exits_8_naming_its_log_and_publishes_nothing(
 
     broken = tmp_path / "quarto"
     broken.write_text(
-        "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 1.7.34; exit 0; fi\necho 'ERROR: YAML parse' >&2\nexit 1\n"
+        "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 1.7.34; exit 0; fi\n"
+        "echo 'ERROR: YAML parse' >&2\nexit 1\n"
     )
     broken.chmod(0o755)
     monkeypatch.setenv("QUARTO_PATH", str(broken))

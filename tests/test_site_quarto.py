@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from helpers.pages import report_pages
-from helpers.periods import FiscalQuarter
-from helpers.quarters import load_quarter
-from helpers.settings import load_settings
-from helpers.site import publish
+from helpers.core.periods import FiscalQuarter
+from helpers.params.pages import report_pages
+from helpers.params.quarters import load_quarter
+from helpers.params.settings import load_settings
+from helpers.site.publish import publish
 
 from .browser import SCREENS, browser_skip_reason, chromium, serve
 from .conftest import LATEST, QUARTERS, SITE_PAGES, clone_project, real_quarto
@@ -347,10 +347,10 @@ def test_search_widget_has_an_accessible_name(browser_pages):
 def test_a_render_started_early_gives_the_same_site_as_a_plain_render(rendered, tmp_path):
     """The run starts Quarto before the notebooks are done (its Archive page waits for them);
     a plain `quarto render` of the same staged folder must give byte-identical pages."""
-    from helpers.language import ENGLISH
-    from helpers.quarto import find_quarto, render
-    from helpers.site_assembly import finish_pages
-    from helpers.translations import editions
+    from helpers.core.language import ENGLISH
+    from helpers.site.assembly import finish_pages
+    from helpers.site.quarto import find_quarto, render
+    from helpers.translation.texts import editions
 
     paths, _ = rendered
     staged = tmp_path / "staged"
@@ -378,7 +378,8 @@ def test_an_early_render_gives_up_when_the_run_stops(tmp_path, rendered):
     shutil.copytree(paths.staging(LATEST), staged)
     shutil.rmtree(staged / "_site", ignore_errors=True)
     script = (
-        "import sys, time; from pathlib import Path; from helpers.quarto import GatedRender, find_quarto\n"
+        "import sys, time; from pathlib import Path\n"
+        "from helpers.site.quarto import GatedRender, find_quarto\n"
         "r = GatedRender(find_quarto(), Path(sys.argv[1]), Path(sys.argv[2])).start()\n"
         "print(r.process.pid, flush=True); time.sleep(120)\n"
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from helpers.params import ConfigError
-from helpers.plan import check_plan_against_sources, load_plan
-from helpers.sources import load_sources
+from helpers.core.config import ConfigError
+from helpers.params.plan import check_plan_against_sources, load_plan
+from helpers.params.sources import load_sources
 
 from .conftest import REPO, edited_params
 

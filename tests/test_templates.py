@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from helpers.cli import main
-from helpers.language import Language
-from helpers.narrative import Change
-from helpers.templates import TemplateError, fill, names
+from helpers.core.language import Language
+from helpers.core.templates import TemplateError, fill, names
+from helpers.page.narrative import Change
 
 from .conftest import LATEST, copy_project_skeleton
 

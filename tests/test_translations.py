@@ -8,15 +8,15 @@ import shutil
 import pytest
 import yaml
 
-from helpers.catalogue import interface_messages, missing_interface, update_catalogue
 from helpers.cli import main
-from helpers.language import pending_plain
-from helpers.params import ConfigError
-from helpers.paths import ProjectPaths
-from helpers.periods import FiscalQuarter
-from helpers.quarters import load_quarter
-from helpers.settings import load_settings
-from helpers.translations import edition, editions
+from helpers.core.config import ConfigError
+from helpers.core.language import pending_plain
+from helpers.core.paths import ProjectPaths
+from helpers.core.periods import FiscalQuarter
+from helpers.params.quarters import load_quarter
+from helpers.params.settings import load_settings
+from helpers.translation.catalogue import interface_messages, missing_interface, update_catalogue
+from helpers.translation.texts import edition, editions
 
 from .conftest import REPO, copy_project_skeleton
 

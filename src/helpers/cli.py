@@ -28,13 +28,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .params import ConfigError
-from .paths import ProjectPaths
+from .core.config import ConfigError
+from .core.paths import ProjectPaths
 
 if TYPE_CHECKING:
-    from .periods import FiscalQuarter
-    from .quarters import QuarterParams
-    from .settings import Settings
+    from .core.periods import FiscalQuarter
+    from .params.quarters import QuarterParams
+    from .params.settings import Settings
 
 log = logging.getLogger("helpers")
 
@@ -52,15 +52,15 @@ def _paths(args: argparse.Namespace) -> ProjectPaths:
 
 def _lock(args: argparse.Namespace) -> contextlib.AbstractContextManager[None]:
     """The project's lock, which every command that writes holds (exit 6 when it is taken)."""
-    from .lock import project_lock
+    from .core.lock import project_lock
 
     return project_lock(_paths(args))
 
 
 def _quarter(args: argparse.Namespace, paths: ProjectPaths) -> FiscalQuarter:
     """``--quarter`` parsed here, at the edge (default: the latest params file)."""
-    from .periods import FiscalQuarter
-    from .quarters import latest_quarter
+    from .core.periods import FiscalQuarter
+    from .params.quarters import latest_quarter
 
     if args.quarter is None:
         return latest_quarter(paths)
@@ -77,8 +77,8 @@ def _quarter(args: argparse.Namespace, paths: ProjectPaths) -> FiscalQuarter:
 
 def _quarter_context(args: argparse.Namespace) -> tuple[ProjectPaths, Settings, FiscalQuarter, QuarterParams]:
     """Settings, the chosen quarter and its parameters."""
-    from .quarters import load_quarter
-    from .settings import load_settings
+    from .params.quarters import load_quarter
+    from .params.settings import load_settings
 
     paths = _paths(args)
     settings = load_settings(paths)
@@ -87,7 +87,7 @@ def _quarter_context(args: argparse.Namespace) -> tuple[ProjectPaths, Settings, 
 
 
 def cmd_sample_data(args: argparse.Namespace) -> int:
-    from .sample import generate
+    from .sample.generate import generate
 
     paths = _paths(args)
     started = time.perf_counter()
@@ -106,10 +106,10 @@ def cmd_sample_data(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from .cache import helpers_code_hash
-    from .ingest import SourceValidationError
-    from .runner import ensure_ingested
-    from .settings import load_settings
+    from .core.cache import helpers_code_hash
+    from .data.ingest import SourceValidationError
+    from .params.settings import load_settings
+    from .run.runner import ensure_ingested
 
     paths = _paths(args)
     settings = load_settings(paths)
@@ -134,8 +134,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_measures(args: argparse.Namespace) -> int:
-    from .cache import helpers_code_hash
-    from .runner import ensure_ingested, ensure_measures
+    from .core.cache import helpers_code_hash
+    from .run.runner import ensure_ingested, ensure_measures
 
     paths, settings, quarter, params = _quarter_context(args)
     code = helpers_code_hash()
@@ -152,10 +152,10 @@ def cmd_measures(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .quarters import available_quarters
-    from .quarto import find_quarto
-    from .runner import run_quarter
-    from .site_staging import archived_quarters
+    from .params.quarters import available_quarters
+    from .run.runner import run_quarter
+    from .site.quarto import find_quarto
+    from .site.staging import archived_quarters
 
     paths = _paths(args)
     quarter = _quarter(args, paths)
@@ -195,10 +195,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .pages import report_pages
-    from .quarters import available_quarters, load_quarter
-    from .settings import load_settings
-    from .site_staging import check_site_sources
+    from .params.pages import report_pages
+    from .params.quarters import available_quarters, load_quarter
+    from .params.settings import load_settings
+    from .site.staging import check_site_sources
 
     paths = _paths(args)
     settings = load_settings(paths)
@@ -227,9 +227,9 @@ def _english_texts(settings: Settings, quarters: list[QuarterParams]) -> dict[st
 
 def _check_translations(settings: Settings, quarters: list[QuarterParams]) -> int:
     """Every text of every edition has its translation; list by file and key those that do not."""
-    from .catalogue import interface_messages
-    from .notebooks import editions_of
-    from .translations import VERSIONS_FILE, record_versions
+    from .run.notebooks import editions_of
+    from .translation.catalogue import interface_messages
+    from .translation.texts import VERSIONS_FILE, record_versions
 
     if len(settings.editions()) == 1:
         return EXIT_OK
@@ -277,10 +277,10 @@ def _check_translations(settings: Settings, quarters: list[QuarterParams]) -> in
 
 
 def cmd_translations(args: argparse.Namespace) -> int:
-    from .catalogue import interface_messages, update_catalogue
-    from .quarters import available_quarters, load_quarter
-    from .settings import load_settings
-    from .translations import VERSIONS_FILE, record_versions
+    from .params.quarters import available_quarters, load_quarter
+    from .params.settings import load_settings
+    from .translation.catalogue import interface_messages, update_catalogue
+    from .translation.texts import VERSIONS_FILE, record_versions
 
     paths = _paths(args)
     settings = load_settings(paths)
@@ -306,9 +306,9 @@ def cmd_translations(args: argparse.Namespace) -> int:
 
 
 def cmd_site(args: argparse.Namespace) -> int:
-    from .cache import code_version
-    from .records import RunManifest, read_record
-    from .site import publish
+    from .core.cache import code_version
+    from .core.records import RunManifest, read_record
+    from .site.publish import publish
 
     paths, settings, quarter, params = _quarter_context(args)
     manifest = read_record(paths.manifest(quarter), RunManifest)
@@ -325,7 +325,7 @@ def cmd_site(args: argparse.Namespace) -> int:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    from .preview import preview_page, serve
+    from .run.preview import preview_page, serve
 
     _, settings, quarter, params = _quarter_context(args)
     with _lock(args):
@@ -350,8 +350,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .preview import preview_dir, serve
-    from .settings import load_settings
+    from .params.settings import load_settings
+    from .run.preview import preview_dir, serve
 
     paths = _paths(args)
     folder = preview_dir(load_settings(paths)) / "site-src" / "_site" if args.preview else paths.site
@@ -363,8 +363,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_archive(args: argparse.Namespace) -> int:
-    from .archive import require_intact, restore, verify
-    from .periods import FiscalQuarter
+    from .core.periods import FiscalQuarter
+    from .site.archive import require_intact, restore, verify
 
     paths = _paths(args)
     if args.action == "restore":
@@ -390,8 +390,8 @@ def cmd_archive(args: argparse.Namespace) -> int:
 
 
 def cmd_quarters(args: argparse.Namespace) -> int:
-    from .quarters import available_quarters
-    from .site_staging import archived_quarters
+    from .params.quarters import available_quarters
+    from .site.staging import archived_quarters
 
     paths = _paths(args)
     published = set(archived_quarters(paths.site))
@@ -586,15 +586,15 @@ def describe(exc: BaseException) -> str:
 
 
 def _exit_code(exc: BaseException) -> int:
-    from .coverage import QuarterBeyondData
-    from .ingest import SourceValidationError
-    from .lock import RunLocked
-    from .measures import StaleDataError
-    from .notebooks import NotebookFailed
-    from .pages import UnknownPage
-    from .privacy import PrivacyError
-    from .quarto import QuartoMissing, RenderFailed, SiteError
-    from .sources import PseudonymKeyMissing
+    from .core.lock import RunLocked
+    from .data.coverage import QuarterBeyondData
+    from .data.ingest import SourceValidationError
+    from .measures.build import StaleDataError
+    from .measures.gate import PrivacyError
+    from .params.pages import UnknownPage
+    from .params.sources import PseudonymKeyMissing
+    from .run.notebooks import NotebookFailed
+    from .site.quarto import QuartoMissing, RenderFailed, SiteError
 
     error = _os_error(exc)
     if error is not None:

@@ -21,20 +21,20 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import story
-from .analysis import BeforeAfter, before_after
-from .fragments import Fragment, Heading, para
-from .language import Language
-from .measure_spec import Measure, local_series_name
-from .narrative import fmt_number, rows_in_language
-from .pages import SitePage, page_measures, page_of, page_params, report_pages
-from .paths import ProjectPaths
-from .periods import FiscalQuarter
-from .quarters import QuarterParams, load_quarter, read_publication
-from .records import MeasureRecord, Publication
-from .settings import Settings, load_settings
-from .templates import SPECS, TemplateError, fill
-from .translations import edition
+from .core.language import Language
+from .core.paths import ProjectPaths
+from .core.periods import FiscalQuarter
+from .core.records import MeasureRecord, Publication
+from .core.templates import SPECS, TemplateError, fill
+from .page import story
+from .page.analysis import BeforeAfter, before_after
+from .page.fragments import Fragment, Heading, para
+from .page.narrative import fmt_number, rows_in_language
+from .params.measure import Measure, local_series_name
+from .params.pages import SitePage, page_measures, page_of, page_params, report_pages
+from .params.quarters import QuarterParams, load_quarter, read_publication
+from .params.settings import Settings, load_settings
+from .translation.texts import edition
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -229,7 +229,7 @@ class Page:
         rates: Sequence[str] = (),
     ) -> Fragment:
         """Publish an analyst's own figure with a measure's guarantees (see ``helpers.figures``)."""
-        from .figures import publish_figure
+        from .page.figures import publish_figure
 
         return publish_figure(
             self, fig, caption=caption, alt=alt, data=data, measure=measure, name=name, rates=rates
@@ -280,7 +280,7 @@ def open_page(
 
     It also applies the report's chart style, so an analyst's own figures match the page.
     """
-    from .chart_style import use_house_style
+    from .page.chart_style import use_house_style
 
     params_path = Path(params_dir).resolve()
     paths = ProjectPaths(

@@ -25,12 +25,12 @@ EXPECTED = Path(__file__).with_name("expected_outputs.json")
 
 
 def main() -> None:
-    from helpers.cache import helpers_code_hash
-    from helpers.periods import FiscalQuarter
-    from helpers.quarters import load_quarter
-    from helpers.runner import ensure_ingested, ensure_measures
-    from helpers.sample import generate
-    from helpers.settings import load_settings
+    from helpers.core.cache import helpers_code_hash
+    from helpers.core.periods import FiscalQuarter
+    from helpers.params.quarters import load_quarter
+    from helpers.params.settings import load_settings
+    from helpers.run.runner import ensure_ingested, ensure_measures
+    from helpers.sample.generate import generate
 
     with tempfile.TemporaryDirectory() as tmp:
         paths = copy_project_skeleton(Path(tmp))

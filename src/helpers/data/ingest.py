@@ -1,0 +1,367 @@
+"""Ingest: raw department exports -> validated, pseudonymised canonical tables.
+
+Ingest is all or nothing: every source is read and validated before anything is written, and one
+bad row anywhere stops the stage with a table of file, row, column, value and check (pandera's lazy
+validation). Person identifiers are replaced by a keyed hash (HMAC-SHA256) before anything is
+written, so raw keys never reach ``data/processed``.
+
+Reading and mapping each file is ``helpers.exports``; the checks and the failure table are
+``helpers.validation``. Speed: a quarter's CAD extract can hold millions of rows, so files are
+parsed column by column in Arrow, converted to pandas once, and low-cardinality text becomes
+categorical. Whole-column tests that cost a hash table (uniqueness) run first in Arrow; pandera
+repeats a test only when it failed, to name the rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import logging
+import os
+import shutil
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa_arrow
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from ..core.paths import ProjectPaths
+from ..core.records import IngestRecord, SourceRecord, write_record
+from ..params.sources import (
+    SAMPLE_MARKER,
+    SourcesConfig,
+    SourceSpec,
+    file_sha256,
+    is_sample_data,
+    pseudonym_key,
+    raw_files,
+    raw_fingerprint,
+    swap_directory,
+)
+from .exports import READ_ERRORS, UndecodableFile, canonical_table, read_file, row_count, row_label, skip_rows
+from .validation import (
+    HIDDEN_VALUE,
+    Failures,
+    SourceValidationError,
+    pandera_failures,
+    types_mapper,
+    unique_already,
+)
+
+__all__ = ["IngestInternalError", "SourceValidationError", "ingest", "load_canonical", "pseudonymise"]
+
+log = logging.getLogger(__name__)
+
+THREADS = max(1, min(4, os.cpu_count() or 1))
+CHANGED_DURING_RUN = (
+    "the file changed while the run was reading it (an export still being copied in?): "
+    "wait until every file is in place, then run again"
+)
+
+
+def _return_memory_promptly() -> None:
+    """Let Arrow's allocator give freed memory back to the system at once (lower peak RSS)."""
+    with contextlib.suppress(NotImplementedError, pa_arrow.ArrowNotImplementedError, AttributeError):
+        pa_arrow.jemalloc_set_decay_ms(0)
+
+
+def _categorical(table: pa_arrow.Table, spec: SourceSpec) -> pa_arrow.Table:
+    """Dictionary-encode low-cardinality text (call types, agencies): fast checks, small files."""
+    for name, col in spec.columns.items():
+        if col.type != "string" or col.identifier or col.identifies_person:
+            continue
+        encoded = pc.dictionary_encode(table.column(name))
+        if sum(len(chunk.dictionary) for chunk in encoded.chunks) <= max(1000, table.num_rows // 100):
+            table = table.set_column(table.schema.get_field_index(name), name, encoded)
+    return table.unify_dictionaries()
+
+
+# --------------------------------------------------------------------------------------------
+# One source
+
+
+@dataclass
+class ValidatedSource:
+    name: str
+    spec: SourceSpec
+    table: pa_arrow.Table
+    files: list[Path]
+    file_hashes: dict[str, str]
+    skipped: dict[str, int]  # rows dropped by the source's skip_rows policy, per file
+
+
+def validate_source(
+    paths: ProjectPaths,
+    name: str,
+    spec: SourceSpec,
+    today: date,
+    failures: Failures,
+    hashes: dict[str, str] | None = None,
+    pool: ThreadPoolExecutor | None = None,
+    where: dict[str, str] | None = None,
+) -> ValidatedSource | None:
+    """Read, map and check every file of one source. Problems in the data are added to
+    ``failures``; ``where["file"]`` names the file being read, for an internal error's message."""
+    where = where if where is not None else {}
+    skipped: dict[str, int] = {}
+    files = raw_files(paths, spec)
+    if not files:
+        failures.add(name, spec.files, "", "", "", f"no file matches '{spec.files}' under data/raw")
+        return None
+    own_pool = pool is None
+    pool = pool or ThreadPoolExecutor(THREADS)
+    try:
+        tables, labels, row_numbers, file_hashes = [], [], [], {}
+        already: set[tuple[int, str]] = set()
+        relatives = [p.relative_to(paths.raw).as_posix() for p in files]
+        for index, (path, relative) in enumerate(zip(files, relatives)):
+            where["file"] = relative
+            data = path.read_bytes()  # read once: the bytes hashed are the bytes parsed
+            file_hashes[relative] = hashlib.sha256(data).hexdigest()
+            expected = (hashes or {}).get(relative)
+            if expected is not None and expected != file_hashes[relative]:
+                failures.add(name, relative, "", "", "", CHANGED_DURING_RUN)
+                continue
+            try:
+                raw = read_file(path, relative, spec, data)
+            except UndecodableFile as exc:
+                for row, column, shown in exc.problems:
+                    person = any(c.identifies_person and c.from_ == column for c in spec.columns.values())
+                    check = (
+                        f"cannot be read as {spec.encoding}: fix the export or set encoding: in sources.yml"
+                    )
+                    failures.add(name, relative, row, column, HIDDEN_VALUE if person else shown, check)
+                continue
+            except READ_ERRORS as exc:  # a file that is not what its format says: a data problem
+                failures.add(name, relative, "", "", "", f"file cannot be read as {spec.format}: {exc}")
+                continue
+            for line, problem in raw.malformed:
+                failures.add(name, relative, line if line is not None else "", "", "", problem)
+            first = row_label(spec, 0)
+            rows_in_file = np.arange(first, first + row_count(raw), dtype=np.int64)
+            if spec.skip_rows:
+                raw, rows_in_file, dropped = skip_rows(raw, spec, rows_in_file)
+                skipped[relative] = dropped
+            unparsed: set[tuple[int, str]] = set()
+            table = canonical_table(name, spec, raw, failures, unparsed, pool, rows_in_file)
+            if table is None:
+                continue
+            offset = sum(t.num_rows for t in tables)
+            already.update((offset + i, column) for i, column in unparsed)
+            del data
+            tables.append(table)
+            labels.append(np.full(table.num_rows, index, dtype=np.int32))
+            row_numbers.append(rows_in_file)
+        if not tables:
+            return None
+        table = _categorical(pa_arrow.concat_tables(tables), spec)
+        del tables
+        unique_ok = unique_already(table, spec)
+        pandera_failures(
+            name,
+            spec,
+            table,
+            relatives,
+            np.concatenate(labels),
+            np.concatenate(row_numbers),
+            today,
+            failures,
+            already,
+            unique_ok,
+        )
+        return ValidatedSource(name, spec, table, files, file_hashes, skipped)
+    finally:
+        if own_pool:
+            pool.shutdown()
+
+
+# --------------------------------------------------------------------------------------------
+# Pseudonymisation
+
+
+def pseudonymise(values: pd.Series, key: bytes, chars: int) -> pd.Series:
+    """HMAC-SHA256 of each value, hex, truncated; computed once per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    digests = np.array(
+        [hmac.new(key, str(u).encode("utf-8"), hashlib.sha256).hexdigest()[:chars] for u in uniques],
+        dtype=object,
+    )
+    out = np.full(len(values), None, dtype=object)
+    present = codes >= 0
+    out[present] = digests[codes[present]]
+    return pd.Series(out, index=values.index, dtype="str")
+
+
+def pseudonymise_arrow(
+    values: pa_arrow.ChunkedArray | pa_arrow.Array, key: bytes, chars: int
+) -> pa_arrow.Array:
+    """The same keyed hash on an Arrow column, once per distinct value."""
+    encoded = pc.dictionary_encode(pc.cast(values, pa_arrow.string()))
+    if isinstance(encoded, pa_arrow.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    digests = pa_arrow.array(
+        [
+            hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest()[:chars]
+            for v in encoded.dictionary.to_pylist()
+        ],
+        pa_arrow.string(),
+    )
+    return pc.take(digests, encoded.indices)
+
+
+# --------------------------------------------------------------------------------------------
+# The ingest stage
+
+
+@dataclass
+class IngestResult:
+    record: IngestRecord
+    seconds: float
+
+
+def ingest(
+    paths: ProjectPaths,
+    config: SourcesConfig,
+    today: date | None = None,
+    code_version: str = "",
+    fingerprint: dict[str, str] | None = None,
+    cache_key: dict[str, Any] | None = None,
+) -> IngestResult:
+    """Validate every source, then write every canonical table; all or nothing.
+
+    ``cache_key`` (what the runner's cache compares) is written into the record with the tables,
+    with its ``raw`` part replaced by the checksums of the bytes actually read.
+
+    ``fingerprint`` (raw file -> SHA-256) is what the caller hashed before deciding to ingest: a
+    file whose bytes differ when they are read changed during the run, and stops it.
+    """
+    started = time.perf_counter()
+    _return_memory_promptly()
+    today = today or date.today()
+    fingerprint = fingerprint or raw_fingerprint(paths, config)
+    failures = Failures()
+    validated: list[ValidatedSource] = []
+    with ThreadPoolExecutor(THREADS) as pool:
+        for name, spec in config.sources.items():
+            t0 = time.perf_counter()
+            where: dict[str, str] = {}
+            try:
+                result = validate_source(paths, name, spec, today, failures, fingerprint, pool, where)
+            except Exception as exc:  # not a problem in the data: a bug, said so plainly
+                raise IngestInternalError(name, where.get("file", spec.files), exc) from exc
+            if result is not None:
+                validated.append(result)
+                log.info(
+                    "validated %s: %s rows from %d file(s) in %.1fs",
+                    name,
+                    f"{result.table.num_rows:,}",
+                    len(result.files),
+                    time.perf_counter() - t0,
+                )
+    table = failures.frame()
+    if not table.empty:
+        raise SourceValidationError(table)
+    key, demo = pseudonym_key(config, paths)
+    paths.processed.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".canonical-", dir=paths.processed))
+    staging.chmod(0o755)
+    try:
+        sources_record: dict[str, SourceRecord] = {}
+        for item in validated:
+            data = item.table
+            for column, col in item.spec.columns.items():
+                if col.identifies_person:
+                    data = data.set_column(
+                        data.schema.get_field_index(column),
+                        column,
+                        pseudonymise_arrow(data.column(column), key, config.pseudonymisation.digest_chars),
+                    )
+            _write_parquet(data, staging / f"{item.name}.parquet")
+            dates = data.column(item.spec.date_column)
+            first, last = pc.min_max(dates).values()
+            sources_record[item.name] = SourceRecord(
+                rows=data.num_rows,
+                files=item.file_hashes,
+                first_date=_day(first.as_py()),
+                last_date=_day(last.as_py()),
+                days=records_per_day(dates),
+                skipped_rows=dict(sorted(item.skipped.items())),
+            )
+        read = read_fingerprint(paths, validated, fingerprint)
+        record = IngestRecord(
+            sample_data=is_sample_data(paths),
+            demo_pseudonym_key=demo,
+            raw_fingerprint=read,
+            code_version=code_version,
+            sources=sources_record,
+            cache_key={**cache_key, "raw": read} if cache_key is not None else None,
+        )
+        write_record(staging / paths.ingest_record.name, record, exclude_none=True)
+        swap_directory(staging, paths.canonical)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return IngestResult(record, time.perf_counter() - started)
+
+
+def read_fingerprint(
+    paths: ProjectPaths, validated: list[ValidatedSource], before: dict[str, str]
+) -> dict[str, str]:
+    """The checksum of every raw file as it was read (and of the sample marker, which is not)."""
+    read = {name: digest for item in validated for name, digest in item.file_hashes.items()}
+    marker = paths.raw / SAMPLE_MARKER
+    if marker.exists():
+        read[SAMPLE_MARKER] = before.get(SAMPLE_MARKER) or file_sha256(marker)
+    return dict(sorted(read.items()))
+
+
+def records_per_day(dates: pa_arrow.ChunkedArray) -> dict[str, int]:
+    """How many records each day has (the days with none are absent): the source's coverage."""
+    counts = pc.value_counts(pc.cast(dates, pa_arrow.date32()).drop_null())
+    days = counts.field("values").to_pylist()
+    numbers = counts.field("counts").to_pylist()
+    return {day.isoformat(): int(n) for day, n in sorted(zip(days, numbers))}
+
+
+class IngestInternalError(RuntimeError):
+    """Ingest itself failed (a bug), not the data: the message says so and names the file."""
+
+    def __init__(self, source: str, file: str, exc: BaseException):
+        self.source, self.file = source, file
+        super().__init__(
+            f"Internal error while reading source '{source}' (file {file}): "
+            f"{type(exc).__name__}: {exc}. This is a bug in the report's code, not a problem "
+            "in the data. Please report it to the report's maintainers (an issue in the "
+            "project's repository) with this message and its traceback; nothing was written."
+        )
+
+
+def _day(value: Any) -> str:
+    return (value.date() if hasattr(value, "date") and callable(value.date) else value).isoformat()
+
+
+def _write_parquet(table: pa_arrow.Table, path: Path) -> None:
+    pq.write_table(
+        table.replace_schema_metadata(None),
+        path,
+        compression="zstd",
+        compression_level=1,  # internal tables, rewritten every ingest: speed over size
+        use_dictionary=True,
+        write_statistics=False,
+    )
+
+
+def load_canonical(paths: ProjectPaths, source: str, columns: list[str] | None = None) -> pd.DataFrame:
+    path = paths.canonical / f"{source}.parquet"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: run `python -m helpers ingest` first")
+    return pq.read_table(path, columns=columns).to_pandas(types_mapper=types_mapper)

@@ -1,0 +1,256 @@
+"""The measures stage: canonical tables -> one gated, tidy table per measure, for one quarter.
+
+Each measure is computed by its kind (``helpers.measure_kinds``, ``helpers.familiar``), marked
+with how completely its source covers each period (``helpers.coverage``), and passed through the
+privacy gate against what the previous quarter's report published; ``helpers.publication``
+writes the result.
+
+Only data up to the end of the reporting quarter is used, so a past quarter's report can be
+rebuilt exactly from a later extract (as long as the records did not change).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ..core.periods import FiscalQuarter
+from ..core.records import CoverageRecord
+from ..data.coverage import Coverage, SourceCoverage
+from ..data.ingest import load_canonical
+from ..params.measure import Measure
+from ..params.plan import Plan
+from ..params.quarters import QuarterParams, stale_policy
+from ..params.settings import Settings
+from ..params.sources import read_ingest_record
+from .familiar import FAMILIAR_KINDS
+from .gate import gate
+from .kinds import COLUMNS, GENERIC_KINDS, Kind, SourceData, month_index
+from .publication import read_quarter_frame, write_quarter
+
+__all__ = [
+    "QuarterTables",
+    "StaleDataError",
+    "apply_coverage",
+    "build_quarter",
+    "compute",
+    "compute_quarter",
+    "prepare",
+    "previous_publication",
+    "read_quarter_frame",
+]
+
+KINDS: dict[str, Kind] = {**GENERIC_KINDS, **FAMILIAR_KINDS}
+
+
+def compute(measure: Measure, data: SourceData, end: date) -> pd.DataFrame:
+    """The rows of one measure for every period that ends on or before ``end``."""
+    rows = KINDS[measure.kind](measure, data, end)
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    if frame.empty:
+        return frame
+    return frame.sort_values(["period_end", "period_start", "series_order"], kind="stable").reset_index(
+        drop=True
+    )
+
+
+def prepare(frame: pd.DataFrame, date_column: str, end: date) -> SourceData:
+    """Cut a canonical table at ``end`` and index its months, once per source."""
+    dates = pd.to_datetime(frame[date_column])
+    keep = (dates <= pd.Timestamp(end) + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)).to_numpy()
+    cut = frame if keep.all() else frame.loc[keep].reset_index(drop=True)
+    cut.attrs["date_column"] = date_column
+    kept_dates = dates[keep]
+    first = kept_dates.min().date() if len(kept_dates) else end
+    last = kept_dates.max().date() if len(kept_dates) else end
+    return SourceData(cut, month_index(cut[date_column]), first, last)
+
+
+def needed_columns(plan: Plan, source: str, date_column: str) -> list[str]:
+    """Only the canonical columns some measure of ``source`` reads (keeps memory low)."""
+    columns = {date_column}
+    for m in plan.measures:
+        if m.source != source:
+            continue
+        columns |= set(m.where) | set(m.numerator_where)
+        for name in (
+            m.date,
+            m.value if m.kind in {"mean", "sum"} else None,
+            m.numerator,
+            m.denominator,
+            m.series_by.column if m.series_by else None,
+        ):
+            if name:
+                columns.add(name)
+        if m.familiar:
+            columns |= {m.familiar.person, m.familiar.agency}
+    return sorted(columns)
+
+
+class StaleDataError(RuntimeError):
+    """A source does not cover the quarter and the params say that must stop the build."""
+
+
+def apply_coverage(frame: pd.DataFrame, cover: SourceCoverage) -> pd.DataFrame:
+    """Mark each row with how much of its period the source covers: a missing period loses its
+    value (a gap, never 0), a partial one keeps it, marked, with the share covered."""
+    if frame.empty:
+        return frame
+    frame = frame.copy()
+    verdicts: dict[tuple[date, date], Coverage] = {}
+    keep = np.ones(len(frame), dtype=bool)
+    for i, row in enumerate(frame.itertuples(index=False)):
+        span = (row.period_start, row.period_end)
+        if span not in verdicts:
+            verdicts[span] = cover.period(*span)
+        verdict = verdicts[span]
+        if row.status == "not_available":
+            continue
+        if verdict.complete:
+            keep[i] = row.status != "no_records"  # nothing to divide, and nothing missing
+            continue
+        if verdict.status == "missing" or row.status == "no_records":
+            frame.iat[i, frame.columns.get_loc("status")] = "missing"
+            frame.iat[i, frame.columns.get_loc("status_note")] = f"no data: {verdict.describe()}"
+        else:
+            frame.iat[i, frame.columns.get_loc("status")] = "partial"
+            frame.iat[i, frame.columns.get_loc("status_note")] = f"incomplete: {verdict.describe()}"
+        frame.iat[i, frame.columns.get_loc("coverage_share")] = verdict.share
+    frame = frame.loc[keep].reset_index(drop=True)
+    unpublished = frame["status"].isin(["missing", "not_available"])
+    for column in ("value", "numerator", "denominator", "count"):
+        frame.loc[unpublished, column] = np.nan
+    # Nothing is published for these cells, so they add nothing to the privacy gate's arithmetic.
+    for column in ("privacy_counts", "atoms"):
+        frame[column] = [[] if gone else list(v) for gone, v in zip(unpublished, frame[column])]
+    return frame
+
+
+@dataclass
+class QuarterTables:
+    quarter: FiscalQuarter
+    frame: pd.DataFrame  # gated rows of every measure
+    status: dict[str, dict[str, Any]]  # per measure: status, data_through, source
+    gate_summary: dict[str, Any]
+    sources: dict[str, CoverageRecord] = field(default_factory=dict)  # coverage of the quarter
+
+
+def source_coverage(settings: Settings, source: str, data: SourceData) -> SourceCoverage:
+    """The source's coverage, counted from the very records the measures use."""
+    from ..data.ingest import records_per_day
+
+    column = data.frame.attrs["date_column"]
+    days = records_per_day(pa.chunked_array([pa.array(pd.to_datetime(data.frame[column]))]))
+    return SourceCoverage(settings.sources.sources[source], days)
+
+
+def quarter_coverage(
+    settings: Settings, source: str, cover: SourceCoverage, quarter: FiscalQuarter
+) -> CoverageRecord:
+    """How completely a source covers the reporting quarter, for the publication record."""
+    verdict = cover.period(quarter.start, quarter.end)
+    through = cover.covered_through(quarter.end)
+    record = read_ingest_record(settings.paths)
+    ingested = record.sources.get(source) if record else None
+    return CoverageRecord(
+        title=settings.sources.sources[source].title,
+        status=verdict.status,
+        covered=verdict.covered,
+        expected=verdict.expected,
+        unit=verdict.unit,
+        share=round(verdict.share, 4),
+        gaps=[[a.isoformat(), b.isoformat()] for a, b in verdict.gaps],
+        data_through=through.isoformat() if through else None,
+        skipped_rows=ingested.skipped_rows if ingested else {},
+    )
+
+
+def _incomplete_error(measure: Measure, source: str, info: CoverageRecord, quarter: FiscalQuarter) -> str:
+    gaps = "; ".join(f"{a} to {b}" for a, b in info.gaps[:5])
+    return (
+        f"Source '{source}' ({info.title}) is incomplete for {quarter.long_label}: "
+        f"{info.covered} of {info.expected} {info.unit}s have records (gaps: {gaps}), and "
+        f"measure '{measure.id}' must not be published from incomplete data. Load a complete "
+        f"extract into data/raw, or set `if_stale: {{{measure.id}: mark_unavailable}}` in "
+        f"params/quarters/{quarter.id}.yml to publish it with the gap shown."
+    )
+
+
+def compute_quarter(
+    settings: Settings,
+    quarter: FiscalQuarter,
+    params: QuarterParams | None,
+    previous: pd.DataFrame | None,
+    only: set[str] | None = None,
+) -> QuarterTables:
+    """Compute and gate every measure of the plan (or those in ``only``) for ``quarter``."""
+    paths, plan = settings.paths, settings.plan
+    prepared: dict[str, tuple[SourceData, SourceCoverage, CoverageRecord]] = {}
+    status: dict[str, dict[str, Any]] = {}
+    frames = []
+    for measure in plan.measures:
+        if only is not None and measure.id not in only:
+            continue
+        spec = settings.sources.sources[measure.source]
+        if measure.source not in prepared:
+            columns = needed_columns(plan, measure.source, spec.date_column)
+            data = prepare(load_canonical(paths, measure.source, columns), spec.date_column, quarter.end)
+            cover = source_coverage(settings, measure.source, data)
+            info = quarter_coverage(settings, measure.source, cover, quarter)
+            if params is not None and measure.source in params.require_complete and info.status != "complete":
+                raise StaleDataError(_incomplete_error(measure, measure.source, info, quarter))
+            prepared[measure.source] = (data, cover, info)
+        data, cover, info = prepared[measure.source]
+        complete = info.status == "complete"
+        if not complete:
+            policy = stale_policy(plan, params, measure.id) if params is not None else measure.if_stale
+            if policy == "fail":
+                raise StaleDataError(_incomplete_error(measure, measure.source, info, quarter))
+        frames.append(apply_coverage(compute(measure, data, quarter.end), cover))
+        status[measure.id] = {
+            "status": "current" if complete else "incomplete",
+            "data_through": info.data_through or quarter.start.isoformat(),
+            "source": measure.source,
+        }
+    frame = pd.concat([f for f in frames if not f.empty], ignore_index=True)
+    gated, summary = gate(frame, settings.privacy, settings.populations(), previous)
+    sources = {name: info for name, (_, _, info) in sorted(prepared.items())}
+    return QuarterTables(quarter, gated, status, summary.as_dict(), sources)
+
+
+def previous_publication(settings: Settings, quarter: FiscalQuarter) -> pd.DataFrame | None:
+    """What the previous quarter's report published: from disk, or recomputed the same way.
+
+    When it must be recomputed, only measures counted over years are needed: every other cell
+    has the same period in both reports, and the gate compares only cells the current report
+    does not also hold (a year-to-date figure that has since grown).
+    """
+    prior = quarter.previous()
+    stored = read_quarter_frame(settings.paths, prior)
+    if stored is not None:
+        return stored
+    yearly = {
+        m.id
+        for m in settings.plan.measures
+        if m.grain in {"calendar_year", "fiscal_year"} and m.counts_people
+    }
+    if not yearly:
+        return None
+    try:
+        return compute_quarter(settings, prior, None, None, only=yearly).frame
+    except (StaleDataError, ValueError):
+        return None
+
+
+def build_quarter(
+    settings: Settings, quarter: FiscalQuarter, params: QuarterParams | None, code_version: str = ""
+) -> QuarterTables:
+    """The measures stage: compute, gate against last quarter's report, and write."""
+    tables = compute_quarter(settings, quarter, params, previous_publication(settings, quarter))
+    write_quarter(settings, tables, params, code_version)
+    return tables

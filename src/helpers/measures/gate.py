@@ -1,0 +1,417 @@
+"""The privacy gate: the rules of publishing-rules.md section 1, applied as code.
+
+Every measure table passes through ``gate`` before it is written for publication:
+
+* primary suppression: a count of people or person-events between 1 and floor-1 is hidden, and so
+  is every rate, average or share built on such a count;
+* the concentration rule: "x% of neighbors make up y% of responses" is hidden when the top group
+  has fewer people than the floor;
+* secondary suppression: a hidden cell must not be recoverable by arithmetic from other published
+  cells: totals minus parts, other tables of the same people, or what the previous quarter's
+  report published (year-to-date minus last quarter's year-to-date).
+
+Recoverability is decided exactly, not by rule of thumb: each additive cell is a sum of "atoms"
+(one series in one month), each published cell is a linear equation over atoms, and a hidden cell
+can be worked out precisely when its atom vector lies in the span of the published equations. The
+gate adds complementary suppressions until no hidden cell can be worked out, and fails the build
+if that is impossible. ``audit`` re-checks a set of tables from scratch.
+
+``scan_files`` is the last line of defence: it looks for person keys and record numbers in every
+file that is about to be published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field
+
+from ..core.config import StrictModel, load_model
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+# numpy, pandas and pyarrow are imported inside the functions that compute: the rules model above
+# is loaded on every run, including runs that have nothing to do and must start quickly.
+
+KEY_COLUMNS = ["measure", "period", "series"]
+HIDDEN_COLUMNS = ["value", "numerator", "denominator", "count"]
+
+
+class IdentifierScan(StrictModel):
+    min_token_length: int = Field(default=6, ge=4)
+    forbidden_patterns: list[str] = []
+
+
+class PrivacyRules(StrictModel):
+    version: Literal[1]
+    floor: int = Field(ge=1)
+    unstable_at_or_below: int = Field(ge=0)
+    concentration_min_people: int | None = None
+    identifier_scan: IdentifierScan = IdentifierScan()
+
+    @property
+    def concentration_floor(self) -> int:
+        return self.concentration_min_people or self.floor
+
+    @property
+    def suppressed_text(self) -> str:
+        return f"fewer than {self.floor}"
+
+
+def load_privacy(path: Path) -> PrivacyRules:
+    return load_model(path, PrivacyRules)
+
+
+class PrivacyError(RuntimeError):
+    """The gate could not make a table safe; the build must stop."""
+
+
+@dataclass
+class GateSummary:
+    primary: dict[str, int] = field(default_factory=dict)
+    secondary: dict[str, int] = field(default_factory=dict)
+    concentration: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        return {
+            "primary": dict(sorted(self.primary.items())),
+            "secondary": dict(sorted(self.secondary.items())),
+            "concentration": dict(sorted(self.concentration.items())),
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Primary suppression
+
+
+def _primary(row: Any, floor: int, concentration_floor: int) -> str | None:
+    """Why a row must be hidden on its own: a small count of people, or a small top group."""
+    if any(0 < count < floor for count in _counts(row.privacy_counts)):
+        return "primary"
+    group = row.min_group
+    if (
+        group is not None
+        and not (isinstance(group, float) and math.isnan(group))
+        and group < concentration_floor
+    ):
+        return "concentration"
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Secondary suppression over atoms
+
+
+@dataclass
+class _System:
+    """The additive cells of one population, as rows of a 0/1 matrix over atoms."""
+
+    atoms: list[str]
+    index: dict[str, int]
+
+    @classmethod
+    def over(cls, atom_lists: Iterable[Sequence[str]]) -> _System:
+        atoms = sorted({a for atoms in atom_lists for a in atoms})
+        return cls(atoms, {a: i for i, a in enumerate(atoms)})
+
+    def vector(self, atoms: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
+        vec = np.zeros(len(self.atoms))
+        for atom in atoms:
+            vec[self.index[atom]] = 1.0
+        return vec
+
+
+def _rank(matrix: np.ndarray) -> int:
+    import numpy as np
+
+    if matrix.size == 0:
+        return 0
+    return int(np.linalg.matrix_rank(matrix))
+
+
+def _recoverable(target: np.ndarray, published: np.ndarray) -> bool:
+    """True when ``target`` is a linear combination of the rows of ``published``."""
+    import numpy as np
+
+    if published.size == 0:
+        return False
+    base = _rank(published)
+    return _rank(np.vstack([published, target])) == base
+
+
+def _atoms_of(value: Any) -> list[str]:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return []
+    return list(value)
+
+
+def _secondary(
+    frame: pd.DataFrame, suppressed: pd.Series, previous: pd.DataFrame | None, populations: dict[str, str]
+) -> tuple[pd.Series, list[str]]:
+    """Add complementary suppressions until no suppressed additive cell is recoverable."""
+    import numpy as np
+
+    suppressed = suppressed.copy()
+    reasons: list[str] = []
+    frame = frame.assign(population=frame["measure"].map(populations))
+    prev = None
+    if previous is not None and not previous.empty:
+        prev = previous.assign(population=previous["measure"].map(populations))
+        current_keys = set(map(tuple, frame[KEY_COLUMNS].to_numpy()))
+        keep = [tuple(k) not in current_keys for k in prev[KEY_COLUMNS].to_numpy()]
+        prev = prev[np.array(keep, dtype=bool) & ~prev["suppressed"].to_numpy(dtype=bool)]
+    for population, rows in frame.groupby("population", sort=True):
+        additive = rows[rows["atoms"].map(lambda a: len(_atoms_of(a)) > 0)]
+        if additive.empty or not suppressed.loc[additive.index].any():
+            continue
+        prev_rows = (
+            prev[(prev["population"] == population) & prev["atoms"].map(lambda a: len(_atoms_of(a)) > 0)]
+            if prev is not None
+            else additive.iloc[0:0]
+        )
+        system = _System.over(
+            list(additive["atoms"].map(_atoms_of)) + list(prev_rows["atoms"].map(_atoms_of))
+        )
+        vectors = {i: system.vector(_atoms_of(a)) for i, a in additive["atoms"].items()}
+        fixed = np.array([system.vector(_atoms_of(a)) for a in prev_rows["atoms"]])
+        fixed = fixed.reshape(-1, len(system.atoms))
+
+        def published_matrix(
+            hidden: pd.Series,
+            vectors: dict[int, np.ndarray] = vectors,
+            fixed: np.ndarray = fixed,
+            additive: pd.DataFrame = additive,
+            system: _System = system,
+        ) -> np.ndarray:
+            rows_ = [vectors[i] for i in additive.index if not hidden.loc[i]]
+            matrix = np.array(rows_).reshape(-1, len(system.atoms))
+            return np.vstack([matrix, fixed]) if fixed.size else matrix
+
+        for _ in range(len(additive) + 1):
+            exposed = [
+                i
+                for i in additive.index
+                if suppressed.loc[i] and _recoverable(vectors[i], published_matrix(suppressed))
+            ]
+            if not exposed:
+                break
+            target = exposed[0]
+            candidates = additive[~suppressed.loc[additive.index]]
+            # Hide the least informative cell that works: the smallest non-zero value, so that
+            # totals (what residents read first) stay visible whenever a part can go instead.
+            order = candidates.assign(
+                _zero=candidates["value"].fillna(0).eq(0),
+                _value=candidates["value"].fillna(0),
+            ).sort_values(["_zero", "_value", "period", "series"], kind="stable")
+            chosen = None
+            for candidate in order.index:
+                trial = suppressed.copy()
+                trial.loc[candidate] = True
+                if not _recoverable(vectors[target], published_matrix(trial)):
+                    chosen = candidate
+                    break
+            if chosen is None:
+                key = ", ".join(str(additive.at[target, c]) for c in KEY_COLUMNS)
+                raise PrivacyError(
+                    f"The hidden cell ({key}) can be worked out from cells already published "
+                    "(for example in the previous quarter's report) and no further suppression in "
+                    "this quarter prevents it. Review the measure's series and periods, or ask the "
+                    "privacy officer before publishing."
+                )
+            suppressed.loc[chosen] = True
+            reasons.append(str(additive.at[chosen, "measure"]))
+        else:  # pragma: no cover - the loop bound is the number of cells
+            raise PrivacyError(f"secondary suppression did not settle for {population}")
+    return suppressed, reasons
+
+
+# --------------------------------------------------------------------------------------------
+# The gate
+
+
+def gate(
+    frame: pd.DataFrame,
+    rules: PrivacyRules,
+    populations: dict[str, str],
+    previous: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, GateSummary]:
+    """Suppress what the rules require and return the publishable table.
+
+    ``frame`` holds the rows of every measure of one publication (columns ``measure, period,
+    series, value, numerator, denominator, privacy_counts, min_group, atoms``). ``previous`` is the
+    previous quarter's gated publication, whose published cells count as known to everyone.
+    """
+    import numpy as np
+    import pandas as pd
+
+    frame = frame.reset_index(drop=True)
+    summary = GateSummary()
+    reason = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    for row in frame.itertuples():
+        why = _primary(row, rules.floor, rules.concentration_floor)
+        if why:
+            reason.loc[row.Index] = why
+            bucket = summary.primary if why == "primary" else summary.concentration
+            bucket[row.measure] = bucket.get(row.measure, 0) + 1
+    suppressed = reason.notna()
+    suppressed, extra = _secondary(frame, suppressed, previous, populations)
+    for measure in extra:
+        summary.secondary[measure] = summary.secondary.get(measure, 0) + 1
+    reason = reason.where(reason.notna(), np.where(suppressed, "secondary", None))
+    gated = frame.copy()
+    gated["suppressed"] = suppressed.to_numpy(dtype=bool)
+    gated["suppression"] = reason.where(suppressed, None)
+    for column in HIDDEN_COLUMNS:
+        if column in gated.columns:
+            gated.loc[gated["suppressed"], column] = np.nan
+    gated["unstable"] = [
+        (not hidden) and any(rules.floor <= c <= rules.unstable_at_or_below for c in _counts(counts))
+        for hidden, counts in zip(gated["suppressed"], gated["privacy_counts"])
+    ]
+    return gated.drop(columns=["privacy_counts", "min_group"]), summary
+
+
+def _counts(value: Any) -> list[float]:
+    """The counts of people behind a row (a list, an array, or nothing)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return []
+    return [float(c) for c in value if c is not None and not (isinstance(c, float) and math.isnan(c))]
+
+
+def audit(
+    gated: pd.DataFrame, populations: dict[str, str], previous: pd.DataFrame | None = None
+) -> list[tuple[str, str, str]]:
+    """Keys of hidden cells that published cells (now and last quarter) let anyone work out."""
+    import numpy as np
+    import pandas as pd
+
+    frames = [gated.assign(_now=True)]
+    if previous is not None and not previous.empty:
+        current_keys = set(map(tuple, gated[KEY_COLUMNS].to_numpy()))
+        prev = previous[[tuple(k) not in current_keys for k in previous[KEY_COLUMNS].to_numpy()]]
+        frames.append(prev.assign(_now=False))
+    everything = pd.concat(frames, ignore_index=True)
+    everything["population"] = everything["measure"].map(populations)
+    exposed: list[tuple[str, str, str]] = []
+    for _, rows in everything.groupby("population", sort=True):
+        additive = rows[rows["atoms"].map(lambda a: len(_atoms_of(a)) > 0)]
+        if additive.empty:
+            continue
+        system = _System.over(additive["atoms"].map(_atoms_of))
+        published = np.array(
+            [
+                system.vector(_atoms_of(a))
+                for a, hidden in zip(additive["atoms"], additive["suppressed"])
+                if not hidden
+            ]
+        ).reshape(-1, len(system.atoms))
+        for row in additive[additive["suppressed"] & additive["_now"]].itertuples():
+            if _recoverable(system.vector(_atoms_of(row.atoms)), published):
+                exposed.append((row.measure, row.period, row.series))
+    return exposed
+
+
+# --------------------------------------------------------------------------------------------
+# Scanning files about to be published
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str
+    token: str
+    reason: str
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*[A-Za-z0-9]")
+TEXT_SUFFIXES = {
+    ".html",
+    ".htm",
+    ".csv",
+    ".json",
+    ".js",
+    ".css",
+    ".xml",
+    ".txt",
+    ".md",
+    ".svg",
+    ".ipynb",
+    ".yml",
+    ".yaml",
+    ".qmd",
+}
+
+
+def _tokens(text: str, min_length: int) -> set[str]:
+    return {t for t in _TOKEN.findall(text) if len(t) >= min_length}
+
+
+def scan_files(
+    files: Iterable[Path],
+    root: Path,
+    identifiers: dict[str, pa.ChunkedArray],
+    hashed_people: pa.ChunkedArray | None,
+    key: bytes | None,
+    digest_chars: int,
+    rules: PrivacyRules,
+) -> list[Finding]:
+    """Person keys (raw or hashed), record numbers and key-like tokens in any published file.
+
+    ``identifiers`` maps a label (``cad_events.event_id``) to the column's values; tokens are
+    matched in Arrow so even millions of record numbers are checked without a Python set.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    patterns = [re.compile(p) for p in rules.identifier_scan.forbidden_patterns]
+    by_token: dict[str, list[str]] = {}
+    for path in files:
+        if path.suffix.lower() not in TEXT_SUFFIXES:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        relative = path.relative_to(root).as_posix()
+        for token in _tokens(text, rules.identifier_scan.min_token_length):
+            by_token.setdefault(token, []).append(relative)
+    if not by_token:
+        return []
+    findings: list[Finding] = []
+    tokens = sorted(by_token)
+    token_array = pa.array(tokens, pa.string())
+
+    def matched(column: pa.ChunkedArray | pa.Array, candidates: pa.Array) -> set[str]:
+        # Probe the (possibly huge) column against the small token set, not the other way round.
+        hits = pc.filter(column, pc.is_in(column, value_set=candidates))
+        return set(pc.unique(hits).to_pylist())
+
+    for label, column in identifiers.items():
+        for token in sorted(matched(column, token_array)):
+            findings.extend(Finding(f, "(withheld)", f"record number from {label}") for f in by_token[token])
+    if hashed_people is not None and len(hashed_people):
+        for token in sorted(matched(hashed_people, token_array)):
+            findings.extend(Finding(f, "(withheld)", "pseudonymised person key") for f in by_token[token])
+        if key is not None:
+            digests = {
+                hmac.new(key, t.encode(), hashlib.sha256).hexdigest()[:digest_chars]: t for t in tokens
+            }
+            for digest in sorted(matched(hashed_people, pa.array(list(digests), pa.string()))):
+                findings.extend(Finding(f, "(withheld)", "raw person key") for f in by_token[digests[digest]])
+    for token in tokens:
+        for pattern in patterns:
+            if pattern.match(token):
+                findings.extend(
+                    Finding(f, "(withheld)", f"matches forbidden pattern {pattern.pattern}")
+                    for f in by_token[token]
+                )
+                break
+    return sorted(set(findings), key=lambda f: (f.file, f.reason))

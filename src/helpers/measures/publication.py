@@ -1,0 +1,217 @@
+"""Publication writing: a quarter's gated tables, download CSVs and ``publication.json``.
+
+Everything is written into a fresh folder and swapped in at once, so a reader sees the previous
+quarter build or the new one, never half of each. The CSVs are what residents download: plain
+column names, a ``data_status`` and a ``note`` on every row, and the source and date.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..core.language import ENGLISH, Language, pending_plain
+from ..core.paths import ProjectPaths
+from ..core.periods import FiscalQuarter
+from ..core.records import MeasureRecord, PrivacySummary, Publication, write_record
+from ..data.coverage import note_words
+from ..page.narrative import rows_in_language
+from ..params.measure import Measure
+from ..params.quarters import QuarterParams
+from ..params.settings import Settings
+from ..params.sources import read_ingest_record, swap_directory
+from .gate import PrivacyRules
+
+if TYPE_CHECKING:
+    from .build import QuarterTables
+
+
+def _csv_number(value: float, decimals: int) -> str:
+    """Numbers stay plain digits in every edition (``1234.5``), so any tool reads them."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{value:.{decimals}f}"
+
+
+def _csv_status(status: str, note: str, lang: Language) -> str:
+    """Whether the row's data is complete, in words a spreadsheet user reads."""
+    if status == "complete":
+        return lang._("complete")
+    return note_words(note, lang) or status.replace("_", " ")
+
+
+def csv_table(
+    measure: Measure,
+    rows: pd.DataFrame,
+    rules: PrivacyRules,
+    data_through: str,
+    source_title: str,
+    sample: bool,
+    lang: Language = ENGLISH,
+) -> pd.DataFrame:
+    """The download CSV of one measure: one row per period and series, plain column names, in
+    the edition's language (``rows`` already carry its names)."""
+    t = lang
+    decimals = measure.value_decimals
+    notes = []
+    for row in rows.itertuples():
+        if row.suppression == "secondary":
+            notes.append(t._("hidden so that a smaller number elsewhere cannot be worked out"))
+        elif row.suppressed:
+            hidden = t._("fewer than {floor}", floor=rules.floor)
+            notes.append(t._("hidden to protect privacy: {text}", text=hidden))
+        elif row.unstable:
+            notes.append(
+                t._(
+                    "based on {floor} to {high} people or events: interpret with care",
+                    floor=rules.floor,
+                    high=rules.unstable_at_or_below,
+                )
+            )
+        else:
+            notes.append("")
+    out = pd.DataFrame(
+        {
+            t._("measure"): measure.caption,
+            t._("period"): rows["period"].to_numpy(),
+            t._("period_label"): rows["period_label"].to_numpy(),
+            t._("series"): rows["series"].to_numpy(),
+            measure.value_label: [_csv_number(v, decimals) for v in rows["value"]],
+        }
+    )
+    count_decimals = 0 if measure.unit != "positions" else 1
+    if measure.numerator_label and measure.value != "numerator":
+        out[measure.numerator_label] = [_csv_number(v, count_decimals) for v in rows["numerator"]]
+    if measure.denominator_label:
+        out[measure.denominator_label] = [_csv_number(v, count_decimals) for v in rows["denominator"]]
+    out[t._("data_status")] = [_csv_status(row.status, row.status_note, t) for row in rows.itertuples()]
+    out[t._("note")] = notes
+    out[t._("data_through")] = data_through
+    out[t._("source")] = source_title
+    if sample:
+        out[t._("sample_data")] = t._("yes: synthetic sample data, not City records")
+    if not t.is_source:  # a text still waiting for its translation says so, in words
+        out.columns = [pending_plain(str(c)) for c in out.columns]
+        for column in out.columns:
+            if out[column].dtype == object:
+                out[column] = [pending_plain(v) if isinstance(v, str) else v for v in out[column]]
+    return out
+
+
+def write_quarter(
+    settings: Settings, tables: QuarterTables, params: QuarterParams | None, code_version: str
+) -> Path:
+    """Write gated parquet, download CSVs and ``publication.json``; all or nothing."""
+    paths, plan = settings.paths, settings.plan
+    record = read_ingest_record(paths)
+    sample = bool(record and record.sample_data)
+    target = paths.quarter_dir(tables.quarter)
+    paths.processed.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{tables.quarter.id}-", dir=paths.processed))
+    staging.chmod(0o755)
+    try:
+        (staging / "measures").mkdir()
+        (staging / "csv").mkdir()
+        measures_record = {}
+        for measure in plan.measures:
+            rows = tables.frame[tables.frame["measure"] == measure.id].reset_index(drop=True)
+            table = pa.Table.from_pandas(rows, preserve_index=False).replace_schema_metadata(None)
+            pq.write_table(
+                table,
+                staging / "measures" / f"{measure.id}.parquet",
+                compression="zstd",
+                write_statistics=False,
+            )
+            info = tables.status[measure.id]
+            measures_record[measure.id] = MeasureRecord(
+                **info,
+                rows=len(rows),
+                suppressed=int(rows["suppressed"].sum()),
+                csv=f"csv/{measure.id}.csv",
+                csv_sha256=_write_csv(
+                    staging / "csv" / f"{measure.id}.csv",
+                    measure,
+                    rows,
+                    settings,
+                    info["data_through"],
+                    sample,
+                ),
+            )
+        translated = {
+            edition.code: _write_edition_csvs(settings.in_edition(edition), settings, tables, sample, staging)
+            for edition in settings.editions()
+            if not edition.is_source
+        }
+        canonical = {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(paths.canonical.glob("*.parquet"))
+        }
+        publication = Publication(
+            quarter=tables.quarter,
+            sample_data=sample,
+            data_as_of=params.data_as_of.isoformat() if params else None,
+            next_update=params.next_update.isoformat() if params else None,
+            code_version=code_version,
+            inputs={"canonical": canonical, "params": settings.file_hashes()},
+            privacy=PrivacySummary(floor=settings.privacy.floor, **tables.gate_summary),
+            measures=measures_record,
+            sources=tables.sources,
+            translated_csv=translated,
+        )
+        write_record(staging / paths.publication(tables.quarter).name, publication)
+        swap_directory(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def _write_edition_csvs(
+    local: Settings, english: Settings, tables: QuarterTables, sample: bool, staging: Path
+) -> dict[str, str]:
+    """The download CSVs of another edition, from the same gated rows: csv/<code>/<measure>.csv.
+    Returns the SHA-256 of each, by measure."""
+    lang = local.edition.language
+    folder = staging / "csv" / lang.code
+    folder.mkdir()
+    hashes = {}
+    for measure in english.plan.measures:
+        rows = tables.frame[tables.frame["measure"] == measure.id].reset_index(drop=True)
+        local_measure = local.plan.measure(measure.id)
+        hashes[measure.id] = _write_csv(
+            folder / f"{measure.id}.csv",
+            local_measure,
+            rows_in_language(rows, measure, local_measure, lang),
+            local,
+            tables.status[measure.id]["data_through"],
+            sample,
+        )
+    return hashes
+
+
+def _write_csv(
+    path: Path, measure: Measure, rows: pd.DataFrame, settings: Settings, data_through: str, sample: bool
+) -> str:
+    """One measure's download CSV in ``settings``' edition; returns its SHA-256."""
+    source = settings.sources.sources[measure.source].title
+    table = csv_table(
+        measure, rows, settings.privacy, data_through, source, sample, settings.edition.language
+    )
+    table.to_csv(path, index=False, lineterminator="\n")
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_quarter_frame(paths: ProjectPaths, quarter: FiscalQuarter) -> pd.DataFrame | None:
+    folder = paths.quarter_dir(quarter) / "measures"
+    if not folder.exists():
+        return None
+    parts = [pq.read_table(p).to_pandas() for p in sorted(folder.glob("*.parquet"))]
+    return pd.concat(parts, ignore_index=True) if parts else None

@@ -1,0 +1,374 @@
+"""One measure told on a page: its one-sentence summary and comparisons, its chart with a
+caption giving source and date, a data table, a CSV download and "About this data" (definition,
+method, source, caveats, privacy and dates). A measure whose source does not cover the quarter
+gets a notice saying so.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..core.language import ENGLISH, Language
+from ..core.records import CoverageRecord, MeasureRecord
+from ..data.coverage import note_words, records_words
+from ..params.measure import Measure
+from .charts import measure_chart
+from .fragments import Block, Heading, Html, esc
+from .narrative import comparison_sentence, fmt_value, latest_rows
+
+if TYPE_CHECKING:
+    from ..report import Page
+
+
+# --------------------------------------------------------------------------------------------
+# Sentences about a measure
+
+
+def headline_series(page: Page, measure_id: str) -> str:
+    """The series a one-sentence summary is about: the plan's ``headline``, else the total if
+    there is one, else the first."""
+    measure = page.measure(measure_id)
+    names = page.rows(measure_id).sort_values("series_order")["series"].drop_duplicates()
+    if measure.series_by and measure.headline and measure.series_by.label(measure.headline) in set(names):
+        return measure.series_by.label(measure.headline)
+    if measure.series_by and measure.series_by.total in set(names):
+        return measure.series_by.total
+    return str(names.iloc[0]) if len(names) else measure.series_label
+
+
+def other_series(page: Page, measure_id: str) -> list[str]:
+    names = page.rows(measure_id).sort_values("series_order")["series"].drop_duplicates()
+    headline = headline_series(page, measure_id)
+    return [str(n) for n in names if n != headline]
+
+
+def compare(page: Page, measure_id: str, series: str | None = None) -> str:
+    """This quarter against the previous quarter and a year earlier, as a sentence."""
+    measure = page.measure(measure_id)
+    rows = page.rows(measure_id)
+    names = rows.sort_values("series_order")["series"].drop_duplicates().tolist()
+    chosen = series or headline_series(page, measure_id)
+    subject = measure.short_label if len(names) == 1 else f"{measure.short_label}, {chosen}"
+    return comparison_sentence(
+        measure,
+        rows[rows["series"] == chosen],
+        page.quarter,
+        page.suppressed_text,
+        subject=subject,
+        lang=page.lang,
+        gender=page.gender.get(measure_id, ""),
+    )
+
+
+def summary(page: Page, measure_id: str) -> str:
+    """The measure in one plain-language sentence (its headline series, for split measures)."""
+    rows = page.rows(measure_id)
+    measure = page.measure(measure_id)
+    t = page.lang
+    if measure.chart.type == "bar_latest":
+        latest = latest_rows(rows)
+        if latest.empty:
+            return t._("No data yet.")
+        of = measure.value == "numerator" and measure.denominator_label
+
+        def figure(r: object) -> str:
+            status = getattr(r, "status", "complete")
+            if status in ROW_STATUS:
+                return row_status(status, t)
+            if r.suppressed:  # type: ignore[attr-defined]
+                return page.suppressed_text
+            value = fmt_value(measure, r.value, t)  # type: ignore[attr-defined]
+            if of:
+                return t._("{value} of {total}", value=value, total=fmt_value(measure, r.denominator, t))  # type: ignore[attr-defined]
+            return value
+
+        items = [f"{r.series}: {figure(r)}" for r in latest.itertuples()]
+        return t._(
+            "{subject}, {period}: {figures}.",
+            subject=measure.short_label,
+            period=latest.iloc[0]["period_label"],
+            figures="; ".join(items),
+        )
+    return compare(page, measure_id, headline_series(page, measure_id))
+
+
+# --------------------------------------------------------------------------------------------
+# Measure blocks: chart, summary, data table, download, about this data
+
+
+def measure_blocks(page: Page, measure_id: str, level: int) -> list[Block]:
+    measure = page.measure(measure_id)
+    rows = page.rows(measure_id)
+    info = page.measure_status(measure_id)
+    parts = []
+    if info.status != "current":
+        parts.append(incomplete_notice(page, measure))
+    parts.append(f'<p class="measure-summary">{esc(summary(page, measure_id))}</p>')
+    others = other_series(page, measure_id)
+    if measure.chart.type != "bar_latest" and others:
+        items = "".join(f"<li>{esc(compare(page, measure_id, name))}</li>" for name in others)
+        parts.append(f'<ul class="measure-series">{items}</ul>')
+    chart = measure_chart(measure, rows, page.suppressed_text, lang=page.lang)
+    source = page.settings.sources.sources[measure.source]
+    if chart:
+        parts.append(
+            f'<figure class="measure-figure">{chart.img_tag()}<figcaption>'
+            f"{source_line(source.title, source.publisher, info.data_through, page.lang)}"
+            "</figcaption></figure>"
+        )
+    elif measure.chart.type == "callout":
+        parts.append(callout(page, measure, rows, on_card=False))
+    parts.append(data_table(page, measure, rows))
+    parts.append(download_link(f"data/{measure.id}.csv", measure.caption, page.lang))
+    parts.append(about_block(page, measure, info))
+    return [Heading(level, measure.caption, measure.anchor), Html("\n".join(parts))]
+
+
+def source_line(title: str, publisher: str, data_through: str, lang: Language = ENGLISH) -> str:
+    """What a figure's caption adds to its heading: where the numbers come from, and how recent."""
+    return esc(
+        lang._(
+            "Source: {source}, {publisher}. Data through {date}.",
+            source=title,
+            publisher=publisher,
+            date=lang.date(data_through),
+        )
+    )
+
+
+def hidden(text: str) -> str:
+    """Words for screen readers only: they give a repeated link or button its own name."""
+    lead = " " if text[:1].isspace() else ""
+    return f'<span class="visually-hidden">{lead}{esc(text)}</span>'
+
+
+def download_link(href: str, caption: str, lang: Language = ENGLISH) -> str:
+    label = lang._("Download the data (CSV)")
+    which = lang._("for {caption}", caption=caption)
+    link = f'<a href="{esc(href)}" download>{esc(label)}{hidden(" " + which)}</a>'
+    return f'<p class="measure-download">{link}</p>'
+
+
+def text_table(caption: str, head: list[str], body: list[list[str]], caption_class: str = "") -> str:
+    """A table of escaped text, left alone by Quarto; the first cell of each row is its row
+    header."""
+    header = "".join(f'<th scope="col">{esc(c)}</th>' for c in head)
+    rows = "".join(
+        f'<tr><th scope="row">{esc(cells[0])}</th>'
+        + "".join(f"<td>{esc(c)}</td>" for c in cells[1:])
+        + "</tr>"
+        for cells in body
+    )
+    shown = f' class="{esc(caption_class)}"' if caption_class else ""
+    return (
+        '<table class="table table-sm" data-quarto-disable-processing="true">'
+        f"<caption{shown}>{esc(caption)}</caption>"
+        f"<thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def details_table(
+    caption: str, table_caption: str, head: list[str], body: list[list[str]], lang: Language = ENGLISH
+) -> str:
+    """A collapsible data table. The caption is for screen readers: sighted readers see the
+    heading just above."""
+    name = lang._("Data table")
+    return (
+        f'<details class="measure-table"><summary>{esc(name)}{hidden(f": {caption}")}'
+        f'</summary><div class="table-responsive" tabindex="0" role="region" '
+        f'aria-label="{esc(name)}: {esc(caption)}">'
+        + text_table(table_caption, head, body, "visually-hidden")
+        + "</div></details>"
+    )
+
+
+def coverage_words(coverage: CoverageRecord, lang: Language = ENGLISH) -> str:
+    """A source's coverage of the quarter in plain words, gaps included."""
+    t = lang
+    words = records_words(coverage.covered, coverage.expected, coverage.unit, t)
+    gaps = coverage.gaps
+    if gaps:
+        spans = [
+            t.date(a) if a == b else t._("{first} to {last}", first=t.date(a), last=t.date(b))
+            for a, b in gaps[:3]
+        ]
+        more = t.n_(" and {n} more gap", " and {n} more gaps", len(gaps) - 3) if len(gaps) > 3 else ""
+        words = t._(
+            "{records}; no records (or far fewer than usual) {spans}{more}",
+            records=words,
+            spans="; ".join(spans),
+            more=more,
+        )
+    return words
+
+
+def incomplete_notice(page: Page, measure: Measure) -> str:
+    """The warning shown above a measure whose source does not cover the whole quarter."""
+    t = page.lang
+    coverage = page.publication.sources.get(measure.source)
+    source = page.settings.sources.sources[measure.source]
+    detail = f" {esc(source.title)}: {esc(coverage_words(coverage, t))}." if coverage else ""
+    heading = t._("Incomplete data this quarter.")
+    return (
+        f'<p class="measure-stale"><strong>{esc(heading)}</strong>'
+        f"{detail} "
+        + esc(
+            t._(
+                "Figures for periods with gaps are marked, and are not compared with other periods; "
+                "this measure will be updated when complete data arrives."
+            )
+        )
+        + "</p>"
+    )
+
+
+ROW_STATUS = ("missing", "not_available")
+
+
+def row_status(status: str, lang: Language = ENGLISH) -> str:
+    """What a table cell says instead of a number that was not measured."""
+    return lang._("no data") if status == "missing" else lang._("not available")
+
+
+def data_table(page: Page, measure: Measure, rows: pd.DataFrame) -> str:
+    t = page.lang
+    columns = [t._("Period"), t._("Series"), measure.value_label]
+    show_numerator = bool(measure.numerator_label) and measure.value != "numerator"
+    if show_numerator:
+        columns.append(str(measure.numerator_label))
+    if measure.denominator_label:
+        columns.append(measure.denominator_label)
+    count_measure = measure.model_copy(update={"unit": "count", "decimals": 0})
+    statuses = rows["status"] if "status" in rows else pd.Series("complete", index=rows.index)
+    flagged = bool(statuses.ne("complete").any())
+    if flagged:
+        columns.append(t._("Data"))
+    body = []
+    for row in rows.sort_values(["period_end", "period_start", "series_order"]).itertuples():
+        status = getattr(row, "status", "complete")
+        if status in ROW_STATUS:
+            values = [row_status(status, t)] + [""] * (len(columns) - 3 - flagged)
+        elif row.suppressed:
+            hidden = (
+                page.suppressed_text
+                if row.suppression != "secondary"
+                else t._("hidden (protects a smaller number)")
+            )
+            values = [hidden] + [""] * (len(columns) - 3 - flagged)
+        else:
+            values = [fmt_value(measure, row.value, t)]
+            if show_numerator:
+                values.append(fmt_value(count_measure, row.numerator, t))
+            if measure.denominator_label:
+                values.append(fmt_value(count_measure, row.denominator, t))
+        if flagged:
+            values.append(t._("complete") if status == "complete" else note_words(str(row.status_note), t))
+        body.append([str(row.period_label), str(row.series), *values])
+    table_caption = t._("{caption}, by {grain}", caption=measure.caption, grain=grain_words(measure.grain, t))
+    return details_table(measure.caption, table_caption, columns, body, t)
+
+
+def grain_words(grain: str, lang: Language = ENGLISH) -> str:
+    """The period a table has a row for: "month", "quarter"..."""
+    return {
+        "month": lang._("month"),
+        "quarter": lang._("quarter"),
+        "calendar_year": lang._("calendar year"),
+        "fiscal_year": lang._("fiscal year"),
+        "rolling_12_months": lang._("rolling 12 months"),
+    }[grain]
+
+
+def about_block(page: Page, measure: Measure, info: MeasureRecord) -> str:
+    t = page.lang
+    source = page.settings.sources.sources[measure.source]
+    rules = page.settings.privacy
+    caveats = "".join(f"<li>{esc(c)}</li>" for c in measure.caveats or [t._("None known.")])
+    privacy = {
+        "aggregate": t._("Counts no individual people."),
+        "people": t._(
+            "Counts people: numbers from 1 to {last} are shown as \u201c{hidden}\u201d, and so is "
+            "anything calculated from them.",
+            last=rules.floor - 1,
+            hidden=page.suppressed_text,
+        ),
+        "person_events": t._(
+            "Counts events involving people: numbers from 1 to {last} are shown as \u201c{hidden}\u201d.",
+            last=rules.floor - 1,
+            hidden=page.suppressed_text,
+        ),
+    }[measure.privacy]
+    target = ""
+    if measure.target:
+        origin = f" ({esc(measure.target.source)})" if measure.target.source else ""
+        target = "<dt>" + esc(t._("Target")) + f"</dt><dd>{esc(measure.target.label)}{origin}</dd>"
+
+    def item(term: str, text: str) -> str:
+        return f"<dt>{esc(term)}</dt><dd>{esc(text)}</dd>"
+
+    about = t._("About this data")
+    return (
+        f'<details class="measure-about"><summary>{esc(about)}'
+        f"{hidden(f': {measure.caption}')}</summary><dl>"
+        + item(t._("Definition"), measure.definition)
+        + item(t._("How it is calculated"), measure.method)
+        + item(t._("Source"), f"{source.title} ({source.publisher})")
+        + target
+        + "<dt>"
+        + esc(t._("Things to know"))
+        + f"</dt><dd><ul>{caveats}</ul></dd>"
+        + item(t._("Privacy"), privacy)
+        + item(t._("Data through"), t.date(info.data_through))
+        + item(t._("Data as of"), t.date(page.params.data_as_of))
+        + item(t._("Next update"), t._("Expected by {date}", date=t.date(page.params.next_update)))
+        + "</dl></details>"
+    )
+
+
+def callout(page: Page, measure: Measure, rows: pd.DataFrame, on_card: bool = True) -> str:
+    """The figure in words and one big number; on a card, with the period and definition (on an
+    objective page those are in the summary sentence and "About this data")."""
+    t = page.lang
+    latest = latest_rows(rows)
+    if latest.empty:
+        empty = t._("{caption}: no data yet.", caption=measure.caption)
+        return f'<p class="callout-figure">{esc(empty)}</p>'
+    row = latest.iloc[0]
+    if row.get("status") in ROW_STATUS:
+        return (
+            f'<p class="callout-figure">{esc(measure.caption)}: {esc(note_words(row["status_note"], t))}.</p>'
+        )
+    if row["suppressed"]:
+        return (
+            '<p class="callout-figure">'
+            + esc(
+                t._(
+                    "{caption}: hidden this quarter to protect privacy (the group is {count} people).",
+                    caption=measure.caption,
+                    count=page.suppressed_text,
+                )
+            )
+            + "</p>"
+        )
+    share = measure.familiar.top_share_percent if measure.familiar else None
+    if share is not None:
+        decimals = len(f"{share:g}".partition(".")[2])
+        first = t._("{share} of neighbors served", share=t.percent(share, decimals))
+    else:
+        first = measure.caption
+    before = t._("{who} make up", who=first)
+    if measure.denominator_label:
+        after = t._("of {what}", what=measure.denominator_label.lower())
+    else:
+        after = t._("of the total")
+    figure = (
+        f'<p class="callout-figure"><span class="callout-line">{esc(before)}</span> '
+        f'<span class="callout-number">{esc(fmt_value(measure, row["value"], t))}</span> '
+        f'<span class="callout-line">{esc(after)}'
+        "</span></p>"
+    )
+    if not on_card:
+        return figure
+    return figure + f'<p class="card-summary">{esc(row["period_label"])}. {esc(measure.definition)}</p>'

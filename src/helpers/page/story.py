@@ -1,0 +1,341 @@
+"""The City's "tell the story with data" format, built as fragments from a page's data.
+
+Goal page: introduction, context data that sets the stage, the status legend, and one card per
+initiative under each objective. Objective pages: for each initiative its status, Description, Key
+Measures & Data Analysis (each measure told by ``helpers.measure_parts``), Why is it important?,
+What have we been doing? and What's next?. About the data: definitions, sources, coverage and
+privacy rules.
+
+Everything here reads a ``Page`` (``helpers.report``) and returns ``Fragment`` objects; text from
+the plan, the quarter file or the data is escaped by the fragment blocks.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..core.language import ENGLISH, Language
+from ..params.pages import objective_page, report_pages
+from ..params.plan import Initiative, Objective
+from .charts import measure_chart
+from .fragments import Block, Fragment, Heading, Html, Quote, Strong, esc, para
+from .narrative import narrative_blocks
+from .parts import (
+    about_block,
+    callout,
+    compare,
+    coverage_words,
+    headline_series,
+    hidden,
+    measure_blocks,
+    text_table,
+)
+
+if TYPE_CHECKING:
+    from ..report import Page
+
+
+def badge(status_label: str, status_id: str, icon: str, lang: Language = ENGLISH) -> str:
+    """A status shown with a symbol and a word, never by colour alone."""
+    status = lang._("Status:")
+    return (
+        f'<span class="status-badge status-{esc(status_id)}">'
+        f'<span class="status-icon" aria-hidden="true">{esc(icon)}</span> '
+        f'<span class="visually-hidden">{esc(status)} </span>{esc(status_label)}</span>'
+    )
+
+
+def reporting_line(page: Page) -> Block:
+    """When the data was taken and when the next report is due (the period is the subtitle)."""
+    t = page.lang
+    return para(
+        Strong(t._("Data as of:")),
+        f" {t.date(page.params.data_as_of)}. ",
+        Strong(t._("Next update:")),
+        " " + t._("expected by {date}.", date=t.date(page.params.next_update)),
+        css_class="reporting-period",
+    )
+
+
+def header(page: Page) -> Fragment:
+    return Fragment([reporting_line(page)])
+
+
+# --------------------------------------------------------------------------------------------
+# Goal page
+
+
+def goal_intro(page: Page) -> Fragment:
+    t = page.lang
+    goal = page.settings.plan.goal
+    # The goal statement is the page's description, shown under its title by Quarto.
+    blocks: list[Block] = [reporting_line(page), para(goal.framing)]
+    if page.params.highlights:
+        blocks += [Heading(2, t._("This quarter"), "this-quarter"), para(page.params.highlights)]
+    blocks += [Heading(2, t._("Why this matters"), "why-this-matters"), para(goal.why_this_matters)]
+    return Fragment(blocks)
+
+
+def context(page: Page) -> Fragment:
+    t = page.lang
+    blocks: list[Block] = [
+        Heading(2, t._("Setting the stage"), "setting-the-stage"),
+        para(t._("These measures show the conditions every initiative works in.")),
+    ]
+    for measure_id in page.settings.plan.goal.context_measures:
+        blocks += measure_blocks(page, measure_id, level=3)
+    return Fragment(blocks)
+
+
+def status_legend(page: Page) -> Fragment:
+    t = page.lang
+    items = "".join(
+        f"<li>{badge(s.label, s.id, s.icon, t)} <span>{esc(s.description)}</span></li>"
+        for s in page.settings.plan.statuses
+    )
+    return Fragment(
+        [
+            Heading(2, t._("Status of initiatives"), "status-legend"),
+            para(t._("Each initiative shows one of three statuses, with a symbol and a word:")),
+            Html(f'<ul class="status-legend">{items}</ul>'),
+        ]
+    )
+
+
+def objective_cards(page: Page, objective_id: str) -> Fragment:
+    objective = page.settings.plan.objective(objective_id)
+    cards = "".join(_card(page, objective, i) for i in objective.initiatives)
+    return Fragment(
+        [
+            Heading(
+                2,
+                page.lang._("Objective {id}: {title}", id=objective.id, title=objective.title),
+                objective.anchor,
+            ),
+            para(objective.summary),
+            Html(f'<div class="initiative-cards">{cards}</div>'),
+        ]
+    )
+
+
+def _card(page: Page, objective: Objective, initiative: Initiative) -> str:
+    t = page.lang
+    status = page.settings.plan.status(page.params.initiatives[initiative.id].status)
+    heading_id = initiative.card_anchor
+    card = initiative.card
+    if card.style != "none" and card.measure:
+        measure = page.measure(card.measure)
+        rows = page.rows(card.measure)
+        if card.style == "callout":
+            body = callout(page, measure, rows)
+        else:
+            headline = headline_series(page, card.measure)
+            chart = measure_chart(
+                measure, rows, page.suppressed_text, compact=True, headline=headline, lang=t
+            )
+            body = (
+                f'<p class="card-measure">{esc(measure.caption)}</p>'
+                + (chart.img_tag("card-chart") if chart else "")
+                + f'<p class="card-summary">{esc(compare(page, card.measure))}</p>'
+            )
+    else:
+        body = f'<p class="card-note">{esc(initiative.no_measure_note or "")}</p>'
+    link = f"{objective_page(page.settings, objective.id).html}#{initiative.anchor}"
+    number = t._("Initiative {id}", id=initiative.id)
+    more, about = t._("Learn more"), t._("about initiative {id}", id=initiative.id)
+    return (
+        f'<article class="initiative-card" aria-labelledby="{heading_id}">'
+        f'<h3 id="{heading_id}"><span class="initiative-number">{esc(number)}'
+        f"</span> {esc(initiative.title)}</h3>"
+        f'<p class="card-status">{badge(status.label, status.id, status.icon, t)}</p>'
+        f"{body}"
+        f'<p class="card-link"><a href="{esc(link)}">{esc(more)}{hidden(" " + about)}</a></p>'
+        "</article>"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Objective pages
+
+
+def objective_intro(page: Page) -> Fragment:
+    # The objective's summary is the page's description, shown under its title by Quarto.
+    return Fragment([reporting_line(page)])
+
+
+def _initiative(page: Page, initiative_id: str) -> Initiative:
+    initiative = page.settings.plan.initiative(initiative_id)
+    if initiative.id not in page.params.initiatives:
+        raise KeyError(f"initiative {initiative_id} is not on the {page.page} page")
+    return initiative
+
+
+def initiative_intro(page: Page, initiative_id: str) -> Fragment:
+    t = page.lang
+    initiative = _initiative(page, initiative_id)
+    status = page.settings.plan.status(page.params.initiatives[initiative.id].status)
+    return Fragment(
+        [
+            Heading(2, f"{initiative.id} {initiative.title}", initiative.anchor),
+            Html(f'<p class="initiative-status">{badge(status.label, status.id, status.icon, t)}</p>'),
+            Heading(3, t._("Description")),
+            para(initiative.description),
+        ]
+    )
+
+
+def key_measures(page: Page, initiative_id: str) -> Fragment:
+    initiative = _initiative(page, initiative_id)
+    t = page.lang
+    update = page.params.initiatives[initiative.id]
+    blocks: list[Block] = [Heading(3, t._("Key Measures & Data Analysis"))]
+    if update.analysis:
+        blocks.append(para(update.analysis))
+    if not initiative.measures:
+        blocks.append(para(initiative.no_measure_note or ""))
+    for fact in initiative.context_facts:
+        blocks.append(Quote(fact.text, t._("Source: {source}", source=fact.source)))
+    for measure_id in initiative.measures:
+        blocks += measure_blocks(page, measure_id, level=4)
+    return Fragment(blocks)
+
+
+def initiative_outro(page: Page, initiative_id: str) -> Fragment:
+    initiative = _initiative(page, initiative_id)
+    update = page.params.initiatives[initiative.id]
+    t = page.lang
+    return Fragment(
+        [
+            Heading(3, t._("Why is it important?")),
+            para(initiative.why_important),
+            Heading(3, t._("What have we been doing?")),
+            *narrative_blocks(update.what_we_have_been_doing),
+            Heading(3, t._("What's next?")),
+            *narrative_blocks(update.whats_next),
+        ]
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# About the data
+
+
+def coverage_section(page: Page) -> list[Block]:
+    """How completely each source covers the quarter, and the rows dropped on purpose."""
+    t = page.lang
+    coverage = page.publication.sources
+    if not coverage:
+        return []
+    sources = page.settings.sources.sources
+    verdicts = {"complete": t._("Complete"), "partial": t._("Incomplete"), "missing": t._("No records")}
+    body = []
+    for name, info in coverage.items():
+        skipped = {f: n for f, n in info.skipped_rows.items() if n}
+        left_out = t.join(
+            t.n_("{count} empty row in {file}", "{count} empty rows in {file}", n, count=t.number(n), file=f)
+            for f, n in sorted(skipped.items())
+        ) or t._("none")
+        body.append([sources[name].title, verdicts[info.status], coverage_words(info, t), left_out])
+    head = [t._("Source"), t._("This quarter"), t._("Records"), t._("Rows left out")]
+    title = t._("Data coverage this quarter")
+    caption = t._("Data coverage, {period}", period=t.quarter_long(page.quarter))
+    table = (
+        f'<div class="table-responsive" tabindex="0" role="region" aria-label="{esc(title)}">'
+        + text_table(caption, head, body)
+        + "</div>"
+    )
+    return [
+        Heading(2, title, "coverage"),
+        para(
+            t._(
+                "Real exports can have gaps: an outage, a file that never arrived. A period with a gap "
+                "is marked as incomplete wherever its figure is shown, and is not compared with other "
+                "periods; a period with no records has no figure, never a zero. Rows left out are "
+                "empty rows a department's export writes, dropped by a rule set for that source."
+            )
+        ),
+        Html(table),
+    ]
+
+
+def about_the_data(page: Page) -> Fragment:
+    t = page.lang
+    plan, sources = page.settings.plan, page.settings.sources
+    rules = page.settings.privacy
+    blocks: list[Block] = [
+        reporting_line(page),
+        Heading(2, t._("How to read this report"), "how-to-read"),
+        para(
+            t._(
+                "Every figure comes from City records, is counted the same way every quarter, and "
+                "can be downloaded as a CSV file next to its chart. Each chart has a data table and "
+                "an 'About this data' section with its definition, source and caveats."
+            )
+        ),
+        Heading(2, t._("Privacy"), "privacy"),
+        para(
+            t._(
+                "This report never shows names, addresses, record numbers or anything else that "
+                "identifies a person. Counts of people or of events involving people from 1 to "
+                "{last} are shown as '{hidden}', and any percentage or average built on them is "
+                "hidden too. When hiding one number is not enough, because it could be worked out "
+                "from a total or from last quarter's report, a second number is hidden as well. A "
+                "figure such as 'x% of neighbors make up y% of responses' is shown only when the "
+                "group it describes has at least {people} people.",
+                last=rules.floor - 1,
+                hidden=page.suppressed_text,
+                people=rules.concentration_floor,
+            )
+        ),
+        Heading(2, t._("Measures"), "measures"),
+    ]
+    pages = report_pages(page.settings)
+    goal = next(p for p in pages if p.kind == "goal")
+    where: dict[str, tuple[str, str, str]] = {}
+    for spec in pages:
+        if spec.kind != "objective":
+            continue
+        for initiative in spec.initiatives(plan):
+            for measure_id in [*initiative.measures, *initiative.analysis_measures]:
+                where.setdefault(
+                    measure_id, (spec.html, initiative.anchor, t._("Initiative {id}", id=initiative.id))
+                )
+    for measure_id in plan.goal.context_measures:
+        where.setdefault(measure_id, (goal.html, "setting-the-stage", goal.label))
+    for measure in plan.measures:
+        info = page.measure_status(measure.id)
+        target_page, anchor, label = where.get(measure.id, (goal.html, "", goal.label))
+        blocks.append(Heading(3, measure.caption, f"about-{measure.anchor}"))
+        shown, download = t._("Shown in"), t._("Download the data (CSV)")
+        which = t._("for {caption}", caption=measure.caption)
+        blocks.append(
+            Html(
+                f'<p>{esc(shown)} <a href="{esc(target_page)}#{esc(anchor)}">{esc(label)}'
+                f"{hidden(f', {measure.caption}')}</a>. "
+                f'<a href="data/{esc(measure.id)}.csv" download>{esc(download)}{hidden(" " + which)}</a>.</p>'
+                + about_block(page, measure, info)
+            )
+        )
+    blocks.append(Heading(2, t._("Sources"), "sources"))
+    for name, source in sources.sources.items():
+        blocks.append(Heading(3, source.title, f"source-{name.replace('_', '-')}"))
+        blocks.append(
+            para(
+                t._(
+                    "{description} Published by {publisher}.",
+                    description=source.description,
+                    publisher=source.publisher,
+                )
+            )
+        )
+    blocks += coverage_section(page)
+    blocks.append(Heading(2, t._("Fiscal years"), "fiscal-years"))
+    blocks.append(
+        para(
+            t._(
+                "The City's fiscal year runs from July 1 to June 30: FY2027 is July 2026 "
+                "to June 2027, and its first quarter (Q1) is July to September 2026."
+            )
+        )
+    )
+    return Fragment(blocks)

@@ -1,0 +1,228 @@
+"""The pages of the site, all derived from the plan: one place for each fact about a page.
+
+The goal overview, one page per objective of ``params/plan.yml`` and About the data, plus the
+generated Archive page. For each: its notebook, its file on the site, its title, description and
+navigation text, the anchors it must carry, and exactly which inputs its notebook may read. The
+render list and the navigation bar of ``_quarto.yml`` are written from here when the site is
+staged; adding an objective is its plan entry and its notebook.
+
+Kept free of heavy imports: the runner consults it on every run, including runs with nothing to do.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from ..core.language import pending_plain as plain
+from .plan import Initiative, Plan
+from .quarters import QuarterParams
+from .settings import Settings
+
+GOAL_PAGE = "goal"
+ABOUT_PAGE = "about"
+ARCHIVE_SOURCE = "archive.qmd"
+HIDDEN_ON_GOAL_PAGE = "(shown on the objective page)"
+
+
+class UnknownPage(ValueError):
+    """A page named on the command line (``--only``) is not a page of the report."""
+
+
+@dataclass(frozen=True)
+class SitePage:
+    """One page of the site, in one edition, and the notebook that produces it."""
+
+    page: str  # goal | about | an objective id
+    kind: Literal["goal", "objective", "about"]
+    notebook: Path  # the analysts' notebook, in notebooks/
+    output: str  # the page's file on the site, without extension: index, objective-2-1
+    title: str  # these four in the edition's language
+    description: str
+    nav_text: str
+    label: str  # "Goal overview", "Objective 2.1": what links and messages call the page
+    lang: str = "en"  # the edition: its pages are under <lang>/ on the site, English at the root
+
+    @property
+    def source(self) -> str:
+        """The executed notebook's name in the staged site (what Quarto renders)."""
+        return f"{self.output}.ipynb"
+
+    @property
+    def html(self) -> str:
+        return f"{self.output}.html"
+
+    def initiatives(self, plan: Plan) -> list[Initiative]:
+        """The initiatives the page shows with their status: all on the goal page (as cards)."""
+        if self.kind == "goal":
+            return plan.initiatives
+        if self.kind == "objective":
+            return plan.objective(self.page).initiatives
+        return []
+
+    def anchors(self, plan: Plan) -> list[str]:
+        """The ids the page must carry: the targets of links, the table of contents, the checks."""
+        if self.kind == "goal":
+            out = ["setting-the-stage", "status-legend"]
+            out += [plan.measure(m).anchor for m in plan.goal.context_measures]
+            for objective in plan.objectives:
+                out.append(objective.anchor)
+                out += [i.card_anchor for i in objective.initiatives]
+            return out
+        if self.kind == "about":
+            return ["privacy", "measures", "coverage"]
+        out = []
+        for initiative in self.initiatives(plan):
+            out.append(initiative.anchor)
+            out += [plan.measure(m).anchor for m in initiative.measures]
+        return out
+
+
+def report_pages(settings: Settings) -> list[SitePage]:
+    """Goal overview, one page per objective, and About the data, in site order, in the
+    language of ``settings`` (``Settings.in_edition``)."""
+    plan, notebooks = settings.plan, settings.paths.notebooks
+    t = settings.edition.language
+    goal = t._("Goal overview")
+    pages = [
+        SitePage(
+            GOAL_PAGE,
+            "goal",
+            notebooks / "goal-overview.ipynb",
+            "index",
+            plan.goal.title,
+            plan.goal.statement,
+            goal,
+            goal,
+            t.code,
+        )
+    ]
+    for objective in plan.objectives:
+        output = "objective-" + objective.id.replace(".", "-")
+        pages.append(
+            SitePage(
+                objective.id,
+                "objective",
+                notebooks / f"{output}.ipynb",
+                output,
+                t._("Objective {id}: {title}", id=objective.id, title=objective.title),
+                objective.summary,
+                f"{objective.id} {objective.nav_title}",
+                t._("Objective {id}", id=objective.id),
+                t.code,
+            )
+        )
+    about = t._("About the data")
+    pages.append(
+        SitePage(
+            ABOUT_PAGE,
+            "about",
+            notebooks / "about-the-data.ipynb",
+            "about-the-data",
+            about,
+            t._("Definitions, sources, methods and privacy rules behind every figure."),
+            about,
+            about,
+            t.code,
+        )
+    )
+    return pages
+
+
+def page_of(pages: list[SitePage], page: str) -> SitePage:
+    for spec in pages:
+        if spec.page == page:
+            return spec
+    raise UnknownPage(f"'{page}' is not a page of the report; choose from {', '.join(s.page for s in pages)}")
+
+
+def objective_page(settings: Settings, objective_id: str) -> SitePage:
+    """The page an objective's initiatives are on (for links from other pages)."""
+    return page_of(report_pages(settings), objective_id)
+
+
+# What the staged _quarto.yml gets from the plan and the edition's language, never by hand.
+DERIVED_CONFIG = (
+    ("project", "render"),
+    ("website", "navbar", "left"),
+    ("website", "title"),
+    ("website", "description"),
+    ("website", "page-footer"),
+    ("format", "html", "lang"),
+    ("format", "html", "toc-title"),
+)
+
+
+def site_config(hand_written: dict[str, Any], pages: list[SitePage], settings: Settings) -> dict[str, Any]:
+    """``_quarto.yml`` for one edition's staged site: the hand-written file (theme, resources,
+    options) plus what the plan and the edition's language decide: the render list (the Archive
+    page first, as it needs no notebook and an early render starts with it), the navigation bar,
+    the site's title, description and footer, the language and the contents' title."""
+    t = settings.edition.language
+    publisher = settings.plan.publisher
+    config = json.loads(json.dumps(hand_written))  # a deep copy
+    config.setdefault("project", {})["render"] = [ARCHIVE_SOURCE, *(p.source for p in pages)]
+    website = config.setdefault("website", {})
+    website["title"] = plain(publisher.site_title)
+    website["description"] = t._(
+        "The City of Durham's quarterly report on Strategic Plan Goal 2: data, initiatives and progress."
+    )
+    links = [{"text": plain(p.nav_text), "href": p.source} for p in pages]
+    website.setdefault("navbar", {})["left"] = [*links, {"text": t._("Archive"), "href": ARCHIVE_SOURCE}]
+    website["page-footer"] = {
+        "left": plain(
+            t._(
+                "Published by the City of Durham, NC: {department} Department, {office}.",
+                department=publisher.department,
+                office=publisher.office,
+            )
+        ),
+        "right": [
+            {"text": t._("City of Durham home page"), "href": publisher.home_url},
+            {"text": plain(publisher.department), "href": publisher.budget_url},
+        ],
+    }
+    html = config.setdefault("format", {}).setdefault("html", {})
+    html["lang"] = t.code
+    html["toc-title"] = t._("On this page")
+    return json.loads(plain(json.dumps(config, ensure_ascii=False)))
+
+
+def page_measures(settings: Settings, page: str) -> list[str]:
+    """The measures a page may read, from the plan (the runner hashes exactly these)."""
+    plan = settings.plan
+    if page == GOAL_PAGE:
+        return list(dict.fromkeys([*plan.goal.context_measures, *plan.card_measures()]))
+    if page == ABOUT_PAGE:
+        return []
+    return plan.measures_for_objective(page)
+
+
+def page_params(params: QuarterParams, settings: Settings, page: str) -> QuarterParams:
+    """The part of the quarter's parameters a page may use (statuses only on the goal page)."""
+    plan = settings.plan
+    if page == GOAL_PAGE:
+        keep = {
+            i: u.model_copy(
+                update={
+                    "analysis": None,
+                    "what_we_have_been_doing": HIDDEN_ON_GOAL_PAGE,
+                    "whats_next": HIDDEN_ON_GOAL_PAGE,
+                    "texts": {},
+                }
+            )
+            for i, u in params.initiatives.items()
+        }
+        return params.model_copy(update={"initiatives": keep, "if_stale": {}})
+    if page == ABOUT_PAGE:
+        return params.model_copy(update={"initiatives": {}, "highlights": None, "if_stale": {}})
+    ids = {i.id for i in plan.objective(page).initiatives}
+    keep = {i: u for i, u in params.initiatives.items() if i in ids}
+    return params.model_copy(update={"initiatives": keep, "highlights": None, "if_stale": {}})
+
+
+def page_params_fingerprint(params: QuarterParams, settings: Settings, page: str) -> str:
+    sliced = page_params(params, settings, page)
+    return json.dumps(sliced.model_dump(mode="json"), sort_keys=True)

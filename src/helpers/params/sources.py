@@ -1,0 +1,238 @@
+"""The raw sources, as declared in ``params/sources.yml``.
+
+A source says where a department's export files are, their format, and how each of the export's
+column names maps to a canonical column with a type and checks; a new export layout maps in by
+editing that YAML only. ``helpers.ingest`` does the reading and validating; this module stays
+free of pandas so that a run with nothing to do starts quickly.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from pydantic import Field, model_validator
+
+from ..core.config import StrictModel, fail, load_model
+from ..core.paths import ProjectPaths
+from ..core.records import IngestRecord, read_record
+
+ColumnType = Literal["string", "integer", "float", "date", "datetime", "list"]
+SAMPLE_MARKER = "SAMPLE_DATA.json"
+
+
+class ColumnSpec(StrictModel):
+    """How one canonical column is made from the department's export."""
+
+    from_: str | None = Field(default=None, alias="from")
+    constant: str | None = None
+    type: ColumnType
+    format: str | None = None
+    required: bool = True
+    nullable: bool = False
+    allowed: list[str] | None = None
+    values: dict[str, str] = {}
+    min: float | date | None = None
+    max: float | date | Literal["today"] | None = None
+    split: str | None = None
+    identifies_person: bool = False
+    identifier: bool = False
+
+    @model_validator(mode="after")
+    def _one_origin(self) -> ColumnSpec:
+        if (self.from_ is None) == (self.constant is None):
+            raise ValueError(
+                "a column needs exactly one of 'from' (the export's column name) or "
+                "'constant'. Fix: add from: \"<export column name>\""
+            )
+        if self.type == "list" and not self.split:
+            raise ValueError(
+                "a list column needs 'split', the delimiter between items. Fix: add split: \";\""
+            )
+        return self
+
+
+class CsvOptions(StrictModel):
+    delimiter: str = ","
+
+
+class SkipRows(StrictModel):
+    """Rows dropped on purpose (every one counted and reported): for example junk rows an export
+    writes with every field blank but an object id."""
+
+    all_blank: list[str] = Field(min_length=1)
+
+
+Cadence = Literal["daily", "monthly", "sparse"]
+
+
+class SourceSpec(StrictModel):
+    translated: ClassVar[tuple[str, ...]] = ("title", "publisher", "description")
+
+    title: str
+    publisher: str
+    description: str
+    files: str
+    format: Literal["csv", "xlsx", "parquet"]
+    # How often records are expected: every day (911 calls), every month (snapshots, page views),
+    # or no expectation (event logs). Days or months without records are gaps in the data.
+    expected: Cadence
+    # A day of a daily source with fewer records than this share of the usual number (the median
+    # of the weeks around it) counts as a gap too, such as an outage that lasted hours.
+    low_day_share: float = Field(default=0.25, ge=0, lt=1)
+    encoding: str = "utf-8"
+    csv: CsvOptions = CsvOptions()
+    sheet: str | None = None
+    date_column: str
+    freshness_days: int = Field(default=31, ge=0, le=366)
+    unique: list[str] = []
+    extra_columns: Literal["error", "ignore"] = "error"
+    skip_rows: SkipRows | None = None
+    columns: dict[str, ColumnSpec]
+
+    @model_validator(mode="after")
+    def _references(self) -> SourceSpec:
+        names = set(self.columns)
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            raise ValueError(
+                f"encoding '{self.encoding}' is not known. Fix: use the export's encoding, for "
+                "example utf-8, cp1252 (Excel on Windows), latin-1 or utf-16"
+            ) from None
+        for name in self.skip_rows.all_blank if self.skip_rows else []:
+            if name not in names:
+                raise ValueError(
+                    f"skip_rows.all_blank names '{name}', which is not a column. "
+                    f"Fix: use one of {', '.join(sorted(names))}"
+                )
+        if self.date_column not in names:
+            raise ValueError(
+                f"date_column '{self.date_column}' is not one of the columns. "
+                f"Fix: use one of {', '.join(sorted(names))}"
+            )
+        if self.columns[self.date_column].type not in {"date", "datetime"}:
+            raise ValueError(
+                f"date_column '{self.date_column}' must have type date or datetime. "
+                "Fix: change its type or choose another column"
+            )
+        for name in self.unique:
+            if name not in names:
+                raise ValueError(
+                    f"unique names '{name}', which is not a column. "
+                    f"Fix: use one of {', '.join(sorted(names))}"
+                )
+        return self
+
+    def canonical_columns(self) -> set[str]:
+        names = set(self.columns)
+        names |= {f"{n}_count" for n, c in self.columns.items() if c.type == "list"}
+        return names
+
+
+class Pseudonymisation(StrictModel):
+    key_env: str
+    demo_key: str
+    digest_chars: int = Field(default=16, ge=12, le=64)
+
+
+class SourcesConfig(StrictModel):
+    version: Literal[1]
+    pseudonymisation: Pseudonymisation
+    sources: dict[str, SourceSpec]
+
+    def columns_by_source(self) -> dict[str, set[str]]:
+        return {name: spec.canonical_columns() for name, spec in self.sources.items()}
+
+    def person_columns(self) -> dict[str, set[str]]:
+        """The columns of each source that identify a person (pseudonymised at ingest)."""
+        return {
+            name: {c for c, col in spec.columns.items() if col.identifies_person}
+            for name, spec in self.sources.items()
+        }
+
+
+def load_sources(path: Path) -> SourcesConfig:
+    return load_model(path, SourcesConfig)
+
+
+def raw_files(paths: ProjectPaths, spec: SourceSpec) -> list[Path]:
+    return sorted(p for p in paths.raw.glob(spec.files) if p.is_file())
+
+
+class PseudonymKeyMissing(RuntimeError):
+    pass
+
+
+def pseudonym_key(config: SourcesConfig, paths: ProjectPaths) -> tuple[bytes, bool]:
+    """The HMAC key from the environment; the documented demo key only for sample data."""
+    value = os.environ.get(config.pseudonymisation.key_env)
+    if value:
+        return value.encode("utf-8"), False
+    if is_sample_data(paths):
+        return config.pseudonymisation.demo_key.encode("utf-8"), True
+    raise PseudonymKeyMissing(
+        f"Person identifiers must be pseudonymised with a secret key, but the environment "
+        f"variable {config.pseudonymisation.key_env} is not set. Set it to a long random value "
+        "kept outside the repository (e.g. a CI secret) and keep using the same value every "
+        "quarter, so that people can be followed across quarters without ever being named."
+    )
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def is_sample_data(paths: ProjectPaths) -> bool:
+    return (paths.raw / SAMPLE_MARKER).exists()
+
+
+def raw_fingerprint(paths: ProjectPaths, config: SourcesConfig) -> dict[str, str]:
+    """SHA-256 of every raw file every source reads, plus the sample marker (files hashed in
+    parallel threads: hashlib releases the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    files = [path for spec in config.sources.values() for path in raw_files(paths, spec)]
+    marker = paths.raw / SAMPLE_MARKER
+    if marker.exists():
+        files.append(marker)
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        digests = list(pool.map(file_sha256, files))
+    return dict(sorted((path.relative_to(paths.raw).as_posix(), d) for path, d in zip(files, digests)))
+
+
+def swap_directory(staging: Path, target: Path) -> None:
+    """Replace ``target`` by ``staging`` with renames, so readers never see a half-written folder."""
+    old = target.with_name(target.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        target.rename(old)
+    staging.rename(target)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def read_ingest_record(paths: ProjectPaths) -> IngestRecord | None:
+    return read_record(paths.ingest_record, IngestRecord)
+
+
+def check_files_present(config: SourcesConfig, paths: ProjectPaths, sources_file: str) -> None:
+    """A cheap pre-check used by ``helpers check``: every source matches at least one file."""
+    for name, spec in config.sources.items():
+        if not raw_files(paths, spec):
+            raise fail(
+                sources_file,
+                f"sources.{name}.files",
+                f"no file under data/raw matches '{spec.files}'",
+                "copy the department's export there, or run `make sample-data`",
+            )

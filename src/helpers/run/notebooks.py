@@ -1,0 +1,340 @@
+"""Executing the page notebooks: papermill in warm kernels, only the pages whose inputs changed.
+
+A notebook is re-executed only when the checksum over its inputs changes: the notebook source,
+its slice of the quarter's parameters, the processed tables it reads, the settings files and the
+helpers code (OWID's ``is_dirty`` discipline, ``helpers.cache``). A failing cell stops the
+quarter: the failed notebook goes to a private diagnostics folder and nothing is published.
+Each executed notebook gets Quarto front matter and loses papermill's local paths.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from ..core.cache import StepCache, digest, helpers_code_hash
+from ..core.language import ENGLISH, Language, pending_plain
+from ..core.periods import FiscalQuarter
+from ..params.pages import ABOUT_PAGE, SitePage, page_measures, page_of, page_params_fingerprint, report_pages
+from ..params.quarters import QuarterParams, read_publication
+from ..params.settings import Settings
+from ..params.sources import file_sha256
+from ..translation.catalogue import Message, missing_interface
+from ..translation.texts import Missing
+
+if TYPE_CHECKING:
+    import nbformat
+
+    from .kernels import KernelPool
+
+log = logging.getLogger("helpers.notebooks")
+
+
+class NotebookFailed(RuntimeError):
+    """A cell raised; the message names the page, the cell and the error."""
+
+
+def notebook_inputs(
+    settings: Settings, spec: SitePage, quarter: FiscalQuarter, params: QuarterParams
+) -> dict[str, Any]:
+    """Everything a page's notebook depends on, as hashes (the cache key is their digest).
+    ``settings`` and ``params`` are in the page's edition."""
+    paths = settings.paths
+    folder = paths.quarter_dir(quarter)
+    publication = read_publication(paths, quarter)
+    measures: dict[str, Any] = {}
+    for measure_id in page_measures(settings, spec.page):
+        table = folder / "measures" / f"{measure_id}.parquet"
+        status = publication.measures.get(measure_id) if publication else None
+        measures[measure_id] = {
+            "table": file_sha256(table) if table.exists() else None,
+            "status": status.model_dump(mode="json") if status else None,
+        }
+    if spec.page == ABOUT_PAGE:
+        record = paths.publication(quarter)
+        measures = {"publication": file_sha256(record) if record.exists() else None}
+    return {
+        "quarter": quarter.id,
+        "lang": spec.lang,
+        "notebook": file_sha256(spec.notebook),
+        "params": digest(page_params_fingerprint(params, settings, spec.page)),
+        "settings": settings.file_hashes(),
+        "translations": settings.edition_fingerprint(),
+        "measures": measures,
+        "sample_data": publication.sample_data if publication else None,
+        "helpers": helpers_code_hash(),
+    }
+
+
+def notebook_cache(settings: Settings, spec: SitePage, quarter: FiscalQuarter) -> StepCache:
+    return StepCache(settings.paths.notebook_cache(quarter, spec.output, spec.lang))
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One edition's settings, quarter parameters and pages, ready to execute, and the texts it
+    has no translation for yet."""
+
+    settings: Settings
+    params: QuarterParams
+    pages: list[SitePage]
+    missing: tuple[Missing, ...] = ()
+
+    @property
+    def lang(self) -> str:
+        return self.settings.edition.code
+
+
+def editions_of(
+    settings: Settings, params: QuarterParams, messages: list[Message] | None = None
+) -> list[Edition]:
+    """Every edition of the report (English first), with its texts in its language. With the
+    code's ``messages``, each edition also lists the ones its interface.po lacks."""
+    out = []
+    for edition in settings.editions():
+        local = settings.in_edition(edition)
+        local_params, missing = local.quarter_in_edition(params)
+        found = [*local.missing, *missing]
+        if messages is not None and not edition.is_source:
+            catalogue = edition.file("interface.po")
+            shown = (
+                str(catalogue.relative_to(settings.paths.root))
+                if catalogue.is_relative_to(settings.paths.root)
+                else str(catalogue)
+            )
+            found += missing_interface(edition, messages, shown)
+        out.append(Edition(local, local_params, report_pages(local), tuple(found)))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# One notebook
+
+
+def front_matter(spec: SitePage, quarter: FiscalQuarter, lang: Language = ENGLISH) -> str:
+    """The Quarto front matter of a page: title, subtitle, description, browser tab title."""
+    meta = {
+        "title": pending_plain(spec.title),
+        "subtitle": pending_plain(lang._("Quarterly report: {period}", period=lang.quarter_long(quarter))),
+        "description": pending_plain(spec.description),
+        "pagetitle": pending_plain(f"{spec.title} | {lang.quarter(quarter)}"),
+    }
+    return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000) + "---"
+
+
+def prepare_for_quarto(
+    notebook: nbformat.NotebookNode, spec: SitePage, quarter: FiscalQuarter, lang: Language = ENGLISH
+) -> nbformat.NotebookNode:
+    """Add the front matter cell, hide papermill's injected cell, drop local paths.
+
+    Quarto honours ``remove-cell`` on code cells only, so tagged Markdown cells (notes for
+    analysts) are dropped here. Cell metadata other than tags is dropped too: Quarto forwards
+    unknown keys (papermill's timings) as attributes of a wrapping div, which would hide the
+    page's headings from its table of contents.
+    """
+    import nbformat
+
+    notebook.cells = [
+        c
+        for c in notebook.cells
+        if not (c.cell_type == "markdown" and "remove-cell" in c.metadata.get("tags", []))
+    ]
+    for cell in notebook.cells:
+        cell.metadata = nbformat.NotebookNode({k: v for k, v in cell.metadata.items() if k == "tags"})
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+    front = nbformat.v4.new_raw_cell(front_matter(spec, quarter, lang))
+    front.id = "front-matter"
+    notebook.cells.insert(0, front)
+    papermill = notebook.metadata.get("papermill", {})
+    for key in ("input_path", "output_path"):
+        papermill.pop(key, None)
+    return notebook
+
+
+def execute_page(
+    spec: SitePage,
+    output: Path,
+    parameters: dict[str, Any],
+    quarter: FiscalQuarter,
+    diagnostics: Path,
+    timeout: int,
+    kernel: Any,
+    lang: Language = ENGLISH,
+) -> dict[str, Any]:
+    """Run one notebook with papermill in a warm ``kernel``; on failure keep the failed notebook
+    as a private diagnostic and raise ``NotebookFailed``."""
+    import nbformat
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    started = time.perf_counter()
+    scratch = output.with_suffix(".running.ipynb")
+    try:
+        pm.execute_notebook(
+            str(spec.notebook),
+            str(scratch),
+            parameters={**parameters, "lang": spec.lang},
+            kernel_name="python3",
+            km=kernel,  # started in the notebooks folder, as papermill's cwd= would
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout,
+            report_mode=False,
+            # Written once at the end (and on failure, with the error), not after every cell:
+            # page parts carry their charts, so each save rewrites the whole growing notebook.
+            request_save_on_cell_execute=False,
+        )
+    except PapermillExecutionError as exc:
+        edition = "" if spec.lang == "en" else f"-{spec.lang}"
+        kept = diagnostics / f"{quarter.id}-{spec.output}{edition}-failed.ipynb"
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        if scratch.exists():
+            shutil.move(scratch, kept)
+        position, source = _failed_cell(kept) if kept.exists() else (None, "")
+        where = f"cell {position}" if position else f"execution {exc.exec_count or '?'}"
+        edition = "" if spec.lang == "en" else f", edition '{spec.lang}'"
+        raise NotebookFailed(
+            f"{spec.label} ({spec.notebook.name}{edition}) failed in {where}"
+            f"{f' ({source})' if source else ''}: {exc.ename}: {exc.evalue}\n"
+            f"The failed notebook is kept, privately, at {kept} (never published)."
+        ) from None
+    executed = prepare_for_quarto(nbformat.read(scratch, as_version=4), spec, quarter, lang)
+    nbformat.write(executed, str(scratch))
+    os.replace(scratch, output)
+    return {"page": page_key(spec), "lang": spec.lang, "seconds": round(time.perf_counter() - started, 2)}
+
+
+def _failed_cell(path: Path) -> tuple[int | None, str]:
+    """Position of the failing cell in the *source* notebook (as the analyst sees it), and its
+    first line of code. papermill's injected parameters cell is not counted."""
+    import nbformat
+
+    try:
+        cells = nbformat.read(path, as_version=4).cells
+    except (OSError, ValueError):
+        return None, ""
+    position = 0
+    for cell in cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags or "papermill-error-cell-tag" in tags:
+            continue
+        position += 1
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            lines = [ln for ln in cell.source.splitlines() if ln.strip() and not ln.startswith("#")]
+            return position, (lines[0][:80] if lines else "")
+    return None, ""
+
+
+# --------------------------------------------------------------------------------------------
+# Every page that needs it
+
+
+def page_key(spec: SitePage) -> str:
+    """How runs and logs name a page of an edition: ``2.1``, ``es/2.1``."""
+    return spec.page if spec.lang == "en" else f"{spec.lang}/{spec.page}"
+
+
+def execute_notebooks(
+    settings: Settings,
+    quarter: FiscalQuarter,
+    params: QuarterParams,
+    only: list[str] | None,
+    force: bool,
+    workers: int,
+    timeout: int = 900,
+    on_start: Callable[[], KernelPool | None] | None = None,
+    on_done: Callable[[SitePage], None] | None = None,
+    editions: list[Edition] | None = None,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Execute the pages (of every edition) whose inputs changed, ``workers`` at a time in warm
+    kernels; raise ``NotebookFailed`` naming every page that failed. ``on_start`` is called when
+    there is a notebook to execute, before the first one starts; it may return the kernels to
+    use. ``on_done`` hears of each page whose executed notebook is ready (unchanged ones first).
+    Each edition's pages run in turn page by page (goal, then es/goal...), so that every
+    edition's render can go on while the others execute."""
+    paths = settings.paths
+    editions = editions if editions is not None else editions_of(settings, params)
+    jobs: list[tuple[Edition, SitePage]] = []
+    for index in range(len(editions[0].pages)):
+        for edition in editions:
+            spec = edition.pages[index]
+            if not only or spec.page in only:
+                jobs.append((edition, spec))
+    if only:
+        for page in only:
+            page_of(editions[0].pages, page)  # an unknown page says which pages there are
+    inputs = {page_key(s): notebook_inputs(e.settings, s, quarter, e.params) for e, s in jobs}
+    todo, skipped = [], []
+    for edition, spec in jobs:
+        output = paths.executed_notebook(quarter, spec.output, spec.lang)
+        cache = notebook_cache(settings, spec, quarter)
+        if not force and cache.is_current(inputs[page_key(spec)], output):
+            skipped.append(page_key(spec))
+            log.info("notebook %-14s unchanged, skipped", page_key(spec))
+        else:
+            todo.append((edition, spec))
+    if not todo:
+        return [], skipped
+    from .kernels import KernelPool  # jupyter_client is loaded only when there is work to do
+
+    provided = on_start() if on_start else None
+    for _, spec in jobs:
+        if on_done and page_key(spec) in skipped:
+            on_done(spec)
+    parameters = {
+        "quarter": quarter.id,
+        "params_dir": os.path.relpath(paths.params, paths.notebooks),
+        "processed_dir": os.path.relpath(paths.processed, paths.notebooks),
+    }
+    pool = provided or KernelPool(max(1, min(workers, len(todo))), paths.notebooks)
+    log.info("executing %d notebook(s) in %d kernel(s)", len(todo), pool.size)
+
+    def run(edition: Edition, spec: SitePage) -> dict[str, Any]:
+        output = paths.executed_notebook(quarter, spec.output, spec.lang)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        lang = edition.settings.edition.language
+        with pool.kernel() as kernel:
+            return execute_page(spec, output, parameters, quarter, paths.diagnostics, timeout, kernel, lang)
+
+    results: list[dict[str, Any]] = []
+    failures: list[str] = []
+    try:
+        with ThreadPoolExecutor(max_workers=pool.size, thread_name_prefix="notebook") as threads:
+            futures = {threads.submit(run, edition, spec): spec for edition, spec in todo}
+            for done, future in enumerate(as_completed(futures), start=1):
+                spec = futures[future]
+                try:
+                    result = future.result()
+                except NotebookFailed as exc:
+                    failures.append(str(exc))
+                    log.error("notebook %-14s FAILED", page_key(spec))
+                    continue
+                notebook_cache(settings, spec, quarter).store(inputs[page_key(spec)])
+                results.append(result)
+                log.info(
+                    "[%d/%d] notebook %-14s executed in %.1fs",
+                    done,
+                    len(todo),
+                    page_key(spec),
+                    result["seconds"],
+                )
+                if on_done and not failures:
+                    on_done(spec)
+    finally:
+        if provided is None:
+            pool.shutdown()
+    if failures:
+        raise NotebookFailed("\n".join(failures))
+    return results, skipped

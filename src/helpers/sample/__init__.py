@@ -1,0 +1,1 @@
+"""Synthetic sample exports in the layout of every raw source, marked as sample data."""

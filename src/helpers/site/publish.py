@@ -1,0 +1,323 @@
+"""Executed notebooks -> the residents' website, every edition, published atomically.
+
+1. Stage (``site_staging``): for each edition (English, and each language of
+   ``params/translations``), a fresh folder with its configuration, assets, CSVs, Archive page
+   and one notebook per page.
+2. Render (``quarto``): the real Quarto renders each staged folder, never executing code. When
+   notebooks are about to run, the renders start before them and wait for their pages.
+3. Assemble (``site_assembly``): the other editions go under ``<code>/``; pages get what Quarto's
+   template lacks, language links included; earlier quarters are copied in, read-only, under
+   ``archive/<quarter>/``, and this quarter's archive copy is made.
+4. Check (``site_checks``): pages, anchors, links, alt text, self-hosting, privacy, weight, and
+   English left in another edition.
+5. Swap: ``_site`` becomes ``_site.previous`` and the checked folder becomes ``_site``. A failure at
+   any step leaves the published site exactly as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..core.cache import StepCache
+from ..core.paths import ProjectPaths
+from ..core.periods import FiscalQuarter
+from ..params.pages import SitePage
+from ..params.quarters import QuarterParams, read_publication
+from ..params.settings import Settings
+from ..params.sources import file_sha256, is_sample_data
+from ..run.notebooks import Edition, editions_of
+from . import quarto as quarto_cli
+from .archive import expected_quarters, record_ledger, require_intact, seal_site
+from .assembly import copy_archives, finish_pages, make_archive_copy, make_read_only
+from .checks import check_site
+from .quarto import QUARTO_INSTALL_HELP, GatedRender, QuartoMissing, SiteError
+from .staging import (
+    archived_quarters,
+    check_site_sources,
+    force_remove,
+    stage_data,
+    stage_notebook,
+    stage_site,
+)
+
+log = logging.getLogger("helpers.site")
+
+__all__ = ["PublishOutcome", "QuartoMissing", "SiteBuild", "SiteError", "publish"]
+
+
+@dataclass
+class PublishOutcome:
+    status: str  # published | unchanged | quarto-missing | not-rendered
+    quarto: str | None = None
+    checks: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "quarto": self.quarto, "checks": self.checks, "message": self.message}
+
+
+def site_inputs(
+    settings: Settings, quarter: FiscalQuarter, editions: list[Edition], sample: bool
+) -> dict[str, Any]:
+    """What the published site is made of; unchanged inputs mean there is nothing to do."""
+    paths = settings.paths
+    notebooks = {
+        f"{e.settings.edition.language.prefix}{spec.output}": file_sha256(
+            paths.executed_notebook(quarter, spec.output, spec.lang)
+        )
+        for e in editions
+        for spec in e.pages
+    }
+    assets = {
+        p.relative_to(paths.site_assets).as_posix(): file_sha256(p)
+        for p in sorted(paths.site_assets.rglob("*"))
+        if p.is_file()
+    }
+    csvs = {
+        p.relative_to(paths.quarter_dir(quarter)).as_posix(): file_sha256(p)
+        for p in sorted((paths.quarter_dir(quarter) / "csv").rglob("*.csv"))
+    }
+    return {
+        "quarter": quarter.id,
+        "quarto_yml": file_sha256(paths.quarto_config),
+        "settings": settings.file_hashes(),
+        "translations": settings.editions_fingerprint(),
+        "notebooks": notebooks,
+        "assets": assets,
+        "csv": csvs,
+        "sample": sample,
+        "archive": {q: d for q, d in expected_quarters(paths, paths.site).items() if q != quarter.id}
+        or [q.id for q in archived_quarters(paths.site) if q != quarter],
+    }
+
+
+def recover_publish(paths: ProjectPaths) -> None:
+    """Put the last good site back in place when a publish was stopped between its renames: a
+    missing ``_site`` is restored from the outgoing site or from ``_site.previous``, and an
+    outgoing site left beside a new one becomes the fallback."""
+    site, outgoing, previous = paths.site, paths.outgoing_site, paths.previous_site
+    if not site.exists():
+        for candidate in (outgoing, previous):
+            if candidate.exists():
+                log.warning(
+                    "the published site %s was missing (a publish was interrupted): restored it from %s",
+                    site,
+                    candidate,
+                )
+                candidate.rename(site)
+                break
+    if outgoing.exists():
+        if previous.exists():
+            shutil.rmtree(previous, onerror=force_remove)
+        outgoing.rename(previous)
+
+
+def swap_in(paths: ProjectPaths, staged_site: Path) -> None:
+    """Publish ``staged_site``; the site it replaces becomes the fallback ``_site.previous``.
+    The older fallback is deleted only once the new site is in place, and every step is a
+    rename, so a publish stopped at any point leaves a good site that ``recover_publish`` puts
+    back."""
+    recover_publish(paths)
+    if paths.site.exists():
+        paths.site.rename(paths.outgoing_site)
+    try:
+        staged_site.rename(paths.site)
+    except BaseException:
+        if paths.outgoing_site.exists() and not paths.site.exists():
+            paths.outgoing_site.rename(paths.site)
+        raise
+    recover_publish(paths)  # the outgoing site becomes _site.previous
+
+
+# --------------------------------------------------------------------------------------------
+# Publishing
+
+
+@dataclass
+class EditionRender:
+    """One edition's staging folder and its (early) Quarto render."""
+
+    edition: Edition
+    staging: Path
+    log_file: Path
+    render: GatedRender | None = None
+    staged: set[str] = field(default_factory=set)  # pages whose executed notebook is in place
+    data_staged: bool = False
+
+    @property
+    def lang(self) -> str:
+        return self.edition.lang
+
+
+class SiteBuild:
+    """Publishing one quarter's site, every edition. ``start_early`` (optional) stages what does
+    not depend on the notebooks and starts Quarto while they execute; ``publish`` finishes the
+    job, or says why not."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        quarter: FiscalQuarter,
+        params: QuarterParams,
+        code_version: str,
+        force: bool = False,
+        require_quarto: bool = False,
+        editions: list[Edition] | None = None,
+    ) -> None:
+        self.settings, self.quarter, self.params = settings, quarter, params
+        self.code_version, self.force, self.require_quarto = code_version, force, require_quarto
+        self.paths = settings.paths
+        self.editions = editions if editions is not None else editions_of(settings, params)
+        self.renders = {
+            e.lang: EditionRender(
+                e, self.paths.staging(quarter, e.lang), self.paths.render_log(quarter, e.lang)
+            )
+            for e in self.editions
+        }
+        self.problems: list[str] = []
+        check_site_sources(self.paths, self.editions[0].pages)
+        recover_publish(self.paths)
+        published = require_intact(self.paths)  # every archived quarter as it was sealed
+        if published and max(published) > quarter:
+            raise SiteError(
+                f"The published site already holds {max(published).id}, later than "
+                f"{quarter.id}. Archived quarters are read-only; publish {max(published).id} "
+                "or a later quarter."
+            )
+
+    @property
+    def pages(self) -> list[SitePage]:
+        return [spec for e in self.editions for spec in e.pages]
+
+    @property
+    def sample(self) -> bool:
+        """Built from sample data: the raw folder says so, or the tables were built from it."""
+        publication = read_publication(self.paths, self.quarter)
+        return is_sample_data(self.paths) or bool(publication and publication.sample_data)
+
+    def _start(self, quarto: str, render: EditionRender) -> None:
+        edition = render.edition
+        stage_site(edition.settings, self.quarter, self.sample, edition.pages, render.staging)
+        render.render = GatedRender(quarto, render.staging, render.log_file).start()
+
+    def start_early(self) -> None:
+        """Stage what does not depend on this run's data and start Quarto now (if installed), one
+        render per edition, so that it starts up and compiles the theme while the data and
+        notebooks are processed."""
+        if quarto_cli.find_quarto() is None or all(r.render is not None for r in self.renders.values()):
+            return
+        quarto = quarto_cli.checked_quarto()
+        for render in self.renders.values():
+            if render.render is None:
+                self._start(quarto, render)
+        log.info(
+            "site: Quarto started (%d editions); it renders the pages once they are ready", len(self.renders)
+        )
+
+    def page_ready(self, spec: SitePage) -> None:
+        """A page's notebook is executed: stage it, so an early render can go on to it."""
+        render = self.renders[spec.lang]
+        if render.render is None:
+            return
+        edition = render.edition
+        if not render.data_staged:  # the data is final before any notebook runs
+            stage_data(edition.settings, self.quarter, edition.params, self.code_version, render.staging)
+            render.data_staged = True
+        executed = self.paths.executed_notebook(self.quarter, spec.output, spec.lang)
+        self.problems += stage_notebook(executed, render.staging / spec.source, spec, render.staging / "data")
+        render.staged.add(spec.page)
+        render.render.page_ready(spec.source)
+
+    def abandon(self) -> None:
+        for render in self.renders.values():
+            if render.render is not None:
+                render.render.abandon()
+                render.render = None
+
+    def publish(self) -> PublishOutcome:
+        """Render (or finish the early renders), check and swap in the site."""
+        try:
+            return self._publish()
+        finally:
+            self.abandon()
+
+    def _publish(self) -> PublishOutcome:
+        paths, quarter = self.paths, self.quarter
+        for spec in self.pages:
+            if not paths.executed_notebook(quarter, spec.output, spec.lang).exists():
+                return PublishOutcome(
+                    "not-rendered",
+                    message=f"The {spec.label} page ({spec.lang}) has not been executed for {quarter.id}; "
+                    "run without --only first.",
+                )
+        wanted = site_inputs(self.settings, quarter, self.editions, self.sample)
+        cache = StepCache(paths.site_record)
+        if not self.force and cache.is_current(wanted, paths.site / "index.html"):
+            log.info("site: inputs unchanged, nothing to publish")
+            return PublishOutcome("unchanged", message="The published site is already up to date.")
+        quarto = quarto_cli.find_quarto()
+        if quarto is None:
+            message = QUARTO_INSTALL_HELP.format(executed=paths.executed_notebooks(quarter))
+            if self.require_quarto:
+                raise QuartoMissing(message)
+            log.warning("%s", message)
+            return PublishOutcome("quarto-missing", message=message)
+        for render in self.renders.values():
+            if render.render is None:
+                self._start(quarto_cli.checked_quarto(), render)
+        for edition in self.editions:
+            for spec in edition.pages:
+                if spec.page not in self.renders[edition.lang].staged:
+                    self.page_ready(spec)
+        if self.problems:
+            raise SiteError(
+                f"{len(self.problems)} problem(s) in the executed notebooks; nothing was published:\n"
+                + "\n".join(f"  - {p}" for p in self.problems)
+            )
+        outputs = {}
+        for lang, render in self.renders.items():
+            assert render.render is not None
+            outputs[lang] = render.render.wait()
+            render.render = None
+        rendered = outputs[self.editions[0].lang]
+        languages = [e.settings.edition.language for e in self.editions]
+        for language in languages[1:]:
+            outputs[language.code].rename(rendered / language.code)
+        for language in languages:
+            finish_pages(rendered / language.prefix, language, languages)
+        copied = copy_archives(paths.site, rendered, quarter)
+        make_archive_copy(rendered, quarter, languages)
+        sealed = seal_site(paths, rendered, quarter)
+        checks = check_site(self.settings, rendered, self.editions, self.sample, quarter)
+        (rendered / ".nojekyll").write_text("")
+        make_read_only(rendered / "archive")
+        swap_in(paths, rendered)
+        record_ledger(paths, sealed)
+        cache.store(wanted)
+        checks["archived_quarters"] = [*copied, quarter.id]
+        checks["editions"] = [language.code for language in languages]
+        log.info(
+            "site: published %s to %s (previous site kept in %s)", quarter.id, paths.site, paths.previous_site
+        )
+        return PublishOutcome(
+            "published",
+            quarto=quarto,
+            checks=checks,
+            message=f"Published {quarter.long_label} to {paths.site}.",
+        )
+
+
+def publish(
+    settings: Settings,
+    quarter: FiscalQuarter,
+    params: QuarterParams,
+    code_version: str,
+    force: bool = False,
+    require_quarto: bool = False,
+) -> PublishOutcome:
+    """Render, check and swap in the site for ``quarter`` from executed notebooks, or say why not."""
+    return SiteBuild(settings, quarter, params, code_version, force, require_quarto).publish()
