@@ -9,6 +9,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from helpers.core.language import ENGLISH
 from helpers.core.periods import FiscalQuarter, periods_for
 from helpers.page.fragments import Fragment, esc, md
 from helpers.page.narrative import comparison_sentence, fmt_date, fmt_value, narrative_blocks
@@ -33,7 +34,7 @@ def series(
             "grain": grain,
             "period_start": [p.start for p in periods],
             "period_end": [p.end for p in periods],
-            "period_label": [p.label for p in periods],
+            "period_label": [ENGLISH.period_label(p.id, p.grain, p.start, p.end) for p in periods],
             "series": "All",
             "series_order": 0,
             "value": [float("nan") if i in hidden else v for i, v in enumerate(values)],

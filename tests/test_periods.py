@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from helpers.core.language import ENGLISH
 from helpers.core.periods import (
     FiscalQuarter,
     calendar_year_period,
@@ -12,12 +13,17 @@ from helpers.core.periods import (
 )
 
 
+def label(period) -> str:
+    """Periods write no words: the language labels them."""
+    return ENGLISH.period_label(period.id, period.grain, period.start, period.end)
+
+
 def test_fiscal_quarter_dates_and_labels():
     q = FiscalQuarter.parse("FY2027Q1")
     assert (q.start, q.end) == (date(2026, 7, 1), date(2026, 9, 30))
-    assert q.label == "FY2027 Q1"
-    assert q.long_label == "July to September 2026 (FY2027 Q1)"
-    assert FiscalQuarter.parse("fy2026q3").span_label == "January to March 2026"
+    assert ENGLISH.quarter(q) == "FY2027 Q1"
+    assert ENGLISH.quarter_long(q) == "July to September 2026 (FY2027 Q1)"
+    assert ENGLISH.quarter_span(FiscalQuarter.parse("fy2026q3")) == "January to March 2026"
 
 
 @pytest.mark.parametrize(
@@ -49,16 +55,16 @@ def test_calendar_year_to_date_is_labelled_as_such():
     period = calendar_year_period(2026, through=date(2026, 9, 30))
     assert period.id == "CY2026-YTD-09"
     assert period.end == date(2026, 9, 30)
-    assert "year to date" in period.label
-    assert calendar_year_period(2025, through=date(2026, 9, 30)).label == "2025"
+    assert "year to date" in label(period)
+    assert label(calendar_year_period(2025, through=date(2026, 9, 30))) == "2025"
 
 
 def test_rolling_window_clipped_at_data_start_says_so():
     window = rolling_period(date(2022, 9, 30), floor=date(2022, 7, 1))
     assert window.start == date(2022, 7, 1)
-    assert window.label == "3 months to September 2022 (data begins July 2022)"
+    assert label(window) == "3 months to September 2022 (data begins July 2022)"
     full = rolling_period(date(2026, 9, 30), floor=date(2022, 7, 1))
-    assert (full.start, full.label) == (date(2025, 10, 1), "12 months to September 2026")
+    assert (full.start, label(full)) == (date(2025, 10, 1), "12 months to September 2026")
 
 
 def test_periods_for_every_grain_end_at_the_cut():

@@ -12,7 +12,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from helpers.measures.gate import PrivacyError, PrivacyRules, audit, gate, scan_files
+from helpers.measures.gate import PrivacyError, audit, gate, scan_files
+from helpers.params.privacy import PrivacyRules
 
 RULES = PrivacyRules.model_validate(
     {

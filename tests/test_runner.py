@@ -201,7 +201,7 @@ def _running(executable) -> bool:
 
 def test_a_missing_translation_stops_the_run_unless_the_quarter_publishes_english(project_copy, caplog):
     from helpers.cli import EXIT_CONFIG
-    from helpers.run.runner import TranslationMissing
+    from helpers.params.editions import TranslationMissing
 
     spanish_quarter = project_copy.params / "translations" / "es" / "quarters" / "FY2027Q1.yml"
     data = yaml.safe_load(spanish_quarter.read_text(encoding="utf-8"))

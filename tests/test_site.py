@@ -403,12 +403,12 @@ def test_english_left_in_the_spanish_edition_stops_publication(published):
 def test_english_marked_as_pending_or_a_proper_name_is_not_reported_as_untranslated(tmp_path):
     from helpers.core.language import PENDING_START
     from helpers.core.paths import ProjectPaths
-    from helpers.run.notebooks import editions_of
+    from helpers.params.editions import edition_reports
     from helpers.site.checks import untranslated_text
 
     paths = ProjectPaths(REPO)
     settings = load_settings(paths)
-    editions = editions_of(settings, load_quarter(paths, settings.plan, LATEST))
+    editions = edition_reports(settings, load_quarter(paths, settings.plan, LATEST))
     site = tmp_path / "_site"
     (site / "es").mkdir(parents=True)
     english = "<p>Police applications stayed above their level before the pay raise.</p><p>Durham</p>"
@@ -435,7 +435,7 @@ def test_a_failed_render_exits_8_naming_its_log_and_publishes_nothing(
 
     broken = tmp_path / "quarto"
     broken.write_text(
-        "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 1.7.34; exit 0; fi\n"
+        '#!/bin/sh\nif [ "$1" = --version ]; then echo 1.7.34; exit 0; fi\n'
         "echo 'ERROR: YAML parse' >&2\nexit 1\n"
     )
     broken.chmod(0o755)

@@ -227,7 +227,7 @@ def _english_texts(settings: Settings, quarters: list[QuarterParams]) -> dict[st
 
 def _check_translations(settings: Settings, quarters: list[QuarterParams]) -> int:
     """Every text of every edition has its translation; list by file and key those that do not."""
-    from .run.notebooks import editions_of
+    from .params.editions import edition_reports, publishable
     from .translation.catalogue import interface_messages
     from .translation.texts import VERSIONS_FILE, record_versions
 
@@ -245,12 +245,15 @@ def _check_translations(settings: Settings, quarters: list[QuarterParams]) -> in
             )
     messages = interface_messages()
     missing: dict[str, list] = {}
+    latest: list = []
     for params in quarters:
-        for edition in editions_of(settings, params, messages)[1:]:
-            for m in edition.missing:
-                missing.setdefault(edition.lang, [])
-                if m not in missing[edition.lang]:
-                    missing[edition.lang].append(m)
+        for report in edition_reports(settings, params, messages)[1:]:
+            for m in report.missing:
+                missing.setdefault(report.edition.code, [])
+                if m not in missing[report.edition.code]:
+                    missing[report.edition.code].append(m)
+                if params is quarters[-1]:
+                    latest.append(m)
     for edition in settings.editions()[1:]:
         found = missing.get(edition.code, [])
         if not found:
@@ -265,9 +268,9 @@ def _check_translations(settings: Settings, quarters: list[QuarterParams]) -> in
         )
     if not missing:
         return EXIT_OK
-    pending = all(p.translation_pending == "publish_english" for p in quarters[-1:])
-    if pending:
-        log.warning("the latest quarter file allows publishing them in English (translation_pending)")
+    if publishable(quarters[-1], latest):
+        if latest:
+            log.warning("the latest quarter file allows publishing them in English (translation_pending)")
         return EXIT_OK
     log.error(
         "the build stops until they are translated (or the quarter file says translation_pending: "
@@ -390,6 +393,7 @@ def cmd_archive(args: argparse.Namespace) -> int:
 
 
 def cmd_quarters(args: argparse.Namespace) -> int:
+    from .core.language import ENGLISH
     from .params.quarters import available_quarters
     from .site.staging import archived_quarters
 
@@ -398,7 +402,7 @@ def cmd_quarters(args: argparse.Namespace) -> int:
     for quarter in available_quarters(paths):
         built = paths.publication(quarter).exists()
         print(
-            f"{quarter.id}  {quarter.span_label:<26} tables: {'yes' if built else 'no ':<4} "
+            f"{quarter.id}  {ENGLISH.quarter_span(quarter):<26} tables: {'yes' if built else 'no ':<4} "
             f"published: {'yes' if quarter in published else 'no'}"
         )
     return EXIT_OK

@@ -15,7 +15,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,29 +23,26 @@ import pandas as pd
 from .core.language import Language
 from .core.paths import ProjectPaths
 from .core.periods import FiscalQuarter
-from .core.records import MeasureRecord, Publication
 from .core.templates import SPECS, TemplateError, fill
 from .page import story
 from .page.analysis import BeforeAfter, before_after
+from .page.data import PageData, UndeclaredMeasure
 from .page.fragments import Fragment, Heading, para
-from .page.narrative import fmt_number, rows_in_language
-from .params.measure import Measure, local_series_name
-from .params.pages import SitePage, page_measures, page_of, page_params, report_pages
-from .params.quarters import QuarterParams, load_quarter, read_publication
-from .params.settings import Settings, load_settings
+from .page.narrative import fmt_number
+from .params.pages import page_of, page_params, report_pages
+from .params.quarters import load_quarter, read_publication
+from .params.settings import load_settings
 from .translation.texts import edition
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
-class UndeclaredMeasure(KeyError):
-    pass
-
-
 class UnknownText(KeyError):
     pass
 
+
+__all__ = ["Page", "UndeclaredMeasure", "UnknownText", "open_page"]
 
 _TEXT_KEY = re.compile(r"^(\d+\.\d\d)\.([a-z][a-z0-9_]*)$")
 
@@ -69,98 +65,8 @@ def _number_writer(lang: Language) -> Callable[[Any, str], str]:
 
 
 @dataclass
-class Page:
-    """One page of the report for one quarter: its data, and the parts of its story."""
-
-    settings: Settings  # in the page's language
-    page: str
-    quarter: FiscalQuarter
-    params: QuarterParams  # the page's part of the quarter file, in the page's language
-    publication: Publication
-    english: Settings | None = None  # the City's own (English) texts, which the tables use
-
-    @property
-    def lang(self) -> Language:
-        return self.settings.edition.language
-
-    @property
-    def source_settings(self) -> Settings:
-        return self.english or self.settings
-
-    # ---------------------------------------------------------------- data
-
-    @cached_property
-    def site_page(self) -> SitePage:
-        """The page in the site's page model: its file name, title and anchors."""
-        return page_of(report_pages(self.settings), self.page)
-
-    @cached_property
-    def allowed(self) -> list[str]:
-        return page_measures(self.settings, self.page)
-
-    def measure(self, measure_id: str) -> Measure:
-        return self.settings.plan.measure(measure_id)
-
-    def table(self, measure_id: str) -> pd.DataFrame:
-        """The privacy-gated rows of a measure this page declares (a copy: change it freely)."""
-        if measure_id not in self.allowed:
-            raise UndeclaredMeasure(
-                f"The {self.page} page reads measure '{measure_id}', which params/plan.yml does "
-                f"not assign to it (it may read: {', '.join(self.allowed) or 'no measures'}). "
-                "Add the measure to one of the page's initiatives, so the runner re-runs this "
-                "notebook when that measure changes."
-            )
-        frame = self._tables[measure_id].copy()
-        frame.attrs["measure"] = measure_id
-        return frame
-
-    @cached_property
-    def _tables(self) -> dict[str, pd.DataFrame]:
-        folder = self.settings.paths.quarter_dir(self.quarter) / "measures"
-        out = {}
-        for measure_id in self.allowed:
-            path = folder / f"{measure_id}.parquet"
-            if not path.exists():
-                raise FileNotFoundError(
-                    f"{path} is missing: run `python -m helpers measures --quarter "
-                    f"{self.quarter.id}` (or `make report`) before running this notebook."
-                )
-            frame = pd.read_parquet(path)
-            for column in ("period_start", "period_end"):
-                frame[column] = pd.to_datetime(frame[column]).dt.date
-            out[measure_id] = self._in_language(measure_id, frame)
-        return out
-
-    def _in_language(self, measure_id: str, frame: pd.DataFrame) -> pd.DataFrame:
-        """The table's names (series, periods) in the page's language; the numbers are shared."""
-        english = self.source_settings.plan.measure(measure_id)
-        return rows_in_language(frame, english, self.measure(measure_id), self.lang)
-
-    def series_name(self, measure_id: str, series: str) -> str:
-        """A series as the page names it, from its English name (as notebooks write it)."""
-        english, local = self.source_settings.plan.measure(measure_id), self.measure(measure_id)
-        return local_series_name(english, local, series, self.lang)
-
-    def rows(self, measure_id: str) -> pd.DataFrame:
-        """The gated rows as stored (no copy); for the story builders, which only read them."""
-        self.table(measure_id)  # the same declaration check
-        return self._tables[measure_id]
-
-    @property
-    def sample(self) -> bool:
-        return self.publication.sample_data
-
-    @property
-    def suppressed_text(self) -> str:
-        return self.lang._("fewer than {floor}", floor=self.settings.privacy.floor)
-
-    @property
-    def gender(self) -> dict[str, str]:
-        """Grammatical gender of what each measure counts, in languages that need it."""
-        return self.settings.grammar
-
-    def measure_status(self, measure_id: str) -> MeasureRecord:
-        return self.publication.measures[measure_id]
+class Page(PageData):
+    """One page of the report for one quarter: its data (``PageData``), and the parts of its story."""
 
     # ---------------------------------------------------------------- an analyst's own parts
 

@@ -1,7 +1,8 @@
 """The City's calendar: fiscal years run July to June, so FY2027 Q1 is July to September 2026.
 
 Periods have a stable id used in file names and tables (``2026-09``, ``FY2027Q1``, ``CY2026``,
-``FY2027``, ``12M-2026-09``) and plain-language labels for residents.
+``FY2027``, ``12M-2026-09``). This module writes no words: a page asks its ``Language`` for a
+period's label (``Language.period_label``, ``Language.quarter_long``).
 """
 
 from __future__ import annotations
@@ -33,12 +34,6 @@ def add_months(d: date, months: int) -> date:
 
 def month_id(d: date) -> str:
     return f"{d.year:04d}-{d.month:02d}"
-
-
-def month_label(d: date, short: bool = False) -> str:
-    from .language import ENGLISH
-
-    return ENGLISH.month(d, short)
 
 
 def months_between(start: date, end: date) -> Iterator[date]:
@@ -92,26 +87,6 @@ class FiscalQuarter:
     def months(self) -> list[date]:
         return [add_months(self.start, i) for i in range(3)]
 
-    @property
-    def label(self) -> str:
-        """Short label in English, e.g. ``FY2027 Q1`` (``Language.quarter`` in any language)."""
-        from .language import ENGLISH
-
-        return ENGLISH.quarter(self)
-
-    @property
-    def span_label(self) -> str:
-        """Plain-language label in English, e.g. ``July to September 2026``."""
-        from .language import ENGLISH
-
-        return ENGLISH.quarter_span(self)
-
-    @property
-    def long_label(self) -> str:
-        from .language import ENGLISH
-
-        return ENGLISH.quarter_long(self)
-
     def shift(self, quarters: int) -> FiscalQuarter:
         index = self.fiscal_year * 4 + (self.quarter - 1) + quarters
         return FiscalQuarter(index // 4, index % 4 + 1)
@@ -145,7 +120,6 @@ class Period:
     grain: str
     start: date
     end: date
-    label: str
 
     @property
     def months(self) -> list[date]:
@@ -153,10 +127,7 @@ class Period:
 
 
 def _period(period_id: str, grain: str, start: date, end: date) -> Period:
-    """A period labelled in English (``Language.period_label`` labels it in any language)."""
-    from .language import ENGLISH
-
-    return Period(period_id, grain, start, end, ENGLISH.period_label(period_id, grain, start, end))
+    return Period(period_id, grain, start, end)
 
 
 def month_period(d: date) -> Period:

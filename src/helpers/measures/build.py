@@ -11,7 +11,6 @@ rebuilt exactly from a later extract (as long as the records did not change).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..core.language import ENGLISH
 from ..core.periods import FiscalQuarter
 from ..core.records import CoverageRecord
 from ..data.coverage import Coverage, SourceCoverage
@@ -31,10 +31,9 @@ from ..params.sources import read_ingest_record
 from .familiar import FAMILIAR_KINDS
 from .gate import gate
 from .kinds import COLUMNS, GENERIC_KINDS, Kind, SourceData, month_index
-from .publication import read_quarter_frame, write_quarter
+from .publication import QuarterTables, read_quarter_frame, write_quarter
 
 __all__ = [
-    "QuarterTables",
     "StaleDataError",
     "apply_coverage",
     "build_quarter",
@@ -131,15 +130,6 @@ def apply_coverage(frame: pd.DataFrame, cover: SourceCoverage) -> pd.DataFrame:
     return frame
 
 
-@dataclass
-class QuarterTables:
-    quarter: FiscalQuarter
-    frame: pd.DataFrame  # gated rows of every measure
-    status: dict[str, dict[str, Any]]  # per measure: status, data_through, source
-    gate_summary: dict[str, Any]
-    sources: dict[str, CoverageRecord] = field(default_factory=dict)  # coverage of the quarter
-
-
 def source_coverage(settings: Settings, source: str, data: SourceData) -> SourceCoverage:
     """The source's coverage, counted from the very records the measures use."""
     from ..data.ingest import records_per_day
@@ -173,7 +163,7 @@ def quarter_coverage(
 def _incomplete_error(measure: Measure, source: str, info: CoverageRecord, quarter: FiscalQuarter) -> str:
     gaps = "; ".join(f"{a} to {b}" for a, b in info.gaps[:5])
     return (
-        f"Source '{source}' ({info.title}) is incomplete for {quarter.long_label}: "
+        f"Source '{source}' ({info.title}) is incomplete for {ENGLISH.quarter_long(quarter)}: "
         f"{info.covered} of {info.expected} {info.unit}s have records (gaps: {gaps}), and "
         f"measure '{measure.id}' must not be published from incomplete data. Load a complete "
         f"extract into data/raw, or set `if_stale: {{{measure.id}: mark_unavailable}}` in "

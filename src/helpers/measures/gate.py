@@ -29,11 +29,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import Field
-
-from ..core.config import StrictModel, load_model
+from ..params.privacy import PrivacyRules
 
 if TYPE_CHECKING:
     import numpy as np
@@ -45,31 +43,6 @@ if TYPE_CHECKING:
 
 KEY_COLUMNS = ["measure", "period", "series"]
 HIDDEN_COLUMNS = ["value", "numerator", "denominator", "count"]
-
-
-class IdentifierScan(StrictModel):
-    min_token_length: int = Field(default=6, ge=4)
-    forbidden_patterns: list[str] = []
-
-
-class PrivacyRules(StrictModel):
-    version: Literal[1]
-    floor: int = Field(ge=1)
-    unstable_at_or_below: int = Field(ge=0)
-    concentration_min_people: int | None = None
-    identifier_scan: IdentifierScan = IdentifierScan()
-
-    @property
-    def concentration_floor(self) -> int:
-        return self.concentration_min_people or self.floor
-
-    @property
-    def suppressed_text(self) -> str:
-        return f"fewer than {self.floor}"
-
-
-def load_privacy(path: Path) -> PrivacyRules:
-    return load_model(path, PrivacyRules)
 
 
 class PrivacyError(RuntimeError):

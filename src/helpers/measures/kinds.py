@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.language import ENGLISH
 from ..core.periods import Period, periods_for
 from ..data.coverage import NOT_AVAILABLE_NOTE
 from ..params.measure import DATE_PART_CODES, Condition, Measure
@@ -174,7 +175,7 @@ def row(
         "grain": period.grain,
         "period_start": period.start,
         "period_end": period.end,
-        "period_label": period.label,
+        "period_label": ENGLISH.period_label(period.id, period.grain, period.start, period.end),
         "series": series.label,
         "series_order": series.order,
         "value": float(value),

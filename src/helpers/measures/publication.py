@@ -11,8 +11,9 @@ import hashlib
 import math
 import shutil
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -21,17 +22,23 @@ import pyarrow.parquet as pq
 from ..core.language import ENGLISH, Language, pending_plain
 from ..core.paths import ProjectPaths
 from ..core.periods import FiscalQuarter
-from ..core.records import MeasureRecord, PrivacySummary, Publication, write_record
+from ..core.records import CoverageRecord, MeasureRecord, PrivacySummary, Publication, write_record
 from ..data.coverage import note_words
-from ..page.narrative import rows_in_language
 from ..params.measure import Measure
+from ..params.privacy import PrivacyRules
 from ..params.quarters import QuarterParams
 from ..params.settings import Settings
 from ..params.sources import read_ingest_record, swap_directory
-from .gate import PrivacyRules
+from .labels import rows_in_language
 
-if TYPE_CHECKING:
-    from .build import QuarterTables
+
+@dataclass
+class QuarterTables:
+    quarter: FiscalQuarter
+    frame: pd.DataFrame  # gated rows of every measure
+    status: dict[str, dict[str, Any]]  # per measure: status, data_through, source
+    gate_summary: dict[str, Any]
+    sources: dict[str, CoverageRecord] = field(default_factory=dict)  # coverage of the quarter
 
 
 def _csv_number(value: float, decimals: int) -> str:

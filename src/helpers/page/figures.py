@@ -22,13 +22,13 @@ import pandas as pd
 from ..core.language import ENGLISH, Language
 from ..measures.gate import PrivacyError
 from .chart_style import encode
+from .data import PageData
 from .fragments import Fragment, Html, esc
 from .parts import details_table, download_link, source_line
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from ..report import Page
 
 INTERNAL_COLUMNS = {"atoms", "privacy_counts", "min_group"}
 MAX_ALT_ROWS = 24
@@ -156,7 +156,7 @@ def _close(fig: Figure) -> None:
 
 
 def publish_figure(
-    page: Page,
+    page: PageData,
     fig: Figure,
     *,
     caption: str,

@@ -19,7 +19,7 @@ import pandas as pd
 from ..core.language import ENGLISH, Language
 from ..core.periods import FiscalQuarter
 from ..data.coverage import note_reason
-from ..params.measure import Measure, local_series_name
+from ..params.measure import Measure
 from .fragments import Block, Bullets, Strong, para
 
 
@@ -334,18 +334,3 @@ def narrative_blocks(text: str | Sequence[str] | dict[str, str | Sequence[str]])
 
 def join_words(items: Iterable[str], lang: Language = ENGLISH) -> str:
     return lang.join(items)
-
-
-def rows_in_language(frame: pd.DataFrame, english: Measure, local: Measure, lang: Language) -> pd.DataFrame:
-    """A measure's rows with their names (series, periods) in ``lang``; the numbers are shared.
-    ``local`` is the measure with its texts in that language. The tables store English names."""
-    if lang.is_source or frame.empty:
-        return frame
-    frame = frame.copy()
-    names = {n: local_series_name(english, local, n, lang) for n in frame["series"].unique()}
-    frame["series"] = frame["series"].map(names)
-    frame["period_label"] = [
-        lang.period_label(p, g, a, b)
-        for p, g, a, b in zip(frame["period"], frame["grain"], frame["period_start"], frame["period_end"])
-    ]
-    return frame

@@ -6,8 +6,6 @@ gets a notice saying so.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pandas as pd
 
 from ..core.language import ENGLISH, Language
@@ -15,18 +13,15 @@ from ..core.records import CoverageRecord, MeasureRecord
 from ..data.coverage import note_words, records_words
 from ..params.measure import Measure
 from .charts import measure_chart
+from .data import PageData
 from .fragments import Block, Heading, Html, esc
 from .narrative import comparison_sentence, fmt_value, latest_rows
-
-if TYPE_CHECKING:
-    from ..report import Page
-
 
 # --------------------------------------------------------------------------------------------
 # Sentences about a measure
 
 
-def headline_series(page: Page, measure_id: str) -> str:
+def headline_series(page: PageData, measure_id: str) -> str:
     """The series a one-sentence summary is about: the plan's ``headline``, else the total if
     there is one, else the first."""
     measure = page.measure(measure_id)
@@ -38,13 +33,13 @@ def headline_series(page: Page, measure_id: str) -> str:
     return str(names.iloc[0]) if len(names) else measure.series_label
 
 
-def other_series(page: Page, measure_id: str) -> list[str]:
+def other_series(page: PageData, measure_id: str) -> list[str]:
     names = page.rows(measure_id).sort_values("series_order")["series"].drop_duplicates()
     headline = headline_series(page, measure_id)
     return [str(n) for n in names if n != headline]
 
 
-def compare(page: Page, measure_id: str, series: str | None = None) -> str:
+def compare(page: PageData, measure_id: str, series: str | None = None) -> str:
     """This quarter against the previous quarter and a year earlier, as a sentence."""
     measure = page.measure(measure_id)
     rows = page.rows(measure_id)
@@ -62,7 +57,7 @@ def compare(page: Page, measure_id: str, series: str | None = None) -> str:
     )
 
 
-def summary(page: Page, measure_id: str) -> str:
+def summary(page: PageData, measure_id: str) -> str:
     """The measure in one plain-language sentence (its headline series, for split measures)."""
     rows = page.rows(measure_id)
     measure = page.measure(measure_id)
@@ -98,7 +93,7 @@ def summary(page: Page, measure_id: str) -> str:
 # Measure blocks: chart, summary, data table, download, about this data
 
 
-def measure_blocks(page: Page, measure_id: str, level: int) -> list[Block]:
+def measure_blocks(page: PageData, measure_id: str, level: int) -> list[Block]:
     measure = page.measure(measure_id)
     rows = page.rows(measure_id)
     info = page.measure_status(measure_id)
@@ -204,7 +199,7 @@ def coverage_words(coverage: CoverageRecord, lang: Language = ENGLISH) -> str:
     return words
 
 
-def incomplete_notice(page: Page, measure: Measure) -> str:
+def incomplete_notice(page: PageData, measure: Measure) -> str:
     """The warning shown above a measure whose source does not cover the whole quarter."""
     t = page.lang
     coverage = page.publication.sources.get(measure.source)
@@ -232,7 +227,7 @@ def row_status(status: str, lang: Language = ENGLISH) -> str:
     return lang._("no data") if status == "missing" else lang._("not available")
 
 
-def data_table(page: Page, measure: Measure, rows: pd.DataFrame) -> str:
+def data_table(page: PageData, measure: Measure, rows: pd.DataFrame) -> str:
     t = page.lang
     columns = [t._("Period"), t._("Series"), measure.value_label]
     show_numerator = bool(measure.numerator_label) and measure.value != "numerator"
@@ -281,7 +276,7 @@ def grain_words(grain: str, lang: Language = ENGLISH) -> str:
     }[grain]
 
 
-def about_block(page: Page, measure: Measure, info: MeasureRecord) -> str:
+def about_block(page: PageData, measure: Measure, info: MeasureRecord) -> str:
     t = page.lang
     source = page.settings.sources.sources[measure.source]
     rules = page.settings.privacy
@@ -327,7 +322,7 @@ def about_block(page: Page, measure: Measure, info: MeasureRecord) -> str:
     )
 
 
-def callout(page: Page, measure: Measure, rows: pd.DataFrame, on_card: bool = True) -> str:
+def callout(page: PageData, measure: Measure, rows: pd.DataFrame, on_card: bool = True) -> str:
     """The figure in words and one big number; on a card, with the period and definition (on an
     objective page those are in the summary sentence and "About this data")."""
     t = page.lang

@@ -6,18 +6,17 @@ Measures & Data Analysis (each measure told by ``helpers.measure_parts``), Why i
 What have we been doing? and What's next?. About the data: definitions, sources, coverage and
 privacy rules.
 
-Everything here reads a ``Page`` (``helpers.report``) and returns ``Fragment`` objects; text from
+Everything here reads a ``PageData`` (``helpers.page.data``) and returns ``Fragment`` objects; text from
 the plan, the quarter file or the data is escaped by the fragment blocks.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..core.language import ENGLISH, Language
 from ..params.pages import objective_page, report_pages
 from ..params.plan import Initiative, Objective
 from .charts import measure_chart
+from .data import PageData
 from .fragments import Block, Fragment, Heading, Html, Quote, Strong, esc, para
 from .narrative import narrative_blocks
 from .parts import (
@@ -31,9 +30,6 @@ from .parts import (
     text_table,
 )
 
-if TYPE_CHECKING:
-    from ..report import Page
-
 
 def badge(status_label: str, status_id: str, icon: str, lang: Language = ENGLISH) -> str:
     """A status shown with a symbol and a word, never by colour alone."""
@@ -45,7 +41,7 @@ def badge(status_label: str, status_id: str, icon: str, lang: Language = ENGLISH
     )
 
 
-def reporting_line(page: Page) -> Block:
+def reporting_line(page: PageData) -> Block:
     """When the data was taken and when the next report is due (the period is the subtitle)."""
     t = page.lang
     return para(
@@ -57,7 +53,7 @@ def reporting_line(page: Page) -> Block:
     )
 
 
-def header(page: Page) -> Fragment:
+def header(page: PageData) -> Fragment:
     return Fragment([reporting_line(page)])
 
 
@@ -65,7 +61,7 @@ def header(page: Page) -> Fragment:
 # Goal page
 
 
-def goal_intro(page: Page) -> Fragment:
+def goal_intro(page: PageData) -> Fragment:
     t = page.lang
     goal = page.settings.plan.goal
     # The goal statement is the page's description, shown under its title by Quarto.
@@ -76,7 +72,7 @@ def goal_intro(page: Page) -> Fragment:
     return Fragment(blocks)
 
 
-def context(page: Page) -> Fragment:
+def context(page: PageData) -> Fragment:
     t = page.lang
     blocks: list[Block] = [
         Heading(2, t._("Setting the stage"), "setting-the-stage"),
@@ -87,7 +83,7 @@ def context(page: Page) -> Fragment:
     return Fragment(blocks)
 
 
-def status_legend(page: Page) -> Fragment:
+def status_legend(page: PageData) -> Fragment:
     t = page.lang
     items = "".join(
         f"<li>{badge(s.label, s.id, s.icon, t)} <span>{esc(s.description)}</span></li>"
@@ -102,7 +98,7 @@ def status_legend(page: Page) -> Fragment:
     )
 
 
-def objective_cards(page: Page, objective_id: str) -> Fragment:
+def objective_cards(page: PageData, objective_id: str) -> Fragment:
     objective = page.settings.plan.objective(objective_id)
     cards = "".join(_card(page, objective, i) for i in objective.initiatives)
     return Fragment(
@@ -118,7 +114,7 @@ def objective_cards(page: Page, objective_id: str) -> Fragment:
     )
 
 
-def _card(page: Page, objective: Objective, initiative: Initiative) -> str:
+def _card(page: PageData, objective: Objective, initiative: Initiative) -> str:
     t = page.lang
     status = page.settings.plan.status(page.params.initiatives[initiative.id].status)
     heading_id = initiative.card_anchor
@@ -158,19 +154,19 @@ def _card(page: Page, objective: Objective, initiative: Initiative) -> str:
 # Objective pages
 
 
-def objective_intro(page: Page) -> Fragment:
+def objective_intro(page: PageData) -> Fragment:
     # The objective's summary is the page's description, shown under its title by Quarto.
     return Fragment([reporting_line(page)])
 
 
-def _initiative(page: Page, initiative_id: str) -> Initiative:
+def _initiative(page: PageData, initiative_id: str) -> Initiative:
     initiative = page.settings.plan.initiative(initiative_id)
     if initiative.id not in page.params.initiatives:
         raise KeyError(f"initiative {initiative_id} is not on the {page.page} page")
     return initiative
 
 
-def initiative_intro(page: Page, initiative_id: str) -> Fragment:
+def initiative_intro(page: PageData, initiative_id: str) -> Fragment:
     t = page.lang
     initiative = _initiative(page, initiative_id)
     status = page.settings.plan.status(page.params.initiatives[initiative.id].status)
@@ -184,7 +180,7 @@ def initiative_intro(page: Page, initiative_id: str) -> Fragment:
     )
 
 
-def key_measures(page: Page, initiative_id: str) -> Fragment:
+def key_measures(page: PageData, initiative_id: str) -> Fragment:
     initiative = _initiative(page, initiative_id)
     t = page.lang
     update = page.params.initiatives[initiative.id]
@@ -200,7 +196,7 @@ def key_measures(page: Page, initiative_id: str) -> Fragment:
     return Fragment(blocks)
 
 
-def initiative_outro(page: Page, initiative_id: str) -> Fragment:
+def initiative_outro(page: PageData, initiative_id: str) -> Fragment:
     initiative = _initiative(page, initiative_id)
     update = page.params.initiatives[initiative.id]
     t = page.lang
@@ -220,7 +216,7 @@ def initiative_outro(page: Page, initiative_id: str) -> Fragment:
 # About the data
 
 
-def coverage_section(page: Page) -> list[Block]:
+def coverage_section(page: PageData) -> list[Block]:
     """How completely each source covers the quarter, and the rows dropped on purpose."""
     t = page.lang
     coverage = page.publication.sources
@@ -258,7 +254,7 @@ def coverage_section(page: Page) -> list[Block]:
     ]
 
 
-def about_the_data(page: Page) -> Fragment:
+def about_the_data(page: PageData) -> Fragment:
     t = page.lang
     plan, sources = page.settings.plan, page.settings.sources
     rules = page.settings.privacy

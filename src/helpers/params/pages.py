@@ -16,7 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
+
+from ..core.language import Language
 from ..core.language import pending_plain as plain
+from ..core.periods import FiscalQuarter
 from .plan import Initiative, Plan
 from .quarters import QuarterParams
 from .settings import Settings
@@ -226,3 +230,14 @@ def page_params(params: QuarterParams, settings: Settings, page: str) -> Quarter
 def page_params_fingerprint(params: QuarterParams, settings: Settings, page: str) -> str:
     sliced = page_params(params, settings, page)
     return json.dumps(sliced.model_dump(mode="json"), sort_keys=True)
+
+
+def front_matter(spec: SitePage, quarter: FiscalQuarter, lang: Language) -> str:
+    """The Quarto front matter of a page: title, subtitle, description, browser tab title."""
+    meta = {
+        "title": plain(spec.title),
+        "subtitle": plain(lang._("Quarterly report: {period}", period=lang.quarter_long(quarter))),
+        "description": plain(spec.description),
+        "pagetitle": plain(f"{spec.title} | {lang.quarter(quarter)}"),
+    }
+    return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000) + "---"

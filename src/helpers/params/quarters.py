@@ -14,6 +14,7 @@ from typing import ClassVar, Literal
 from pydantic import field_validator, model_validator
 
 from ..core.config import ConfigError, ConfigProblem, StrictModel, load_model
+from ..core.language import ENGLISH
 from ..core.paths import ProjectPaths
 from ..core.periods import FiscalQuarter, QuarterField, quarters_named
 from ..core.records import Publication, read_record
@@ -91,7 +92,7 @@ class QuarterParams(StrictModel):
         """The quarter's reporting facts, as the run manifest and the site's provenance record them."""
         return {
             "quarter": self.quarter.id,
-            "reporting_period": self.quarter.long_label,
+            "reporting_period": ENGLISH.quarter_long(self.quarter),
             "data_as_of": self.data_as_of.isoformat(),
             "next_update": self.next_update.isoformat(),
         }

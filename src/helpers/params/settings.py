@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from ..core.config import fail
 from ..core.paths import ProjectPaths
-from ..measures.gate import PrivacyRules, load_privacy
 from ..translation.texts import ENGLISH_EDITION, Edition, Missing, editions, translate
 from .plan import Plan, check_plan_against_sources, load_plan
+from .privacy import PrivacyRules, load_privacy
 from .quarters import QuarterParams
 from .sources import SourcesConfig, file_sha256, load_sources
 

@@ -15,21 +15,24 @@ import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from ..core.cache import StepCache, digest, helpers_code_hash
-from ..core.language import ENGLISH, Language, pending_plain
+from ..core.language import ENGLISH, Language
 from ..core.periods import FiscalQuarter
-from ..params.pages import ABOUT_PAGE, SitePage, page_measures, page_of, page_params_fingerprint, report_pages
+from ..params.editions import EditionReport, edition_reports
+from ..params.pages import (
+    ABOUT_PAGE,
+    SitePage,
+    front_matter,
+    page_measures,
+    page_of,
+    page_params_fingerprint,
+)
 from ..params.quarters import QuarterParams, read_publication
 from ..params.settings import Settings
 from ..params.sources import file_sha256
-from ..translation.catalogue import Message, missing_interface
-from ..translation.texts import Missing
 
 if TYPE_CHECKING:
     import nbformat
@@ -79,56 +82,8 @@ def notebook_cache(settings: Settings, spec: SitePage, quarter: FiscalQuarter) -
     return StepCache(settings.paths.notebook_cache(quarter, spec.output, spec.lang))
 
 
-@dataclass(frozen=True)
-class Edition:
-    """One edition's settings, quarter parameters and pages, ready to execute, and the texts it
-    has no translation for yet."""
-
-    settings: Settings
-    params: QuarterParams
-    pages: list[SitePage]
-    missing: tuple[Missing, ...] = ()
-
-    @property
-    def lang(self) -> str:
-        return self.settings.edition.code
-
-
-def editions_of(
-    settings: Settings, params: QuarterParams, messages: list[Message] | None = None
-) -> list[Edition]:
-    """Every edition of the report (English first), with its texts in its language. With the
-    code's ``messages``, each edition also lists the ones its interface.po lacks."""
-    out = []
-    for edition in settings.editions():
-        local = settings.in_edition(edition)
-        local_params, missing = local.quarter_in_edition(params)
-        found = [*local.missing, *missing]
-        if messages is not None and not edition.is_source:
-            catalogue = edition.file("interface.po")
-            shown = (
-                str(catalogue.relative_to(settings.paths.root))
-                if catalogue.is_relative_to(settings.paths.root)
-                else str(catalogue)
-            )
-            found += missing_interface(edition, messages, shown)
-        out.append(Edition(local, local_params, report_pages(local), tuple(found)))
-    return out
-
-
 # --------------------------------------------------------------------------------------------
 # One notebook
-
-
-def front_matter(spec: SitePage, quarter: FiscalQuarter, lang: Language = ENGLISH) -> str:
-    """The Quarto front matter of a page: title, subtitle, description, browser tab title."""
-    meta = {
-        "title": pending_plain(spec.title),
-        "subtitle": pending_plain(lang._("Quarterly report: {period}", period=lang.quarter_long(quarter))),
-        "description": pending_plain(spec.description),
-        "pagetitle": pending_plain(f"{spec.title} | {lang.quarter(quarter)}"),
-    }
-    return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000) + "---"
 
 
 def prepare_for_quarto(
@@ -256,7 +211,7 @@ def execute_notebooks(
     timeout: int = 900,
     on_start: Callable[[], KernelPool | None] | None = None,
     on_done: Callable[[SitePage], None] | None = None,
-    editions: list[Edition] | None = None,
+    editions: list[EditionReport] | None = None,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Execute the pages (of every edition) whose inputs changed, ``workers`` at a time in warm
     kernels; raise ``NotebookFailed`` naming every page that failed. ``on_start`` is called when
@@ -265,8 +220,8 @@ def execute_notebooks(
     Each edition's pages run in turn page by page (goal, then es/goal...), so that every
     edition's render can go on while the others execute."""
     paths = settings.paths
-    editions = editions if editions is not None else editions_of(settings, params)
-    jobs: list[tuple[Edition, SitePage]] = []
+    editions = editions if editions is not None else edition_reports(settings, params)
+    jobs: list[tuple[EditionReport, SitePage]] = []
     for index in range(len(editions[0].pages)):
         for edition in editions:
             spec = edition.pages[index]
@@ -301,7 +256,7 @@ def execute_notebooks(
     pool = provided or KernelPool(max(1, min(workers, len(todo))), paths.notebooks)
     log.info("executing %d notebook(s) in %d kernel(s)", len(todo), pool.size)
 
-    def run(edition: Edition, spec: SitePage) -> dict[str, Any]:
+    def run(edition: EditionReport, spec: SitePage) -> dict[str, Any]:
         output = paths.executed_notebook(quarter, spec.output, spec.lang)
         output.parent.mkdir(parents=True, exist_ok=True)
         lang = edition.settings.edition.language

@@ -21,6 +21,7 @@ import yaml
 
 from ..core.cache import code_version, helpers_code_hash
 from ..core.periods import FiscalQuarter
+from ..params.editions import EditionReport
 from ..params.pages import ARCHIVE_SOURCE, page_of, report_pages
 from ..params.quarters import QuarterParams
 from ..params.settings import Settings
@@ -28,7 +29,7 @@ from ..params.sources import is_sample_data
 from ..site.quarto import GatedRender, QuartoMissing, checked_quarto, find_quarto
 from ..site.staging import stage_data, stage_notebook, stage_site
 from ..translation.texts import edition
-from .notebooks import Edition, execute_notebooks
+from .notebooks import execute_notebooks
 from .runner import ensure_ingested, ensure_measures
 
 log = logging.getLogger("helpers.preview")
@@ -78,7 +79,7 @@ def preview_page(
     config["project"]["render"] = [ARCHIVE_SOURCE, spec.source]
     (staging / "_quarto.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     with GatedRender(quarto, staging, preview_dir(settings) / "quarto-render.log", spec.source) as render:
-        editions = [Edition(local, local_params, pages)]
+        editions = [EditionReport(local, local_params, pages)]
         executed, _ = execute_notebooks(
             settings, quarter, params, [page], force, workers=1, editions=editions
         )

@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ..core.cache import StepCache, code_version, digest, helpers_code_hash
-from ..core.config import ConfigError, ConfigProblem
 from ..core.lock import RunLocked, project_lock
 from ..core.paths import ProjectPaths
 from ..core.periods import FiscalQuarter
@@ -32,11 +31,12 @@ from ..core.records import (
     write_record,
 )
 from ..data.coverage import QuarterBeyondData, check_quarter_supported
+from ..params.editions import EditionReport, edition_reports, require_translations
 from ..params.quarters import QuarterParams, load_quarter, read_publication
 from ..params.settings import Settings, load_settings
 from ..params.sources import file_sha256, raw_fingerprint, read_ingest_record
 from ..translation.catalogue import interface_messages
-from .notebooks import Edition, NotebookFailed, editions_of, execute_notebooks
+from .notebooks import NotebookFailed, execute_notebooks
 
 if TYPE_CHECKING:
     from .kernels import KernelPool
@@ -207,54 +207,23 @@ def summarise_data(manifest: RunManifest) -> None:
                 )
 
 
-class TranslationMissing(ConfigError):
-    """Texts of another edition have no translation, and the quarter file does not allow
-    publishing the English text in their place."""
-
-
-def load_editions(settings: Settings, params: QuarterParams, code_hash: str) -> list[Edition]:
+def load_editions(settings: Settings, params: QuarterParams, code_hash: str) -> list[EditionReport]:
     """Every edition with its texts in its language; stops the run when a text has no
     translation, unless the quarter file says ``translation_pending: publish_english``."""
     several = len(settings.editions()) > 1
     messages = (
         interface_messages(settings.paths.build / "interface-messages.json", code_hash) if several else None
     )
-    editions = editions_of(settings, params, messages)
-    missing = [m for e in editions for m in e.missing]
-    if not missing:
-        return editions
-    if params.translation_pending == "publish_english":
+    reports = edition_reports(settings, params, messages)
+    require_translations(settings, params, reports)
+    missing = sum(len(r.missing) for r in reports)
+    if missing:
         log.warning(
             '%d text(s) have no current translation and are published in English, marked "translation '
             'pending" (translation_pending: publish_english); `python -m helpers check` lists them',
-            len(missing),
+            missing,
         )
-        return editions
-    shown = [
-        ConfigProblem(m.file, None, m.key, f'{m.reason} (English: "{m.english[:60]}")', "translate it")
-        for m in missing[:30]
-    ]
-    if len(missing) > 30:
-        shown.append(
-            ConfigProblem(
-                "params/translations",
-                None,
-                "(more)",
-                f"{len(missing) - 30} more texts",
-                "run `python -m helpers check`",
-            )
-        )
-    shown.append(
-        ConfigProblem(
-            str(settings.paths.quarter_file(params.quarter).relative_to(settings.paths.root)),
-            None,
-            "translation_pending",
-            "a text without translation stops the build",
-            "translate the texts above, or set `translation_pending: publish_english` to publish them "
-            'in English with a visible "translation pending" note',
-        )
-    )
-    raise TranslationMissing(shown)
+    return reports
 
 
 def _import_ahead() -> None:

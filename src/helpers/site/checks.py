@@ -17,9 +17,9 @@ from urllib.parse import unquote, urlsplit
 
 from ..core.language import PENDING_MARKS
 from ..core.periods import FiscalQuarter
+from ..params.editions import EditionReport
 from ..params.settings import Settings
 from ..params.sources import file_sha256, pseudonym_key
-from ..run.notebooks import Edition
 from .archive import check_sealed
 from .quarto import SiteError
 
@@ -67,7 +67,7 @@ def _parse(path: Path) -> _Links:
     return parser
 
 
-def expected_anchors(editions: list[Edition]) -> dict[str, list[str]]:
+def expected_anchors(editions: list[EditionReport]) -> dict[str, list[str]]:
     """Page file (``es/index.html``) -> the ids it must carry, from the page model of each
     edition: the same ids in every language, so a language link keeps the reader's place."""
     anchors: dict[str, list[str]] = {}
@@ -80,7 +80,7 @@ def expected_anchors(editions: list[Edition]) -> dict[str, list[str]]:
 
 
 def check_site(
-    settings: Settings, site: Path, editions: list[Edition], sample: bool, quarter: FiscalQuarter
+    settings: Settings, site: Path, editions: list[EditionReport], sample: bool, quarter: FiscalQuarter
 ) -> dict[str, Any]:
     """Every check that must pass before a site is published; raises ``SiteError`` listing all."""
     problems: list[str] = []
@@ -322,7 +322,7 @@ def _words(path: Path) -> list[str]:
     return [" ".join(t.split()) for t in parser.texts]
 
 
-def untranslated_text(site: Path, editions: list[Edition]) -> list[str]:
+def untranslated_text(site: Path, editions: list[EditionReport]) -> list[str]:
     """Text of another edition's pages that is word for word the English page's: a string that
     was never translated. Numbers, symbols and the edition's proper names (``language.yml``)
     do not count, and neither do passages marked as English on purpose."""

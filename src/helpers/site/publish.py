@@ -23,13 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from ..core.cache import StepCache
+from ..core.language import ENGLISH
 from ..core.paths import ProjectPaths
 from ..core.periods import FiscalQuarter
+from ..params.editions import EditionReport, edition_reports
 from ..params.pages import SitePage
 from ..params.quarters import QuarterParams, read_publication
 from ..params.settings import Settings
 from ..params.sources import file_sha256, is_sample_data
-from ..run.notebooks import Edition, editions_of
 from . import quarto as quarto_cli
 from .archive import expected_quarters, record_ledger, require_intact, seal_site
 from .assembly import copy_archives, finish_pages, make_archive_copy, make_read_only
@@ -61,7 +62,7 @@ class PublishOutcome:
 
 
 def site_inputs(
-    settings: Settings, quarter: FiscalQuarter, editions: list[Edition], sample: bool
+    settings: Settings, quarter: FiscalQuarter, editions: list[EditionReport], sample: bool
 ) -> dict[str, Any]:
     """What the published site is made of; unchanged inputs mean there is nothing to do."""
     paths = settings.paths
@@ -141,7 +142,7 @@ def swap_in(paths: ProjectPaths, staged_site: Path) -> None:
 class EditionRender:
     """One edition's staging folder and its (early) Quarto render."""
 
-    edition: Edition
+    edition: EditionReport
     staging: Path
     log_file: Path
     render: GatedRender | None = None
@@ -166,12 +167,12 @@ class SiteBuild:
         code_version: str,
         force: bool = False,
         require_quarto: bool = False,
-        editions: list[Edition] | None = None,
+        editions: list[EditionReport] | None = None,
     ) -> None:
         self.settings, self.quarter, self.params = settings, quarter, params
         self.code_version, self.force, self.require_quarto = code_version, force, require_quarto
         self.paths = settings.paths
-        self.editions = editions if editions is not None else editions_of(settings, params)
+        self.editions = editions if editions is not None else edition_reports(settings, params)
         self.renders = {
             e.lang: EditionRender(
                 e, self.paths.staging(quarter, e.lang), self.paths.render_log(quarter, e.lang)
@@ -307,7 +308,7 @@ class SiteBuild:
             "published",
             quarto=quarto,
             checks=checks,
-            message=f"Published {quarter.long_label} to {paths.site}.",
+            message=f"Published {ENGLISH.quarter_long(quarter)} to {paths.site}.",
         )
 
 

@@ -25,7 +25,7 @@ from ..core.language import ENGLISH, Language, pending_html, pending_plain
 from ..core.paths import ProjectPaths
 from ..core.periods import FiscalQuarter, quarters_named
 from ..page.fragments import esc
-from ..params.pages import ARCHIVE_SOURCE, DERIVED_CONFIG, SitePage, site_config
+from ..params.pages import ARCHIVE_SOURCE, DERIVED_CONFIG, SitePage, front_matter, site_config
 from ..params.quarters import QuarterParams, read_publication
 from ..params.settings import Settings
 
@@ -208,7 +208,6 @@ def stage_site(
     until ``stage_data`` and ``stage_notebook`` put the real ones in place (Quarto lists its
     resources when it starts, and copies them when it has rendered every page).
     """
-    from ..run.notebooks import front_matter  # the executed notebooks carry the same front matter
 
     lang = settings.edition.language
     stage_common(settings, pages, sample, staging)
