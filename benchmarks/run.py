@@ -65,6 +65,7 @@ def main() -> None:
     from helpers.run.runner import ensure_ingested, ensure_measures
     from helpers.sample.generate import generate
     from helpers.site.quarto import find_quarto
+    from helpers.translation.edition import ENGLISH_EDITION
 
     quarto = find_quarto()
     with tempfile.TemporaryDirectory(prefix="durham-run-bench-") as tmp:
@@ -95,7 +96,7 @@ def main() -> None:
         plain_render = 0.0
         if quarto is not None:
             staged = Path(tmp) / "staged"
-            shutil.copytree(paths.staging(quarter), staged)
+            shutil.copytree(ENGLISH_EDITION.staging(paths, quarter), staged)
             for leftover in ("_site", ".quarto"):
                 shutil.rmtree(staged / leftover, ignore_errors=True)
             plain_render = timed([quarto, "render", str(staged), "--no-execute"], staged)

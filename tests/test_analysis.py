@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import pytest
 
+from helpers.core.language import ENGLISH
 from helpers.core.periods import FiscalQuarter
 from helpers.page.analysis import AnalysisError, before_after
 from helpers.page.narrative import Change
@@ -41,7 +42,7 @@ EVENT = "2025-06-01"  # FY2024Q4..FY2025Q3 are before; FY2026Q2..FY2027Q1 are th
 
 def test_averages_before_and_after_and_the_facts_for_a_sentence():
     rows = quarterly({"Monday": [300, 290, 310, 300, 250, 180, 170, 160, 170, 180], "Sunday": [100] * 10})
-    result = before_after(WEEKDAYS, rows, EVENT, quarters=4)
+    result = before_after(WEEKDAYS, rows, EVENT, ENGLISH, quarters=4)
     assert [q.id for q in result.before] == ["FY2024Q4", "FY2025Q1", "FY2025Q2", "FY2025Q3"]
     assert [q.id for q in result.after] == ["FY2026Q2", "FY2026Q3", "FY2026Q4", "FY2027Q1"]
     table = result.table
@@ -62,7 +63,7 @@ def test_a_hidden_quarter_makes_an_average_unknown_never_smaller():
     rows = quarterly(
         {"Monday": [300, math.nan, 310, 300, 250, 180, 170, 160, 170, 180], "Sunday": [100] * 10}
     )
-    result = before_after(WEEKDAYS, rows, EVENT, quarters=4)
+    result = before_after(WEEKDAYS, rows, EVENT, ENGLISH, quarters=4)
     assert math.isnan(result.averages.loc["Monday", "before"])
     assert math.isnan(result.totals[0])  # no total either
     assert result.facts()["largest_fall"] == "Sunday"  # only comparable series are compared
@@ -70,23 +71,26 @@ def test_a_hidden_quarter_makes_an_average_unknown_never_smaller():
 
 def test_fewer_complete_quarters_make_a_shorter_window_that_says_so():
     rows = quarterly({"Monday": [300, 290, 250, 180, 170, 160, 170, 180]}, first="FY2025Q2")
-    facts = before_after(WEEKDAYS, rows, EVENT, quarters=4).facts()
+    facts = before_after(WEEKDAYS, rows, EVENT, ENGLISH, quarters=4).facts()
     assert facts["before_quarters"] == "2 quarters" and facts["before"] == 295
     assert facts["after_quarters"] == "4 quarters"
     with pytest.raises(AnalysisError, match="no complete quarter before"):
-        before_after(WEEKDAYS, rows[rows["period"] >= "FY2025Q4"], EVENT, quarters=4)
+        before_after(WEEKDAYS, rows[rows["period"] >= "FY2025Q4"], EVENT, ENGLISH, quarters=4)
 
 
 def test_change_reads_as_words():
-    assert str(Change(80, 100)) == "20% fewer" and str(Change(120, 100)) == "20% more"
-    assert str(Change(100.2, 100)) == "about the same"
-    assert str(Change(5, 0)) == "not comparable" and str(Change(5, 4, counting=False)) == "25% higher"
+    assert str(Change(80, 100, ENGLISH)) == "20% fewer" and str(Change(120, 100, ENGLISH)) == "20% more"
+    assert str(Change(100.2, 100, ENGLISH)) == "about the same"
+    assert (
+        str(Change(5, 0, ENGLISH)) == "not comparable"
+        and str(Change(5, 4, ENGLISH, counting=False)) == "25% higher"
+    )
 
 
 def test_an_incomplete_quarter_is_left_out_and_said_so():
     rows = quarterly({"Monday": [300, 290, 310, 300, 250, 180, 170, 160, 170, 180]})
     rows["status"] = ["partial" if p == "FY2026Q4" else "complete" for p in rows["period"]]
-    result = before_after(WEEKDAYS, rows, EVENT, quarters=4)
+    result = before_after(WEEKDAYS, rows, EVENT, ENGLISH, quarters=4)
     assert [q.id for q in result.after] == ["FY2026Q1", "FY2026Q2", "FY2026Q3", "FY2027Q1"]
     facts = result.facts()
     assert facts["after_span"] == "July 2025 to March 2026 and July 2026 to September 2026"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+from helpers.core.language import ENGLISH
 from helpers.page.chart_style import PALETTE
 from helpers.page.charts import alt_text, measure_chart
 
@@ -20,7 +21,7 @@ def test_alt_text_describes_span_latest_range_and_target():
         grain="quarter",
         target={"value": 90, "label": "National standard: 90%"},
     )
-    text = alt_text(m, series([86.0, 88.0, 90.2, 88.6, 87.9]))
+    text = alt_text(m, series([86.0, 88.0, 90.2, 88.6, 87.9]), "fewer than 10", ENGLISH)
     assert text == (
         "Line chart of Calls Answered Within 15 Seconds by quarter, July to September 2025 "
         "(FY2026 Q1) to July to September 2026 (FY2027 Q1). Latest 87.9% in July to September "
@@ -31,7 +32,7 @@ def test_alt_text_describes_span_latest_range_and_target():
 
 def test_hidden_values_are_not_described():
     m = measure(caption="Neighbors", grain="quarter")
-    text = alt_text(m, series([50, 4, 60], hidden={1}))
+    text = alt_text(m, series([50, 4, 60], hidden={1}), "fewer than 10", ENGLISH)
     assert "1 value is hidden to protect privacy" in text and " 4 " not in text
 
 
@@ -41,15 +42,15 @@ def test_bar_alt_text_uses_the_suppressed_wording():
     rows["period_end"] = rows["period_end"].iloc[-1]
     rows["series"] = ["5 or more times", "40 or more times"]
     rows["series_order"] = [0, 1]
-    text = alt_text(m, rows, "fewer than 10")
+    text = alt_text(m, rows, "fewer than 10", ENGLISH)
     assert text.endswith("5 or more times: 124; 40 or more times: fewer than 10.")
 
 
 def test_png_is_deterministic_sized_for_phones_and_carries_its_alt_text():
     m = measure(caption="Joint events", grain="month", chart={"type": "column"})
     rows = series([2, 3, 27, 1], grain="month")
-    first = measure_chart(m, rows, "fewer than 10")
-    second = measure_chart(m, rows, "fewer than 10")
+    first = measure_chart(m, rows, "fewer than 10", lang=ENGLISH)
+    second = measure_chart(m, rows, "fewer than 10", lang=ENGLISH)
     assert first.png_base64 == second.png_base64
     assert base64.b64decode(first.png_base64)[:8] == b"\x89PNG\r\n\x1a\n"
     assert first.width <= 800 and first.alt.startswith("Column chart of Joint events")
@@ -63,7 +64,7 @@ def test_palette_is_colour_blind_safe_without_yellow():
 
 
 def test_callout_measures_have_no_chart():
-    assert measure_chart(measure(chart={"type": "callout"}), series([1, 2]), "x") is None
+    assert measure_chart(measure(chart={"type": "callout"}), series([1, 2]), "x", lang=ENGLISH) is None
 
 
 def _four_series():
@@ -87,7 +88,7 @@ def test_several_series_are_named_on_the_chart_without_overlapping_even_on_a_car
     rows = _four_series()  # two pairs of lines that end almost on top of each other
     for size, compact in ((CARD_SIZE, True), (FULL_SIZE, False)):
         with house_style():
-            fig = draw_time_chart(m, rows, size=size, compact=compact, headline="Police")
+            fig = draw_time_chart(m, rows, size=size, compact=compact, headline="Police", lang=ENGLISH)
             ax = fig.axes[0]
             assert ax.get_title() == ""  # the heading above the chart names it
             assert ax.get_legend() is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from helpers.core.language import ENGLISH
 from helpers.data.coverage import SourceCoverage
 
 from .test_measures import source_spec
@@ -26,7 +27,7 @@ def test_a_month_without_records_is_missing_and_its_quarter_partial():
     quarter = cover.period(date(2026, 1, 1), date(2026, 3, 31))
     assert quarter.status == "partial" and (quarter.covered, quarter.expected) == (62, 90)
     assert quarter.gaps == ((date(2026, 2, 1), date(2026, 2, 28)),)
-    assert quarter.describe() == "62 of 90 days have records"
+    assert quarter.describe(ENGLISH) == "62 of 90 days have records"
     assert cover.period(date(2026, 4, 1), date(2026, 6, 30)).complete
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from helpers.core.language import ENGLISH, pending, pending_html, pending_plain
 from helpers.core.periods import FiscalQuarter
-from helpers.translation.texts import edition
+from helpers.translation.edition import edition
 
 from .conftest import REPO
 

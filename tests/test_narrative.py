@@ -13,7 +13,7 @@ from helpers.core.language import ENGLISH
 from helpers.core.periods import FiscalQuarter, periods_for
 from helpers.page.fragments import Fragment, esc, md
 from helpers.page.narrative import comparison_sentence, fmt_date, fmt_value, narrative_blocks
-from helpers.translation.texts import edition
+from helpers.translation.edition import edition
 
 from .conftest import REPO
 from .test_measures import measure
@@ -47,12 +47,13 @@ def series(
 
 def test_formats():
     m = measure()
-    assert fmt_value(m, 1234.0) == "1,234"
+    assert fmt_value(m, 1234.0, ENGLISH) == "1,234"
     assert (
-        fmt_value(measure(unit="percent", kind="share", numerator_where={"x": {"le": 1}}), 87.349) == "87.3%"
+        fmt_value(measure(unit="percent", kind="share", numerator_where={"x": {"le": 1}}), 87.349, ENGLISH)
+        == "87.3%"
     )
-    assert fmt_value(m, float("nan")) == "not available"
-    assert fmt_date(date(2026, 10, 5)) == "October 5, 2026"
+    assert fmt_value(m, float("nan"), ENGLISH) == "not available"
+    assert fmt_date(date(2026, 10, 5), ENGLISH) == "October 5, 2026"
 
 
 def test_comparison_with_previous_quarter_and_year_earlier():
@@ -61,6 +62,7 @@ def test_comparison_with_previous_quarter_and_year_earlier():
         series([300, 310, 290, 320, 354]),
         FiscalQuarter.parse("FY2027Q1"),
         "fewer than 10",
+        lang=ENGLISH,
     )
     assert sentence == (
         "Police applications: 354 in July to September 2026 (FY2027 Q1), "
@@ -72,14 +74,16 @@ def test_comparison_with_previous_quarter_and_year_earlier():
 def test_part_of_a_year_is_not_compared_with_a_whole_year():
     applications = measure(short_label="Police applications", grain="calendar_year")
     rows = series([1410, 1375, 1032], grain="calendar_year", start=date(2024, 1, 1))
-    sentence = comparison_sentence(applications, rows, FiscalQuarter.parse("FY2027Q1"), "fewer than 10")
+    sentence = comparison_sentence(
+        applications, rows, FiscalQuarter.parse("FY2027Q1"), "fewer than 10", lang=ENGLISH
+    )
     assert sentence == (
         "Police applications, 2026 (January to September, year to date): 1,032. In the whole of 2025: 1,375."
     )
     whole_years = series([1410, 1375, 1032], grain="calendar_year", start=date(2024, 1, 1)).iloc[:2]
-    assert comparison_sentence(applications, whole_years, FiscalQuarter.parse("FY2026Q2"), "x") == (
-        "Police applications, 2025: 1,375, compared with 1,410 in 2024."
-    )
+    assert comparison_sentence(
+        applications, whole_years, FiscalQuarter.parse("FY2026Q2"), "x", lang=ENGLISH
+    ) == ("Police applications, 2025: 1,375, compared with 1,410 in 2024.")
     spanish = edition(REPO / "params", "es").language
     rows["period_label"] = [
         spanish.period_label(p, "calendar_year", s, e)
@@ -99,7 +103,11 @@ def test_percentages_compare_in_percentage_points():
         short_label="Answered within 15 seconds",
     )
     sentence = comparison_sentence(
-        m, series([86.0, 88.0, 90.2, 88.6, 87.9]), FiscalQuarter.parse("FY2027Q1"), "fewer than 10"
+        m,
+        series([86.0, 88.0, 90.2, 88.6, 87.9]),
+        FiscalQuarter.parse("FY2027Q1"),
+        "fewer than 10",
+        lang=ENGLISH,
     )
     assert "0.7 percentage points lower than the previous quarter (88.6%)" in sentence
     assert "1.9 percentage points higher than a year earlier (86.0%)" in sentence
@@ -111,6 +119,7 @@ def test_hidden_values_are_never_stated():
         series([50, 4, 60], hidden={1}),
         FiscalQuarter.parse("FY2027Q1"),
         "fewer than 10",
+        lang=ENGLISH,
     )
     assert sentence.startswith("Neighbors: 60 in")
     assert "previous quarter" not in sentence  # the hidden quarter is not compared with
@@ -119,6 +128,7 @@ def test_hidden_values_are_never_stated():
         series([50, 4], hidden={1}),
         FiscalQuarter.parse("FY2027Q1"),
         "fewer than 10",
+        lang=ENGLISH,
     )
     assert "hidden because it involves fewer than 10 people" in hidden_now
     assert "4" not in hidden_now
@@ -131,6 +141,7 @@ def test_monthly_measures_compare_quarter_totals():
         rows,
         FiscalQuarter.parse("FY2027Q1"),
         "fewer than 10",
+        lang=ENGLISH,
     )
     assert sentence.startswith("Crash calls: 90 in July to September 2026 (FY2027 Q1)")
     assert "200% more than the previous quarter (30)" in sentence

@@ -13,7 +13,7 @@ from helpers.core.paths import ProjectPaths
 from helpers.params.pages import ARCHIVE_SOURCE, UnknownPage, page_of, report_pages, site_config
 from helpers.params.settings import load_settings
 from helpers.site.staging import check_site_sources, hand_written_config
-from helpers.translation.texts import edition
+from helpers.translation.edition import edition
 
 from .conftest import REPO
 

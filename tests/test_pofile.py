@@ -13,7 +13,7 @@ from helpers.cli import main
 from helpers.core.config import ConfigError
 from helpers.core.pofile import read_entries
 from helpers.translation.catalogue import check_interface
-from helpers.translation.texts import editions
+from helpers.translation.edition import editions
 
 from .conftest import REPO, copy_project_skeleton
 

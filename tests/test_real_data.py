@@ -11,6 +11,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from helpers.core.language import ENGLISH
 from helpers.core.paths import ProjectPaths
 from helpers.data.ingest import SourceValidationError, ingest, load_canonical
 from helpers.measures.build import compute, prepare
@@ -91,7 +92,7 @@ def test_durham_pd_2013_ends_in_november_which_shows_as_partial(real_project):
     assert record.last_date == "2013-11-22"
     cover = SourceCoverage(config.sources["crime_incidents"], record.days)
     november = cover.period(date(2013, 11, 1), date(2013, 11, 30))
-    assert november.status == "partial" and november.describe() == "22 of 30 days have records"
+    assert november.status == "partial" and november.describe(ENGLISH) == "22 of 30 days have records"
     assert cover.period(date(2013, 12, 1), date(2013, 12, 31)).status == "missing"
     assert cover.period(date(2013, 7, 1), date(2013, 9, 30)).complete  # no day without reports
     crimes = load_canonical(real_project, "crime_incidents")

@@ -14,6 +14,7 @@ from helpers.core.periods import FiscalQuarter
 from helpers.params.pages import report_pages
 from helpers.params.settings import load_settings
 from helpers.run.runner import NotebookFailed, run_quarter
+from helpers.translation.edition import ENGLISH_EDITION
 
 from .conftest import LATEST, lock_held_elsewhere, write_fixture_notebooks
 
@@ -97,7 +98,9 @@ def test_executed_notebooks_are_ready_for_quarto(tiny_project):
     run(tiny_project)
     settings = load_settings(tiny_project)
     spec = next(s for s in report_pages(settings) if s.page == "2.1")
-    notebook = nbformat.read(tiny_project.executed_notebook(LATEST, spec.output), as_version=4)
+    notebook = nbformat.read(
+        ENGLISH_EDITION.executed_notebook(tiny_project, LATEST, spec.output), as_version=4
+    )
     front = notebook.cells[0]
     assert front.cell_type == "raw" and front.source.startswith("---\n")
     meta = yaml.safe_load(front.source.strip("-\n"))
@@ -124,7 +127,8 @@ def test_a_failing_cell_stops_the_quarter_and_keeps_a_private_diagnostic(tiny_pr
     run(tiny_project)
     settings = load_settings(tiny_project)
     good = {
-        s.page: tiny_project.executed_notebook(LATEST, s.output).read_bytes() for s in report_pages(settings)
+        s.page: ENGLISH_EDITION.executed_notebook(tiny_project, LATEST, s.output).read_bytes()
+        for s in report_pages(settings)
     }
     write_fixture_notebooks(tiny_project, failing_page="2.2")
     with pytest.raises(NotebookFailed) as caught:
@@ -137,7 +141,10 @@ def test_a_failing_cell_stops_the_quarter_and_keeps_a_private_diagnostic(tiny_pr
     assert kept.exists() and "never published" in message
     # The last good executed notebooks are untouched.
     for spec in report_pages(settings):
-        assert tiny_project.executed_notebook(LATEST, spec.output).read_bytes() == good[spec.page]
+        assert (
+            ENGLISH_EDITION.executed_notebook(tiny_project, LATEST, spec.output).read_bytes()
+            == good[spec.page]
+        )
     manifest = json.loads(tiny_project.manifest(LATEST).read_text())
     assert manifest["status"] == "failed" and "NotebookFailed" in manifest["error"]
     assert main(["--root", str(tiny_project.root), "run", "--no-site"]) == 3
@@ -179,7 +186,7 @@ def test_a_failing_notebook_stops_the_early_render_and_publishes_nothing(tiny_pr
     while time.time() < deadline and _running(fake_quarto):
         time.sleep(0.2)
     assert not _running(fake_quarto), "the early Quarto render was left waiting"
-    log = tiny_project.render_log(LATEST).read_text()
+    log = ENGLISH_EDITION.render_log(tiny_project, LATEST).read_text()
     assert "the render was abandoned" in log  # it had started early, and was told to stop
     manifest = json.loads(tiny_project.manifest(LATEST).read_text())
     assert manifest["status"] == "failed"

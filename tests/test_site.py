@@ -26,6 +26,7 @@ from helpers.site.checks import page_weight
 from helpers.site.publish import publish
 from helpers.site.quarto import QuartoMissing, SiteError, find_quarto
 from helpers.site.staging import archive_page, check_site_sources
+from helpers.translation.edition import ENGLISH_EDITION
 
 from .browser import browser_skip_reason, chromium, serious_violations, serve
 from .conftest import FIXTURES, LATEST, QUARTERS, REPO, SITE_PAGES, publish_quarter
@@ -180,7 +181,9 @@ def test_every_page_of_the_plan_needs_its_notebook_and_no_hand_kept_page_list(si
 
 def test_archive_page_escapes_and_lists_newest_first():
     text = archive_page(
-        [FiscalQuarter.parse("FY2026Q4"), FiscalQuarter.parse("FY2027Q1")], FiscalQuarter.parse("FY2027Q1")
+        [FiscalQuarter.parse("FY2026Q4"), FiscalQuarter.parse("FY2027Q1")],
+        FiscalQuarter.parse("FY2027Q1"),
+        ENGLISH_EDITION,
     )
     assert text.index("FY2027 Q1") < text.index("FY2026 Q4")
     assert "(latest)" in text and 'tabindex="0"' in text

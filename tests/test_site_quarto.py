@@ -19,6 +19,7 @@ from helpers.params.pages import report_pages
 from helpers.params.quarters import load_quarter
 from helpers.params.settings import load_settings
 from helpers.site.publish import publish
+from helpers.translation.edition import ENGLISH_EDITION
 
 from .browser import SCREENS, browser_skip_reason, chromium, serve
 from .conftest import LATEST, QUARTERS, SITE_PAGES, clone_project, real_quarto
@@ -350,11 +351,11 @@ def test_a_render_started_early_gives_the_same_site_as_a_plain_render(rendered, 
     from helpers.core.language import ENGLISH
     from helpers.site.assembly import finish_pages
     from helpers.site.quarto import find_quarto, render
-    from helpers.translation.texts import editions
+    from helpers.translation.edition import editions
 
     paths, _ = rendered
     staged = tmp_path / "staged"
-    shutil.copytree(paths.staging(LATEST), staged)
+    shutil.copytree(ENGLISH_EDITION.staging(paths, LATEST), staged)
     for leftover in ("_site", ".quarto"):
         shutil.rmtree(staged / leftover, ignore_errors=True)
     plain = render(find_quarto(), staged, tmp_path / "render.log")
@@ -375,7 +376,7 @@ def test_an_early_render_gives_up_when_the_run_stops(tmp_path, rendered):
 
     paths, _ = rendered
     staged = tmp_path / "staged"
-    shutil.copytree(paths.staging(LATEST), staged)
+    shutil.copytree(ENGLISH_EDITION.staging(paths, LATEST), staged)
     shutil.rmtree(staged / "_site", ignore_errors=True)
     script = (
         "import sys, time; from pathlib import Path\n"

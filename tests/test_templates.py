@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from helpers.cli import main
-from helpers.core.language import Language
+from helpers.core.language import ENGLISH, Language
 from helpers.core.templates import TemplateError, fill, names
 from helpers.page.narrative import Change
 
@@ -41,11 +41,11 @@ def test_anything_but_a_plain_name_is_refused_naming_the_placeholder(template):
         names(template)
     assert caught.value.placeholder.startswith("{") or caught.value.placeholder == "(brace)"
     with pytest.raises(TemplateError):
-        fill(template, {"before": 1.0, "after": 2.0, "change": Change(2, 1)})
+        fill(template, {"before": 1.0, "after": 2.0, "change": Change(2, 1, ENGLISH)})
 
 
 def test_plain_names_and_the_projects_specs_are_filled_by_lookup_only():
-    values = {"before": 12.345, "who": "Police", "change": Change(80, 100)}
+    values = {"before": 12.345, "who": "Police", "change": Change(80, 100, ENGLISH)}
     assert fill("{who}: {before:.1f}, {change}; {{literal}}", values) == "Police: 12.3, 20% fewer; {literal}"
     assert names("{a} and {b:.0f} and {a}") == {"a", "b"}
     with pytest.raises(KeyError, match="missing"):
@@ -63,7 +63,7 @@ def test_a_page_text_with_an_attribute_lookup_is_an_error_not_a_leak(monkeypatch
         and write(math.nan, "") == "not available"
     )
     with pytest.raises(TemplateError):
-        fill(SECRET_PROBE, {"change": Change(1, 2)}, write)
+        fill(SECRET_PROBE, {"change": Change(1, 2, ENGLISH)}, write)
     assert UnknownText  # the page wraps TemplateError in a message naming the text
 
 

@@ -16,7 +16,7 @@ from helpers.core.periods import FiscalQuarter
 from helpers.params.quarters import load_quarter
 from helpers.params.settings import load_settings
 from helpers.translation.catalogue import interface_messages, missing_interface, update_catalogue
-from helpers.translation.texts import edition, editions
+from helpers.translation.edition import edition, editions
 
 from .conftest import REPO, copy_project_skeleton
 

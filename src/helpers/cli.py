@@ -229,7 +229,8 @@ def _check_translations(settings: Settings, quarters: list[QuarterParams]) -> in
     """Every text of every edition has its translation; list by file and key those that do not."""
     from .params.editions import edition_reports, publishable
     from .translation.catalogue import interface_messages
-    from .translation.texts import VERSIONS_FILE, record_versions
+    from .translation.edition import VERSIONS_FILE
+    from .translation.texts import record_versions
 
     if len(settings.editions()) == 1:
         return EXIT_OK
@@ -283,7 +284,8 @@ def cmd_translations(args: argparse.Namespace) -> int:
     from .params.quarters import available_quarters, load_quarter
     from .params.settings import load_settings
     from .translation.catalogue import interface_messages, update_catalogue
-    from .translation.texts import VERSIONS_FILE, record_versions
+    from .translation.edition import VERSIONS_FILE
+    from .translation.texts import record_versions
 
     paths = _paths(args)
     settings = load_settings(paths)
@@ -332,7 +334,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
     _, settings, quarter, params = _quarter_context(args)
     with _lock(args):
-        result = preview_page(settings, quarter, params, args.only, force=args.force, lang=args.lang)
+        result = preview_page(settings, quarter, params, args.only, force=args.force, code=args.lang)
     log.info(
         "preview of %s ready in %.1fs (%s): %s",
         args.only,

@@ -32,7 +32,7 @@ from .page.narrative import fmt_number
 from .params.pages import page_of, page_params, report_pages
 from .params.quarters import load_quarter, read_publication
 from .params.settings import load_settings
-from .translation.texts import edition
+from .translation.edition import edition
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -116,7 +116,7 @@ class Page(PageData):
             if event not in dates:
                 raise KeyError(f"'{event}' is not a date (YYYY-MM-DD) or a chart annotation: {list(dates)}")
             event = dates[event]
-        return before_after(self.measure(measure_id), self.rows(measure_id), event, quarters, self.lang)
+        return before_after(self.measure(measure_id), self.rows(measure_id), event, self.lang, quarters)
 
     def compare(self, measure_id: str, series: str | None = None) -> str:
         """This quarter against the previous quarter and a year earlier, as a sentence; ``series``

@@ -35,7 +35,6 @@ SOURCE_LANGUAGE = "en"
 PENDING_START, PENDING_NOTE, PENDING_END = "\ue000", "\ue001", "\ue002"
 PENDING_MARKS = (PENDING_START, PENDING_NOTE, PENDING_END)
 _PENDING = re.compile(f"{PENDING_START}(.*?){PENDING_NOTE}(.*?){PENDING_END}", re.DOTALL)
-_TAG = re.compile(r"<[^>]*>")
 
 
 def message_key(message_id: str | tuple[str, ...], context: str | None = None) -> str:
@@ -58,11 +57,17 @@ def pending_html(markup: str) -> str:
     if PENDING_START not in markup:
         return markup
 
+    from .markup import Document
+
     def in_text(match: re.Match[str]) -> str:
         text, note = match.groups()
         return f'<span lang="en">{text}</span> <span class="translation-pending">{note}</span>'
 
-    return _PENDING.sub(in_text, _TAG.sub(lambda tag: pending_plain(tag.group(0)), markup))
+    document = Document(markup)  # the tags found by a parser: markers in an attribute become words
+    for tag in document.tags:
+        if PENDING_START in tag.raw:
+            document.replace(tag.start, tag.end, pending_plain(tag.raw))
+    return _PENDING.sub(in_text, document.result())
 
 
 def pending_plain(text: str) -> str:
@@ -88,11 +93,6 @@ class Language:
     @property
     def is_source(self) -> bool:
         return self.code == SOURCE_LANGUAGE
-
-    @property
-    def prefix(self) -> str:
-        """Where the edition lives on the site: the root for English, ``es/`` for Spanish."""
-        return "" if self.is_source else f"{self.code}/"
 
     @cached_property
     def locale(self) -> Locale:

@@ -83,26 +83,9 @@ class ProjectPaths:
         """The record of the latest run for a quarter (``records.RunManifest``)."""
         return self.build_quarter(quarter) / "manifest.json"
 
-    def executed_notebooks(self, quarter: FiscalQuarter, lang: str = "en") -> Path:
-        """The executed notebooks of one edition (English's directly in ``notebooks/``)."""
-        folder = self.build_quarter(quarter) / "notebooks"
-        return folder if lang == "en" else folder / lang
-
-    def executed_notebook(self, quarter: FiscalQuarter, output: str, lang: str = "en") -> Path:
-        """A page's notebook as papermill executed it, ready for Quarto."""
-        return self.executed_notebooks(quarter, lang) / f"{output}.ipynb"
-
-    def notebook_cache(self, quarter: FiscalQuarter, output: str, lang: str = "en") -> Path:
-        """The inputs a page's notebook was last executed with."""
-        return self.executed_notebooks(quarter, lang) / f"{output}.inputs.json"
-
-    def staging(self, quarter: FiscalQuarter, lang: str = "en") -> Path:
-        """The folder Quarto renders for one edition, made fresh for every build of the site."""
-        return self.build_quarter(quarter) / ("site-src" if lang == "en" else f"site-src-{lang}")
-
-    def render_log(self, quarter: FiscalQuarter, lang: str = "en") -> Path:
-        name = "quarto-render.log" if lang == "en" else f"quarto-render-{lang}.log"
-        return self.build_quarter(quarter) / name
+    def executed_notebooks(self, quarter: FiscalQuarter) -> Path:
+        """The executed notebooks of every edition (``Edition.executed_notebooks`` for one)."""
+        return self.build_quarter(quarter) / "notebooks"
 
     @property
     def site_record(self) -> Path:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from ..core.language import ENGLISH, Language
+from ..core.language import Language
 from ..core.periods import month_end, months_between
 from ..params.sources import SourceSpec
 
@@ -48,12 +48,12 @@ class Coverage:
     def complete(self) -> bool:
         return self.status == "complete"
 
-    def describe(self, lang: Language = ENGLISH) -> str:
+    def describe(self, lang: Language) -> str:
         """Plain words: "61 of 92 days have records"."""
         return records_words(self.covered, self.expected, self.unit, lang)
 
 
-def records_words(covered: int, expected: int, unit: str, lang: Language = ENGLISH) -> str:
+def records_words(covered: int, expected: int, unit: str, lang: Language) -> str:
     """ "61 of 92 days have records"; "61 de 92 días tienen registros"."""
     if unit == "day":
         return lang.n_(
@@ -77,7 +77,7 @@ _RECORDS_NOTE = re.compile(r"^(no data|incomplete): (\d+) of (\d+) (day|month)s?
 _NOT_AVAILABLE = re.compile(r"^not available: the export has no values in (.+) for this period$")
 
 
-def note_reason(note: str, lang: Language = ENGLISH) -> str:
+def note_reason(note: str, lang: Language) -> str:
     """The reason in a row's status note: "0 of 91 days have records"."""
     if match := _RECORDS_NOTE.match(note):
         _, covered, expected, unit = match.groups()
@@ -87,7 +87,7 @@ def note_reason(note: str, lang: Language = ENGLISH) -> str:
     return note.split(":", 1)[1].strip() if ":" in note else note
 
 
-def note_words(note: str, lang: Language = ENGLISH) -> str:
+def note_words(note: str, lang: Language) -> str:
     """A row's whole status note: "no data: 0 of 91 days have records"."""
     if lang.is_source or not note:
         return note

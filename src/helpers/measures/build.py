@@ -115,10 +115,10 @@ def apply_coverage(frame: pd.DataFrame, cover: SourceCoverage) -> pd.DataFrame:
             continue
         if verdict.status == "missing" or row.status == "no_records":
             frame.iat[i, frame.columns.get_loc("status")] = "missing"
-            frame.iat[i, frame.columns.get_loc("status_note")] = f"no data: {verdict.describe()}"
+            frame.iat[i, frame.columns.get_loc("status_note")] = f"no data: {verdict.describe(ENGLISH)}"
         else:
             frame.iat[i, frame.columns.get_loc("status")] = "partial"
-            frame.iat[i, frame.columns.get_loc("status_note")] = f"incomplete: {verdict.describe()}"
+            frame.iat[i, frame.columns.get_loc("status_note")] = f"incomplete: {verdict.describe(ENGLISH)}"
         frame.iat[i, frame.columns.get_loc("coverage_share")] = verdict.share
     frame = frame.loc[keep].reset_index(drop=True)
     unpublished = frame["status"].isin(["missing", "not_available"])

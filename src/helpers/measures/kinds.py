@@ -149,7 +149,7 @@ def series_for(measure: Measure, present: list[str]) -> list[Series]:
     codes += [c for c in sorted(present) if c not in codes]
     if spec.part:
         codes = [c for c in codes if c in present]
-    out = [Series(c, spec.label(c), i) for i, c in enumerate(codes)]
+    out = [Series(c, spec.label(c, ENGLISH), i) for i, c in enumerate(codes)]
     if spec.total:
         out.append(Series("__total__", spec.total, len(out), parts=codes))
     return out

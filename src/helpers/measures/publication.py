@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..core.language import ENGLISH, Language, pending_plain
+from ..core.language import Language, pending_plain
 from ..core.paths import ProjectPaths
 from ..core.periods import FiscalQuarter
 from ..core.records import CoverageRecord, MeasureRecord, PrivacySummary, Publication, write_record
@@ -62,7 +62,7 @@ def csv_table(
     data_through: str,
     source_title: str,
     sample: bool,
-    lang: Language = ENGLISH,
+    lang: Language,
 ) -> pd.DataFrame:
     """The download CSV of one measure: one row per period and series, plain column names, in
     the edition's language (``rows`` already carry its names)."""

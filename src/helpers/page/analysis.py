@@ -14,10 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.language import ENGLISH, Language
+from ..core.language import Language
 from ..core.periods import FiscalQuarter
 from ..params.measure import Measure
-from .narrative import Change
+from .narrative import Change, percent_change
 
 
 class AnalysisError(ValueError):
@@ -34,8 +34,8 @@ class BeforeAfter:
     after: list[FiscalQuarter]
     averages: pd.DataFrame  # index: series label; columns: before, after (averages per quarter)
     totals: tuple[float, float]  # all series together: before, after
+    lang: Language  # the language of the page the analysis is published on
     left_out: list[FiscalQuarter] = field(default_factory=list)  # incomplete quarters skipped
-    lang: Language = ENGLISH  # the language of the page the analysis is published on
 
     @property
     def split_name(self) -> str:
@@ -77,7 +77,7 @@ class BeforeAfter:
         """The table residents read: one row per series, both averages and the change."""
         out = self.averages.rename(columns={"before": self.before_label, "after": self.after_label})
         out[self.change_label] = [
-            Change(a, b).percent for b, a in zip(self.averages["before"], self.averages["after"])
+            percent_change(a, b) for b, a in zip(self.averages["before"], self.averages["after"])
         ]
         out.index.name = self.split_name
         out.attrs.update(measure=self.measure.id, rates=[self.change_label])
@@ -101,7 +101,7 @@ class BeforeAfter:
         """Numbers for a sentence: totals, their change, and the series that changed most and least."""
         t = self.lang
         changes = {
-            label: Change(row["after"], row["before"], lang=t)
+            label: Change(row["after"], row["before"], t)
             for label, row in self.averages.iterrows()
             if not (math.isnan(row["before"]) or math.isnan(row["after"]))
         }
@@ -112,7 +112,7 @@ class BeforeAfter:
         return {
             "before": before,
             "after": after,
-            "change": Change(after, before, lang=t),
+            "change": Change(after, before, t),
             "before_span": self.span(self.before),
             "after_span": self.span(self.after),
             "before_quarters": t.n_("{n} quarter", "{n} quarters", len(self.before)),
@@ -126,7 +126,7 @@ class BeforeAfter:
 
 
 def before_after(
-    measure: Measure, rows: pd.DataFrame, event: date | str, quarters: int = 4, lang: Language = ENGLISH
+    measure: Measure, rows: pd.DataFrame, event: date | str, lang: Language, quarters: int = 4
 ) -> BeforeAfter:
     """Compare up to ``quarters`` full quarters before ``event`` with up to the latest
     ``quarters`` after it.
@@ -164,4 +164,4 @@ def before_after(
     if averages.isna().any().any():
         totals = (math.nan, math.nan)
     skipped = sorted(q for q in incomplete if before[0] <= q <= after[-1])
-    return BeforeAfter(measure, event, before, after, averages, totals, skipped, lang)
+    return BeforeAfter(measure, event, before, after, averages, totals, lang, skipped)

@@ -19,7 +19,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ..core.language import ENGLISH, Language
+from ..core.language import Language
 from ..params.measure import Measure
 from .chart_style import (
     CARD_SIZE,
@@ -247,14 +247,15 @@ def _chart_note(fig: Figure, rows: pd.DataFrame, column: bool, lang: Language) -
 def time_chart(
     measure: Measure,
     rows: pd.DataFrame,
+    suppressed_text: str,
     size: tuple[float, float] = FULL_SIZE,
     compact: bool = False,
     headline: str | None = None,
-    suppressed_text: str = "fewer than 10",
-    lang: Language = ENGLISH,
+    *,
+    lang: Language,
 ) -> Chart:
     """Line or column chart over time; one line per series, each named at its end."""
-    figure_ = draw_time_chart(measure, rows, size, compact, headline, lang)
+    figure_ = draw_time_chart(measure, rows, size, compact, headline, lang=lang)
     return encode(figure_, alt_text(measure, rows, suppressed_text, lang))
 
 
@@ -264,7 +265,8 @@ def draw_time_chart(
     size: tuple[float, float] = FULL_SIZE,
     compact: bool = False,
     headline: str | None = None,
-    lang: Language = ENGLISH,
+    *,
+    lang: Language,
 ) -> Figure:
     """The figure of ``time_chart`` (draw inside ``house_style()``).
 
@@ -354,7 +356,8 @@ def latest_bar_chart(
     suppressed_text: str,
     size: tuple[float, float] = FULL_SIZE,
     compact: bool = False,
-    lang: Language = ENGLISH,
+    *,
+    lang: Language,
 ) -> Chart:
     """Horizontal bars for the latest period; numerator over denominator when both exist."""
     t = lang
@@ -414,7 +417,8 @@ def measure_chart(
     suppressed_text: str,
     compact: bool = False,
     headline: str | None = None,
-    lang: Language = ENGLISH,
+    *,
+    lang: Language,
 ) -> Chart | None:
     if rows.empty or measure.chart.type == "callout":
         return None
@@ -422,13 +426,7 @@ def measure_chart(
     if measure.chart.type == "bar_latest":
         return latest_bar_chart(measure, rows, suppressed_text, size=size, compact=compact, lang=lang)
     return time_chart(
-        measure,
-        rows,
-        size=size,
-        compact=compact,
-        headline=headline,
-        suppressed_text=suppressed_text,
-        lang=lang,
+        measure, rows, suppressed_text, size=size, compact=compact, headline=headline, lang=lang
     )
 
 
@@ -436,9 +434,7 @@ def measure_chart(
 # Alt text from the data
 
 
-def alt_text(
-    measure: Measure, rows: pd.DataFrame, suppressed_text: str = "fewer than 10", lang: Language = ENGLISH
-) -> str:
+def alt_text(measure: Measure, rows: pd.DataFrame, suppressed_text: str, lang: Language) -> str:
     """Describe what the chart shows: kind, span, latest values, range, target, hidden values."""
     t = lang
     rows = rows.sort_values(["period_end", "period_start", "series_order"])

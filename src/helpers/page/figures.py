@@ -56,7 +56,7 @@ def _decimals(values: pd.Series, decimals: int) -> int:
     return 0 if numbers.empty or (numbers == numbers.round()).all() else decimals
 
 
-def _column_texts(data: pd.DataFrame, decimals: int, lang: Language = ENGLISH) -> dict[str, list[str]]:
+def _column_texts(data: pd.DataFrame, decimals: int, lang: Language) -> dict[str, list[str]]:
     """Each column as residents read it: thousands separators, one number of decimals per column;
     an empty cell is "" (a number that could not be given says so in words)."""
     out = {}
@@ -107,7 +107,7 @@ def _shown(texts: dict[str, list[str]], lang: Language) -> dict[str, list[str]]:
     return {name: [words if v == NOT_AVAILABLE else v for v in values] for name, values in texts.items()}
 
 
-def alt_from_data(caption: str, data: pd.DataFrame, decimals: int = 1, lang: Language = ENGLISH) -> str:
+def alt_from_data(caption: str, data: pd.DataFrame, decimals: int, lang: Language) -> str:
     """A plain description of what the figure shows, from its own table: the columns once, then
     each row's values."""
     labelled = data if isinstance(data.index, pd.RangeIndex) else data.reset_index()
@@ -126,13 +126,11 @@ def alt_from_data(caption: str, data: pd.DataFrame, decimals: int = 1, lang: Lan
     return text
 
 
-def _csv(
-    data: pd.DataFrame, decimals: int, through: str, source: str, sample: bool, lang: Language = ENGLISH
-) -> str:
+def _csv(data: pd.DataFrame, decimals: int, through: str, source: str, sample: bool, lang: Language) -> str:
     """The figure's data as a CSV: its columns (named as the analyst named them), numbers as plain
     digits in every edition, then the source, the data-through date and the sample flag."""
     table = data if isinstance(data.index, pd.RangeIndex) else data.reset_index()
-    texts = _column_texts(table, decimals)
+    texts = _column_texts(table, decimals, ENGLISH)  # plain digits once the commas go
     out = pd.DataFrame(
         {name: [v.replace(",", "") if _is_number(v) else v for v in values] for name, values in texts.items()}
     )

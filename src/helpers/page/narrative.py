@@ -16,7 +16,7 @@ from datetime import date
 
 import pandas as pd
 
-from ..core.language import ENGLISH, Language
+from ..core.language import Language
 from ..core.periods import FiscalQuarter
 from ..data.coverage import note_reason
 from ..params.measure import Measure
@@ -27,13 +27,13 @@ def is_missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
-def fmt_number(value: float, decimals: int = 0, lang: Language = ENGLISH) -> str:
+def fmt_number(value: float, decimals: int, lang: Language) -> str:
     if is_missing(value):
         return lang._("not available")
     return lang.number(value, decimals)
 
 
-def fmt_value(measure: Measure, value: float, lang: Language = ENGLISH) -> str:
+def fmt_value(measure: Measure, value: float, lang: Language) -> str:
     """A measure's value as residents read it: ``1,234``, ``87.3%``, ``40.5``."""
     if is_missing(value):
         return lang._("not available")
@@ -42,20 +42,25 @@ def fmt_value(measure: Measure, value: float, lang: Language = ENGLISH) -> str:
     return lang.number(value, measure.value_decimals)
 
 
+def percent_change(now: float, then: float) -> float:
+    """The change from ``then`` to ``now`` in percent; NaN when either is unknown or ``then`` is 0."""
+    if is_missing(now) or is_missing(then) or then == 0:
+        return math.nan
+    return 100.0 * (now - then) / then
+
+
 @dataclass(frozen=True)
 class Change:
-    """A change from ``then`` to ``now`` that reads as words: "38% fewer", "12% more"."""
+    """A change from ``then`` to ``now`` that reads as words in ``lang``: "38% fewer", "12% more"."""
 
     now: float
     then: float
+    lang: Language
     counting: bool = True
-    lang: Language = ENGLISH
 
     @property
     def percent(self) -> float:
-        if is_missing(self.now) or is_missing(self.then) or self.then == 0:
-            return math.nan
-        return 100.0 * (self.now - self.then) / self.then
+        return percent_change(self.now, self.then)
 
     def __str__(self) -> str:
         change, t = self.percent, self.lang
@@ -80,7 +85,7 @@ class Change:
         return format(str(self), spec)
 
 
-def fmt_date(d: date | str, lang: Language = ENGLISH) -> str:
+def fmt_date(d: date | str, lang: Language) -> str:
     return lang.date(d)
 
 
@@ -111,7 +116,7 @@ def _status_of(rows: pd.DataFrame) -> tuple[str, str]:
 
 
 def _period_value(
-    rows: pd.DataFrame, measure: Measure, start: date, end: date, lang: Language = ENGLISH
+    rows: pd.DataFrame, measure: Measure, start: date, end: date, lang: Language
 ) -> Point | None:
     """The value over ``start``..``end``: a row of that exact period, or months combined."""
     exact = rows[(rows["period_start"] == start) & (rows["period_end"] == end)]
@@ -186,7 +191,8 @@ def comparison_sentence(
     quarter: FiscalQuarter,
     suppressed_text: str,
     subject: str | None = None,
-    lang: Language = ENGLISH,
+    *,
+    lang: Language,
     gender: str = "",
 ) -> str:
     """One plain sentence: this quarter's value against last quarter and a year earlier.
@@ -332,5 +338,5 @@ def narrative_blocks(text: str | Sequence[str] | dict[str, str | Sequence[str]])
     return [Bullets(tuple(text))]
 
 
-def join_words(items: Iterable[str], lang: Language = ENGLISH) -> str:
+def join_words(items: Iterable[str], lang: Language) -> str:
     return lang.join(items)

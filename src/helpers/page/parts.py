@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..core.language import ENGLISH, Language
+from ..core.language import Language
 from ..core.records import CoverageRecord, MeasureRecord
 from ..data.coverage import note_words, records_words
 from ..params.measure import Measure
@@ -26,8 +26,12 @@ def headline_series(page: PageData, measure_id: str) -> str:
     there is one, else the first."""
     measure = page.measure(measure_id)
     names = page.rows(measure_id).sort_values("series_order")["series"].drop_duplicates()
-    if measure.series_by and measure.headline and measure.series_by.label(measure.headline) in set(names):
-        return measure.series_by.label(measure.headline)
+    if (
+        measure.series_by
+        and measure.headline
+        and measure.series_by.label(measure.headline, page.lang) in set(names)
+    ):
+        return measure.series_by.label(measure.headline, page.lang)
     if measure.series_by and measure.series_by.total in set(names):
         return measure.series_by.total
     return str(names.iloc[0]) if len(names) else measure.series_label
@@ -121,7 +125,7 @@ def measure_blocks(page: PageData, measure_id: str, level: int) -> list[Block]:
     return [Heading(level, measure.caption, measure.anchor), Html("\n".join(parts))]
 
 
-def source_line(title: str, publisher: str, data_through: str, lang: Language = ENGLISH) -> str:
+def source_line(title: str, publisher: str, data_through: str, lang: Language) -> str:
     """What a figure's caption adds to its heading: where the numbers come from, and how recent."""
     return esc(
         lang._(
@@ -139,7 +143,7 @@ def hidden(text: str) -> str:
     return f'<span class="visually-hidden">{lead}{esc(text)}</span>'
 
 
-def download_link(href: str, caption: str, lang: Language = ENGLISH) -> str:
+def download_link(href: str, caption: str, lang: Language) -> str:
     label = lang._("Download the data (CSV)")
     which = lang._("for {caption}", caption=caption)
     link = f'<a href="{esc(href)}" download>{esc(label)}{hidden(" " + which)}</a>'
@@ -165,7 +169,7 @@ def text_table(caption: str, head: list[str], body: list[list[str]], caption_cla
 
 
 def details_table(
-    caption: str, table_caption: str, head: list[str], body: list[list[str]], lang: Language = ENGLISH
+    caption: str, table_caption: str, head: list[str], body: list[list[str]], lang: Language
 ) -> str:
     """A collapsible data table. The caption is for screen readers: sighted readers see the
     heading just above."""
@@ -179,7 +183,7 @@ def details_table(
     )
 
 
-def coverage_words(coverage: CoverageRecord, lang: Language = ENGLISH) -> str:
+def coverage_words(coverage: CoverageRecord, lang: Language) -> str:
     """A source's coverage of the quarter in plain words, gaps included."""
     t = lang
     words = records_words(coverage.covered, coverage.expected, coverage.unit, t)
@@ -222,7 +226,7 @@ def incomplete_notice(page: PageData, measure: Measure) -> str:
 ROW_STATUS = ("missing", "not_available")
 
 
-def row_status(status: str, lang: Language = ENGLISH) -> str:
+def row_status(status: str, lang: Language) -> str:
     """What a table cell says instead of a number that was not measured."""
     return lang._("no data") if status == "missing" else lang._("not available")
 
@@ -265,7 +269,7 @@ def data_table(page: PageData, measure: Measure, rows: pd.DataFrame) -> str:
     return details_table(measure.caption, table_caption, columns, body, t)
 
 
-def grain_words(grain: str, lang: Language = ENGLISH) -> str:
+def grain_words(grain: str, lang: Language) -> str:
     """The period a table has a row for: "month", "quarter"..."""
     return {
         "month": lang._("month"),

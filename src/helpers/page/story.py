@@ -12,7 +12,7 @@ the plan, the quarter file or the data is escaped by the fragment blocks.
 
 from __future__ import annotations
 
-from ..core.language import ENGLISH, Language
+from ..core.language import Language
 from ..params.pages import objective_page, report_pages
 from ..params.plan import Initiative, Objective
 from .charts import measure_chart
@@ -31,7 +31,7 @@ from .parts import (
 )
 
 
-def badge(status_label: str, status_id: str, icon: str, lang: Language = ENGLISH) -> str:
+def badge(status_label: str, status_id: str, icon: str, lang: Language) -> str:
     """A status shown with a symbol and a word, never by colour alone."""
     status = lang._("Status:")
     return (

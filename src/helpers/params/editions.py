@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from ..core.config import ConfigError, ConfigProblem
 from ..translation.catalogue import Message, missing_interface
-from ..translation.texts import Edition, Missing
+from ..translation.edition import Edition
+from ..translation.texts import Missing
 from .pages import SitePage, report_pages
 from .quarters import QuarterParams
 from .settings import Settings

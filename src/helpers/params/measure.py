@@ -64,7 +64,7 @@ DATE_PART_CODES: dict[str, list[str]] = {
 }
 
 
-def date_part_label(part: str, code: str, lang: Language = ENGLISH) -> str:
+def date_part_label(part: str, code: str, lang: Language) -> str:
     """``Monday`` (``lunes``) for ``mon``; ``07:00 to 07:59`` for hour ``07``."""
     index = DATE_PART_CODES[part].index(code)
     if part == "weekday":
@@ -96,7 +96,7 @@ class SeriesBy(StrictModel):
                 )
         return self
 
-    def label(self, code: str, lang: Language = ENGLISH) -> str:
+    def label(self, code: str, lang: Language) -> str:
         """A series' name in the language the plan's texts are in (``lang`` for date parts)."""
         if code in self.labels:
             return self.labels[code]
@@ -111,7 +111,7 @@ class SeriesBy(StrictModel):
                 return code
         if self.part:
             for code in DATE_PART_CODES[self.part]:
-                if date_part_label(self.part, code) == label:
+                if date_part_label(self.part, code, ENGLISH) == label:
                     return code
         return None
 

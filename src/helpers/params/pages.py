@@ -21,6 +21,7 @@ import yaml
 from ..core.language import Language
 from ..core.language import pending_plain as plain
 from ..core.periods import FiscalQuarter
+from ..translation.edition import Edition
 from .plan import Initiative, Plan
 from .quarters import QuarterParams
 from .settings import Settings
@@ -47,7 +48,7 @@ class SitePage:
     description: str
     nav_text: str
     label: str  # "Goal overview", "Objective 2.1": what links and messages call the page
-    lang: str = "en"  # the edition: its pages are under <lang>/ on the site, English at the root
+    edition: Edition  # its pages are under edition.prefix on the site, English at the root
 
     @property
     def source(self) -> str:
@@ -100,7 +101,7 @@ def report_pages(settings: Settings) -> list[SitePage]:
             plan.goal.statement,
             goal,
             goal,
-            t.code,
+            settings.edition,
         )
     ]
     for objective in plan.objectives:
@@ -115,7 +116,7 @@ def report_pages(settings: Settings) -> list[SitePage]:
                 objective.summary,
                 f"{objective.id} {objective.nav_title}",
                 t._("Objective {id}", id=objective.id),
-                t.code,
+                settings.edition,
             )
         )
     about = t._("About the data")
@@ -129,7 +130,7 @@ def report_pages(settings: Settings) -> list[SitePage]:
             t._("Definitions, sources, methods and privacy rules behind every figure."),
             about,
             about,
-            t.code,
+            settings.edition,
         )
     )
     return pages

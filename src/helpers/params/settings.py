@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from ..core.config import fail
 from ..core.paths import ProjectPaths
-from ..translation.texts import ENGLISH_EDITION, Edition, Missing, editions, translate
+from ..translation.edition import ENGLISH_EDITION, Edition, editions
+from ..translation.texts import Missing, translate
 from .plan import Plan, check_plan_against_sources, load_plan
 from .privacy import PrivacyRules, load_privacy
 from .quarters import QuarterParams

@@ -31,12 +31,12 @@ KERNEL_ARGS = [
 ]
 RESET = (
     "get_ipython().run_line_magic('reset', '-f')\n"
-    "import helpers.kernels\n"
-    "helpers.kernels.restore_state()\n"
+    "import helpers.run.kernels\n"
+    "helpers.run.kernels.restore_state()\n"
     "del helpers\n"
     "get_ipython().execution_count = 1\n"
 )
-WARM_UP = "import helpers.report\nimport helpers.kernels\nhelpers.kernels.remember_state()\n" + RESET
+WARM_UP = "import helpers.report\nimport helpers.run.kernels\nhelpers.run.kernels.remember_state()\n" + RESET
 
 _state: dict[str, Any] = {}
 
@@ -147,6 +147,7 @@ class KernelPool:
         self.start()
         manager = self._idle.get()
         if manager is None:
+            self._idle.put(None)  # every other page waiting for a kernel fails too, never hangs
             raise KernelError(f"a Python kernel could not be started: {self._errors[-1]}")
         healthy = False
         try:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.cache import StepCache, digest, helpers_code_hash
-from ..core.language import ENGLISH, Language
+from ..core.language import Language
 from ..core.periods import FiscalQuarter
 from ..params.editions import EditionReport, edition_reports
 from ..params.pages import (
@@ -67,7 +67,7 @@ def notebook_inputs(
         measures = {"publication": file_sha256(record) if record.exists() else None}
     return {
         "quarter": quarter.id,
-        "lang": spec.lang,
+        "lang": spec.edition.code,
         "notebook": file_sha256(spec.notebook),
         "params": digest(page_params_fingerprint(params, settings, spec.page)),
         "settings": settings.file_hashes(),
@@ -79,7 +79,7 @@ def notebook_inputs(
 
 
 def notebook_cache(settings: Settings, spec: SitePage, quarter: FiscalQuarter) -> StepCache:
-    return StepCache(settings.paths.notebook_cache(quarter, spec.output, spec.lang))
+    return StepCache(spec.edition.notebook_cache(settings.paths, quarter, spec.output))
 
 
 # --------------------------------------------------------------------------------------------
@@ -87,7 +87,7 @@ def notebook_cache(settings: Settings, spec: SitePage, quarter: FiscalQuarter) -
 
 
 def prepare_for_quarto(
-    notebook: nbformat.NotebookNode, spec: SitePage, quarter: FiscalQuarter, lang: Language = ENGLISH
+    notebook: nbformat.NotebookNode, spec: SitePage, quarter: FiscalQuarter, lang: Language
 ) -> nbformat.NotebookNode:
     """Add the front matter cell, hide papermill's injected cell, drop local paths.
 
@@ -125,7 +125,7 @@ def execute_page(
     diagnostics: Path,
     timeout: int,
     kernel: Any,
-    lang: Language = ENGLISH,
+    lang: Language,
 ) -> dict[str, Any]:
     """Run one notebook with papermill in a warm ``kernel``; on failure keep the failed notebook
     as a private diagnostic and raise ``NotebookFailed``."""
@@ -140,7 +140,7 @@ def execute_page(
         pm.execute_notebook(
             str(spec.notebook),
             str(scratch),
-            parameters={**parameters, "lang": spec.lang},
+            parameters={**parameters, "lang": spec.edition.code},  # the notebook's parameter
             kernel_name="python3",
             km=kernel,  # started in the notebooks folder, as papermill's cwd= would
             progress_bar=False,
@@ -152,14 +152,14 @@ def execute_page(
             request_save_on_cell_execute=False,
         )
     except PapermillExecutionError as exc:
-        edition = "" if spec.lang == "en" else f"-{spec.lang}"
-        kept = diagnostics / f"{quarter.id}-{spec.output}{edition}-failed.ipynb"
+        suffix = "" if spec.edition.is_source else f"-{spec.edition.code}"
+        kept = diagnostics / f"{quarter.id}-{spec.output}{suffix}-failed.ipynb"
         kept.parent.mkdir(parents=True, exist_ok=True)
         if scratch.exists():
             shutil.move(scratch, kept)
         position, source = _failed_cell(kept) if kept.exists() else (None, "")
         where = f"cell {position}" if position else f"execution {exc.exec_count or '?'}"
-        edition = "" if spec.lang == "en" else f", edition '{spec.lang}'"
+        edition = "" if spec.edition.is_source else f", edition '{spec.edition.code}'"
         raise NotebookFailed(
             f"{spec.label} ({spec.notebook.name}{edition}) failed in {where}"
             f"{f' ({source})' if source else ''}: {exc.ename}: {exc.evalue}\n"
@@ -168,7 +168,11 @@ def execute_page(
     executed = prepare_for_quarto(nbformat.read(scratch, as_version=4), spec, quarter, lang)
     nbformat.write(executed, str(scratch))
     os.replace(scratch, output)
-    return {"page": page_key(spec), "lang": spec.lang, "seconds": round(time.perf_counter() - started, 2)}
+    return {
+        "page": page_key(spec),
+        "lang": spec.edition.code,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
 
 
 def _failed_cell(path: Path) -> tuple[int | None, str]:
@@ -198,7 +202,7 @@ def _failed_cell(path: Path) -> tuple[int | None, str]:
 
 def page_key(spec: SitePage) -> str:
     """How runs and logs name a page of an edition: ``2.1``, ``es/2.1``."""
-    return spec.page if spec.lang == "en" else f"{spec.lang}/{spec.page}"
+    return spec.edition.page_key(spec.page)
 
 
 def execute_notebooks(
@@ -211,7 +215,7 @@ def execute_notebooks(
     timeout: int = 900,
     on_start: Callable[[], KernelPool | None] | None = None,
     on_done: Callable[[SitePage], None] | None = None,
-    editions: list[EditionReport] | None = None,
+    reports: list[EditionReport] | None = None,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Execute the pages (of every edition) whose inputs changed, ``workers`` at a time in warm
     kernels; raise ``NotebookFailed`` naming every page that failed. ``on_start`` is called when
@@ -220,26 +224,26 @@ def execute_notebooks(
     Each edition's pages run in turn page by page (goal, then es/goal...), so that every
     edition's render can go on while the others execute."""
     paths = settings.paths
-    editions = editions if editions is not None else edition_reports(settings, params)
+    reports = reports if reports is not None else edition_reports(settings, params)
     jobs: list[tuple[EditionReport, SitePage]] = []
-    for index in range(len(editions[0].pages)):
-        for edition in editions:
-            spec = edition.pages[index]
+    for index in range(len(reports[0].pages)):
+        for report in reports:
+            spec = report.pages[index]
             if not only or spec.page in only:
-                jobs.append((edition, spec))
+                jobs.append((report, spec))
     if only:
         for page in only:
-            page_of(editions[0].pages, page)  # an unknown page says which pages there are
+            page_of(reports[0].pages, page)  # an unknown page says which pages there are
     inputs = {page_key(s): notebook_inputs(e.settings, s, quarter, e.params) for e, s in jobs}
     todo, skipped = [], []
-    for edition, spec in jobs:
-        output = paths.executed_notebook(quarter, spec.output, spec.lang)
+    for report, spec in jobs:
+        output = spec.edition.executed_notebook(paths, quarter, spec.output)
         cache = notebook_cache(settings, spec, quarter)
         if not force and cache.is_current(inputs[page_key(spec)], output):
             skipped.append(page_key(spec))
             log.info("notebook %-14s unchanged, skipped", page_key(spec))
         else:
-            todo.append((edition, spec))
+            todo.append((report, spec))
     if not todo:
         return [], skipped
     from .kernels import KernelPool  # jupyter_client is loaded only when there is work to do
@@ -256,10 +260,10 @@ def execute_notebooks(
     pool = provided or KernelPool(max(1, min(workers, len(todo))), paths.notebooks)
     log.info("executing %d notebook(s) in %d kernel(s)", len(todo), pool.size)
 
-    def run(edition: EditionReport, spec: SitePage) -> dict[str, Any]:
-        output = paths.executed_notebook(quarter, spec.output, spec.lang)
+    def run(report: EditionReport, spec: SitePage) -> dict[str, Any]:
+        output = spec.edition.executed_notebook(paths, quarter, spec.output)
         output.parent.mkdir(parents=True, exist_ok=True)
-        lang = edition.settings.edition.language
+        lang = report.edition.language
         with pool.kernel() as kernel:
             return execute_page(spec, output, parameters, quarter, paths.diagnostics, timeout, kernel, lang)
 
@@ -267,7 +271,7 @@ def execute_notebooks(
     failures: list[str] = []
     try:
         with ThreadPoolExecutor(max_workers=pool.size, thread_name_prefix="notebook") as threads:
-            futures = {threads.submit(run, edition, spec): spec for edition, spec in todo}
+            futures = {threads.submit(run, report, spec): spec for report, spec in todo}
             for done, future in enumerate(as_completed(futures), start=1):
                 spec = futures[future]
                 try:

@@ -28,7 +28,7 @@ from ..params.settings import Settings
 from ..params.sources import is_sample_data
 from ..site.quarto import GatedRender, QuartoMissing, checked_quarto, find_quarto
 from ..site.staging import stage_data, stage_notebook, stage_site
-from ..translation.texts import edition
+from ..translation.edition import edition
 from .notebooks import execute_notebooks
 from .runner import ensure_ingested, ensure_measures
 
@@ -53,12 +53,12 @@ def preview_page(
     params: QuarterParams,
     page: str,
     force: bool = False,
-    lang: str = "en",
+    code: str = "en",
 ) -> Preview:
     """Execute (if needed) and render one page of one edition; returns the HTML file to open.
     A text without its translation yet shows in English, marked, as it would be published."""
     started = time.perf_counter()
-    local = settings.in_edition(edition(settings.paths.params, lang))
+    local = settings.in_edition(edition(settings.paths.params, code))
     local_params, _ = local.quarter_in_edition(params)
     pages = report_pages(local)
     spec = page_of(pages, page)
@@ -79,12 +79,12 @@ def preview_page(
     config["project"]["render"] = [ARCHIVE_SOURCE, spec.source]
     (staging / "_quarto.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     with GatedRender(quarto, staging, preview_dir(settings) / "quarto-render.log", spec.source) as render:
-        editions = [EditionReport(local, local_params, pages)]
+        reports = [EditionReport(local, local_params, pages)]
         executed, _ = execute_notebooks(
-            settings, quarter, params, [page], force, workers=1, editions=editions
+            settings, quarter, params, [page], force, workers=1, reports=reports
         )
         for other in pages:
-            source = paths.executed_notebook(quarter, other.output, other.lang)
+            source = other.edition.executed_notebook(paths, quarter, other.output)
             if source.exists():  # every executed page, so the navigation bar's links resolve
                 problems = stage_notebook(source, staging / other.source, other, staging / "data")
                 for problem in problems if other.page == page else []:

@@ -207,7 +207,7 @@ def summarise_data(manifest: RunManifest) -> None:
                 )
 
 
-def load_editions(settings: Settings, params: QuarterParams, code_hash: str) -> list[EditionReport]:
+def load_reports(settings: Settings, params: QuarterParams, code_hash: str) -> list[EditionReport]:
     """Every edition with its texts in its language; stops the run when a text has no
     translation, unless the quarter file says ``translation_pending: publish_english``."""
     several = len(settings.editions()) > 1
@@ -256,7 +256,7 @@ def run_quarter(
     params = load_quarter(paths, settings.plan, quarter, set(settings.sources.sources))
     check_quarter_supported(quarter.id, quarter.end, params.data_as_of, {})  # before anything is written
     code_hash = helpers_code_hash()
-    editions = load_editions(settings, params, code_hash)
+    reports = load_reports(settings, params, code_hash)
     workers = workers or os.cpu_count() or 1
     manifest = RunManifest(
         **params.facts(),
@@ -301,7 +301,7 @@ def run_quarter(
             t0 = time.perf_counter()
             if render:
                 build = site.SiteBuild(
-                    settings, quarter, params, manifest.code_version, force, require_site, editions
+                    settings, quarter, params, manifest.code_version, force, require_site, reports
                 )
             if force:
                 warm_up()  # every step will run: no need to wait for the raw files' checksums
@@ -326,7 +326,7 @@ def run_quarter(
                 workers,
                 on_start=warm_up,
                 on_done=build.page_ready if build else None,
-                editions=editions,
+                reports=reports,
             )
             shut_down_kernels()
             timings["notebooks"] = round(time.perf_counter() - t0, 2)

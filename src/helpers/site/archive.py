@@ -164,6 +164,16 @@ def verify(paths: ProjectPaths, site: Path | None = None) -> Verdict:
     return verdict
 
 
+def refuse_superseded(archived: list[FiscalQuarter], quarter: FiscalQuarter) -> None:
+    """Archived quarters are read-only: a quarter is never published over a later one."""
+    if archived and max(archived) > quarter:
+        latest = max(archived)
+        raise SiteError(
+            f"The published site already holds {latest.id}, later than {quarter.id}. Archived "
+            f"quarters are read-only: publish {latest.id} or a later quarter."
+        )
+
+
 def require_intact(paths: ProjectPaths) -> list[FiscalQuarter]:
     """Verify the published archive; raise ``ArchiveError`` naming every problem and how to
     restore the quarters concerned. Returns the archived quarters."""

@@ -4,36 +4,35 @@ Each edition is rendered on its own (English at the root, every other language u
 ``<code>/``); then every page gets what Quarto's template lacks (a skip link, names for its
 navigation landmarks, the links to the same page in the other languages, ``hreflang``
 alternates), earlier quarters are copied in unchanged, and this quarter's archive copy is made,
-in every language.
+in every language. Pages are changed through an HTML parser (``core.markup``), at the places it
+finds, never with regular expressions.
 """
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
-from ..core.language import Language, pending_html
+from ..core.language import pending_html
+from ..core.markup import Document, Tag
 from ..core.periods import FiscalQuarter
 from ..core.templates import fill
 from ..page.fragments import esc
-from .quarto import SiteError
+from ..translation.edition import Edition
 from .staging import archived_quarters, force_remove
 
 
-def _up(lang: Language) -> str:
-    """From an edition's folder to the site's root."""
-    return "" if lang.is_source else "../"
+def _navbar(tag: Tag) -> bool:
+    return (tag.attrs.get("class") or "").startswith("navbar")
 
 
-def finish_pages(folder: Path, lang: Language, languages: list[Language]) -> None:
-    """What Quarto's template lacks, added to every page of one edition (archives were finished
-    when they were published): a "Skip to main content" link first in the page (inside the
-    header, so it is within a landmark); names for the navigation bar and the table of contents
-    so that screen readers can tell them apart; the labels the accessibility script gives
-    Quarto's search widget, in the page's language; a link to the same page in each other
-    language, and ``hreflang`` alternates for search engines."""
-    t = lang
+def finish_page(text: str, edition: Edition, editions: list[Edition], name: str) -> str:
+    """What Quarto's template lacks, added to one page of ``edition``: a "Skip to main content"
+    link first in the page (inside the header, so it is within a landmark); names for the
+    navigation bar and the table of contents so that screen readers can tell them apart; the
+    labels the accessibility script gives Quarto's search widget, in the page's language; a link
+    to the same page in each other edition, and ``hreflang`` alternates for search engines."""
+    t = edition.language
     skip_label, search, toggle = (
         t._("Skip to main content"),
         t._("Search this site"),
@@ -41,93 +40,108 @@ def finish_pages(folder: Path, lang: Language, languages: list[Language]) -> Non
     )
     site_label, toc_label = t._("Site"), t._("On this page")
     skip = f'<a class="skip-link" href="#quarto-document-content">{esc(skip_label)}</a>'
-    labels = f' data-search-label="{esc(search)}" data-toggle-label="{esc(toggle)}"'
-    others = [other for other in languages if other.code != lang.code]
+    page = Document(text)
+    header = page.find("header") or page.find("body")
+    if header:
+        page.after(header, "\n" + skip)
+    body = page.find("body")
+    if body:
+        page.add_attribute(body, f' data-search-label="{esc(search)}" data-toggle-label="{esc(toggle)}"')
+    navbar = page.find("nav", _navbar)
+    if navbar:
+        page.add_attribute(navbar, f' aria-label="{esc(site_label)}"')
+    toc = page.find("nav", lambda tag: tag.attrs.get("id") == "TOC" and tag.attrs.get("role") == "doc-toc")
+    if toc:
+        page.add_attribute(toc, f' aria-label="{esc(toc_label)}"', after="role")
+    alternates = "".join(
+        f'<link rel="alternate" hreflang="{other.code}" href="{edition.up}{other.prefix}{name}">'
+        for other in editions
+    )
+    if any(other.is_source for other in editions):
+        alternates += f'<link rel="alternate" hreflang="x-default" href="{edition.up}{name}">'
+    head_end = page.end_of("head")
+    if head_end is not None:
+        page.insert(head_end, alternates + "\n")
+    switch = "".join(
+        f'<a class="language-switch" href="{edition.up}{other.prefix}{name}" '
+        f'hreflang="{other.code}" lang="{other.code}">{esc(other.language.name)}</a>'
+        for other in editions
+        if other.code != edition.code
+    )
+    tools = page.find("div", lambda tag: tag.attrs.get("class") == "quarto-navbar-tools")
+    if switch and tools:
+        page.after(tools, switch)
+    elif switch and header:  # a navbar without tools (no search): the switch goes after the skip link
+        page.after(header, f'<p class="language-switch-bar">{switch}</p>')
+    return pending_html(page.result())  # words still to translate, marked
+
+
+def finish_pages(folder: Path, edition: Edition, editions: list[Edition]) -> None:
+    """``finish_page`` for every page of one edition (archives were finished when published)."""
     for page in folder.glob("*.html"):
         text = page.read_text(encoding="utf-8")
-        header = re.search(r"<header\b[^>]*>", text) or re.search(r"<body\b[^>]*>", text)
-        if header:
-            text = text[: header.end()] + "\n" + skip + text[header.end() :]
-        text = re.sub(r"<body\b", lambda m: m.group(0) + labels, text, count=1)
-        text = text.replace('<nav class="navbar', f'<nav aria-label="{esc(site_label)}" class="navbar', 1)
-        toc = '<nav id="TOC" role="doc-toc"'
-        text = text.replace(toc, toc + f' aria-label="{esc(toc_label)}"', 1)
-        alternates = "".join(
-            f'<link rel="alternate" hreflang="{other.code}" href="{_up(lang)}{other.prefix}{page.name}">'
-            for other in languages
-        )
-        english = next((o for o in languages if o.is_source), None)
-        if english is not None:
-            alternates += f'<link rel="alternate" hreflang="x-default" href="{_up(lang)}{page.name}">'
-        text = text.replace("</head>", alternates + "\n</head>", 1)
-        switch = "".join(
-            f'<a class="language-switch" href="{_up(lang)}{other.prefix}{page.name}" '
-            f'hreflang="{other.code}" lang="{other.code}">{esc(other.name)}</a>'
-            for other in others
-        )
-        tools = '<div class="quarto-navbar-tools">'
-        if switch and tools in text:
-            text = text.replace(tools, tools + switch, 1)
-        elif switch:  # a navbar without tools (no search): the switch goes right after the skip link
-            text = text.replace(skip, skip + f'<p class="language-switch-bar">{switch}</p>', 1)
-        page.write_text(pending_html(text), encoding="utf-8")  # words still to translate, marked
+        page.write_text(finish_page(text, edition, editions, page.name), encoding="utf-8")
 
 
-def make_archive_copy(site: Path, quarter: FiscalQuarter, languages: list[Language]) -> None:
+def archive_notice(edition: Edition, quarter: FiscalQuarter, up: str) -> str:
+    """The note at the top of every archived page, in the page's language."""
+    t = edition.language
+    latest_label, every_label = t._("Read the latest report"), t._("see all quarters")
+    region, heading = t._("Archived report"), t._("Archived report.")
+    latest = f'<a href="{up}{edition.prefix}index.html">{esc(latest_label)}</a>'
+    every = f'<a href="{up}{edition.prefix}archive.html">{esc(every_label)}</a>'
+    period = t.quarter_long(quarter)
+    links = {"latest": latest, "all": every}
+    notice = (
+        f'<div class="archive-notice" role="note" aria-label="{esc(region)}">'
+        f"<p><strong>{esc(heading)}</strong> "
+        + esc(t._("This is the report for {period} as published. It is kept unchanged.", period=period))
+        + " "
+        # The translated words escaped like all others; only the two links are markup.
+        + fill(esc(t._("{latest} or {all}.", latest="{latest}", all="{all}")), links)
+        + "</p></div>"
+    )
+    return pending_html(notice)
+
+
+def archived_page(text: str, notice: str, archive_links: tuple[str, str] | None = None) -> str:
+    """A page of an archive copy: the notice first in its main content; on the Archive page,
+    links into ``archive/`` rewritten (``archive_links``: from, to) to reach the site's root."""
+    page = Document(text)
+    main = page.find("main")
+    if main:
+        page.after(main, notice)
+    if archive_links:
+        old, new = archive_links
+        for link in page.find_all("a", lambda tag: (tag.attrs.get("href") or "").startswith(old)):
+            page.set_attribute(link, "href", new + (link.attrs["href"] or "")[len(old) :])
+    return page.result()
+
+
+def make_archive_copy(site: Path, quarter: FiscalQuarter, editions: list[Edition]) -> None:
     """``archive/<quarter>/``: this quarter's pages as published, in every language, with a
-    notice in the page's language, read-only."""
+    notice in the page's language."""
     target = site / "archive" / quarter.id
     if target.exists():
         shutil.rmtree(target, onerror=force_remove)
     shutil.copytree(site, target, ignore=lambda d, names: ["archive"] if Path(d) == site else [])
-    for lang in languages:
-        t = lang
-        folder = target / lang.prefix
-        up = "../../" + _up(lang)  # from archive/<quarter>/[<code>/] to the site's root
-        latest_label, every_label = t._("Read the latest report"), t._("see all quarters")
-        region, heading = t._("Archived report"), t._("Archived report.")
-        latest = f'<a href="{up}{lang.prefix}index.html">{esc(latest_label)}</a>'
-        every = f'<a href="{up}{lang.prefix}archive.html">{esc(every_label)}</a>'
-        notice = (
-            f'<div class="archive-notice" role="note" aria-label="{esc(region)}">'
-            f"<p><strong>{esc(heading)}</strong> "
-            + esc(
-                t._(
-                    "This is the report for {period} as published. It is kept unchanged.",
-                    period=t.quarter_long(quarter),
-                )
-            )
-            + " "
-            # The translated words escaped like all others; only the two links are markup.
-            + fill(
-                esc(t._("{latest} or {all}.", latest="{latest}", all="{all}")),
-                {"latest": latest, "all": every},
-            )
-            + "</p></div>"
-        )
-        notice = pending_html(notice)
-        for page in folder.glob("*.html"):
+    for edition in editions:
+        up = "../../" + edition.up  # from archive/<quarter>/[<code>/] to the site's root
+        notice = archive_notice(edition, quarter, up)
+        for page in (target / edition.prefix).glob("*.html"):
+            links = (f"{edition.up}archive/", f"{up}archive/") if page.name == "archive.html" else None
             text = page.read_text(encoding="utf-8")
-            text = re.sub(r"(<main\b[^>]*>)", lambda m, notice=notice: m.group(1) + notice, text, count=1)
-            if page.name == "archive.html":
-                text = text.replace(f'href="{_up(lang)}archive/', f'href="{up}archive/')
-            page.write_text(text, encoding="utf-8")
+            page.write_text(archived_page(text, notice, links), encoding="utf-8")
 
 
 def copy_archives(published: Path, staged_site: Path, current: FiscalQuarter) -> list[str]:
-    """Bring every earlier quarter's archive across unchanged; refuse to rewrite history."""
+    """Bring every earlier quarter's archive across unchanged (a site holding a later quarter
+    was refused before anything was built: ``archive.refuse_superseded``)."""
     copied = []
     for quarter in archived_quarters(published):
-        if quarter == current:
-            continue
-        if quarter > current:
-            raise SiteError(
-                f"The published site already holds {quarter.id}, later than "
-                f"{current.id}. Archived quarters are read-only: build the latest "
-                "quarter instead."
-            )
-        shutil.copytree(published / "archive" / quarter.id, staged_site / "archive" / quarter.id)
-        copied.append(quarter.id)
+        if quarter < current:
+            shutil.copytree(published / "archive" / quarter.id, staged_site / "archive" / quarter.id)
+            copied.append(quarter.id)
     return copied
 
 

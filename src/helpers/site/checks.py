@@ -67,27 +67,27 @@ def _parse(path: Path) -> _Links:
     return parser
 
 
-def expected_anchors(editions: list[EditionReport]) -> dict[str, list[str]]:
+def expected_anchors(reports: list[EditionReport]) -> dict[str, list[str]]:
     """Page file (``es/index.html``) -> the ids it must carry, from the page model of each
     edition: the same ids in every language, so a language link keeps the reader's place."""
     anchors: dict[str, list[str]] = {}
-    for edition in editions:
-        prefix = edition.settings.edition.language.prefix
-        for spec in edition.pages:
-            anchors[prefix + spec.html] = spec.anchors(edition.settings.plan)
+    for report in reports:
+        prefix = report.edition.prefix
+        for spec in report.pages:
+            anchors[prefix + spec.html] = spec.anchors(report.settings.plan)
         anchors[prefix + "archive.html"] = []
     return anchors
 
 
 def check_site(
-    settings: Settings, site: Path, editions: list[EditionReport], sample: bool, quarter: FiscalQuarter
+    settings: Settings, site: Path, reports: list[EditionReport], sample: bool, quarter: FiscalQuarter
 ) -> dict[str, Any]:
     """Every check that must pass before a site is published; raises ``SiteError`` listing all."""
     problems: list[str] = []
     html_files = sorted(site.rglob("*.html"))
     parsed = {p: _parse(p) for p in html_files if not p.relative_to(site).as_posix().startswith("archive/")}
 
-    anchors = expected_anchors(editions)
+    anchors = expected_anchors(reports)
     for name, ids in anchors.items():
         page = site / name
         if page not in parsed:
@@ -97,9 +97,9 @@ def check_site(
         if missing:
             problems.append(f"{name}: missing anchors {', '.join(missing)}")
 
-    for edition in editions:
-        prefix = edition.settings.edition.language.prefix
-        for spec in edition.pages:
+    for report in reports:
+        prefix = report.edition.prefix
+        for spec in report.pages:
             wanted = len(spec.initiatives(settings.plan))
             page = parsed.get(site / (prefix + spec.html))
             if page is None or not wanted:
@@ -107,7 +107,7 @@ def check_site(
             badges = sum(c.count("status-badge status-") for c in page.classes)
             if badges < wanted:
                 problems.append(f"{prefix}{spec.html}: {badges} status badges for {wanted} initiatives")
-    problems += untranslated_text(site, editions)
+    problems += untranslated_text(site, reports)
 
     for page, info in parsed.items():
         relative = page.relative_to(site).as_posix()
@@ -140,8 +140,8 @@ def check_site(
     problems += [f"{f.file}: {f.reason}" for f in findings]
 
     weights = {}
-    for edition in editions:
-        goal = edition.settings.edition.language.prefix + "index.html"
+    for report in reports:
+        goal = report.edition.prefix + "index.html"
         weights[goal] = page_weight(site, site / goal, parsed)
         if weights[goal] > GOAL_PAGE_BUDGET_BYTES:
             problems.append(
@@ -322,14 +322,14 @@ def _words(path: Path) -> list[str]:
     return [" ".join(t.split()) for t in parser.texts]
 
 
-def untranslated_text(site: Path, editions: list[EditionReport]) -> list[str]:
+def untranslated_text(site: Path, reports: list[EditionReport]) -> list[str]:
     """Text of another edition's pages that is word for word the English page's: a string that
     was never translated. Numbers, symbols and the edition's proper names (``language.yml``)
     do not count, and neither do passages marked as English on purpose."""
     problems = []
-    for edition in editions[1:]:
-        code = edition.settings.edition.code
-        names = sorted(edition.settings.edition.proper_names, key=len, reverse=True)
+    for report in reports[1:]:
+        code = report.edition.code
+        names = sorted(report.edition.proper_names, key=len, reverse=True)
         for page in sorted((site / code).glob("*.html")):
             english_page = site / page.name
             if not english_page.exists():

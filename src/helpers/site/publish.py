@@ -32,7 +32,7 @@ from ..params.quarters import QuarterParams, read_publication
 from ..params.settings import Settings
 from ..params.sources import file_sha256, is_sample_data
 from . import quarto as quarto_cli
-from .archive import expected_quarters, record_ledger, require_intact, seal_site
+from .archive import expected_quarters, record_ledger, refuse_superseded, require_intact, seal_site
 from .assembly import copy_archives, finish_pages, make_archive_copy, make_read_only
 from .checks import check_site
 from .quarto import QUARTO_INSTALL_HELP, GatedRender, QuartoMissing, SiteError
@@ -62,15 +62,15 @@ class PublishOutcome:
 
 
 def site_inputs(
-    settings: Settings, quarter: FiscalQuarter, editions: list[EditionReport], sample: bool
+    settings: Settings, quarter: FiscalQuarter, reports: list[EditionReport], sample: bool
 ) -> dict[str, Any]:
     """What the published site is made of; unchanged inputs mean there is nothing to do."""
     paths = settings.paths
     notebooks = {
-        f"{e.settings.edition.language.prefix}{spec.output}": file_sha256(
-            paths.executed_notebook(quarter, spec.output, spec.lang)
+        f"{e.edition.prefix}{spec.output}": file_sha256(
+            spec.edition.executed_notebook(paths, quarter, spec.output)
         )
-        for e in editions
+        for e in reports
         for spec in e.pages
     }
     assets = {
@@ -142,16 +142,12 @@ def swap_in(paths: ProjectPaths, staged_site: Path) -> None:
 class EditionRender:
     """One edition's staging folder and its (early) Quarto render."""
 
-    edition: EditionReport
+    report: EditionReport
     staging: Path
     log_file: Path
     render: GatedRender | None = None
     staged: set[str] = field(default_factory=set)  # pages whose executed notebook is in place
     data_staged: bool = False
-
-    @property
-    def lang(self) -> str:
-        return self.edition.lang
 
 
 class SiteBuild:
@@ -167,32 +163,26 @@ class SiteBuild:
         code_version: str,
         force: bool = False,
         require_quarto: bool = False,
-        editions: list[EditionReport] | None = None,
+        reports: list[EditionReport] | None = None,
     ) -> None:
         self.settings, self.quarter, self.params = settings, quarter, params
         self.code_version, self.force, self.require_quarto = code_version, force, require_quarto
         self.paths = settings.paths
-        self.editions = editions if editions is not None else edition_reports(settings, params)
+        self.reports = reports if reports is not None else edition_reports(settings, params)
         self.renders = {
-            e.lang: EditionRender(
-                e, self.paths.staging(quarter, e.lang), self.paths.render_log(quarter, e.lang)
+            e.edition.code: EditionRender(
+                e, e.edition.staging(self.paths, quarter), e.edition.render_log(self.paths, quarter)
             )
-            for e in self.editions
+            for e in self.reports
         }
         self.problems: list[str] = []
-        check_site_sources(self.paths, self.editions[0].pages)
+        check_site_sources(self.paths, self.reports[0].pages)
         recover_publish(self.paths)
-        published = require_intact(self.paths)  # every archived quarter as it was sealed
-        if published and max(published) > quarter:
-            raise SiteError(
-                f"The published site already holds {max(published).id}, later than "
-                f"{quarter.id}. Archived quarters are read-only; publish {max(published).id} "
-                "or a later quarter."
-            )
+        refuse_superseded(require_intact(self.paths), quarter)  # every archived quarter as sealed
 
     @property
     def pages(self) -> list[SitePage]:
-        return [spec for e in self.editions for spec in e.pages]
+        return [spec for e in self.reports for spec in e.pages]
 
     @property
     def sample(self) -> bool:
@@ -201,7 +191,7 @@ class SiteBuild:
         return is_sample_data(self.paths) or bool(publication and publication.sample_data)
 
     def _start(self, quarto: str, render: EditionRender) -> None:
-        edition = render.edition
+        edition = render.report
         stage_site(edition.settings, self.quarter, self.sample, edition.pages, render.staging)
         render.render = GatedRender(quarto, render.staging, render.log_file).start()
 
@@ -221,14 +211,14 @@ class SiteBuild:
 
     def page_ready(self, spec: SitePage) -> None:
         """A page's notebook is executed: stage it, so an early render can go on to it."""
-        render = self.renders[spec.lang]
+        render = self.renders[spec.edition.code]
         if render.render is None:
             return
-        edition = render.edition
+        edition = render.report
         if not render.data_staged:  # the data is final before any notebook runs
             stage_data(edition.settings, self.quarter, edition.params, self.code_version, render.staging)
             render.data_staged = True
-        executed = self.paths.executed_notebook(self.quarter, spec.output, spec.lang)
+        executed = spec.edition.executed_notebook(self.paths, self.quarter, spec.output)
         self.problems += stage_notebook(executed, render.staging / spec.source, spec, render.staging / "data")
         render.staged.add(spec.page)
         render.render.page_ready(spec.source)
@@ -249,13 +239,13 @@ class SiteBuild:
     def _publish(self) -> PublishOutcome:
         paths, quarter = self.paths, self.quarter
         for spec in self.pages:
-            if not paths.executed_notebook(quarter, spec.output, spec.lang).exists():
+            if not spec.edition.executed_notebook(paths, quarter, spec.output).exists():
                 return PublishOutcome(
                     "not-rendered",
-                    message=f"The {spec.label} page ({spec.lang}) has not been executed for {quarter.id}; "
-                    "run without --only first.",
+                    message=f"The {spec.label} page ({spec.edition.code}) has not been executed for "
+                    f"{quarter.id}; run without --only first.",
                 )
-        wanted = site_inputs(self.settings, quarter, self.editions, self.sample)
+        wanted = site_inputs(self.settings, quarter, self.reports, self.sample)
         cache = StepCache(paths.site_record)
         if not self.force and cache.is_current(wanted, paths.site / "index.html"):
             log.info("site: inputs unchanged, nothing to publish")
@@ -270,9 +260,9 @@ class SiteBuild:
         for render in self.renders.values():
             if render.render is None:
                 self._start(quarto_cli.checked_quarto(), render)
-        for edition in self.editions:
-            for spec in edition.pages:
-                if spec.page not in self.renders[edition.lang].staged:
+        for report in self.reports:
+            for spec in report.pages:
+                if spec.page not in self.renders[report.edition.code].staged:
                     self.page_ready(spec)
         if self.problems:
             raise SiteError(
@@ -284,23 +274,23 @@ class SiteBuild:
             assert render.render is not None
             outputs[lang] = render.render.wait()
             render.render = None
-        rendered = outputs[self.editions[0].lang]
-        languages = [e.settings.edition.language for e in self.editions]
-        for language in languages[1:]:
-            outputs[language.code].rename(rendered / language.code)
-        for language in languages:
-            finish_pages(rendered / language.prefix, language, languages)
+        editions = [report.edition for report in self.reports]
+        rendered = outputs[editions[0].code]
+        for edition in editions[1:]:
+            outputs[edition.code].rename(rendered / edition.prefix)
+        for edition in editions:
+            finish_pages(rendered / edition.prefix, edition, editions)
         copied = copy_archives(paths.site, rendered, quarter)
-        make_archive_copy(rendered, quarter, languages)
+        make_archive_copy(rendered, quarter, editions)
         sealed = seal_site(paths, rendered, quarter)
-        checks = check_site(self.settings, rendered, self.editions, self.sample, quarter)
+        checks = check_site(self.settings, rendered, self.reports, self.sample, quarter)
         (rendered / ".nojekyll").write_text("")
         make_read_only(rendered / "archive")
         swap_in(paths, rendered)
         record_ledger(paths, sealed)
         cache.store(wanted)
         checks["archived_quarters"] = [*copied, quarter.id]
-        checks["editions"] = [language.code for language in languages]
+        checks["editions"] = [edition.code for edition in editions]
         log.info(
             "site: published %s to %s (previous site kept in %s)", quarter.id, paths.site, paths.previous_site
         )

@@ -21,13 +21,14 @@ from typing import Any
 
 import yaml
 
-from ..core.language import ENGLISH, Language, pending_html, pending_plain
+from ..core.language import Language, pending_html, pending_plain
 from ..core.paths import ProjectPaths
 from ..core.periods import FiscalQuarter, quarters_named
 from ..page.fragments import esc
 from ..params.pages import ARCHIVE_SOURCE, DERIVED_CONFIG, SitePage, front_matter, site_config
 from ..params.quarters import QuarterParams, read_publication
 from ..params.settings import Settings
+from ..translation.edition import Edition
 
 _FIG_ALT = re.compile(r"^#\|\s*fig-alt\s*:\s*\S", re.MULTILINE)
 _NO_OUTPUT = re.compile(r"^#\|\s*output\s*:\s*false\s*$", re.MULTILINE)
@@ -112,24 +113,22 @@ def check_site_sources(paths: ProjectPaths, pages: list[SitePage]) -> None:
 def archive_page(
     quarters: list[FiscalQuarter],
     current: FiscalQuarter,
-    lang: Language = ENGLISH,
+    edition: Edition,
     translated: set[FiscalQuarter] | None = None,
 ) -> str:
     """The Archive page of an edition; it needs no notebook, so an early render starts with it.
     Another edition links to its own copy of each archived quarter (``translated``: the quarters
     published in its language), else to the English one, saying so."""
-    t = lang
+    t = edition.language
     rows = []
     for quarter in sorted(quarters, reverse=True):
         latest = " " + esc(t._("(latest)")) if quarter == current else ""
         span = t.quarter_span(quarter)
         link = t._("Report for {period}", period=span)
-        if t.is_source:
-            href = f"archive/{quarter.id}/index.html"
-        elif translated is None or quarter in translated or quarter == current:
-            href = f"../archive/{quarter.id}/{t.code}/index.html"
+        if edition.is_source or translated is None or quarter in translated or quarter == current:
+            href = f"{edition.up}archive/{quarter.id}/{edition.prefix}index.html"
         else:
-            href = f"../archive/{quarter.id}/index.html"
+            href = f"{edition.up}archive/{quarter.id}/index.html"
             link = t._("Report for {period} (in English)", period=span)
         rows.append(
             f'<tr><th scope="row">{esc(t.quarter(quarter))}</th><td>{esc(span)}</td>'
@@ -167,7 +166,7 @@ def archive_page(
     return pending_plain(page)
 
 
-def sample_banner(lang: Language = ENGLISH) -> str:
+def sample_banner(lang: Language) -> str:
     # A div, not an <aside>: Quarto moves asides into the margin column, away from the content.
     notice, heading = lang._("Sample data notice"), lang._("Sample data.")
     text = lang._(
@@ -220,12 +219,13 @@ def stage_site(
         }
         placeholder = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
         (staging / spec.source).write_text(json.dumps(placeholder))
-    site = settings.paths.site
+    site, edition = settings.paths.site, settings.edition
     quarters = archived_quarters(site)
-    translated = {q for q in quarters if (site / "archive" / q.id / lang.code / "index.html").exists()}
+    translated = {q for q in quarters if (site / "archive" / q.id / edition.prefix / "index.html").exists()}
     if quarter not in quarters:
         quarters.append(quarter)
-    (staging / ARCHIVE_SOURCE).write_text(archive_page(quarters, quarter, lang, translated), encoding="utf-8")
+    page = archive_page(quarters, quarter, edition, translated)
+    (staging / ARCHIVE_SOURCE).write_text(page, encoding="utf-8")
     (staging / "provenance.json").write_text("{}\n")
 
 

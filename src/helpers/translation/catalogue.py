@@ -13,7 +13,8 @@ from ..core.language import message_key
 from ..core.pofile import read_entries
 from ..core.templates import TemplateError
 from ..core.templates import names as template_names
-from .texts import NOT_TRANSLATED, OUT_OF_DATE, Edition, Missing
+from .edition import Edition
+from .texts import NOT_TRANSLATED, OUT_OF_DATE, Missing
 
 
 @dataclass(frozen=True)

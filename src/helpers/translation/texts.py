@@ -34,28 +34,18 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from ..core.config import ConfigError, ConfigProblem, StrictModel, _line_of, load_model, read_yaml
-from ..core.language import ENGLISH, Language
+from ..core.config import ConfigError, ConfigProblem, _line_of, read_yaml
+from ..core.language import Language
 from ..core.templates import TemplateError
 from ..core.templates import names as template_names
+from .edition import VERSIONS_FILE, Edition
 
 M = TypeVar("M", bound=BaseModel)
 Key = tuple[str | int, ...]
 
 
-class LanguageSettings(StrictModel):
-    """``params/translations/<code>/language.yml``."""
-
-    name: str  # in the language itself, for the language switcher: "Español"
-    locale: str  # Babel (CLDR) locale for numbers and dates, e.g. "es" (1.234,5) or "es_US"
-    # Names that are the same in every language (places, programs, partner organisations): the
-    # check for English left in this edition does not count them.
-    proper_names: list[str] = []
-
-
 NOT_TRANSLATED = "no translation yet"
 OUT_OF_DATE = "the English has changed since it was translated"
-VERSIONS_FILE = "english-versions.yml"
 
 
 @dataclass(frozen=True)
@@ -75,79 +65,6 @@ class Missing:
 def english_version(text: Any) -> str:
     """A short fingerprint of an English text, to tell when it changes."""
     return hashlib.sha256(json.dumps(text, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:12]
-
-
-@dataclass(frozen=True)
-class Edition:
-    """One language of the report: English at the site's root, each other one under ``<code>/``."""
-
-    language: Language
-    folder: Path | None = None  # params/translations/<code>; None for English
-    proper_names: tuple[str, ...] = ()
-
-    @property
-    def code(self) -> str:
-        return self.language.code
-
-    @property
-    def is_source(self) -> bool:
-        return self.folder is None
-
-    def file(self, name: str) -> Path:
-        assert self.folder is not None
-        return self.folder / name
-
-    def quarter_file(self, quarter_id: str) -> Path:
-        return self.file(f"quarters/{quarter_id}.yml")
-
-    def versions(self, name: str) -> dict[str, str]:
-        """The English each translation of file ``name`` was made from: key -> fingerprint."""
-        found = self._versions.get(name) or {}
-        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
-
-    @cached_property
-    def _versions(self) -> dict[str, Any]:
-        if self.folder is None or not self.file(VERSIONS_FILE).exists():
-            return {}
-        data, _ = read_yaml(self.file(VERSIONS_FILE))
-        return data if isinstance(data, dict) else {}
-
-
-ENGLISH_EDITION = Edition(ENGLISH)
-
-
-def editions(params: Path) -> list[Edition]:
-    """English, then every language with a folder under ``params/translations``, by code."""
-    found = [ENGLISH_EDITION]
-    folder = params / "translations"
-    if not folder.exists():
-        return found
-    for child in sorted(folder.iterdir()):
-        settings_file = child / "language.yml"
-        if not child.is_dir() or not settings_file.exists():
-            continue
-        settings = load_model(settings_file, LanguageSettings)
-        language = Language(child.name, settings.name, settings.locale, child / "interface.po")
-        found.append(Edition(language, child, tuple(settings.proper_names)))
-    return found
-
-
-def edition(params: Path, code: str) -> Edition:
-    for candidate in editions(params):
-        if candidate.code == code:
-            return candidate
-    known = ", ".join(e.code for e in editions(params))
-    raise ConfigError(
-        [
-            ConfigProblem(
-                "params/translations",
-                None,
-                code,
-                f"there is no '{code}' edition (editions: {known})",
-                f"use one of {known}, or add params/translations/{code}/language.yml",
-            )
-        ]
-    )
 
 
 # --------------------------------------------------------------------------------------------
