@@ -378,7 +378,7 @@ def test_nul_and_control_characters_are_located(tmp_path, key):
 
 
 def test_a_number_too_large_for_an_integer_is_a_located_problem(tmp_path, key):
-    from helpers.cli import _exit_code
+    from helpers.cli.exits import exit_code
 
     paths = make_project(tmp_path)
     write_calls(paths, GOOD_CALLS.replace(",40,", ",99999999999999999999,").encode())
@@ -387,7 +387,7 @@ def test_a_number_too_large_for_an_integer_is_a_located_problem(tmp_path, key):
     assert "whole number of at most 18 digits" in table.iloc[0]["check"]
     with pytest.raises(SourceValidationError) as caught:
         run(paths)
-    assert _exit_code(caught.value) == 2
+    assert exit_code(caught.value) == 2
 
 
 JUNK = GOOD_CALLS + ",,,,\n"  # every field blank (an export's trailing junk row)
@@ -423,7 +423,7 @@ def test_rows_after_a_skipped_row_keep_their_own_row_numbers(tmp_path, key):
 
 
 def test_an_unexpected_error_is_an_internal_error_naming_source_and_file(tmp_path, key, monkeypatch):
-    from helpers.cli import _exit_code
+    from helpers.cli.exits import exit_code
     from helpers.data import ingest as ingest_module
 
     paths = make_project(tmp_path)
@@ -437,7 +437,7 @@ def test_an_unexpected_error_is_an_internal_error_naming_source_and_file(tmp_pat
     message = str(caught.value)
     assert "source 'calls' (file calls/calls_2026.csv)" in message and "a bug" in message
     assert "not a problem in the data" in message and "report" in message
-    assert _exit_code(caught.value) == 7  # never the data exit code
+    assert exit_code(caught.value) == 7  # never the data exit code
 
 
 # --------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from helpers.core.config import ConfigError
+from helpers.core.paths import ProjectPaths
 from helpers.core.periods import FiscalQuarter
 from helpers.params.pages import report_pages
 from helpers.params.quarters import load_quarter
@@ -184,6 +185,7 @@ def test_archive_page_escapes_and_lists_newest_first():
         [FiscalQuarter.parse("FY2026Q4"), FiscalQuarter.parse("FY2027Q1")],
         FiscalQuarter.parse("FY2027Q1"),
         ENGLISH_EDITION,
+        load_settings(ProjectPaths(REPO)).prose,
     )
     assert text.index("FY2027 Q1") < text.index("FY2026 Q4")
     assert "(latest)" in text and 'tabindex="0"' in text

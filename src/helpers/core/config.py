@@ -103,6 +103,38 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     return data, node
 
 
+def read_sections(path: Path) -> tuple[dict[str, str], dict[str, int]]:
+    """A Markdown file of sections (``params/prose/*.md``): each ``## key`` heading starts a
+    section whose text runs to the next one; paragraphs are separated by blank lines, and the
+    lines of a paragraph are joined. Text before the first heading (a comment for editors) is
+    left out. Returns the texts by key and the line of each key."""
+    shown = _display_path(path)
+    if not path.exists():
+        raise fail(shown, "(file)", "the file does not exist", f"create {shown} (see README.md)")
+    texts: dict[str, list[list[str]]] = {}
+    lines: dict[str, int] = {}
+    current: str | None = None
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.startswith("## "):
+            current = line[3:].strip()
+            if current in texts:
+                raise fail(shown, current, "this section is written twice", "keep one", number)
+            texts[current], lines[current] = [[]], number
+        elif current is not None and not line.strip():
+            texts[current].append([])
+        elif current is not None:
+            texts[current][-1].append(line.strip())
+    joined = {key: "\n\n".join(" ".join(p) for p in paragraphs if p) for key, paragraphs in texts.items()}
+    return joined, lines
+
+
+def read_params_file(path: Path) -> tuple[Any, Any]:
+    """A params file as data: YAML, or a Markdown file of sections (``read_sections``)."""
+    if path.suffix == ".md":
+        return read_sections(path)[0], None
+    return read_yaml(path)
+
+
 def _line_of(node: yaml.Node | None, loc: Iterable[Any]) -> int | None:
     """Line (1-based) of the YAML node at ``loc``, or of its nearest existing parent."""
     line = node.start_mark.line + 1 if node is not None else None

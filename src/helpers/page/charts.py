@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import textwrap
 from datetime import date
+from typing import Any
 
 import matplotlib.dates as mdates
 import pandas as pd
@@ -21,6 +22,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..core.language import Language
 from ..params.measure import Measure
+from .alt_text import alt_text, statuses
 from .chart_style import (
     CARD_SIZE,
     FULL_SIZE,
@@ -221,18 +223,14 @@ def _annotations(ax: Axes, measure: Measure, first: date, last: date) -> None:
             )
 
 
-def _statuses(rows: pd.DataFrame) -> pd.Series:
-    return rows["status"] if "status" in rows else pd.Series("complete", index=rows.index)
-
-
 def _chart_note(fig: Figure, rows: pd.DataFrame, column: bool, lang: Language) -> None:
     """One line under the chart saying what gaps and open markers mean, when there are any."""
     t = lang
-    statuses = _statuses(rows)
+    flags = statuses(rows)
     notes = []
-    if statuses.eq("partial").any():
+    if flags.eq("partial").any():
         notes.append(t._("Hatched bars: incomplete data") if column else t._("Open circles: incomplete data"))
-    missing, hidden = statuses.isin(["missing", "not_available"]).any(), rows["suppressed"].any()
+    missing, hidden = flags.isin(["missing", "not_available"]).any(), rows["suppressed"].any()
     if missing and hidden:
         notes.append(t._("Gaps: no data or hidden to protect privacy"))
     elif missing:
@@ -275,65 +273,12 @@ def draw_time_chart(
     """
     fig, ax = figure(size)
     rows = rows.sort_values(["period_end", "period_start", "series_order"])
-    colors = _series_colors(rows)
-    label_size = 12.5
     column = measure.chart.type == "column" and rows["series"].nunique() == 1
     if column:
-        widths = (pd.to_datetime(rows["period_end"]) - pd.to_datetime(rows["period_start"])).dt.days
-        partial = _statuses(rows).eq("partial").to_numpy()
-        # No bar where there is no value (a gap, never a 0); incomplete periods hatched.
-        ax.bar(_midpoints(rows), rows["value"], width=widths * 0.8, color=PALETTE[0])
-        if partial.any():
-            ax.bar(
-                _midpoints(rows)[partial],
-                rows["value"][partial],
-                width=widths[partial] * 0.8,
-                color="white",
-                edgecolor=PALETTE[0],
-                hatch="////",
-                linewidth=1.2,
-            )
-        ends = []
+        _columns(ax, rows)
+        ends: list[tuple[str, Any, float, str]] = []
     else:
-        ends = []
-        several = rows["series"].nunique() > 1
-        for series, part in rows.groupby("series", sort=False):
-            x = _midpoints(part)
-            values = part["value"]
-            if measure.grain == "month":
-                # Show gaps (no sessions, hidden values) instead of joining across them.
-                full = pd.Series(values.to_numpy(), index=pd.to_datetime(part["period_start"]))
-                full = full.reindex(pd.date_range(full.index.min(), full.index.max(), freq="MS"))
-                x = full.index + pd.Timedelta(days=14)
-                values = full
-            strong = not compact or headline is None or series == headline
-            ax.plot(
-                x,
-                values,
-                color=colors[series],
-                linewidth=2.6 if strong else 1.6,
-                alpha=1.0 if strong else 0.75,
-                marker="o" if strong else None,
-                markersize=3.5 if len(x) > 20 else 5,
-                label=series,
-                zorder=3 if strong else 2,
-            )
-            partial = part[_statuses(part).eq("partial") & part["value"].notna()]
-            if len(partial):  # incomplete periods: open circles
-                ax.plot(
-                    _midpoints(partial),
-                    partial["value"],
-                    linestyle="none",
-                    marker="o",
-                    markersize=7,
-                    markerfacecolor="white",
-                    markeredgecolor=colors[series],
-                    markeredgewidth=1.8,
-                    zorder=4,
-                )
-            shown = pd.Series(list(values), index=list(x)).dropna()
-            if several and len(shown):
-                ends.append((str(series), shown.index[-1], float(shown.iloc[-1]), colors[series]))
+        ends = _lines(ax, measure, rows, compact, headline)
     _value_axis(ax, measure, lang)
     _target(ax, measure)
     _time_axis(ax, measure.grain, pd.to_datetime(rows["period_start"]), lang)
@@ -345,8 +290,74 @@ def draw_time_chart(
         _chart_note(fig, rows, column, lang)
     first, last = rows["period_start"].min(), rows["period_end"].max()
     _annotations(ax, measure, first, last)
-    _direct_labels(fig, ax, ends, label_size)
+    _direct_labels(fig, ax, ends, 12.5)
     return fig
+
+
+def _columns(ax: Axes, rows: pd.DataFrame) -> None:
+    """One column per period; no column where there is no value (a gap, never a 0), and
+    incomplete periods hatched."""
+    widths = (pd.to_datetime(rows["period_end"]) - pd.to_datetime(rows["period_start"])).dt.days
+    partial = statuses(rows).eq("partial").to_numpy()
+    ax.bar(_midpoints(rows), rows["value"], width=widths * 0.8, color=PALETTE[0])
+    if partial.any():
+        ax.bar(
+            _midpoints(rows)[partial],
+            rows["value"][partial],
+            width=widths[partial] * 0.8,
+            color="white",
+            edgecolor=PALETTE[0],
+            hatch="////",
+            linewidth=1.2,
+        )
+
+
+def _lines(
+    ax: Axes, measure: Measure, rows: pd.DataFrame, compact: bool, headline: str | None
+) -> list[tuple[str, Any, float, str]]:
+    """One line per series, with gaps where a month has no value and open circles on incomplete
+    periods; returns where each line ends, to name it there."""
+    colors = _series_colors(rows)
+    ends = []
+    several = rows["series"].nunique() > 1
+    for series, part in rows.groupby("series", sort=False):
+        x = _midpoints(part)
+        values = part["value"]
+        if measure.grain == "month":
+            # Show gaps (no sessions, hidden values) instead of joining across them.
+            full = pd.Series(values.to_numpy(), index=pd.to_datetime(part["period_start"]))
+            full = full.reindex(pd.date_range(full.index.min(), full.index.max(), freq="MS"))
+            x = full.index + pd.Timedelta(days=14)
+            values = full
+        strong = not compact or headline is None or series == headline
+        ax.plot(
+            x,
+            values,
+            color=colors[series],
+            linewidth=2.6 if strong else 1.6,
+            alpha=1.0 if strong else 0.75,
+            marker="o" if strong else None,
+            markersize=3.5 if len(x) > 20 else 5,
+            label=series,
+            zorder=3 if strong else 2,
+        )
+        partial = part[statuses(part).eq("partial") & part["value"].notna()]
+        if len(partial):  # incomplete periods: open circles
+            ax.plot(
+                _midpoints(partial),
+                partial["value"],
+                linestyle="none",
+                marker="o",
+                markersize=7,
+                markerfacecolor="white",
+                markeredgecolor=colors[series],
+                markeredgewidth=1.8,
+                zorder=4,
+            )
+        shown = pd.Series(list(values), index=list(x)).dropna()
+        if several and len(shown):
+            ends.append((str(series), shown.index[-1], float(shown.iloc[-1]), colors[series]))
+    return ends
 
 
 @styled
@@ -428,120 +439,3 @@ def measure_chart(
     return time_chart(
         measure, rows, suppressed_text, size=size, compact=compact, headline=headline, lang=lang
     )
-
-
-# --------------------------------------------------------------------------------------------
-# Alt text from the data
-
-
-def alt_text(measure: Measure, rows: pd.DataFrame, suppressed_text: str, lang: Language) -> str:
-    """Describe what the chart shows: kind, span, latest values, range, target, hidden values."""
-    t = lang
-    rows = rows.sort_values(["period_end", "period_start", "series_order"])
-    if rows.empty:
-        return t._("{caption}: no data yet.", caption=measure.caption)
-    first, last = rows.iloc[0]["period_label"], rows.iloc[-1]["period_label"]
-    if measure.chart.type == "bar_latest":
-        latest = latest_rows(rows)
-        items = []
-        for r in latest.itertuples():
-            value = suppressed_text if r.suppressed else fmt_value(measure, r.value, t)
-            if measure.value == "numerator" and measure.denominator_label and not r.suppressed:
-                value = t._(
-                    "{value} of {total} {what}",
-                    value=value,
-                    total=fmt_value(measure, r.denominator, t),
-                    what=measure.denominator_label.lower(),
-                )
-            items.append(f"{r.series}: {value}")
-        return (
-            t._(
-                "Bar chart of {caption} for {period}.",
-                caption=measure.caption.lower(),
-                period=latest.iloc[0]["period_label"],
-            )
-            + " "
-            + "; ".join(items)
-            + "."
-        )
-    grain = {
-        "month": t._("month"),
-        "quarter": t._("quarter"),
-        "calendar_year": t._("year"),
-        "fiscal_year": t._("fiscal year"),
-        "rolling_12_months": t._("12-month period"),
-    }[measure.grain]
-    values = {"caption": measure.caption, "grain": grain, "first": first, "last": last}
-    if measure.chart.type == "column":
-        parts = [t._("Column chart of {caption} by {grain}, {first} to {last}.", **values)]
-    else:
-        parts = [t._("Line chart of {caption} by {grain}, {first} to {last}.", **values)]
-    statuses = _statuses(rows)
-    several = rows["series"].nunique() > 1
-    for series, part in rows.groupby("series", sort=False):
-        visible = part[~part["suppressed"] & part["value"].notna()]
-        if visible.empty:
-            parts.append(t._("{series}: no published values.", series=series))
-            continue
-        latest = visible.iloc[-1]
-        whole = visible[_statuses(visible).eq("complete")]
-        ranged = whole if len(whole) else visible  # an incomplete period is no "lowest"
-        low = ranged.loc[ranged["value"].idxmin()]
-        high = ranged.loc[ranged["value"].idxmax()]
-        figures = {
-            "latest": fmt_value(measure, latest["value"], t),
-            "latest_period": latest["period_label"],
-            "flag": " " + t._("(incomplete data)")
-            if _statuses(visible.iloc[-1:]).eq("partial").any()
-            else "",
-            "lowest": fmt_value(measure, low["value"], t),
-            "lowest_period": low["period_label"],
-            "highest": fmt_value(measure, high["value"], t),
-            "highest_period": high["period_label"],
-        }
-        if several:
-            parts.append(
-                t._(
-                    "{series}: latest {latest} in {latest_period}{flag}; lowest {lowest} in "
-                    "{lowest_period}, highest {highest} in {highest_period}.",
-                    series=series,
-                    **figures,
-                )
-            )
-        else:
-            parts.append(
-                t._(
-                    "Latest {latest} in {latest_period}{flag}; lowest {lowest} in {lowest_period}, "
-                    "highest {highest} in {highest_period}.",
-                    **figures,
-                )
-            )
-    if measure.target is not None:
-        parts.append(t._("Dashed line: {target}.", target=measure.target.label))
-    notes = [n for n in measure.chart.annotations]
-    if notes:
-        marked = t.join(f"{n.label} ({t.month(n.date)})" for n in notes)
-        parts.append(t._("Marked: {events}.", events=marked))
-    for status in ("missing", "not_available", "partial"):
-        labels = list(dict.fromkeys(rows.loc[statuses.eq(status), "period_label"]))
-        if not labels:
-            continue
-        shown = t.join(labels[:4])
-        if len(labels) > 4:
-            shown = t.n_(
-                "{shown} and {n} more period", "{shown} and {n} more periods", len(labels) - 4, shown=shown
-            )
-        if status == "missing":
-            parts.append(t._("No data for {periods}.", periods=shown))
-        elif status == "not_available":
-            parts.append(t._("Not available for {periods}.", periods=shown))
-        else:
-            parts.append(t._("Incomplete data for {periods}.", periods=shown))
-    hidden = int(rows["suppressed"].sum())
-    if hidden:
-        parts.append(
-            t.n_(
-                "{n} value is hidden to protect privacy.", "{n} values are hidden to protect privacy.", hidden
-            )
-        )
-    return " ".join(parts)

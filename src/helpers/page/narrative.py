@@ -213,6 +213,27 @@ def comparison_sentence(
             period=t.quarter_long(quarter),
         )
     label = current.label or t.quarter_long(quarter)
+    unmeasured = _without_figure(current, subject, label, suppressed_text, t)
+    if unmeasured:
+        return unmeasured
+    first = t._(
+        "{subject}: {value} in {period}",
+        subject=subject,
+        value=fmt_value(measure, current.value, t),
+        period=label,
+    )
+    if current.status == "partial":
+        return t._(
+            "{figure}, from incomplete data ({reason}), so it is not compared with other periods.",
+            figure=first,
+            reason=note_reason(current.note, t),
+        )
+    return _with_comparisons(first, measure, rows, quarter, current.value, t, gender)
+
+
+def _without_figure(current: Point, subject: str, label: str, suppressed_text: str, t: Language) -> str:
+    """The sentence for a period whose figure cannot be given: not available, missing or
+    hidden (empty when there is a figure)."""
     if current.status == "not_available":
         return t._(
             "{subject}: not available for {period}, because {reason}.",
@@ -234,18 +255,19 @@ def comparison_sentence(
             period=label,
             count=suppressed_text,
         )
-    first = t._(
-        "{subject}: {value} in {period}",
-        subject=subject,
-        value=fmt_value(measure, current.value, t),
-        period=label,
-    )
-    if current.status == "partial":
-        return t._(
-            "{figure}, from incomplete data ({reason}), so it is not compared with other periods.",
-            figure=first,
-            reason=note_reason(current.note, t),
-        )
+    return ""
+
+
+def _with_comparisons(
+    first: str,
+    measure: Measure,
+    rows: pd.DataFrame,
+    quarter: FiscalQuarter,
+    now: float,
+    t: Language,
+    gender: str,
+) -> str:
+    """``first`` compared with the previous quarter and a year earlier, where their data allows."""
     comparisons, skipped = [], []
     for other_quarter, name in (
         (quarter.previous(), t._("the previous quarter")),
@@ -257,7 +279,7 @@ def comparison_sentence(
         if not other.comparable:
             skipped.append(name)
             continue
-        comparisons.append(_comparison(measure, current.value, other.value, name, t, gender))
+        comparisons.append(_comparison(measure, now, other.value, name, t, gender))
     sentence = first
     if comparisons:
         sentence = t._("{figure}, {comparisons}.", figure=first, comparisons=t.join(comparisons))

@@ -13,7 +13,7 @@ the plan, the quarter file or the data is escaped by the fragment blocks.
 from __future__ import annotations
 
 from ..core.language import Language
-from ..params.pages import objective_page, report_pages
+from ..params.pages import objective_page, where_shown
 from ..params.plan import Initiative, Objective
 from .charts import measure_chart
 from .data import PageData
@@ -240,98 +240,57 @@ def coverage_section(page: PageData) -> list[Block]:
         + text_table(caption, head, body)
         + "</div>"
     )
-    return [
-        Heading(2, title, "coverage"),
-        para(
-            t._(
-                "Real exports can have gaps: an outage, a file that never arrived. A period with a gap "
-                "is marked as incomplete wherever its figure is shown, and is not compared with other "
-                "periods; a period with no records has no figure, never a zero. Rows left out are "
-                "empty rows a department's export writes, dropped by a rule set for that source."
-            )
-        ),
-        Html(table),
-    ]
+    explained = [para(text) for text in page.settings.prose.paragraphs("coverage")]
+    return [Heading(2, title, "coverage"), *explained, Html(table)]
 
 
 def about_the_data(page: PageData) -> Fragment:
     t = page.lang
-    plan, sources = page.settings.plan, page.settings.sources
-    rules = page.settings.privacy
+    prose, rules = page.settings.prose, page.settings.privacy
+    privacy = prose.paragraphs(
+        "privacy", last=rules.floor - 1, hidden=page.suppressed_text, people=rules.concentration_floor
+    )
     blocks: list[Block] = [
         reporting_line(page),
         Heading(2, t._("How to read this report"), "how-to-read"),
-        para(
-            t._(
-                "Every figure comes from City records, is counted the same way every quarter, and "
-                "can be downloaded as a CSV file next to its chart. Each chart has a data table and "
-                "an 'About this data' section with its definition, source and caveats."
-            )
-        ),
+        *(para(text) for text in prose.paragraphs("how_to_read")),
         Heading(2, t._("Privacy"), "privacy"),
-        para(
-            t._(
-                "This report never shows names, addresses, record numbers or anything else that "
-                "identifies a person. Counts of people or of events involving people from 1 to "
-                "{last} are shown as '{hidden}', and any percentage or average built on them is "
-                "hidden too. When hiding one number is not enough, because it could be worked out "
-                "from a total or from last quarter's report, a second number is hidden as well. A "
-                "figure such as 'x% of neighbors make up y% of responses' is shown only when the "
-                "group it describes has at least {people} people.",
-                last=rules.floor - 1,
-                hidden=page.suppressed_text,
-                people=rules.concentration_floor,
-            )
-        ),
+        *(para(text) for text in privacy),
         Heading(2, t._("Measures"), "measures"),
+        *_measures_explained(page),
+        Heading(2, t._("Sources"), "sources"),
     ]
-    pages = report_pages(page.settings)
-    goal = next(p for p in pages if p.kind == "goal")
-    where: dict[str, tuple[str, str, str]] = {}
-    for spec in pages:
-        if spec.kind != "objective":
-            continue
-        for initiative in spec.initiatives(plan):
-            for measure_id in [*initiative.measures, *initiative.analysis_measures]:
-                where.setdefault(
-                    measure_id, (spec.html, initiative.anchor, t._("Initiative {id}", id=initiative.id))
-                )
-    for measure_id in plan.goal.context_measures:
-        where.setdefault(measure_id, (goal.html, "setting-the-stage", goal.label))
-    for measure in plan.measures:
+    for name, source in page.settings.sources.sources.items():
+        blocks.append(Heading(3, source.title, f"source-{name.replace('_', '-')}"))
+        described = t._(
+            "{description} Published by {publisher}.",
+            description=source.description,
+            publisher=source.publisher,
+        )
+        blocks.append(para(described))
+    blocks += coverage_section(page)
+    blocks.append(Heading(2, t._("Fiscal years"), "fiscal-years"))
+    blocks += [para(text) for text in prose.paragraphs("fiscal_years")]
+    return Fragment(blocks)
+
+
+def _measures_explained(page: PageData) -> list[Block]:
+    """Each measure of the plan: where it is shown, its download, and "About this data"."""
+    t = page.lang
+    where = where_shown(page.settings)
+    blocks: list[Block] = []
+    for measure in page.settings.plan.measures:
         info = page.measure_status(measure.id)
-        target_page, anchor, label = where.get(measure.id, (goal.html, "", goal.label))
+        place = where[measure.id]
         blocks.append(Heading(3, measure.caption, f"about-{measure.anchor}"))
         shown, download = t._("Shown in"), t._("Download the data (CSV)")
         which = t._("for {caption}", caption=measure.caption)
         blocks.append(
             Html(
-                f'<p>{esc(shown)} <a href="{esc(target_page)}#{esc(anchor)}">{esc(label)}'
+                f'<p>{esc(shown)} <a href="{esc(place.page)}#{esc(place.anchor)}">{esc(place.label)}'
                 f"{hidden(f', {measure.caption}')}</a>. "
                 f'<a href="data/{esc(measure.id)}.csv" download>{esc(download)}{hidden(" " + which)}</a>.</p>'
                 + about_block(page, measure, info)
             )
         )
-    blocks.append(Heading(2, t._("Sources"), "sources"))
-    for name, source in sources.sources.items():
-        blocks.append(Heading(3, source.title, f"source-{name.replace('_', '-')}"))
-        blocks.append(
-            para(
-                t._(
-                    "{description} Published by {publisher}.",
-                    description=source.description,
-                    publisher=source.publisher,
-                )
-            )
-        )
-    blocks += coverage_section(page)
-    blocks.append(Heading(2, t._("Fiscal years"), "fiscal-years"))
-    blocks.append(
-        para(
-            t._(
-                "The City's fiscal year runs from July 1 to June 30: FY2027 is July 2026 "
-                "to June 2027, and its first quarter (Q1) is July to September 2026."
-            )
-        )
-    )
-    return Fragment(blocks)
+    return blocks

@@ -136,6 +136,35 @@ def report_pages(settings: Settings) -> list[SitePage]:
     return pages
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where a measure is shown: a page, the anchor on it, and what a link there says."""
+
+    page: str  # the page's file, e.g. objective-2-1.html
+    anchor: str
+    label: str
+
+
+def where_shown(settings: Settings) -> dict[str, Place]:
+    """Every measure of the plan and where the report shows it: the first initiative that lists
+    it (or uses it in its own analysis), else the goal page's context, else the goal page."""
+    t = settings.edition.language
+    plan = settings.plan
+    pages = report_pages(settings)
+    goal = next(p for p in pages if p.kind == "goal")
+    where: dict[str, Place] = {}
+    for spec in pages:
+        if spec.kind != "objective":
+            continue
+        for initiative in spec.initiatives(plan):
+            for measure_id in [*initiative.measures, *initiative.analysis_measures]:
+                label = t._("Initiative {id}", id=initiative.id)
+                where.setdefault(measure_id, Place(spec.html, initiative.anchor, label))
+    for measure_id in plan.goal.context_measures:
+        where.setdefault(measure_id, Place(goal.html, "setting-the-stage", goal.label))
+    return {m.id: where.get(m.id, Place(goal.html, "", goal.label)) for m in plan.measures}
+
+
 def page_of(pages: list[SitePage], page: str) -> SitePage:
     for spec in pages:
         if spec.page == page:

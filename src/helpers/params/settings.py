@@ -11,10 +11,11 @@ from ..translation.edition import ENGLISH_EDITION, Edition, editions
 from ..translation.texts import Missing, translate
 from .plan import Plan, check_plan_against_sources, load_plan
 from .privacy import PrivacyRules, load_privacy
+from .prose import PROSE_FILE, Prose, load_prose
 from .quarters import QuarterParams
 from .sources import SourcesConfig, file_sha256, load_sources
 
-SETTINGS_FILES = ("plan.yml", "sources.yml", "privacy.yml")
+SETTINGS_FILES = ("plan.yml", "sources.yml", "privacy.yml", PROSE_FILE)
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Settings:
     plan: Plan
     sources: SourcesConfig
     privacy: PrivacyRules
+    prose: Prose
     edition: Edition = ENGLISH_EDITION
     missing: tuple[Missing, ...] = ()  # texts this edition has no translation for yet
     # Grammatical gender of what each measure counts ("feminine", "masculine"), for languages
@@ -51,6 +53,7 @@ class Settings:
             {
                 "plan": self.plan.model_dump(mode="json"),
                 "sources": self.sources.model_dump(mode="json"),
+                "prose": self.prose.model_dump(mode="json"),
                 "grammar": self.grammar,
                 "files": {n: file_sha256(p) if p.exists() else None for n, p in files.items()},
             }
@@ -97,9 +100,22 @@ class Settings:
             language,
             versions=edition.versions("sources.yml"),
         )
-        missing = (*plan.missing, *sources.missing)
+        prose = translate(
+            self.prose,
+            edition.file(PROSE_FILE),
+            self._shown(edition, PROSE_FILE),
+            language,
+            versions=edition.versions(PROSE_FILE),
+        )
+        missing = (*plan.missing, *sources.missing, *prose.missing)
         return dataclasses.replace(
-            self, plan=plan.model, sources=sources.model, edition=edition, missing=missing, grammar=genders
+            self,
+            plan=plan.model,
+            sources=sources.model,
+            prose=prose.model,
+            edition=edition,
+            missing=missing,
+            grammar=genders,
         )
 
     def quarter_in_edition(self, params: QuarterParams) -> tuple[QuarterParams, list[Missing]]:
@@ -126,6 +142,7 @@ def load_settings(paths: ProjectPaths) -> Settings:
     plan = load_plan(paths.params / "plan.yml")
     sources = load_sources(paths.params / "sources.yml")
     privacy = load_privacy(paths.params / "privacy.yml")
+    prose = load_prose(paths.params / PROSE_FILE)
     dates = {
         name: {c for c, col in spec.columns.items() if col.type in {"date", "datetime"}}
         for name, spec in sources.sources.items()
@@ -133,4 +150,4 @@ def load_settings(paths: ProjectPaths) -> Settings:
     check_plan_against_sources(
         plan, "params/plan.yml", sources.columns_by_source(), dates, sources.person_columns()
     )
-    return Settings(paths, plan, sources, privacy)
+    return Settings(paths, plan, sources, privacy, prose)

@@ -80,9 +80,7 @@ def preview_page(
     (staging / "_quarto.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     with GatedRender(quarto, staging, preview_dir(settings) / "quarto-render.log", spec.source) as render:
         reports = [EditionReport(local, local_params, pages)]
-        executed, _ = execute_notebooks(
-            settings, quarter, params, [page], force, workers=1, reports=reports
-        )
+        executed, _ = execute_notebooks(settings, quarter, params, [page], force, workers=1, reports=reports)
         for other in pages:
             source = other.edition.executed_notebook(paths, quarter, other.output)
             if source.exists():  # every executed page, so the navigation bar's links resolve

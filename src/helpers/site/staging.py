@@ -24,8 +24,9 @@ import yaml
 from ..core.language import Language, pending_html, pending_plain
 from ..core.paths import ProjectPaths
 from ..core.periods import FiscalQuarter, quarters_named
-from ..page.fragments import esc
+from ..page.fragments import esc, md
 from ..params.pages import ARCHIVE_SOURCE, DERIVED_CONFIG, SitePage, front_matter, site_config
+from ..params.prose import Prose
 from ..params.quarters import QuarterParams, read_publication
 from ..params.settings import Settings
 from ..translation.edition import Edition
@@ -114,6 +115,7 @@ def archive_page(
     quarters: list[FiscalQuarter],
     current: FiscalQuarter,
     edition: Edition,
+    prose: Prose,
     translated: set[FiscalQuarter] | None = None,
 ) -> str:
     """The Archive page of an edition; it needs no notebook, so an early render starts with it.
@@ -150,10 +152,7 @@ def archive_page(
         "subtitle": t._("Quarterly report: {period}", period=t.quarter_long(current)),
         "description": t._("Every published quarter of the report, kept as it was published."),
     }
-    text = t._(
-        "Each quarter's report stays online exactly as it was published, so that anyone can see what "
-        "the City reported at the time. Figures in later reports can differ when records are corrected."
-    )
+    text = "\n\n".join(md(paragraph) for paragraph in prose.paragraphs("archive"))
     page = (
         "---\n"
         + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
@@ -224,7 +223,7 @@ def stage_site(
     translated = {q for q in quarters if (site / "archive" / q.id / edition.prefix / "index.html").exists()}
     if quarter not in quarters:
         quarters.append(quarter)
-    page = archive_page(quarters, quarter, edition, translated)
+    page = archive_page(quarters, quarter, edition, settings.prose, translated)
     (staging / ARCHIVE_SOURCE).write_text(page, encoding="utf-8")
     (staging / "provenance.json").write_text("{}\n")
 

@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from ..core.config import ConfigError, ConfigProblem, _line_of, read_yaml
+from ..core.config import ConfigError, ConfigProblem, _line_of, read_params_file
 from ..core.language import Language
 from ..core.templates import TemplateError
 from ..core.templates import names as template_names
@@ -213,7 +213,7 @@ def translate(
     may add (grammar the English does not need), returned as they are. ``versions`` are the
     fingerprints of the English each translation was made from: a translation of an English
     text that has changed since is out of date, and treated as missing."""
-    data, node = read_yaml(path) if path.exists() else ({}, None)
+    data, node = read_params_file(path) if path.exists() else ({}, None)
     data = dict(data or {})
     if not isinstance(data, dict):
         raise ConfigError([ConfigProblem(shown, None, "(file)", "expected a mapping of keys", "see README")])
@@ -353,7 +353,7 @@ def record_versions(
         source = edition.file(name)
         if not source.exists():
             continue
-        data, _ = read_yaml(source)
+        data, _ = read_params_file(source)
         old = edition.versions(name)
         entries = {}
         for key, text in texts(model):
