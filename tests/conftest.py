@@ -143,13 +143,13 @@ def publish_quarter(paths: ProjectPaths, quarter: str, force: bool = False):
     """Publish an executed quarter of ``paths`` (its notebooks run by ``executed_project``)."""
     import json
 
-    from helpers.site.publish import publish
+    from helpers.site.publish import SiteBuild
 
     settings = load_settings(paths)
     q = FiscalQuarter.parse(quarter)
     params = load_quarter(paths, settings.plan, q)
     manifest = json.loads(paths.manifest(q).read_text())
-    return publish(settings, q, params, manifest["code_version"], force=force)
+    return SiteBuild(settings, q, params, manifest["code_version"], force=force).publish()
 
 
 @pytest.fixture

@@ -1,18 +1,7 @@
 """``python -m helpers <command>``: every stage of the report from the command line.
 
-Exit codes (for schedulers):
-  0  success (including "nothing to do")
-  1  a parameter file or a command-line argument is invalid (the message names the fix)
-  2  raw data failed validation, a source does not cover the quarter, or the quarter is
-     beyond the data (it ends after every source's last complete day, or data_as_of is ahead)
-  3  a notebook failed (the failed notebook is kept in build/diagnostics, never published)
-  4  the privacy gate, a site check or the archive's verification failed; nothing was published
-  5  Quarto is missing and --require-site was given
-  6  another run is in progress
-  7  any other error
-  8  Quarto failed to render the site (its log is named); nothing was published
-  9  the disk is full; nothing half-written was published
- 10  permission denied reading or writing a file or folder (it is named)
+Every command has ``--help``; ``python -m helpers --help`` lists the commands and the exit codes
+(``exits.EXIT_CODES``), one per kind of failure, for schedulers.
 """
 
 from __future__ import annotations

@@ -7,6 +7,21 @@ import errno
 
 from ..core.config import ConfigError
 
+EXIT_CODES = """\
+Exit codes (for schedulers):
+  0  success (including "nothing to do")
+  1  a parameter file or a command-line argument is invalid (the message names the fix)
+  2  raw data failed validation, a source does not cover the quarter, or the quarter is
+     beyond the data (it ends after every source's last complete day, or data_as_of is ahead)
+  3  a notebook failed (the failed notebook is kept in build/diagnostics, never published)
+  4  the privacy gate, a site check or the archive's verification failed; nothing was published
+  5  Quarto is missing and --require-site was given
+  6  another run is in progress
+  7  any other error
+  8  Quarto failed to render the site (its log is named); nothing was published
+  9  the disk is full; nothing half-written was published
+ 10  permission denied reading or writing a file or folder (it is named)
+"""
 EXIT_OK, EXIT_CONFIG, EXIT_DATA, EXIT_NOTEBOOK, EXIT_CHECK, EXIT_QUARTO, EXIT_LOCKED, EXIT_OTHER = range(8)
 EXIT_RENDER, EXIT_DISK_FULL, EXIT_PERMISSION = 8, 9, 10
 FULL = {errno.ENOSPC, errno.EDQUOT}
@@ -50,10 +65,10 @@ def exit_code(exc: BaseException) -> int:
     from ..core.lock import RunLocked
     from ..data.coverage import QuarterBeyondData
     from ..data.ingest import SourceValidationError
+    from ..data.raw import PseudonymKeyMissing
     from ..measures.build import StaleDataError
     from ..measures.gate import PrivacyError
     from ..params.pages import UnknownPage
-    from ..params.sources import PseudonymKeyMissing
     from ..run.notebooks import NotebookFailed
     from ..site.quarto import QuartoMissing, RenderFailed, SiteError
 

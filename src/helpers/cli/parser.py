@@ -5,24 +5,9 @@ from __future__ import annotations
 import argparse
 
 from .common import Adder, Handler
+from .exits import EXIT_CODES
 from .pipeline import cmd_ingest, cmd_measures, cmd_preview, cmd_run, cmd_sample_data, cmd_serve, cmd_site
 from .upkeep import cmd_archive, cmd_check, cmd_quarters, cmd_translations
-
-EPILOG = """\
-Exit codes (for schedulers):
-  0  success (including "nothing to do")
-  1  a parameter file or a command-line argument is invalid (the message names the fix)
-  2  raw data failed validation, a source does not cover the quarter, or the quarter is
-     beyond the data (it ends after every source's last complete day, or data_as_of is ahead)
-  3  a notebook failed (the failed notebook is kept in build/diagnostics, never published)
-  4  the privacy gate, a site check or the archive's verification failed; nothing was published
-  5  Quarto is missing and --require-site was given
-  6  another run is in progress
-  7  any other error
-  8  Quarto failed to render the site (its log is named); nothing was published
-  9  the disk is full; nothing half-written was published
- 10  permission denied reading or writing a file or folder (it is named)
-"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,7 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m helpers",
         description="Build the City of Durham's quarterly Goal 2 report: sample data, ingest, "
         "privacy-gated measures, notebooks (papermill) and the website (Quarto).",
-        epilog=EPILOG,
+        epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--root", help="project folder (default: found from the current folder)")

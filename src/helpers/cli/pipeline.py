@@ -128,18 +128,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_site(args: argparse.Namespace) -> int:
     from ..core.cache import code_version
     from ..core.records import RunManifest, read_record
-    from ..site.publish import publish
+    from ..site.publish import SiteBuild
 
     paths, settings, quarter, params = quarter_context(args)
     manifest = read_record(paths.manifest(quarter), RunManifest)
-    outcome = publish(
-        settings,
-        quarter,
-        params,
-        manifest.code_version if manifest else code_version(paths.root),
-        force=args.force,
-        require_quarto=args.require_site,
-    )
+    version = manifest.code_version if manifest else code_version(paths.root)
+    outcome = SiteBuild(settings, quarter, params, version, args.force, args.require_site).publish()
     log.info("site: %s. %s", outcome.status, outcome.message)
     return EXIT_OK
 

@@ -24,6 +24,15 @@ def digest(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in blocks."""
+    sha = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
 def helpers_code_hash() -> str:
     """SHA-256 over the helpers package source: a code change invalidates every cache."""
     sha = hashlib.sha256()

@@ -23,7 +23,7 @@ import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -34,20 +34,12 @@ import pyarrow as pa_arrow
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ..core.cache import file_sha256
 from ..core.paths import ProjectPaths
 from ..core.records import IngestRecord, SourceRecord, write_record
-from ..params.sources import (
-    SAMPLE_MARKER,
-    SourcesConfig,
-    SourceSpec,
-    file_sha256,
-    is_sample_data,
-    pseudonym_key,
-    raw_files,
-    raw_fingerprint,
-    swap_directory,
-)
+from ..params.sources import SourcesConfig, SourceSpec
 from .exports import READ_ERRORS, UndecodableFile, canonical_table, read_file, row_count, row_label, skip_rows
+from .raw import SAMPLE_MARKER, is_sample_data, pseudonym_key, raw_files, raw_fingerprint, swap_directory
 from .validation import (
     HIDDEN_VALUE,
     Failures,
@@ -112,7 +104,6 @@ def validate_source(
     """Read, map and check every file of one source. Problems in the data are added to
     ``failures``; ``where["file"]`` names the file being read, for an internal error's message."""
     where = where if where is not None else {}
-    skipped: dict[str, int] = {}
     files = raw_files(paths, spec)
     if not files:
         failures.add(name, spec.files, "", "", "", f"no file matches '{spec.files}' under data/raw")
@@ -120,68 +111,100 @@ def validate_source(
     own_pool = pool is None
     pool = pool or ThreadPoolExecutor(THREADS)
     try:
-        tables, labels, row_numbers, file_hashes = [], [], [], {}
-        already: set[tuple[int, str]] = set()
+        read = _SourceFiles()
         relatives = [p.relative_to(paths.raw).as_posix() for p in files]
         for index, (path, relative) in enumerate(zip(files, relatives)):
             where["file"] = relative
-            data = path.read_bytes()  # read once: the bytes hashed are the bytes parsed
-            file_hashes[relative] = hashlib.sha256(data).hexdigest()
-            expected = (hashes or {}).get(relative)
-            if expected is not None and expected != file_hashes[relative]:
-                failures.add(name, relative, "", "", "", CHANGED_DURING_RUN)
-                continue
-            try:
-                raw = read_file(path, relative, spec, data)
-            except UndecodableFile as exc:
-                for row, column, shown in exc.problems:
-                    person = any(c.identifies_person and c.from_ == column for c in spec.columns.values())
-                    check = (
-                        f"cannot be read as {spec.encoding}: fix the export or set encoding: in sources.yml"
-                    )
-                    failures.add(name, relative, row, column, HIDDEN_VALUE if person else shown, check)
-                continue
-            except READ_ERRORS as exc:  # a file that is not what its format says: a data problem
-                failures.add(name, relative, "", "", "", f"file cannot be read as {spec.format}: {exc}")
-                continue
-            for line, problem in raw.malformed:
-                failures.add(name, relative, line if line is not None else "", "", "", problem)
-            first = row_label(spec, 0)
-            rows_in_file = np.arange(first, first + row_count(raw), dtype=np.int64)
-            if spec.skip_rows:
-                raw, rows_in_file, dropped = skip_rows(raw, spec, rows_in_file)
-                skipped[relative] = dropped
-            unparsed: set[tuple[int, str]] = set()
-            table = canonical_table(name, spec, raw, failures, unparsed, pool, rows_in_file)
-            if table is None:
-                continue
-            offset = sum(t.num_rows for t in tables)
-            already.update((offset + i, column) for i, column in unparsed)
-            del data
-            tables.append(table)
-            labels.append(np.full(table.num_rows, index, dtype=np.int32))
-            row_numbers.append(rows_in_file)
-        if not tables:
+            read.add(
+                index, _read_one(name, spec, path, relative, (hashes or {}).get(relative), failures, pool)
+            )
+        if not read.tables:
             return None
-        table = _categorical(pa_arrow.concat_tables(tables), spec)
-        del tables
+        table = _categorical(pa_arrow.concat_tables(read.tables), spec)
+        read.tables.clear()
+        labels, rows = np.concatenate(read.labels), np.concatenate(read.row_numbers)
         unique_ok = unique_already(table, spec)
-        pandera_failures(
-            name,
-            spec,
-            table,
-            relatives,
-            np.concatenate(labels),
-            np.concatenate(row_numbers),
-            today,
-            failures,
-            already,
-            unique_ok,
-        )
-        return ValidatedSource(name, spec, table, files, file_hashes, skipped)
+        pandera_failures(name, spec, table, relatives, labels, rows, today, failures, read.already, unique_ok)
+        return ValidatedSource(name, spec, table, files, read.hashes, read.skipped)
     finally:
         if own_pool:
             pool.shutdown()
+
+
+@dataclass
+class _FileTable:
+    """One raw file as read: its checksum, its canonical table (None when it could not be
+    mapped), its rows as numbered in the file, cells already reported, and rows skipped."""
+
+    relative: str
+    sha256: str
+    table: pa_arrow.Table | None = None
+    rows: np.ndarray | None = None
+    unparsed: set[tuple[int, str]] = field(default_factory=set)
+    skipped: int | None = None
+
+
+@dataclass
+class _SourceFiles:
+    """The files of one source, gathered for validation as one table."""
+
+    tables: list[pa_arrow.Table] = field(default_factory=list)
+    labels: list[np.ndarray] = field(default_factory=list)
+    row_numbers: list[np.ndarray] = field(default_factory=list)
+    already: set[tuple[int, str]] = field(default_factory=set)
+    hashes: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def add(self, index: int, read: _FileTable) -> None:
+        self.hashes[read.relative] = read.sha256
+        if read.skipped is not None:
+            self.skipped[read.relative] = read.skipped
+        if read.table is None or read.rows is None:
+            return
+        offset = sum(t.num_rows for t in self.tables)
+        self.already.update((offset + i, column) for i, column in read.unparsed)
+        self.tables.append(read.table)
+        self.labels.append(np.full(read.table.num_rows, index, dtype=np.int32))
+        self.row_numbers.append(read.rows)
+
+
+def _read_one(
+    name: str,
+    spec: SourceSpec,
+    path: Path,
+    relative: str,
+    expected: str | None,
+    failures: Failures,
+    pool: ThreadPoolExecutor,
+) -> _FileTable:
+    """Read one file once (the bytes hashed are the bytes parsed) and map it to the canonical
+    columns; problems go to ``failures``."""
+    data = path.read_bytes()
+    read = _FileTable(relative, hashlib.sha256(data).hexdigest())
+    if expected is not None and expected != read.sha256:
+        failures.add(name, relative, "", "", "", CHANGED_DURING_RUN)
+        return read
+    try:
+        raw = read_file(path, relative, spec, data)
+    except UndecodableFile as exc:
+        for row, column, shown in exc.problems:
+            person = any(c.identifies_person and c.from_ == column for c in spec.columns.values())
+            check = f"cannot be read as {spec.encoding}: fix the export or set encoding: in sources.yml"
+            failures.add(name, relative, row, column, HIDDEN_VALUE if person else shown, check)
+        return read
+    except READ_ERRORS as exc:  # a file that is not what its format says: a data problem
+        failures.add(name, relative, "", "", "", f"file cannot be read as {spec.format}: {exc}")
+        return read
+    del data
+    for line, problem in raw.malformed:
+        failures.add(name, relative, line if line is not None else "", "", "", problem)
+    first = row_label(spec, 0)
+    rows = np.arange(first, first + row_count(raw), dtype=np.int64)
+    if spec.skip_rows:
+        raw, rows, read.skipped = skip_rows(raw, spec, rows)
+    read.table = canonical_table(name, spec, raw, failures, read.unparsed, pool, rows)
+    read.rows = rows
+    return read
 
 
 # --------------------------------------------------------------------------------------------
@@ -246,56 +269,17 @@ def ingest(
     """
     started = time.perf_counter()
     _return_memory_promptly()
-    today = today or date.today()
-    fingerprint = fingerprint or raw_fingerprint(paths, config)
-    failures = Failures()
-    validated: list[ValidatedSource] = []
-    with ThreadPoolExecutor(THREADS) as pool:
-        for name, spec in config.sources.items():
-            t0 = time.perf_counter()
-            where: dict[str, str] = {}
-            try:
-                result = validate_source(paths, name, spec, today, failures, fingerprint, pool, where)
-            except Exception as exc:  # not a problem in the data: a bug, said so plainly
-                raise IngestInternalError(name, where.get("file", spec.files), exc) from exc
-            if result is not None:
-                validated.append(result)
-                log.info(
-                    "validated %s: %s rows from %d file(s) in %.1fs",
-                    name,
-                    f"{result.table.num_rows:,}",
-                    len(result.files),
-                    time.perf_counter() - t0,
-                )
-    table = failures.frame()
-    if not table.empty:
-        raise SourceValidationError(table)
+    fingerprint = raw_fingerprint(paths, config) if fingerprint is None else fingerprint
+    validated = validate_all(paths, config, today or date.today(), fingerprint)
     key, demo = pseudonym_key(config, paths)
     paths.processed.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".canonical-", dir=paths.processed))
     staging.chmod(0o755)
     try:
-        sources_record: dict[str, SourceRecord] = {}
-        for item in validated:
-            data = item.table
-            for column, col in item.spec.columns.items():
-                if col.identifies_person:
-                    data = data.set_column(
-                        data.schema.get_field_index(column),
-                        column,
-                        pseudonymise_arrow(data.column(column), key, config.pseudonymisation.digest_chars),
-                    )
-            _write_parquet(data, staging / f"{item.name}.parquet")
-            dates = data.column(item.spec.date_column)
-            first, last = pc.min_max(dates).values()
-            sources_record[item.name] = SourceRecord(
-                rows=data.num_rows,
-                files=item.file_hashes,
-                first_date=_day(first.as_py()),
-                last_date=_day(last.as_py()),
-                days=records_per_day(dates),
-                skipped_rows=dict(sorted(item.skipped.items())),
-            )
+        sources_record = {
+            item.name: _write_source(item, staging, key, config.pseudonymisation.digest_chars)
+            for item in validated
+        }
         read = read_fingerprint(paths, validated, fingerprint)
         record = IngestRecord(
             sample_data=is_sample_data(paths),
@@ -311,6 +295,57 @@ def ingest(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return IngestResult(record, time.perf_counter() - started)
+
+
+def validate_all(
+    paths: ProjectPaths, config: SourcesConfig, today: date, fingerprint: dict[str, str]
+) -> list[ValidatedSource]:
+    """Every source read and checked; raises ``SourceValidationError`` with every problem of
+    every source, before anything is written."""
+    failures = Failures()
+    validated: list[ValidatedSource] = []
+    with ThreadPoolExecutor(THREADS) as pool:
+        for name, spec in config.sources.items():
+            t0 = time.perf_counter()
+            where: dict[str, str] = {}
+            try:
+                result = validate_source(paths, name, spec, today, failures, fingerprint, pool, where)
+            except Exception as exc:  # not a problem in the data: a bug, said so plainly
+                raise IngestInternalError(name, where.get("file", spec.files), exc) from exc
+            if result is not None:
+                validated.append(result)
+                rows = f"{result.table.num_rows:,}"
+                log.info(
+                    "validated %s: %s rows from %d file(s) in %.1fs",
+                    name,
+                    rows,
+                    len(result.files),
+                    time.perf_counter() - t0,
+                )
+    table = failures.frame()
+    if not table.empty:
+        raise SourceValidationError(table)
+    return validated
+
+
+def _write_source(item: ValidatedSource, staging: Path, key: bytes, chars: int) -> SourceRecord:
+    """One source's canonical table, person keys pseudonymised, and its record."""
+    data = item.table
+    for column, col in item.spec.columns.items():
+        if col.identifies_person:
+            index = data.schema.get_field_index(column)
+            data = data.set_column(index, column, pseudonymise_arrow(data.column(column), key, chars))
+    _write_parquet(data, staging / f"{item.name}.parquet")
+    dates = data.column(item.spec.date_column)
+    first, last = pc.min_max(dates).values()
+    return SourceRecord(
+        rows=data.num_rows,
+        files=item.file_hashes,
+        first_date=_day(first.as_py()),
+        last_date=_day(last.as_py()),
+        days=records_per_day(dates),
+        skipped_rows=dict(sorted(item.skipped.items())),
+    )
 
 
 def read_fingerprint(

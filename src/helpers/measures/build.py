@@ -23,11 +23,11 @@ from ..core.periods import FiscalQuarter
 from ..core.records import CoverageRecord
 from ..data.coverage import Coverage, SourceCoverage
 from ..data.ingest import load_canonical
+from ..data.raw import read_ingest_record
 from ..params.measure import Measure
 from ..params.plan import Plan
 from ..params.quarters import QuarterParams, stale_policy
 from ..params.settings import Settings
-from ..params.sources import read_ingest_record
 from .familiar import FAMILIAR_KINDS
 from .gate import gate
 from .kinds import COLUMNS, GENERIC_KINDS, Kind, SourceData, month_index

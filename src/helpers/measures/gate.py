@@ -154,60 +154,68 @@ def _secondary(
             if prev is not None
             else additive.iloc[0:0]
         )
-        system = _System.over(
-            list(additive["atoms"].map(_atoms_of)) + list(prev_rows["atoms"].map(_atoms_of))
-        )
-        vectors = {i: system.vector(_atoms_of(a)) for i, a in additive["atoms"].items()}
-        fixed = np.array([system.vector(_atoms_of(a)) for a in prev_rows["atoms"]])
-        fixed = fixed.reshape(-1, len(system.atoms))
-
-        def published_matrix(
-            hidden: pd.Series,
-            vectors: dict[int, np.ndarray] = vectors,
-            fixed: np.ndarray = fixed,
-            additive: pd.DataFrame = additive,
-            system: _System = system,
-        ) -> np.ndarray:
-            rows_ = [vectors[i] for i in additive.index if not hidden.loc[i]]
-            matrix = np.array(rows_).reshape(-1, len(system.atoms))
-            return np.vstack([matrix, fixed]) if fixed.size else matrix
-
+        cells = _Cells(additive, prev_rows)
         for _ in range(len(additive) + 1):
-            exposed = [
-                i
-                for i in additive.index
-                if suppressed.loc[i] and _recoverable(vectors[i], published_matrix(suppressed))
-            ]
+            exposed = cells.exposed(suppressed)
             if not exposed:
                 break
-            target = exposed[0]
-            candidates = additive[~suppressed.loc[additive.index]]
-            # Hide the least informative cell that works: the smallest non-zero value, so that
-            # totals (what residents read first) stay visible whenever a part can go instead.
-            order = candidates.assign(
-                _zero=candidates["value"].fillna(0).eq(0),
-                _value=candidates["value"].fillna(0),
-            ).sort_values(["_zero", "_value", "period", "series"], kind="stable")
-            chosen = None
-            for candidate in order.index:
-                trial = suppressed.copy()
-                trial.loc[candidate] = True
-                if not _recoverable(vectors[target], published_matrix(trial)):
-                    chosen = candidate
-                    break
-            if chosen is None:
-                key = ", ".join(str(additive.at[target, c]) for c in KEY_COLUMNS)
-                raise PrivacyError(
-                    f"The hidden cell ({key}) can be worked out from cells already published "
-                    "(for example in the previous quarter's report) and no further suppression in "
-                    "this quarter prevents it. Review the measure's series and periods, or ask the "
-                    "privacy officer before publishing."
-                )
+            chosen = cells.complement(exposed[0], suppressed)
             suppressed.loc[chosen] = True
             reasons.append(str(additive.at[chosen, "measure"]))
         else:  # pragma: no cover - the loop bound is the number of cells
             raise PrivacyError(f"secondary suppression did not settle for {population}")
     return suppressed, reasons
+
+
+class _Cells:
+    """The additive cells of one population (this quarter's, and what the previous report
+    published, which stays published) as linear equations over their atoms."""
+
+    def __init__(self, additive: pd.DataFrame, previous: pd.DataFrame) -> None:
+        import numpy as np
+
+        self.additive = additive
+        self.system = _System.over(
+            list(additive["atoms"].map(_atoms_of)) + list(previous["atoms"].map(_atoms_of))
+        )
+        self.vectors = {i: self.system.vector(_atoms_of(a)) for i, a in additive["atoms"].items()}
+        fixed = np.array([self.system.vector(_atoms_of(a)) for a in previous["atoms"]])
+        self.fixed = fixed.reshape(-1, len(self.system.atoms))
+
+    def published(self, hidden: pd.Series) -> np.ndarray:
+        import numpy as np
+
+        rows = [self.vectors[i] for i in self.additive.index if not hidden.loc[i]]
+        matrix = np.array(rows).reshape(-1, len(self.system.atoms))
+        return np.vstack([matrix, self.fixed]) if self.fixed.size else matrix
+
+    def exposed(self, hidden: pd.Series) -> list[Any]:
+        """The hidden cells that the published ones let anyone work out."""
+        published = self.published(hidden)
+        return [i for i in self.additive.index if hidden.loc[i] and _recoverable(self.vectors[i], published)]
+
+    def complement(self, target: Any, hidden: pd.Series) -> Any:
+        """The cell to hide as well so that ``target`` can no longer be worked out: the least
+        informative that works (the smallest non-zero value, so that totals, what residents read
+        first, stay visible whenever a part can go instead)."""
+        additive = self.additive
+        candidates = additive[~hidden.loc[additive.index]]
+        order = candidates.assign(
+            _zero=candidates["value"].fillna(0).eq(0),
+            _value=candidates["value"].fillna(0),
+        ).sort_values(["_zero", "_value", "period", "series"], kind="stable")
+        for candidate in order.index:
+            trial = hidden.copy()
+            trial.loc[candidate] = True
+            if not _recoverable(self.vectors[target], self.published(trial)):
+                return candidate
+        key = ", ".join(str(additive.at[target, c]) for c in KEY_COLUMNS)
+        raise PrivacyError(
+            f"The hidden cell ({key}) can be worked out from cells already published "
+            "(for example in the previous quarter's report) and no further suppression in "
+            "this quarter prevents it. Review the measure's series and periods, or ask the "
+            "privacy officer before publishing."
+        )
 
 
 # --------------------------------------------------------------------------------------------

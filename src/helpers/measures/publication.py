@@ -24,11 +24,11 @@ from ..core.paths import ProjectPaths
 from ..core.periods import FiscalQuarter
 from ..core.records import CoverageRecord, MeasureRecord, PrivacySummary, Publication, write_record
 from ..data.coverage import note_words
+from ..data.raw import read_ingest_record, swap_directory
 from ..params.measure import Measure
 from ..params.privacy import PrivacyRules
 from ..params.quarters import QuarterParams
 from ..params.settings import Settings
-from ..params.sources import read_ingest_record, swap_directory
 from .labels import rows_in_language
 
 
@@ -117,7 +117,7 @@ def write_quarter(
     settings: Settings, tables: QuarterTables, params: QuarterParams | None, code_version: str
 ) -> Path:
     """Write gated parquet, download CSVs and ``publication.json``; all or nothing."""
-    paths, plan = settings.paths, settings.plan
+    paths = settings.paths
     record = read_ingest_record(paths)
     sample = bool(record and record.sample_data)
     target = paths.quarter_dir(tables.quarter)
@@ -127,31 +127,9 @@ def write_quarter(
     try:
         (staging / "measures").mkdir()
         (staging / "csv").mkdir()
-        measures_record = {}
-        for measure in plan.measures:
-            rows = tables.frame[tables.frame["measure"] == measure.id].reset_index(drop=True)
-            table = pa.Table.from_pandas(rows, preserve_index=False).replace_schema_metadata(None)
-            pq.write_table(
-                table,
-                staging / "measures" / f"{measure.id}.parquet",
-                compression="zstd",
-                write_statistics=False,
-            )
-            info = tables.status[measure.id]
-            measures_record[measure.id] = MeasureRecord(
-                **info,
-                rows=len(rows),
-                suppressed=int(rows["suppressed"].sum()),
-                csv=f"csv/{measure.id}.csv",
-                csv_sha256=_write_csv(
-                    staging / "csv" / f"{measure.id}.csv",
-                    measure,
-                    rows,
-                    settings,
-                    info["data_through"],
-                    sample,
-                ),
-            )
+        measures_record = {
+            m.id: _write_measure(settings, tables, m, sample, staging) for m in settings.plan.measures
+        }
         translated = {
             edition.code: _write_edition_csvs(settings.in_edition(edition), settings, tables, sample, staging)
             for edition in settings.editions()
@@ -179,6 +157,28 @@ def write_quarter(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def _write_measure(
+    settings: Settings, tables: QuarterTables, measure: Measure, sample: bool, staging: Path
+) -> MeasureRecord:
+    """One measure's gated table (parquet) and its English download CSV, and its record."""
+    rows = tables.frame[tables.frame["measure"] == measure.id].reset_index(drop=True)
+    table = pa.Table.from_pandas(rows, preserve_index=False).replace_schema_metadata(None)
+    pq.write_table(
+        table, staging / "measures" / f"{measure.id}.parquet", compression="zstd", write_statistics=False
+    )
+    info = tables.status[measure.id]
+    digest = _write_csv(
+        staging / "csv" / f"{measure.id}.csv", measure, rows, settings, info["data_through"], sample
+    )
+    return MeasureRecord(
+        **info,
+        rows=len(rows),
+        suppressed=int(rows["suppressed"].sum()),
+        csv=f"csv/{measure.id}.csv",
+        csv_sha256=digest,
+    )
 
 
 def _write_edition_csvs(

@@ -165,32 +165,8 @@ def publish_figure(
     rates: Sequence[str],
 ) -> Fragment:
     """The figure as a page part: image, caption with source and date, table, CSV download."""
-    measure_id = measure or (data.attrs.get("measure") if data is not None else None)
-    if not measure_id:
-        raise FigureError(
-            "page.figure needs to know which measure its numbers come from, for the source line, "
-            "the data-through date and the privacy rules. Pass measure='...' (this page may use: "
-            f"{', '.join(page.allowed) or 'no measures'})."
-        )
-    page.table(measure_id)  # the page must declare it
+    measure_id = _checked(page, caption, alt, data, measure, rates)
     spec = page.measure(measure_id)
-    if not caption or not caption.strip():
-        raise FigureError("page.figure needs a caption: one plain sentence saying what the figure shows.")
-    if data is None and not (alt and alt.strip()):
-        raise FigureError(
-            "page.figure needs alt text for readers who cannot see the image: pass alt='...', or "
-            "pass data=... (the table behind the figure) and the alt text is written from it."
-        )
-    if data is not None:
-        internal = INTERNAL_COLUMNS & set(map(str, data.columns))
-        if internal:
-            raise FigureError(
-                "page.figure publishes the data you pass as a table and a CSV, so pass the table "
-                f"residents should read (for example a pivot), not the raw gated rows (it has "
-                f"{', '.join(sorted(internal))})."
-            )
-        if spec.counts_people:
-            check_privacy(data, page.settings.privacy.floor, [*rates, *data.attrs.get("rates", [])])
     t = page.lang
     decimals = max(1, spec.value_decimals)
     alt_text = alt.strip() if alt and alt.strip() else alt_from_data(caption, data, decimals, t)  # type: ignore[arg-type]
@@ -218,3 +194,40 @@ def publish_figure(
         parts.append(download_link(f"data/{csv_name}", caption, t))
         downloads[csv_name] = _csv(data, decimals, info.data_through, source.title, page.sample, t)
     return Fragment([Html("\n".join(parts))], downloads)
+
+
+def _checked(
+    page: PageData,
+    caption: str,
+    alt: str | None,
+    data: pd.DataFrame | None,
+    measure: str | None,
+    rates: Sequence[str],
+) -> str:
+    """The measure the figure's numbers come from, once every rule for publishing it holds."""
+    measure_id = measure or (data.attrs.get("measure") if data is not None else None)
+    if not measure_id:
+        raise FigureError(
+            "page.figure needs to know which measure its numbers come from, for the source line, "
+            "the data-through date and the privacy rules. Pass measure='...' (this page may use: "
+            f"{', '.join(page.allowed) or 'no measures'})."
+        )
+    page.table(measure_id)  # the page must declare it
+    if not caption or not caption.strip():
+        raise FigureError("page.figure needs a caption: one plain sentence saying what the figure shows.")
+    if data is None and not (alt and alt.strip()):
+        raise FigureError(
+            "page.figure needs alt text for readers who cannot see the image: pass alt='...', or "
+            "pass data=... (the table behind the figure) and the alt text is written from it."
+        )
+    if data is not None:
+        internal = INTERNAL_COLUMNS & set(map(str, data.columns))
+        if internal:
+            raise FigureError(
+                "page.figure publishes the data you pass as a table and a CSV, so pass the table "
+                f"residents should read (for example a pivot), not the raw gated rows (it has "
+                f"{', '.join(sorted(internal))})."
+            )
+        if page.measure(measure_id).counts_people:
+            check_privacy(data, page.settings.privacy.floor, [*rates, *data.attrs.get("rates", [])])
+    return str(measure_id)

@@ -138,10 +138,13 @@ def latest_quarter(paths: ProjectPaths) -> FiscalQuarter:
 def load_quarter(
     paths: ProjectPaths, plan: Plan, quarter: FiscalQuarter, sources: set[str] | None = None
 ) -> QuarterParams:
+    """The quarter's file, validated, and checked against the plan and the sources."""
     path = paths.quarter_file(quarter)
     shown = str(path.relative_to(paths.root)) if path.is_relative_to(paths.root) else str(path)
     params = load_model(path, QuarterParams)
-    problems: list[ConfigProblem] = []
+    problems = [
+        ConfigProblem(shown, None, key, problem, fix) for key, problem, fix in _against_plan(params, plan)
+    ]
     if params.quarter != quarter:
         problems.append(
             ConfigProblem(
@@ -152,42 +155,6 @@ def load_quarter(
                 "make them agree",
             )
         )
-    known = [i.id for i in plan.initiatives]
-    for initiative_id in params.initiatives:
-        if initiative_id not in known:
-            guess = difflib.get_close_matches(initiative_id, known, n=1)
-            hint = f" (did you mean {guess[0]}?)" if guess else ""
-            problems.append(
-                ConfigProblem(
-                    shown,
-                    None,
-                    f"initiatives.{initiative_id}",
-                    "this initiative is not in params/plan.yml",
-                    f"use one of {', '.join(known)}{hint}",
-                )
-            )
-    for initiative_id in known:
-        if initiative_id not in params.initiatives:
-            problems.append(
-                ConfigProblem(
-                    shown,
-                    None,
-                    f"initiatives.{initiative_id}",
-                    "every initiative needs a status and an update",
-                    f"add an entry for {initiative_id} with status, what_we_have_been_doing and whats_next",
-                )
-            )
-    for measure_id in params.if_stale:
-        if measure_id not in plan.measures_by_id:
-            problems.append(
-                ConfigProblem(
-                    shown,
-                    None,
-                    f"if_stale.{measure_id}",
-                    "this is not a measure in params/plan.yml",
-                    f"use one of {', '.join(sorted(plan.measures_by_id))}",
-                )
-            )
     for source in params.require_complete:
         if sources is not None and source not in sources:
             problems.append(
@@ -202,6 +169,43 @@ def load_quarter(
     if problems:
         raise ConfigError(problems)
     return params
+
+
+def _against_plan(params: QuarterParams, plan: Plan) -> list[tuple[str, str, str]]:
+    """(key, problem, fix) for every initiative unknown to the plan or missing from the file,
+    and every measure of ``if_stale`` the plan does not have."""
+    known = [i.id for i in plan.initiatives]
+    problems = []
+    for initiative_id in params.initiatives:
+        if initiative_id not in known:
+            guess = difflib.get_close_matches(initiative_id, known, n=1)
+            hint = f" (did you mean {guess[0]}?)" if guess else ""
+            problems.append(
+                (
+                    f"initiatives.{initiative_id}",
+                    "this initiative is not in params/plan.yml",
+                    f"use one of {', '.join(known)}{hint}",
+                )
+            )
+    for initiative_id in known:
+        if initiative_id not in params.initiatives:
+            problems.append(
+                (
+                    f"initiatives.{initiative_id}",
+                    "every initiative needs a status and an update",
+                    f"add an entry for {initiative_id} with status, what_we_have_been_doing and whats_next",
+                )
+            )
+    for measure_id in params.if_stale:
+        if measure_id not in plan.measures_by_id:
+            problems.append(
+                (
+                    f"if_stale.{measure_id}",
+                    "this is not a measure in params/plan.yml",
+                    f"use one of {', '.join(sorted(plan.measures_by_id))}",
+                )
+            )
+    return problems
 
 
 def stale_policy(plan: Plan, params: QuarterParams, measure_id: str) -> StalePolicy:

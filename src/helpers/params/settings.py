@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from ..core.cache import file_sha256
 from ..core.config import fail
 from ..core.paths import ProjectPaths
 from ..translation.edition import ENGLISH_EDITION, Edition, editions
@@ -13,7 +14,7 @@ from .plan import Plan, check_plan_against_sources, load_plan
 from .privacy import PrivacyRules, load_privacy
 from .prose import PROSE_FILE, Prose, load_prose
 from .quarters import QuarterParams
-from .sources import SourcesConfig, file_sha256, load_sources
+from .sources import SourcesConfig, load_sources
 
 SETTINGS_FILES = ("plan.yml", "sources.yml", "privacy.yml", PROSE_FILE)
 

@@ -9,21 +9,15 @@ free of pandas so that a run with nothing to do starts quickly.
 from __future__ import annotations
 
 import codecs
-import hashlib
-import os
-import shutil
 from datetime import date
 from pathlib import Path
 from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from ..core.config import StrictModel, fail, load_model
-from ..core.paths import ProjectPaths
-from ..core.records import IngestRecord, read_record
+from ..core.config import StrictModel, load_model
 
 ColumnType = Literal["string", "integer", "float", "date", "datetime", "list"]
-SAMPLE_MARKER = "SAMPLE_DATA.json"
 
 
 class ColumnSpec(StrictModel):
@@ -159,80 +153,3 @@ class SourcesConfig(StrictModel):
 
 def load_sources(path: Path) -> SourcesConfig:
     return load_model(path, SourcesConfig)
-
-
-def raw_files(paths: ProjectPaths, spec: SourceSpec) -> list[Path]:
-    return sorted(p for p in paths.raw.glob(spec.files) if p.is_file())
-
-
-class PseudonymKeyMissing(RuntimeError):
-    pass
-
-
-def pseudonym_key(config: SourcesConfig, paths: ProjectPaths) -> tuple[bytes, bool]:
-    """The HMAC key from the environment; the documented demo key only for sample data."""
-    value = os.environ.get(config.pseudonymisation.key_env)
-    if value:
-        return value.encode("utf-8"), False
-    if is_sample_data(paths):
-        return config.pseudonymisation.demo_key.encode("utf-8"), True
-    raise PseudonymKeyMissing(
-        f"Person identifiers must be pseudonymised with a secret key, but the environment "
-        f"variable {config.pseudonymisation.key_env} is not set. Set it to a long random value "
-        "kept outside the repository (e.g. a CI secret) and keep using the same value every "
-        "quarter, so that people can be followed across quarters without ever being named."
-    )
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def is_sample_data(paths: ProjectPaths) -> bool:
-    return (paths.raw / SAMPLE_MARKER).exists()
-
-
-def raw_fingerprint(paths: ProjectPaths, config: SourcesConfig) -> dict[str, str]:
-    """SHA-256 of every raw file every source reads, plus the sample marker (files hashed in
-    parallel threads: hashlib releases the GIL)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    files = [path for spec in config.sources.values() for path in raw_files(paths, spec)]
-    marker = paths.raw / SAMPLE_MARKER
-    if marker.exists():
-        files.append(marker)
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        digests = list(pool.map(file_sha256, files))
-    return dict(sorted((path.relative_to(paths.raw).as_posix(), d) for path, d in zip(files, digests)))
-
-
-def swap_directory(staging: Path, target: Path) -> None:
-    """Replace ``target`` by ``staging`` with renames, so readers never see a half-written folder."""
-    old = target.with_name(target.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
-    if target.exists():
-        target.rename(old)
-    staging.rename(target)
-    if old.exists():
-        shutil.rmtree(old)
-
-
-def read_ingest_record(paths: ProjectPaths) -> IngestRecord | None:
-    return read_record(paths.ingest_record, IngestRecord)
-
-
-def check_files_present(config: SourcesConfig, paths: ProjectPaths, sources_file: str) -> None:
-    """A cheap pre-check used by ``helpers check``: every source matches at least one file."""
-    for name, spec in config.sources.items():
-        if not raw_files(paths, spec):
-            raise fail(
-                sources_file,
-                f"sources.{name}.files",
-                f"no file under data/raw matches '{spec.files}'",
-                "copy the department's export there, or run `make sample-data`",
-            )

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..core.cache import StepCache, digest, helpers_code_hash
+from ..core.cache import StepCache, digest, file_sha256, helpers_code_hash
 from ..core.language import Language
 from ..core.periods import FiscalQuarter
 from ..params.editions import EditionReport, edition_reports
@@ -32,7 +32,6 @@ from ..params.pages import (
 )
 from ..params.quarters import QuarterParams, read_publication
 from ..params.settings import Settings
-from ..params.sources import file_sha256
 
 if TYPE_CHECKING:
     import nbformat
@@ -223,23 +222,13 @@ def execute_notebooks(
     use. ``on_done`` hears of each page whose executed notebook is ready (unchanged ones first).
     Each edition's pages run in turn page by page (goal, then es/goal...), so that every
     edition's render can go on while the others execute."""
-    paths = settings.paths
     reports = reports if reports is not None else edition_reports(settings, params)
-    jobs: list[tuple[EditionReport, SitePage]] = []
-    for index in range(len(reports[0].pages)):
-        for report in reports:
-            spec = report.pages[index]
-            if not only or spec.page in only:
-                jobs.append((report, spec))
-    if only:
-        for page in only:
-            page_of(reports[0].pages, page)  # an unknown page says which pages there are
-    inputs = {page_key(s): notebook_inputs(e.settings, s, quarter, e.params) for e, s in jobs}
+    jobs = _jobs(reports, only)
+    inputs = {page_key(s): notebook_inputs(r.settings, s, quarter, r.params) for r, s in jobs}
     todo, skipped = [], []
     for report, spec in jobs:
-        output = spec.edition.executed_notebook(paths, quarter, spec.output)
-        cache = notebook_cache(settings, spec, quarter)
-        if not force and cache.is_current(inputs[page_key(spec)], output):
+        output = spec.edition.executed_notebook(settings.paths, quarter, spec.output)
+        if not force and notebook_cache(settings, spec, quarter).is_current(inputs[page_key(spec)], output):
             skipped.append(page_key(spec))
             log.info("notebook %-14s unchanged, skipped", page_key(spec))
         else:
@@ -252,48 +241,74 @@ def execute_notebooks(
     for _, spec in jobs:
         if on_done and page_key(spec) in skipped:
             on_done(spec)
+    pool = provided or KernelPool(max(1, min(workers, len(todo))), settings.paths.notebooks)
+    log.info("executing %d notebook(s) in %d kernel(s)", len(todo), pool.size)
+    try:
+        results = _execute_all(settings, quarter, pool, todo, inputs, timeout, on_done)
+    finally:
+        if provided is None:
+            pool.shutdown()
+    return results, skipped
+
+
+def _jobs(reports: list[EditionReport], only: list[str] | None) -> list[tuple[EditionReport, SitePage]]:
+    """The pages to consider, page by page across the editions (an unknown page in ``only``
+    says which pages there are)."""
+    for page in only or []:
+        page_of(reports[0].pages, page)
+    return [
+        (report, report.pages[index])
+        for index in range(len(reports[0].pages))
+        for report in reports
+        if not only or report.pages[index].page in only
+    ]
+
+
+def _execute_all(
+    settings: Settings,
+    quarter: FiscalQuarter,
+    pool: KernelPool,
+    todo: list[tuple[EditionReport, SitePage]],
+    inputs: dict[str, dict[str, Any]],
+    timeout: int,
+    on_done: Callable[[SitePage], None] | None,
+) -> list[dict[str, Any]]:
+    """Every page of ``todo`` in the pool's kernels; a page that fails stops none of the others,
+    and ``NotebookFailed`` names every failure at the end."""
+    paths = settings.paths
     parameters = {
         "quarter": quarter.id,
         "params_dir": os.path.relpath(paths.params, paths.notebooks),
         "processed_dir": os.path.relpath(paths.processed, paths.notebooks),
     }
-    pool = provided or KernelPool(max(1, min(workers, len(todo))), paths.notebooks)
-    log.info("executing %d notebook(s) in %d kernel(s)", len(todo), pool.size)
 
     def run(report: EditionReport, spec: SitePage) -> dict[str, Any]:
         output = spec.edition.executed_notebook(paths, quarter, spec.output)
         output.parent.mkdir(parents=True, exist_ok=True)
-        lang = report.edition.language
         with pool.kernel() as kernel:
-            return execute_page(spec, output, parameters, quarter, paths.diagnostics, timeout, kernel, lang)
+            return execute_page(
+                spec, output, parameters, quarter, paths.diagnostics, timeout, kernel, report.edition.language
+            )
 
     results: list[dict[str, Any]] = []
     failures: list[str] = []
-    try:
-        with ThreadPoolExecutor(max_workers=pool.size, thread_name_prefix="notebook") as threads:
-            futures = {threads.submit(run, report, spec): spec for report, spec in todo}
-            for done, future in enumerate(as_completed(futures), start=1):
-                spec = futures[future]
-                try:
-                    result = future.result()
-                except NotebookFailed as exc:
-                    failures.append(str(exc))
-                    log.error("notebook %-14s FAILED", page_key(spec))
-                    continue
-                notebook_cache(settings, spec, quarter).store(inputs[page_key(spec)])
-                results.append(result)
-                log.info(
-                    "[%d/%d] notebook %-14s executed in %.1fs",
-                    done,
-                    len(todo),
-                    page_key(spec),
-                    result["seconds"],
-                )
-                if on_done and not failures:
-                    on_done(spec)
-    finally:
-        if provided is None:
-            pool.shutdown()
+    with ThreadPoolExecutor(max_workers=pool.size, thread_name_prefix="notebook") as threads:
+        futures = {threads.submit(run, report, spec): spec for report, spec in todo}
+        for done, future in enumerate(as_completed(futures), start=1):
+            spec = futures[future]
+            try:
+                result = future.result()
+            except NotebookFailed as exc:
+                failures.append(str(exc))
+                log.error("notebook %-14s FAILED", page_key(spec))
+                continue
+            notebook_cache(settings, spec, quarter).store(inputs[page_key(spec)])
+            results.append(result)
+            log.info(
+                "[%d/%d] notebook %-14s executed in %.1fs", done, len(todo), page_key(spec), result["seconds"]
+            )
+            if on_done and not failures:
+                on_done(spec)
     if failures:
         raise NotebookFailed("\n".join(failures))
-    return results, skipped
+    return results

@@ -21,11 +21,11 @@ import yaml
 
 from ..core.cache import code_version, helpers_code_hash
 from ..core.periods import FiscalQuarter
+from ..data.raw import is_sample_data
 from ..params.editions import EditionReport
 from ..params.pages import ARCHIVE_SOURCE, page_of, report_pages
 from ..params.quarters import QuarterParams
 from ..params.settings import Settings
-from ..params.sources import is_sample_data
 from ..site.quarto import GatedRender, QuartoMissing, checked_quarto, find_quarto
 from ..site.staging import stage_data, stage_notebook, stage_site
 from ..translation.edition import edition

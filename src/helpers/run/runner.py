@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from ..core.cache import StepCache, code_version, digest, helpers_code_hash
+from ..core.cache import StepCache, code_version, digest, file_sha256, helpers_code_hash
 from ..core.lock import RunLocked, project_lock
 from ..core.paths import ProjectPaths
 from ..core.periods import FiscalQuarter
@@ -31,14 +31,15 @@ from ..core.records import (
     write_record,
 )
 from ..data.coverage import QuarterBeyondData, check_quarter_supported
+from ..data.raw import raw_fingerprint, read_ingest_record
 from ..params.editions import EditionReport, edition_reports, require_translations
 from ..params.quarters import QuarterParams, load_quarter, read_publication
 from ..params.settings import Settings, load_settings
-from ..params.sources import file_sha256, raw_fingerprint, read_ingest_record
 from ..translation.catalogue import interface_messages
 from .notebooks import NotebookFailed, execute_notebooks
 
 if TYPE_CHECKING:
+    from ..site.publish import SiteBuild
     from .kernels import KernelPool
 
 log = logging.getLogger("helpers.runner")
@@ -247,110 +248,146 @@ def run_quarter(
     render: bool = True,
     require_site: bool = False,
 ) -> RunResult:
-    """The whole quarterly pipeline for one quarter, under the run lock."""
-    from ..site import publish as site
+    """The whole quarterly pipeline for one quarter, under the project's lock."""
+    return QuarterRun(paths, quarter, only, force, workers, render, require_site).run()
 
-    started_at = datetime.now(UTC)
-    started = time.perf_counter()
-    settings = load_settings(paths)
-    params = load_quarter(paths, settings.plan, quarter, set(settings.sources.sources))
-    check_quarter_supported(quarter.id, quarter.end, params.data_as_of, {})  # before anything is written
-    code_hash = helpers_code_hash()
-    reports = load_reports(settings, params, code_hash)
-    workers = workers or os.cpu_count() or 1
-    manifest = RunManifest(
-        **params.facts(),
-        code_version=code_version(paths.root),
-        code_hash=code_hash,
-        python=platform.python_version(),
-        started_at=started_at.isoformat(timespec="seconds"),
-        parameters={
-            "quarter": quarter.id,
-            "only": only,
-            "force": force,
-            "workers": workers,
-            "render": render,
-        },
-        settings=settings.file_hashes(),
-        quarter_params=file_sha256(paths.quarter_file(quarter)),
-    )
-    result = RunResult(quarter, manifest)
-    kernels: dict[str, KernelPool] = {}
-    build: site.SiteBuild | None = None
 
-    def warm_up() -> KernelPool:
+class QuarterRun:
+    """One run of the quarterly pipeline: its settings, the manifest it keeps, the kernels and
+    the site render it starts early, and the stages in order."""
+
+    def __init__(
+        self,
+        paths: ProjectPaths,
+        quarter: FiscalQuarter,
+        only: list[str] | None,
+        force: bool,
+        workers: int | None,
+        render: bool,
+        require_site: bool,
+    ) -> None:
+        self.started = time.perf_counter()
+        self.paths, self.quarter, self.only, self.force = paths, quarter, only, force
+        self.render, self.require_site = render, require_site
+        self.settings = load_settings(paths)
+        self.params = load_quarter(paths, self.settings.plan, quarter, set(self.settings.sources.sources))
+        check_quarter_supported(quarter.id, quarter.end, self.params.data_as_of, {})  # nothing written yet
+        self.code_hash = helpers_code_hash()
+        self.reports = load_reports(self.settings, self.params, self.code_hash)
+        self.workers = workers or os.cpu_count() or 1
+        self.manifest = RunManifest(
+            **self.params.facts(),
+            code_version=code_version(paths.root),
+            code_hash=self.code_hash,
+            python=platform.python_version(),
+            started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            parameters={
+                "quarter": quarter.id,
+                "only": only,
+                "force": force,
+                "workers": self.workers,
+                "render": render,
+            },
+            settings=self.settings.file_hashes(),
+            quarter_params=file_sha256(paths.quarter_file(quarter)),
+        )
+        self.result = RunResult(quarter, self.manifest)
+        self.pool: KernelPool | None = None
+        self.build: SiteBuild | None = None
+        self.timings: dict[str, float] = {}
+
+    def warm_up(self) -> KernelPool:
         """Work ahead means notebooks to run and a site to render: start their kernels and
         Quarto now, while the data is processed."""
-        if "pool" not in kernels:
+        if self.pool is None:
             from .kernels import KernelPool
 
-            kernels["pool"] = KernelPool(workers, paths.notebooks).start()
+            self.pool = KernelPool(self.workers, self.paths.notebooks).start()
             threading.Thread(target=_import_ahead, daemon=True).start()
-        if build:
-            build.start_early()
-        return kernels["pool"]
+        if self.build:
+            self.build.start_early()
+        return self.pool
 
-    def shut_down_kernels() -> None:
-        pool = kernels.pop("pool", None)
-        if pool is not None:
-            pool.shutdown()
+    def shut_down_kernels(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
 
-    try:
-        with project_lock(paths):
-            timings: dict[str, float] = {}
-            t0 = time.perf_counter()
-            if render:
-                build = site.SiteBuild(
-                    settings, quarter, params, manifest.code_version, force, require_site, reports
-                )
-            if force:
-                warm_up()  # every step will run: no need to wait for the raw files' checksums
-            status, ingest_record = ensure_ingested(settings, code_hash, force=force, on_work=warm_up)
-            timings["ingest"] = round(time.perf_counter() - t0, 2)
-            manifest.validation = validation_summary(status, ingest_record)
-            manifest.inputs = {"raw": ingest_record.raw_fingerprint}
-            t0 = time.perf_counter()
-            _, publication = ensure_measures(
-                settings, quarter, params, code_hash, force=force, on_work=warm_up
+    def run(self) -> RunResult:
+        manifest = self.manifest
+        try:
+            with project_lock(self.paths):
+                self.stages()
+                manifest.timings_seconds = self.timings
+                manifest.status = "succeeded"
+        except BaseException as exc:
+            if self.build:
+                self.build.abandon()
+            manifest.status = "failed"
+            manifest.error = f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            self.shut_down_kernels()
+            manifest.seconds = round(time.perf_counter() - self.started, 2)
+            refused = manifest.error is not None and manifest.error.startswith(QuarterBeyondData.__name__)
+            if not (
+                refused and not self.paths.build_quarter(self.quarter).exists()
+            ):  # refused: nothing written
+                write_record(self.paths.manifest(self.quarter), manifest)
+        return self.result
+
+    def stages(self) -> None:
+        """Ingest, measures, notebooks, site: each skipped when its inputs are unchanged."""
+        from ..site.publish import SiteBuild
+
+        settings, quarter, params, manifest, force = (
+            self.settings,
+            self.quarter,
+            self.params,
+            self.manifest,
+            self.force,
+        )
+        t0 = time.perf_counter()
+        if self.render:
+            self.build = SiteBuild(
+                settings, quarter, params, manifest.code_version, force, self.require_site, self.reports
             )
-            timings["measures"] = round(time.perf_counter() - t0, 2)
-            manifest.publication = published_summary(publication)
-            summarise_data(manifest)
+        if force:
+            self.warm_up()  # every step will run: no need to wait for the raw files' checksums
+        status, ingest_record = ensure_ingested(settings, self.code_hash, force=force, on_work=self.warm_up)
+        self.timings["ingest"] = round(time.perf_counter() - t0, 2)
+        manifest.validation = validation_summary(status, ingest_record)
+        manifest.inputs = {"raw": ingest_record.raw_fingerprint}
+        t0 = time.perf_counter()
+        _, publication = ensure_measures(
+            settings, quarter, params, self.code_hash, force=force, on_work=self.warm_up
+        )
+        self.timings["measures"] = round(time.perf_counter() - t0, 2)
+        manifest.publication = published_summary(publication)
+        summarise_data(manifest)
+        self.notebooks()
+        if self.build:
             t0 = time.perf_counter()
-            executed, skipped = execute_notebooks(
-                settings,
-                quarter,
-                params,
-                only,
-                force,
-                workers,
-                on_start=warm_up,
-                on_done=build.page_ready if build else None,
-                reports=reports,
-            )
-            shut_down_kernels()
-            timings["notebooks"] = round(time.perf_counter() - t0, 2)
-            result.executed = [e["page"] for e in executed]
-            result.skipped = skipped
-            manifest.notebooks = {"executed": executed, "skipped": skipped}
-            if build:
-                t0 = time.perf_counter()
-                outcome = build.publish()
-                timings["site"] = round(time.perf_counter() - t0, 2)
-                result.site = outcome.status
-                manifest.site = outcome.as_dict()
-            manifest.timings_seconds = timings
-            manifest.status = "succeeded"
-    except BaseException as exc:
-        if build:
-            build.abandon()
-        manifest.status = "failed"
-        manifest.error = f"{type(exc).__name__}: {exc}"
-        raise
-    finally:
-        shut_down_kernels()
-        manifest.seconds = round(time.perf_counter() - started, 2)
-        refused = manifest.error is not None and manifest.error.startswith(QuarterBeyondData.__name__)
-        if not (refused and not paths.build_quarter(quarter).exists()):  # a refused quarter writes nothing
-            write_record(paths.manifest(quarter), manifest)
-    return result
+            outcome = self.build.publish()
+            self.timings["site"] = round(time.perf_counter() - t0, 2)
+            self.result.site = outcome.status
+            manifest.site = outcome.as_dict()
+
+    def notebooks(self) -> None:
+        t0 = time.perf_counter()
+        executed, skipped = execute_notebooks(
+            self.settings,
+            self.quarter,
+            self.params,
+            self.only,
+            self.force,
+            self.workers,
+            on_start=self.warm_up,
+            on_done=self.build.page_ready if self.build else None,
+            reports=self.reports,
+        )
+        self.shut_down_kernels()
+        self.timings["notebooks"] = round(time.perf_counter() - t0, 2)
+        self.result.executed = [e["page"] for e in executed]
+        self.result.skipped = skipped
+        self.manifest.notebooks = {"executed": executed, "skipped": skipped}

@@ -79,61 +79,44 @@ CTI_SHIFT_SHARE = 0.75  # of no-fault crashes during investigators' hours, once 
 FN_PROGRAM_START = date(2024, 1, 1)
 
 
+HOUR_WEIGHTS = np.array(
+    [
+        2,
+        1.6,
+        1.3,
+        1,
+        0.9,
+        1,
+        1.6,
+        2.6,
+        3.4,
+        3.8,
+        4,
+        4.1,
+        4.2,
+        4.3,
+        4.4,
+        4.6,
+        4.8,
+        4.9,
+        4.8,
+        4.5,
+        4.1,
+        3.6,
+        3.0,
+        2.5,
+    ]
+)
+DISTRICT_SHARES = {"D1": 0.21, "D2": 0.22, "D3": 0.2, "D4": 0.18, "D5": 0.19}
+
+
 def cad_events(rng: np.random.Generator, scale: int) -> pd.DataFrame:
+    """Every 911 call of the sample period. The random draws happen in a fixed order, so one
+    seed always gives the same export."""
     days = daily_index()
-    weekday = np.where(days.day_of_week.to_numpy() >= 5, 0.93, 1.03)
-    trend = 1 + 0.015 * years_since_start(days)
-    lam = CALLS_PER_DAY * scale * season(days, 0.09) * weekday * trend
-    per_day = rng.poisson(lam)
-    n = int(per_day.sum())
-    day_of_call = np.repeat(days.to_numpy(), per_day)
-    hour_weights = np.array(
-        [
-            2,
-            1.6,
-            1.3,
-            1,
-            0.9,
-            1,
-            1.6,
-            2.6,
-            3.4,
-            3.8,
-            4,
-            4.1,
-            4.2,
-            4.3,
-            4.4,
-            4.6,
-            4.8,
-            4.9,
-            4.8,
-            4.5,
-            4.1,
-            3.6,
-            3.0,
-            2.5,
-        ]
-    )
-    hours = rng.choice(24, size=n, p=hour_weights / hour_weights.sum())
-    seconds = hours * 3600 + rng.integers(0, 3600, size=n)
-    received = day_of_call + seconds.astype("timedelta64[s]")
-    day_index = np.repeat(np.arange(len(days)), per_day)
-
-    # HEART (Community Safety) launched June 2022 and expanded in 2023: ~6,500 responses in its
-    # first year rising towards ~10,000 a year.
-    heart_daily = 17.5 + 9.5 * ramp(days, date(2023, 6, 1), 14)
-    heart_share = heart_daily / (CALLS_PER_DAY * season(days, 0.09) * trend)
-    base = np.array(list(AGENCY_SHARES.values()))
-    u = rng.random(n)
-    p_heart = heart_share[day_index]
-    scaled = base / base.sum()
-    cumulative = np.cumsum(scaled)
-    agency_index = np.searchsorted(cumulative, (u - p_heart) / (1 - p_heart))
-    agency_index = np.clip(agency_index, 0, len(base) - 1)
-    names = np.array(list(AGENCY_SHARES))
-    agency = np.where(u < p_heart, "Community Safety", names[agency_index])
-
+    received, day_index, hours = _call_times(rng, days, scale)
+    n = len(received)
+    agency = _agencies(rng, days, day_index, n)
     call_type = np.empty(n, dtype=object)
     for label, table in (
         ("Police", POLICE_CALL_TYPES),
@@ -144,28 +127,90 @@ def cad_events(rng: np.random.Generator, scale: int) -> pd.DataFrame:
     ):
         mask = agency == label
         call_type[mask] = choice(rng, table, int(mask.sum()))
+    disposition = _dispositions(rng, days, day_index, hours, agency, call_type)
+    answer = _answer_seconds(rng, days, day_index)
+    person = _people(rng, agency, received, scale)
+    district = choice(rng, DISTRICT_SHARES, n)
+    order = np.argsort(received, kind="stable")
+    return pd.DataFrame(
+        {
+            "received": received[order],
+            "Answer Seconds": answer[order],
+            "Call Type": call_type[order],
+            "Responding Agency": agency[order],
+            "Disposition": disposition[order],
+            "Person ID": person[order],
+            "District": district[order],
+        }
+    )
 
-    # Civilian Traffic Investigation (June 2025): civilians take a growing share of no-fault
-    # crashes, recorded with their own disposition so police calls can be counted apart.
-    disposition = np.empty(n, dtype=object)
+
+def _call_times(rng: np.random.Generator, days: pd.DatetimeIndex, scale: int) -> tuple[np.ndarray, ...]:
+    """When each call is received: calls per day by season, weekday and trend, hours of the day
+    by their usual weights. Returns (received, the day of each call, its hour)."""
+    weekday = np.where(days.day_of_week.to_numpy() >= 5, 0.93, 1.03)
+    trend = 1 + 0.015 * years_since_start(days)
+    lam = CALLS_PER_DAY * scale * season(days, 0.09) * weekday * trend
+    per_day = rng.poisson(lam)
+    n = int(per_day.sum())
+    day_of_call = np.repeat(days.to_numpy(), per_day)
+    hours = rng.choice(24, size=n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
+    seconds = hours * 3600 + rng.integers(0, 3600, size=n)
+    received = day_of_call + seconds.astype("timedelta64[s]")
+    return received, np.repeat(np.arange(len(days)), per_day), hours
+
+
+def _agencies(rng: np.random.Generator, days: pd.DatetimeIndex, day_index: np.ndarray, n: int) -> np.ndarray:
+    """The responding agency. HEART (Community Safety) launched June 2022 and expanded in 2023:
+    ~6,500 responses in its first year rising towards ~10,000 a year."""
+    trend = 1 + 0.015 * years_since_start(days)
+    heart_daily = 17.5 + 9.5 * ramp(days, date(2023, 6, 1), 14)
+    heart_share = heart_daily / (CALLS_PER_DAY * season(days, 0.09) * trend)
+    base = np.array(list(AGENCY_SHARES.values()))
+    u = rng.random(n)
+    p_heart = heart_share[day_index]
+    cumulative = np.cumsum(base / base.sum())
+    agency_index = np.clip(np.searchsorted(cumulative, (u - p_heart) / (1 - p_heart)), 0, len(base) - 1)
+    return np.where(u < p_heart, "Community Safety", np.array(list(AGENCY_SHARES))[agency_index])
+
+
+def _dispositions(
+    rng: np.random.Generator,
+    days: pd.DatetimeIndex,
+    day_index: np.ndarray,
+    hours: np.ndarray,
+    agency: np.ndarray,
+    call_type: np.ndarray,
+) -> np.ndarray:
+    """How each call was closed. Civilian Traffic Investigation (June 2025): civilians take a
+    growing share of no-fault crashes, recorded with their own disposition so police calls can
+    be counted apart; investigators work weekdays 7:00-19:00 and weekend afternoons 12:00-18:00."""
+    disposition = np.empty(len(agency), dtype=object)
     for label, table in DISPOSITIONS.items():
         mask = agency == label
         disposition[mask] = choice(rng, table, int(mask.sum()))
-    # Investigators work weekdays from 7:00 to 19:00 and weekend afternoons (12:00 to 18:00).
     no_fault = call_type == "VEHICLE ACCIDENT - NO FAULT"
     weekend = (days.day_of_week.to_numpy() >= 5)[day_index]
     on_shift = np.where(weekend, (hours >= 12) & (hours < 18), (hours >= 7) & (hours < 19))
     diverted_share = CTI_SHIFT_SHARE * ramp(days, CTI_START, 9)[day_index] * on_shift
-    diverted = no_fault & (rng.random(n) < diverted_share)
+    diverted = no_fault & (rng.random(len(agency)) < diverted_share)
     disposition[diverted] = "CIVILIAN INVESTIGATOR REPORT"
+    return disposition
 
-    # Answer times: the share within 15 s tracks Emergency Communications staffing.
+
+def _answer_seconds(rng: np.random.Generator, days: pd.DatetimeIndex, day_index: np.ndarray) -> np.ndarray:
+    """Answer times: the share within 15 s tracks Emergency Communications staffing."""
     target = np.clip(
         0.80 + 0.095 * ramp(days, date(2023, 7, 1), 30) - 0.035 * (season(days, 1.0) - 1).clip(0), 0.6, 0.97
     )
     mean_seconds = -15.5 / np.log(1 - target)
-    answer = np.floor(rng.exponential(mean_seconds[day_index])).astype(np.int64)
+    return np.floor(rng.exponential(mean_seconds[day_index])).astype(np.int64)
 
+
+def _people(rng: np.random.Generator, agency: np.ndarray, received: np.ndarray, scale: int) -> np.ndarray:
+    """The person a call was about, where the agency identified one: a heavy-tailed pool of
+    repeat contacts, whose busiest members the familiar-neighbor program reaches from 2024."""
+    n = len(agency)
     person = np.full(n, None, dtype=object)
     identified = np.zeros(n, dtype=bool)
     for label, share in PERSON_IDENTIFIED.items():
@@ -177,9 +222,7 @@ def cad_events(rng: np.random.Generator, scale: int) -> pd.DataFrame:
     months = pd.DatetimeIndex(received).to_period("M")
     ids = np.empty(n, dtype=np.int64)
     program = np.clip(
-        (months.to_timestamp() - pd.Timestamp(FN_PROGRAM_START)).days.to_numpy() / (30.44 * 24),
-        0,
-        1,
+        (months.to_timestamp() - pd.Timestamp(FN_PROGRAM_START)).days.to_numpy() / (30.44 * 24), 0, 1
     )
     month_codes, month_index = np.unique(months.asi8, return_inverse=True)
     for code_i in range(len(month_codes)):
@@ -187,28 +230,13 @@ def cad_events(rng: np.random.Generator, scale: int) -> pd.DataFrame:
         count = int(mask.sum())
         if not count:
             continue
-        effect = program[mask][0]
         w = weights.copy()
-        w[:top] *= 1 - 0.40 * effect
+        w[:top] *= 1 - 0.40 * program[mask][0]
         ids[mask] = rng.choice(pool, size=count, p=w / w.sum())
     # Shuffle the rank -> id mapping so key order says nothing about contact frequency.
     id_map = rng.permutation(pool) + 1_000_000
     person[identified] = np.char.add("P", id_map[ids[identified]].astype(str))
-
-    district = choice(rng, {"D1": 0.21, "D2": 0.22, "D3": 0.2, "D4": 0.18, "D5": 0.19}, n)
-    order = np.argsort(received, kind="stable")
-    frame = pd.DataFrame(
-        {
-            "received": received[order],
-            "Answer Seconds": answer[order],
-            "Call Type": call_type[order],
-            "Responding Agency": agency[order],
-            "Disposition": disposition[order],
-            "Person ID": person[order],
-            "District": district[order],
-        }
-    )
-    return frame
+    return person
 
 
 def write_cad(frame: pd.DataFrame, raw: Path) -> dict[str, int]:

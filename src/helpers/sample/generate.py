@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from ..core.paths import ProjectPaths
 from ..core.periods import FiscalQuarter, add_months, months_between
-from ..params.sources import SAMPLE_MARKER
+from ..data.raw import SAMPLE_MARKER
 from .cad import cad_events, write_cad
 from .shapes import (
     END,

@@ -20,6 +20,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core.cache import file_sha256
 from ..core.paths import ProjectPaths
 from ..core.periods import FiscalQuarter, quarters_named
 from .quarto import SiteError
@@ -39,19 +40,11 @@ class ArchiveError(SiteError):
     """The published archive differs from what was sealed; nothing is published."""
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def manifest_text(folder: Path) -> str:
     """``sha256sum`` lines for every file under ``folder`` but the manifest, sorted by path."""
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     files = [f for f in files if f != MANIFEST]
-    return "".join(f"{_sha256(folder / name)}  {name}\n" for name in files)
+    return "".join(f"{file_sha256(folder / name)}  {name}\n" for name in files)
 
 
 def parse_manifest(text: str) -> dict[str, str]:
@@ -120,7 +113,7 @@ def verify_quarter(folder: Path, expected_manifest: str | None) -> list[str]:
     for name in sorted(present - set(recorded)):
         problems.append(f"{shown}/{name} was added after the quarter was sealed")
     for name in sorted(set(recorded) & present):
-        if _sha256(folder / name) != recorded[name]:
+        if file_sha256(folder / name) != recorded[name]:
             problems.append(f"{shown}/{name} has changed since the quarter was sealed")
     return problems
 

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from ..core.cache import file_sha256
 from ..core.language import PENDING_MARKS
 from ..core.periods import FiscalQuarter
+from ..data.raw import pseudonym_key
 from ..params.editions import EditionReport
 from ..params.settings import Settings
-from ..params.sources import file_sha256, pseudonym_key
 from .archive import check_sealed
 from .quarto import SiteError
 
@@ -38,11 +39,14 @@ class _Links(HTMLParser):
         self.external_assets: list[str] = []
         self.classes: list[str] = []
         self.images_without_alt: list[str] = []
+        self.security_policy = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {k: v or "" for k, v in attrs}
         if "id" in values:
             self.ids.add(values["id"])
+        if tag == "meta" and values.get("http-equiv", "").lower() == "content-security-policy":
+            self.security_policy = True
         if tag == "img" and not values.get("alt", "").strip():
             self.images_without_alt.append(values.get("src", "")[:80])
         if "class" in values:
@@ -83,12 +87,46 @@ def check_site(
     settings: Settings, site: Path, reports: list[EditionReport], sample: bool, quarter: FiscalQuarter
 ) -> dict[str, Any]:
     """Every check that must pass before a site is published; raises ``SiteError`` listing all."""
-    problems: list[str] = []
     html_files = sorted(site.rglob("*.html"))
+    # Archived quarters were checked when they were published; this quarter's copy repeats the root.
     parsed = {p: _parse(p) for p in html_files if not p.relative_to(site).as_posix().startswith("archive/")}
+    problems = _structure_problems(settings, site, reports, parsed)
+    problems += untranslated_text(site, reports)
+    for page, info in parsed.items():
+        problems += _page_problems(site, page, info, parsed, sample)
+    problems += _css_problems(site)
+    problems += check_sealed(site, quarter)
+    problems += _private_files(settings, site)
+    problems += [f"{f.file}: {f.reason}" for f in scan_published(settings, site)]
+    weights = {}
+    for report in reports:
+        goal = report.edition.prefix + "index.html"
+        weights[goal] = page_weight(site, site / goal, parsed)
+        if weights[goal] > GOAL_PAGE_BUDGET_BYTES:
+            problems.append(
+                f"{goal} weighs {weights[goal]:,} bytes with its assets (budget {GOAL_PAGE_BUDGET_BYTES:,})"
+            )
+    if problems:
+        shown = "\n".join(f"  - {p}" for p in problems[:60])
+        more = f"\n  ... and {len(problems) - 60} more" if len(problems) > 60 else ""
+        raise SiteError(
+            f"The rendered site failed {len(problems)} check(s); nothing was "
+            f"published and the current site is unchanged:\n{shown}{more}"
+        )
+    return {
+        "pages": len(html_files),
+        "goal_page_bytes": weights["index.html"],
+        "privacy_findings": 0,
+        "links_checked": sum(len(p.refs) for p in parsed.values()),
+    }
 
-    anchors = expected_anchors(reports)
-    for name, ids in anchors.items():
+
+def _structure_problems(
+    settings: Settings, site: Path, reports: list[EditionReport], parsed: dict[Path, _Links]
+) -> list[str]:
+    """Every page and anchor of the page model is there, with a status badge per initiative."""
+    problems = []
+    for name, ids in expected_anchors(reports).items():
         page = site / name
         if page not in parsed:
             problems.append(f"page missing: {name}")
@@ -96,7 +134,6 @@ def check_site(
         missing = [i for i in ids if i not in parsed[page].ids]
         if missing:
             problems.append(f"{name}: missing anchors {', '.join(missing)}")
-
     for report in reports:
         prefix = report.edition.prefix
         for spec in report.pages:
@@ -107,60 +144,42 @@ def check_site(
             badges = sum(c.count("status-badge status-") for c in page.classes)
             if badges < wanted:
                 problems.append(f"{prefix}{spec.html}: {badges} status badges for {wanted} initiatives")
-    problems += untranslated_text(site, reports)
+    return problems
 
-    for page, info in parsed.items():
-        relative = page.relative_to(site).as_posix()
-        if relative.startswith("archive/"):
-            continue  # earlier quarters were checked when they were published
-        text = page.read_text(encoding="utf-8", errors="replace")
-        if sample and "sample-data-banner" not in text and relative != "404.html":
-            problems.append(f"{relative}: the sample-data banner is missing")
-        if 'http-equiv="Content-Security-Policy"' not in text:
-            problems.append(f"{relative}: the Content-Security-Policy meta tag is missing")
-        problems += [f"{relative}: third-party asset {a}" for a in info.external_assets]
-        for src in info.images_without_alt:
-            cell = re.search(r"cell-(\d+)-output", src)
-            where = f" (output of cell {cell.group(1)} of the executed notebook)" if cell else ""
-            problems.append(f"{relative}: an image has no alt text{where}: {src}")
-        for tag, ref in info.refs:
-            problem = _check_ref(site, page, tag, ref, parsed)
-            if problem:
-                problems.append(f"{relative}: {problem}")
+
+def _page_problems(
+    site: Path, page: Path, info: _Links, parsed: dict[Path, _Links], sample: bool
+) -> list[str]:
+    """One page: the sample banner, the security policy, self-hosting, alt text and links."""
+    relative = page.relative_to(site).as_posix()
+    problems = []
+    banner = any("sample-data-banner" in c.split() for c in info.classes)
+    if sample and not banner and relative != "404.html":
+        problems.append(f"{relative}: the sample-data banner is missing")
+    if not info.security_policy:
+        problems.append(f"{relative}: the Content-Security-Policy meta tag is missing")
+    problems += [f"{relative}: third-party asset {a}" for a in info.external_assets]
+    for src in info.images_without_alt:
+        cell = re.search(r"cell-(\d+)-output", src)
+        where = f" (output of cell {cell.group(1)} of the executed notebook)" if cell else ""
+        problems.append(f"{relative}: an image has no alt text{where}: {src}")
+    for tag, ref in info.refs:
+        problem = _check_ref(site, page, tag, ref, parsed)
+        if problem:
+            problems.append(f"{relative}: {problem}")
+    return problems
+
+
+def _css_problems(site: Path) -> list[str]:
+    """Stylesheets load nothing from a third party."""
+    problems = []
     for css in site.rglob("*.css"):
         text = css.read_text(encoding="utf-8", errors="replace")
         for url in re.findall(r"url\(\s*['\"]?((?:https?:)?//[^'\")]+)", text):
             problems.append(f"{css.relative_to(site)}: third-party url() {url}")
         for url in re.findall(r"@import\s+(?:url\()?['\"]?((?:https?:)?//[^'\")\s;]+)", text):
             problems.append(f"{css.relative_to(site)}: third-party @import {url}")
-
-    problems += check_sealed(site, quarter)
-    problems += _private_files(settings, site)
-    findings = scan_published(settings, site)
-    problems += [f"{f.file}: {f.reason}" for f in findings]
-
-    weights = {}
-    for report in reports:
-        goal = report.edition.prefix + "index.html"
-        weights[goal] = page_weight(site, site / goal, parsed)
-        if weights[goal] > GOAL_PAGE_BUDGET_BYTES:
-            problems.append(
-                f"{goal} weighs {weights[goal]:,} bytes with its assets (budget {GOAL_PAGE_BUDGET_BYTES:,})"
-            )
-    weight = weights["index.html"]
-    if problems:
-        shown = "\n".join(f"  - {p}" for p in problems[:60])
-        more = f"\n  ... and {len(problems) - 60} more" if len(problems) > 60 else ""
-        raise SiteError(
-            f"The rendered site failed {len(problems)} check(s); nothing was "
-            f"published and the current site is unchanged:\n{shown}{more}"
-        )
-    return {
-        "pages": len(html_files),
-        "goal_page_bytes": weight,
-        "privacy_findings": 0,
-        "links_checked": sum(len(p.refs) for p in parsed.values()),
-    }
+    return problems
 
 
 def _check_ref(site: Path, page: Path, tag: str, ref: str, parsed: dict[Path, _Links]) -> str | None:

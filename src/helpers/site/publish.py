@@ -22,15 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..core.cache import StepCache
+from ..core.cache import StepCache, file_sha256
 from ..core.language import ENGLISH
 from ..core.paths import ProjectPaths
 from ..core.periods import FiscalQuarter
+from ..data.raw import is_sample_data
 from ..params.editions import EditionReport, edition_reports
 from ..params.pages import SitePage
 from ..params.quarters import QuarterParams, read_publication
 from ..params.settings import Settings
-from ..params.sources import file_sha256, is_sample_data
 from . import quarto as quarto_cli
 from .archive import expected_quarters, record_ledger, refuse_superseded, require_intact, seal_site
 from .assembly import copy_archives, finish_pages, make_archive_copy, make_read_only
@@ -47,7 +47,7 @@ from .staging import (
 
 log = logging.getLogger("helpers.site")
 
-__all__ = ["PublishOutcome", "QuartoMissing", "SiteBuild", "SiteError", "publish"]
+__all__ = ["PublishOutcome", "QuartoMissing", "SiteBuild", "SiteError"]
 
 
 @dataclass
@@ -257,6 +257,26 @@ class SiteBuild:
                 raise QuartoMissing(message)
             log.warning("%s", message)
             return PublishOutcome("quarto-missing", message=message)
+        rendered = self._render()
+        copied, checks, sealed = self._assemble(rendered)
+        swap_in(paths, rendered)
+        record_ledger(paths, sealed)
+        cache.store(wanted)
+        checks["archived_quarters"] = [*copied, quarter.id]
+        checks["editions"] = [report.edition.code for report in self.reports]
+        log.info(
+            "site: published %s to %s (previous site kept in %s)", quarter.id, paths.site, paths.previous_site
+        )
+        return PublishOutcome(
+            "published",
+            quarto=quarto,
+            checks=checks,
+            message=f"Published {ENGLISH.quarter_long(quarter)} to {paths.site}.",
+        )
+
+    def _render(self) -> Path:
+        """Every edition rendered (the early renders finished), the others moved under the
+        first's folder: the site as Quarto made it."""
         for render in self.renders.values():
             if render.render is None:
                 self._start(quarto_cli.checked_quarto(), render)
@@ -270,45 +290,26 @@ class SiteBuild:
                 + "\n".join(f"  - {p}" for p in self.problems)
             )
         outputs = {}
-        for lang, render in self.renders.items():
+        for code, render in self.renders.items():
             assert render.render is not None
-            outputs[lang] = render.render.wait()
+            outputs[code] = render.render.wait()
             render.render = None
         editions = [report.edition for report in self.reports]
         rendered = outputs[editions[0].code]
         for edition in editions[1:]:
             outputs[edition.code].rename(rendered / edition.prefix)
+        return rendered
+
+    def _assemble(self, rendered: Path) -> tuple[list[str], dict[str, Any], dict[str, str]]:
+        """The pages finished, the archive carried over, this quarter's copy made and sealed, and
+        every check passed: (quarters copied, the checks' figures, the sealed manifests)."""
+        editions = [report.edition for report in self.reports]
         for edition in editions:
             finish_pages(rendered / edition.prefix, edition, editions)
-        copied = copy_archives(paths.site, rendered, quarter)
-        make_archive_copy(rendered, quarter, editions)
-        sealed = seal_site(paths, rendered, quarter)
-        checks = check_site(self.settings, rendered, self.reports, self.sample, quarter)
+        copied = copy_archives(self.paths.site, rendered, self.quarter)
+        make_archive_copy(rendered, self.quarter, editions)
+        sealed = seal_site(self.paths, rendered, self.quarter)
+        checks = check_site(self.settings, rendered, self.reports, self.sample, self.quarter)
         (rendered / ".nojekyll").write_text("")
         make_read_only(rendered / "archive")
-        swap_in(paths, rendered)
-        record_ledger(paths, sealed)
-        cache.store(wanted)
-        checks["archived_quarters"] = [*copied, quarter.id]
-        checks["editions"] = [edition.code for edition in editions]
-        log.info(
-            "site: published %s to %s (previous site kept in %s)", quarter.id, paths.site, paths.previous_site
-        )
-        return PublishOutcome(
-            "published",
-            quarto=quarto,
-            checks=checks,
-            message=f"Published {ENGLISH.quarter_long(quarter)} to {paths.site}.",
-        )
-
-
-def publish(
-    settings: Settings,
-    quarter: FiscalQuarter,
-    params: QuarterParams,
-    code_version: str,
-    force: bool = False,
-    require_quarto: bool = False,
-) -> PublishOutcome:
-    """Render, check and swap in the site for ``quarter`` from executed notebooks, or say why not."""
-    return SiteBuild(settings, quarter, params, code_version, force, require_quarto).publish()
+        return copied, checks, sealed

@@ -15,7 +15,7 @@ from helpers.core.language import ENGLISH, Language
 from helpers.core.templates import TemplateError, fill, names
 from helpers.page.narrative import Change
 
-from .conftest import LATEST, copy_project_skeleton
+from ..conftest import LATEST, copy_project_skeleton
 
 SECRET_PROBE = "{change.__init__.__globals__[pd].io.common.os.environ[DURHAM_PSEUDONYM_KEY]}"
 # Every way str.format could reach past a plain name, and malformed braces.

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from helpers.core.language import ENGLISH
 from helpers.data.coverage import SourceCoverage
 
-from .test_measures import source_spec
+from ..measures.test_build import source_spec
 
 
 def daily(start: date, end: date, per_day: int = 1000, skip=lambda d: False, low=lambda d: False) -> dict:

@@ -15,8 +15,8 @@ from helpers.page.fragments import Fragment, esc, md
 from helpers.page.narrative import comparison_sentence, fmt_date, fmt_value, narrative_blocks
 from helpers.translation.edition import edition
 
-from .conftest import REPO
-from .test_measures import measure
+from ..conftest import REPO
+from ..measures.test_build import measure
 
 HOSTILE = "<script>alert('x')</script> **bold** [link](http://evil.example) $5 & $6 # 1. _x_"
 
@@ -160,7 +160,7 @@ def test_markdown_escaping_makes_text_literal():
 
 def pandoc_command() -> list[str] | None:
     """pandoc itself, or the one inside Quarto (``quarto pandoc``)."""
-    from .conftest import real_quarto
+    from ..conftest import real_quarto
 
     if shutil.which("pandoc"):
         return ["pandoc"]

@@ -15,7 +15,7 @@ from helpers.params.settings import load_settings
 from helpers.site.staging import check_site_sources, hand_written_config
 from helpers.translation.edition import edition
 
-from .conftest import REPO
+from ..conftest import REPO
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from helpers.core.language import ENGLISH
 from helpers.page.chart_style import PALETTE
 from helpers.page.charts import alt_text, measure_chart
 
-from .test_measures import measure
-from .test_narrative import series
+from ..measures.test_build import measure
+from ..page.test_narrative import series
 
 
 def test_alt_text_describes_span_latest_range_and_target():

@@ -10,7 +10,7 @@ from helpers.core.language import ENGLISH, pending, pending_html, pending_plain
 from helpers.core.periods import FiscalQuarter
 from helpers.translation.edition import edition
 
-from .conftest import REPO
+from ..conftest import REPO
 
 Q1 = FiscalQuarter.parse("FY2027Q1")
 

@@ -12,7 +12,7 @@ from helpers.core.periods import FiscalQuarter
 from helpers.page.analysis import AnalysisError, before_after
 from helpers.page.narrative import Change
 
-from .test_measures import measure
+from ..measures.test_build import measure
 
 
 def quarterly(values: dict[str, list[float]], first: str = "FY2024Q4") -> pd.DataFrame:

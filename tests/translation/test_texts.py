@@ -18,7 +18,7 @@ from helpers.params.settings import load_settings
 from helpers.translation.catalogue import interface_messages, missing_interface, update_catalogue
 from helpers.translation.edition import edition, editions
 
-from .conftest import REPO, copy_project_skeleton
+from ..conftest import REPO, copy_project_skeleton
 
 LATEST = FiscalQuarter.parse("FY2027Q1")
 

@@ -15,7 +15,7 @@ from helpers.core.pofile import read_entries
 from helpers.translation.catalogue import check_interface
 from helpers.translation.edition import editions
 
-from .conftest import REPO, copy_project_skeleton
+from ..conftest import REPO, copy_project_skeleton
 
 HEADER = (
     'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n'

@@ -8,7 +8,7 @@ from helpers.core.config import ConfigError
 from helpers.params.plan import check_plan_against_sources, load_plan
 from helpers.params.sources import load_sources
 
-from .conftest import REPO, edited_params
+from ..conftest import REPO, edited_params
 
 
 def test_the_bundled_sources_cover_the_canonical_contract():

@@ -24,13 +24,13 @@ from helpers.params.quarters import load_quarter
 from helpers.params.settings import load_settings
 from helpers.run.runner import run_quarter
 from helpers.site.checks import page_weight
-from helpers.site.publish import publish
+from helpers.site.publish import SiteBuild
 from helpers.site.quarto import QuartoMissing, SiteError, find_quarto
 from helpers.site.staging import archive_page, check_site_sources
 from helpers.translation.edition import ENGLISH_EDITION
 
-from .browser import browser_skip_reason, chromium, serious_violations, serve
-from .conftest import FIXTURES, LATEST, QUARTERS, REPO, SITE_PAGES, publish_quarter
+from ..browser import browser_skip_reason, chromium, serious_violations, serve
+from ..conftest import FIXTURES, LATEST, QUARTERS, REPO, SITE_PAGES, publish_quarter
 
 pytestmark = pytest.mark.slow
 
@@ -146,14 +146,11 @@ def test_without_quarto_the_build_stops_with_instructions(site_project, monkeypa
     assert "quarto.org" in outcome.message and "QUARTO_PATH" in outcome.message
     assert not site_project.site.exists()
     settings = load_settings(site_project)
+    build = SiteBuild(
+        settings, LATEST, load_quarter(site_project, settings.plan, LATEST), "1.0.0+test", require_quarto=True
+    )
     with pytest.raises(QuartoMissing):
-        publish(
-            settings,
-            LATEST,
-            load_quarter(site_project, settings.plan, LATEST),
-            "1.0.0+test",
-            require_quarto=True,
-        )
+        build.publish()
 
 
 def test_quarto_is_found_through_quarto_path(fake_quarto):
@@ -329,7 +326,7 @@ def test_preview_renders_one_page_and_never_touches_the_site(published, fake_qua
 
 
 def test_the_say_it_once_check_catches_a_restated_statement_and_caption():
-    from .site_checks import repeated_text
+    from ..site_checks import repeated_text
 
     statement = "Support safe neighborhoods and communities by creating a shared sense of responsibility."
     old = (
@@ -348,7 +345,7 @@ def test_the_say_it_once_check_catches_a_restated_statement_and_caption():
 
 
 def test_published_pages_say_each_thing_once(published):
-    from .site_checks import repeated_text
+    from ..site_checks import repeated_text
 
     for page in SITE_PAGES:
         assert repeated_text((published.site / page).read_text()) == [], page

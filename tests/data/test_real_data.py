@@ -18,7 +18,7 @@ from helpers.measures.build import compute, prepare
 from helpers.params.plan import load_plan
 from helpers.params.sources import load_sources
 
-from .conftest import FIXTURES, REPO, SHARED_REAL
+from ..conftest import FIXTURES, REPO, SHARED_REAL
 
 pytestmark = [
     pytest.mark.real_data,

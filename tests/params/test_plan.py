@@ -7,7 +7,7 @@ import pytest
 from helpers.core.config import ConfigError
 from helpers.params.plan import load_plan
 
-from .conftest import REPO, edited_params
+from ..conftest import REPO, edited_params
 
 SEED = REPO.parent / "shared" / "reference" / "seed-durham-goal2-page.txt"
 

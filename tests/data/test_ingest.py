@@ -14,7 +14,8 @@ import pytest
 
 from helpers.core.paths import ProjectPaths
 from helpers.data.ingest import SourceValidationError, ingest, load_canonical, pseudonymise
-from helpers.params.sources import PseudonymKeyMissing, load_sources
+from helpers.data.raw import PseudonymKeyMissing
+from helpers.params.sources import load_sources
 
 TODAY = date(2026, 10, 15)
 
@@ -445,7 +446,7 @@ def test_an_unexpected_error_is_an_internal_error_naming_source_and_file(tmp_pat
 
 
 def test_a_file_replaced_after_it_was_hashed_stops_ingest_before_anything_is_written(tmp_path, key):
-    from helpers.params.sources import raw_fingerprint
+    from helpers.data.raw import raw_fingerprint
 
     paths = make_project(tmp_path)
     config = load_sources(paths.params / "sources.yml")
@@ -461,7 +462,7 @@ def test_a_file_replaced_after_it_was_hashed_stops_ingest_before_anything_is_wri
 
 
 def test_the_recorded_hash_is_the_hash_of_the_bytes_the_tables_were_built_from(tmp_path, key):
-    from helpers.params.sources import raw_fingerprint
+    from helpers.data.raw import raw_fingerprint
 
     paths = make_project(tmp_path)
     config = load_sources(paths.params / "sources.yml")

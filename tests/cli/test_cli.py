@@ -12,7 +12,7 @@ import pytest
 
 from helpers.cli import EXIT_CONFIG, build_parser, main
 
-from .conftest import REPO, copy_project_skeleton
+from ..conftest import REPO, copy_project_skeleton
 
 COMMANDS = ["sample-data", "ingest", "measures", "run", "check", "site", "quarters", "archive"]
 

@@ -18,12 +18,12 @@ from helpers.core.periods import FiscalQuarter
 from helpers.params.pages import report_pages
 from helpers.params.quarters import load_quarter
 from helpers.params.settings import load_settings
-from helpers.site.publish import publish
+from helpers.site.publish import SiteBuild
 from helpers.translation.edition import ENGLISH_EDITION
 
-from .browser import SCREENS, browser_skip_reason, chromium, serve
-from .conftest import LATEST, QUARTERS, SITE_PAGES, clone_project, real_quarto
-from .site_checks import repeated_text
+from ..browser import SCREENS, browser_skip_reason, chromium, serve
+from ..conftest import LATEST, QUARTERS, SITE_PAGES, clone_project, real_quarto
+from ..site_checks import repeated_text
 
 NO_QUARTO = (
     "Quarto is not installed here (install it with `pip install quarto-cli`, conda-forge "
@@ -54,12 +54,8 @@ def rendered(executed_project, tmp_path_factory):
     for quarter in QUARTERS:
         q = FiscalQuarter.parse(quarter)
         manifest = json.loads(paths.manifest(q).read_text())
-        outcomes[quarter] = publish(
-            settings,
-            q,
-            load_quarter(paths, settings.plan, q),
-            manifest["code_version"],
-        )
+        params = load_quarter(paths, settings.plan, q)
+        outcomes[quarter] = SiteBuild(settings, q, params, manifest["code_version"]).publish()
     return paths, outcomes
 
 

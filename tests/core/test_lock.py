@@ -11,7 +11,7 @@ import pytest
 from helpers.cli import EXIT_LOCKED, main
 from helpers.core.lock import RunLocked, leftovers, project_lock
 
-from .conftest import LATEST, copy_project_skeleton, lock_held_elsewhere
+from ..conftest import LATEST, copy_project_skeleton, lock_held_elsewhere
 
 WRITING = [
     ["run", "--no-site"],

@@ -12,7 +12,7 @@ from helpers.core.paths import ProjectPaths
 from helpers.params.plan import load_plan
 from helpers.params.quarters import available_quarters, latest_quarter, load_quarter
 
-from .conftest import LATEST, REPO
+from ..conftest import LATEST, REPO
 
 
 @pytest.fixture

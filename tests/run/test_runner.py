@@ -16,7 +16,7 @@ from helpers.params.settings import load_settings
 from helpers.run.runner import NotebookFailed, run_quarter
 from helpers.translation.edition import ENGLISH_EDITION
 
-from .conftest import LATEST, lock_held_elsewhere, write_fixture_notebooks
+from ..conftest import LATEST, lock_held_elsewhere, write_fixture_notebooks
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ from helpers.site.archive import MANIFEST, ArchiveError, parse_manifest, verify
 from helpers.site.publish import recover_publish, swap_in
 from helpers.site.staging import force_remove
 
-from .conftest import publish_quarter
+from ..conftest import publish_quarter
 
 pytestmark = pytest.mark.slow
 
