@@ -152,7 +152,9 @@ def archive_page(
         "subtitle": t._("Quarterly report: {period}", period=t.quarter_long(current)),
         "description": t._("Every published quarter of the report, kept as it was published."),
     }
-    text = "\n\n".join(md(paragraph) for paragraph in prose.paragraphs("archive"))
+    # Escaped for Pandoc, except quotes: they only become typographic quotes there.
+    paragraphs = (md(p).replace("\\'", "'").replace('\\"', '"') for p in prose.paragraphs("archive"))
+    text = "\n\n".join(paragraphs)
     page = (
         "---\n"
         + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
