@@ -156,7 +156,7 @@ def test_manifest_records_inputs_versions_parameters_and_durations(tiny_project)
     manifest = json.loads(tiny_project.manifest(LATEST).read_text())
     assert manifest["quarter"] == "FY2027Q1" and manifest["status"] == "succeeded"
     assert manifest["data_as_of"] == "2026-10-15"
-    assert set(manifest["settings"]) == {"plan.yml", "sources.yml", "privacy.yml"}
+    assert set(manifest["settings"]) == {"plan.yml", "sources.yml", "privacy.yml", "prose/explanations.md"}
     assert all(len(h) == 64 for h in manifest["inputs"]["raw"].values())
     assert "cad/cad_events_FY2027.csv" in manifest["inputs"]["raw"]
     assert manifest["validation"]["sources"]["cad_events"]["rows"] > 1_000_000

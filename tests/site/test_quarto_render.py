@@ -344,7 +344,6 @@ def test_search_widget_has_an_accessible_name(browser_pages):
 def test_a_render_started_early_gives_the_same_site_as_a_plain_render(rendered, tmp_path):
     """The run starts Quarto before the notebooks are done (its Archive page waits for them);
     a plain `quarto render` of the same staged folder must give byte-identical pages."""
-    from helpers.core.language import ENGLISH
     from helpers.site.assembly import finish_pages
     from helpers.site.quarto import find_quarto, render
     from helpers.translation.edition import editions
@@ -355,7 +354,7 @@ def test_a_render_started_early_gives_the_same_site_as_a_plain_render(rendered, 
     for leftover in ("_site", ".quarto"):
         shutil.rmtree(staged / leftover, ignore_errors=True)
     plain = render(find_quarto(), staged, tmp_path / "render.log")
-    finish_pages(plain, ENGLISH, [e.language for e in editions(paths.params)])
+    finish_pages(plain, ENGLISH_EDITION, editions(paths.params))
     compared = 0
     for path in sorted(plain.rglob("*")):
         if path.is_file():
