@@ -33,14 +33,23 @@ def file_sha256(path: Path) -> str:
     return sha.hexdigest()
 
 
+_code_hashes: dict[tuple[tuple[str, int, int], ...], str] = {}
+
+
 def helpers_code_hash() -> str:
-    """SHA-256 over the helpers package source: a code change invalidates every cache."""
-    sha = hashlib.sha256()
+    """SHA-256 over the helpers package source: a code change invalidates every cache. A run
+    asks for it once per page; the files are read again only when one of them has changed."""
     package = Path(__file__).parents[1]  # the whole helpers package
-    for path in sorted(package.rglob("*.py")):
-        sha.update(path.relative_to(package).as_posix().encode())
-        sha.update(path.read_bytes())
-    return sha.hexdigest()
+    files = sorted(package.rglob("*.py"))
+    stamp = tuple((p.as_posix(), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    if stamp not in _code_hashes:
+        sha = hashlib.sha256()
+        for path in files:
+            sha.update(path.relative_to(package).as_posix().encode())
+            sha.update(path.read_bytes())
+        _code_hashes.clear()
+        _code_hashes[stamp] = sha.hexdigest()
+    return _code_hashes[stamp]
 
 
 def code_version(root: Path) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 import warnings
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -194,16 +195,25 @@ class QuarterBeyondData(RuntimeError):
 
 
 def last_complete_day(spec: SourceSpec, days: dict[str, int]) -> date | None:
-    """The last day a source's records fully cover: the last covered day of a daily source, the
-    end of the last month with records of a monthly one, the newest record of an event log."""
-    coverage = SourceCoverage(spec, days)
-    if coverage.last is None:
+    """The last day a source's records fully cover: the last day of a daily source with at
+    least ``low_day_share`` of the usual number of records (as ``SourceCoverage`` judges days),
+    the end of the last month with records of a monthly one, the newest record of an event log.
+    Only the last weeks are looked at, so a run with nothing to do stays quick."""
+    counts = {date.fromisoformat(d): n for d, n in days.items() if n > 0}
+    if not counts:
         return None
-    if spec.expected == "daily":
-        return coverage.covered_through(coverage.last)
+    last = max(counts)
     if spec.expected == "monthly":
-        return month_end(coverage.last)
-    return coverage.last
+        return month_end(last)
+    if spec.expected != "daily":
+        return last
+    for day in sorted(counts, reverse=True):
+        around = [
+            n for d, n in counts.items() if abs((d - day).days) <= WINDOW_DAYS
+        ]  # non-empty days in the four weeks either side, the day itself included
+        if counts[day] >= spec.low_day_share * statistics.median(around):
+            return day
+    return None
 
 
 def check_quarter_supported(

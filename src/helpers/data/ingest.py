@@ -269,7 +269,9 @@ def ingest(
     """
     started = time.perf_counter()
     _return_memory_promptly()
-    fingerprint = raw_fingerprint(paths, config) if fingerprint is None else fingerprint
+    fingerprint = (
+        raw_fingerprint(paths, config) if fingerprint is None else fingerprint
+    )  # {}: nothing to compare
     validated = validate_all(paths, config, today or date.today(), fingerprint)
     key, demo = pseudonym_key(config, paths)
     paths.processed.mkdir(parents=True, exist_ok=True)

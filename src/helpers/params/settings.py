@@ -33,6 +33,8 @@ class Settings:
     # Grammatical gender of what each measure counts ("feminine", "masculine"), for languages
     # whose words agree with it: the plan translation's ``genders``.
     grammar: dict[str, str] = dataclasses.field(default_factory=dict)
+    # The other editions' settings, made once: reading and checking a translation is not free.
+    _editions: dict[str, Settings] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     def file_hashes(self) -> dict[str, str]:
         """SHA-256 of each settings file, for manifests and cache keys."""
@@ -75,6 +77,11 @@ class Settings:
         """The same settings with the plan's and the sources' texts in ``edition``'s language."""
         if edition.is_source:
             return self
+        if edition.code not in self._editions:
+            self._editions[edition.code] = self._translated(edition)
+        return self._editions[edition.code]
+
+    def _translated(self, edition: Edition) -> Settings:
         language = edition.language
         plan = translate(
             self.plan,
@@ -111,6 +118,7 @@ class Settings:
         missing = (*plan.missing, *sources.missing, *prose.missing)
         return dataclasses.replace(
             self,
+            _editions={},
             plan=plan.model,
             sources=sources.model,
             prose=prose.model,

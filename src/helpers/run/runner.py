@@ -68,8 +68,9 @@ def ensure_ingested(
     (``ingested`` or ``skipped``) and the ingest record."""
     paths = settings.paths
     cache = StepCache(paths.ingest_record, field="cache_key")
+    # A forced ingest reads (and hashes) every file anyway: no checksums beforehand.
     key = {
-        "raw": raw_fingerprint(paths, settings.sources),
+        "raw": {} if force else raw_fingerprint(paths, settings.sources),
         "sources": settings.file_hashes()["sources.yml"],
         "code": code,
     }
