@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from .analysis import add_spc
 from .common import Adder, Handler
 from .exits import EXIT_CODES
 from .pipeline import cmd_ingest, cmd_measures, cmd_preview, cmd_run, cmd_sample_data, cmd_serve, cmd_site
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         _quarters,
         _archive,
         _translations,
+        add_spc,
     ):
         register(add)
     return parser
