@@ -99,3 +99,14 @@ def repeated_text(html: str, shortest: int = 60) -> list[str]:
             if block != heading and block.startswith(heading) and len(block) > len(heading) + 3:
                 problems.append(f"repeats the heading '{heading[:60]}': {block[:90]}")
     return problems
+
+
+RUNNING = {"p", "li", "description"}
+
+
+def running_text(html: str) -> str:
+    """The page's running text as shown by default (paragraphs, list items and the page
+    description; not headings, captions, tables or collapsed details), one block per line, each
+    ending as a sentence so that readability formulas count its sentences."""
+    blocks = [text for kind, text in text_blocks(html) if kind.split("+")[0] in RUNNING]
+    return "\n".join(text if text[-1] in ".!?:" else text + "." for text in blocks)

@@ -52,22 +52,29 @@ def test_one_parameters_cell_with_literal_working_defaults(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebooks_stay_thin(path):
     """Cells are a few calls long: logic lives in helpers, text in params; an analysis cell may
-    draw a figure in a few lines and publish it with page.figure."""
+    draw a figure in a few lines and publish it with page.figure. The one branch allowed is on
+    an analysis result's ``available`` (the data may not support it this quarter), each branch
+    held to the same rules."""
     for cell in code_cells(path):
         if "parameters" in cell.metadata.get("tags", []):
             continue
-        lines = [ln for ln in cell.source.splitlines() if ln.strip() and not ln.startswith("#")]
-        assert len(lines) <= 5, f"move logic into helpers: {cell.source[:80]}"
         tree = ast.parse(cell.source)
         calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
         assert calls or isinstance(tree.body[0], ast.Import), cell.source
-        for node in tree.body:
-            assert isinstance(node, (ast.Expr, ast.Assign, ast.ImportFrom, ast.Import)), cell.source
-            assert not isinstance(node, (ast.For, ast.While, ast.FunctionDef, ast.If)), cell.source
-        if cell.source.startswith("#| output: asis"):
-            last = tree.body[-1]
-            assert isinstance(last, ast.Expr), cell.source  # the part of the page this cell shows
-            assert ast.unparse(last).startswith("page."), cell.source
+        branches = [tree.body]
+        if len(tree.body) == 1 and isinstance(tree.body[0], ast.If):
+            guard = tree.body[0]
+            assert isinstance(guard.test, ast.Attribute) and guard.test.attr == "available", cell.source
+            branches = [guard.body, guard.orelse]
+        for branch in branches:
+            assert len(branch) <= 5, f"move logic into helpers: {cell.source[:80]}"
+            for node in branch:
+                assert isinstance(node, (ast.Expr, ast.Assign, ast.ImportFrom, ast.Import)), cell.source
+            if cell.source.startswith("#| output: asis"):
+                last = branch[-1]  # the part of the page this cell shows
+                assert isinstance(last, ast.Expr), cell.source
+                shown = ast.unparse(last)
+                assert shown.startswith("page.") or (len(branches) > 1 and shown.startswith("display(page."))
 
 
 def test_every_checked_cell_has_an_expected_output():

@@ -65,6 +65,45 @@ def test_download_csvs_match_the_tables_and_say_they_are_sample(sample_project):
         assert len(hidden) == info.suppressed
 
 
+def test_published_limits_are_recomputed_from_the_csvs_own_values(sample_project):
+    """Anyone can check a verdict: the limits in each download come from its own values."""
+    from helpers.measures.spc import process
+
+    settings = load_settings(sample_project)
+    publication = read_publication(sample_project, LATEST)
+    checked = 0
+    for measure in settings.plan.measures:
+        csv = pd.read_csv(sample_project.quarter_dir(LATEST) / publication.measures[measure.id].csv)
+        if measure.process.chart == "none":
+            assert csv["process_chart"].isna().all() and csv["point_type"].isna().all(), measure.id
+            continue
+        value = csv.columns[4]  # measure, period, period_label, series, then the value
+        for _, part in csv[csv["process_chart"].notna()].groupby("series"):
+            judged = (part["data_status"] == "complete").to_numpy()
+            extra = {}
+            if measure.process.chart != "xmr":
+                numerator, denominator = part.columns[5], part.columns[6]
+                extra = {"numerators": part[numerator], "denominators": part[denominator], "scale": 100.0}
+            again = process(
+                part[value],
+                direction=measure.better,
+                segments=part["segment"] - 1,
+                judged=judged,
+                chart=measure.process.chart,
+                screen=measure.process.screen,
+                **extra,
+            )
+            assert again.mean == pytest.approx(part["process_mean"].to_numpy(), rel=1e-9), measure.id
+            assert again.lower == pytest.approx(part["lower_process_limit"].to_numpy(), rel=1e-9)
+            assert again.upper == pytest.approx(part["upper_process_limit"].to_numpy(), rel=1e-9)
+            assert list(again.point_type) == part["point_type"].fillna("").tolist(), measure.id
+            checked += 1
+    assert checked >= 10
+    no_fault = pd.read_csv(sample_project.quarter_dir(LATEST) / publication.measures["no_fault_crashes"].csv)
+    assert set(no_fault.loc[no_fault["period"] >= "2025-06", "segment"]) == {2}  # the declared change
+    assert set(no_fault.loc[no_fault["period"] < "2025-06", "segment"]) == {1}
+
+
 def test_the_published_tables_leave_nothing_recoverable(sample_project):
     settings = load_settings(sample_project)
     current = read_quarter_frame(sample_project, LATEST)
@@ -145,8 +184,10 @@ def test_a_quarter_beyond_the_data_is_a_gap_never_a_zero(sample_project):
     assert tables.status["calls_911"]["data_through"] == "2026-09-30"
     assert tables.sources["cad_events"].status == "missing"
     calls = tables.frame[tables.frame["measure"] == "calls_911"].set_index("period")
-    assert calls.loc["FY2027Q2", "status"] == "missing" and pd.isna(calls.loc["FY2027Q2", "value"])
-    assert calls.loc["FY2027Q1", "status"] == "complete" and calls.loc["FY2027Q1", "value"] > 90_000
+    for month in ("2026-10", "2026-11", "2026-12"):
+        assert calls.loc[month, "status"] == "missing" and pd.isna(calls.loc[month, "value"])
+        assert calls.loc[month, "point_type"] == ""  # a gap is never judged
+    assert calls.loc["2026-09", "status"] == "complete" and calls.loc["2026-09", "value"] > 30_000
 
 
 def test_stale_data_fails_when_the_params_say_so(project_copy):
@@ -257,26 +298,23 @@ def test_a_quarter_without_records_is_missing_never_zero_and_never_compared(cad_
     paths = cad_without_a_quarter
     frame = read_quarter_frame(paths, LATEST)
     calls = frame[frame["measure"] == "calls_911"].set_index("period")
-    assert calls.loc["FY2026Q4", "status"] == "missing" and pd.isna(calls.loc["FY2026Q4", "value"])
+    gap = ["2026-04", "2026-05", "2026-06"]
+    assert (calls.loc[gap, "status"] == "missing").all() and calls.loc[gap, "value"].isna().all()
+    assert (calls.loc[gap, "point_type"] == "").all()  # never judged, never in the limits
     crashes = frame[frame["measure"] == "no_fault_crashes"].set_index("period")
-    assert crashes.loc[["2026-04", "2026-05", "2026-06"], "value"].isna().all()  # gaps, not zeros
+    assert crashes.loc[gap, "value"].isna().all()  # gaps, not zeros
     csv = pd.read_csv(paths.quarter_dir(LATEST) / "csv" / "calls_911.csv", dtype=str, keep_default_na=False)
-    row = csv[csv["period"] == "FY2026Q4"].iloc[0]
-    assert row["Calls received"] == "" and row["data_status"] == "no data: 0 of 91 days have records"
+    row = csv[csv["period"] == "2026-05"].iloc[0]
+    assert row["Calls received"] == "" and row["data_status"] == "no data: 0 of 31 days have records"
+    assert row["lower_process_limit"] == "" and row["point_type"] == ""
     page = open_page("goal", LATEST.id, params_dir=paths.params, processed_dir=paths.processed)
     sentence = page.compare("calls_911")
-    assert "a year earlier" in sentence and "previous quarter (" not in sentence
-    assert sentence.endswith("It is not compared with the previous quarter, whose data is incomplete.")
+    assert "usual range" in sentence and "previous quarter" not in sentence
     html = page.context().html()
-    assert '<th scope="row">April to June 2026 (FY2026 Q4)</th><td>All calls</td><td>no data</td>' in html
-    assert "No data for April to June 2026 (FY2026 Q4)" in html  # in the chart's alt text
-    story = open_page("2.1", LATEST.id, params_dir=paths.params, processed_dir=paths.processed)
-    assert "whose data is incomplete" in story.compare("no_fault_crashes")
+    assert '<th scope="row">May 2026</th><td>All calls</td><td>no data</td>' in html
+    assert "No data for April 2026, May 2026 and June 2026." in html  # in the chart's alt text
     published = (paths.site / "index.html").read_text()  # the built site says the same
-    assert (
-        '<th scope="row">April to June 2026 (FY2026 Q4)</th><td>All calls</td><td>no data</td>' in published
-    )
-    assert "It is not compared with the previous quarter, whose data is incomplete." in published
+    assert '<th scope="row">May 2026</th><td>All calls</td><td>no data</td>' in published
 
 
 def test_the_reporting_quarter_with_a_gap_is_marked_or_stops_the_build(project_copy):
@@ -304,9 +342,8 @@ def test_the_reporting_quarter_with_a_gap_is_marked_or_stops_the_build(project_c
     assert publication.measures["calls_911"].status == "incomplete"
     page = open_page("goal", quarter.id, params_dir=project_copy.params, processed_dir=project_copy.processed)
     sentence = page.compare("calls_911")
-    assert (
-        "from incomplete data (61 of 92 days have records)" in sentence and "previous quarter" not in sentence
-    )
+    assert "from incomplete data (61 of 92 days have records)" in sentence
+    assert "previous quarter" not in sentence and "A year earlier" not in sentence
     assert "Incomplete data this quarter." in page.context().html()
     strict = params.model_copy(update={"require_complete": ["cad_events"]})
     with pytest.raises(StaleDataError, match=r"cad_events.*61 of 92 days.*2026-08-01 to 2026-08-31"):
@@ -337,7 +374,7 @@ def test_an_export_without_answer_times_shows_not_available_never_zero(project_c
     assert answered["status"].eq("not_available").all() and answered["value"].isna().all()
     page = open_page("goal", quarter.id, params_dir=project_copy.params, processed_dir=project_copy.processed)
     assert page.compare("calls_911_answered_15s") == (
-        "Answered within 15 seconds: not available for July to September 2026 (FY2027 Q1), because "
+        "Calls answered within 15 seconds: not available for July to September 2026 (FY2027 Q1), because "
         "the export has no values in seconds_to_answer for this period."
     )
     csv = (project_copy.quarter_dir(quarter) / "csv" / "calls_911_answered_15s.csv").read_text()

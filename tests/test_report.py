@@ -53,11 +53,17 @@ def test_every_initiative_follows_the_citys_template(sample_project):
 def test_measure_blocks_have_chart_table_csv_summary_and_about(sample_project):
     text = page(sample_project, "2.1").key_measures("2.13").data
     assert "{#measure-no-fault-crashes}" in text
-    assert '<img class="chart" src="data:image/png;base64,' in text and 'alt="Line chart of No Fault' in text
+    assert '<img class="chart" src="data:image/png;base64,' in text
+    assert 'alt="Process chart of No Fault' in text
     assert '<details class="measure-table">' in text and '<th scope="col">' in text
     assert '<a href="data/no_fault_crashes.csv" download>' in text
-    assert '<p class="measure-summary">' in text and "previous quarter" in text
+    summary = text.split('<p class="measure-summary">')[1].split("</p>")[0]
+    assert summary.startswith("No-fault crash calls handled by police stayed below the usual average from")
+    assert "previous quarter" not in summary  # the verdict leads; no two-point comparison
+    assert "The usual range starts again from June 2025 (Civilian investigators start)." in summary
     for field in (
+        "Target",
+        "Is the change real?",
         "Definition",
         "How it is calculated",
         "Source",
@@ -91,6 +97,42 @@ def test_goal_page_cards_badges_and_callout(sample_project):
     ):
         assert f"{{#{anchor}}}" in context
     assert "National standard: 90%" in context
+
+
+def test_status_icons_are_svg_with_words_never_a_glyph_that_can_be_missing(sample_project):
+    legend = page(sample_project, "goal").status_legend().data
+    assert legend.count("<svg") == 3 and legend.count("<title>") == 3
+    assert "\u23f8" not in legend and "\u25d0" not in legend  # glyphs Chromium on Debian lacks
+
+
+def test_at_a_glance_lists_every_measure_with_icons_words_value_and_date(sample_project):
+    p = page(sample_project, "goal")
+    html = p.at_a_glance().data
+    plan = p.settings.plan
+    rows = re.findall(r'<tr role="row"><th scope="row" role="rowheader"><a href="([^"]+)">', html)
+    assert len(rows) == len(plan.measures)
+    assert "objective-2-1.html#measure-no-fault-crashes" in rows  # its own part of the page
+    assert "objective-2-1.html#initiative-2-13" in rows  # shown only in the worked example
+    for words in ("Real change: better", "Usual variation", "Not judged", "No target set"):
+        assert f"<span>{words}</span>" in html
+    # the only measure with a target (NENA's standard) gets the assurance icon and words
+    assert html.count('class="icon assurance-icon') == 1
+    assert "Target will be missed (National standard: 90%)" in html
+    assert html.count('data-label="Data through">September 30, 2026</td>') == len(plan.measures)
+    paths = {"params_dir": sample_project.params, "processed_dir": sample_project.processed}
+    spanish = open_page("goal", "FY2027Q1", **paths, lang="es").at_a_glance()
+    assert "A significa más alto de lo habitual" in spanish.data and ">A</text>" in spanish.data
+
+
+def test_an_analysis_the_data_cannot_support_says_why_on_the_page(sample_project):
+    p = page(sample_project, "2.1")
+    late = p.before_after("no_fault_crashes_by_weekday", event="2026-08-15")
+    assert not late.available
+    shown = p.unavailable(late).data
+    assert "This comparison cannot be made yet. The data end in July to September 2026" in shown
+    assert 'class="analysis-unavailable"' in shown
+    named = p.before_after("no_fault_crashes_by_weekday", event="Civilian investigators start")
+    assert named.available and named.event.isoformat() == "2025-06-01"
 
 
 def test_a_page_reads_only_what_the_plan_declares(sample_project):
@@ -142,4 +184,4 @@ def test_about_the_data_links_each_measure_to_the_page_that_shows_it(sample_proj
     weekday = text.split('id="about-measure-no-fault-crashes-by-weekday"')[1].split("</p>")[0]
     assert 'href="objective-2-1.html#initiative-2-13">Initiative 2.13' in weekday  # an analysis measure
     staffing = text.split('id="about-measure-staffing"')[1].split("</p>")[0]
-    assert 'href="index.html#setting-the-stage">Goal overview' in staffing
+    assert 'href="index.html#measure-staffing">Goal overview' in staffing

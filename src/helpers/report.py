@@ -25,9 +25,10 @@ from .core.paths import ProjectPaths
 from .core.periods import FiscalQuarter
 from .core.templates import SPECS, TemplateError, fill
 from .page import story
-from .page.analysis import BeforeAfter, before_after
+from .page.analysis import BeforeAfter, NotComputable, before_after
 from .page.data import PageData, UndeclaredMeasure
 from .page.fragments import Fragment, Heading, para
+from .page.glance import at_a_glance
 from .page.narrative import fmt_number
 from .params.pages import page_of, page_params, report_pages
 from .params.quarters import load_quarter, read_publication
@@ -37,6 +38,8 @@ from .translation.edition import edition
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from .params.plan import Plan
+
 
 class UnknownText(KeyError):
     pass
@@ -45,6 +48,15 @@ class UnknownText(KeyError):
 __all__ = ["Page", "UndeclaredMeasure", "UnknownText", "open_page"]
 
 _TEXT_KEY = re.compile(r"^(\d+\.\d\d)\.([a-z][a-z0-9_]*)$")
+
+
+def _events(plan: Plan) -> list[tuple[str, date]]:
+    """The plan's dated events, in plan order: process changes and chart annotations."""
+    return [
+        (event.label if hasattr(event, "label") else event.reason, event.date)
+        for measure in plan.measures
+        for event in (*measure.process.changes, *measure.chart.annotations)
+    ]
 
 
 def _number_writer(lang: Language) -> Callable[[Any, str], str]:
@@ -104,19 +116,32 @@ class Page(PageData):
         """A heading for an analyst's own part of the page (it reaches the table of contents)."""
         return Fragment([Heading(level, self.text(text, **values), anchor)])
 
-    def before_after(self, measure_id: str, event: date | str, quarters: int = 4) -> BeforeAfter:
+    def before_after(
+        self, measure_id: str, event: date | str, quarters: int = 4
+    ) -> BeforeAfter | NotComputable:
         """Average per quarter of each series before ``event`` and over the latest quarters.
 
-        ``event`` is a date, or the label of a dated annotation on a chart in the plan (such as
-        "Civilian investigators start"), so the date is written in one place.
+        ``event`` is a date, or the name of a dated event in the plan (a measure's process change
+        or chart annotation, such as "Civilian investigators start"), so the date is written in
+        one place. When the data cannot support the comparison the result says why
+        (``result.available`` is False; show it with ``page.unavailable(result)``).
         """
+        name = None
         if isinstance(event, str) and not re.match(r"^\d{4}-\d\d-\d\d$", event):
-            plan = self.source_settings.plan  # notebooks name annotations in English
-            dates = {a.label: a.date for m in plan.measures for a in m.chart.annotations}
-            if event not in dates:
-                raise KeyError(f"'{event}' is not a date (YYYY-MM-DD) or a chart annotation: {list(dates)}")
-            event = dates[event]
-        return before_after(self.measure(measure_id), self.rows(measure_id), event, self.lang, quarters)
+            # notebooks name events in English; the page shows the edition's name
+            named = dict(zip(_events(self.source_settings.plan), _events(self.settings.plan)))
+            english = {label: (day, local) for (label, day), (local, _) in named.items()}
+            if event not in english:
+                known = ", ".join(english)
+                raise KeyError(f"'{event}' is not a date (YYYY-MM-DD) or an event of the plan: {known}")
+            event, name = english[event]
+        return before_after(
+            self.measure(measure_id), self.rows(measure_id), event, self.lang, quarters, event_name=name
+        )
+
+    def unavailable(self, result: NotComputable) -> Fragment:
+        """Why an analysis cannot be shown this quarter, in plain words, where it would have been."""
+        return Fragment([para(result.reason, css_class="analysis-unavailable")])
 
     def compare(self, measure_id: str, series: str | None = None) -> str:
         """This quarter against the previous quarter and a year earlier, as a sentence; ``series``
@@ -151,6 +176,10 @@ class Page(PageData):
 
     def context(self) -> Fragment:
         return story.context(self)
+
+    def at_a_glance(self) -> Fragment:
+        """Every measure: is the latest change real, will its target be met, its latest value."""
+        return at_a_glance(self)
 
     def status_legend(self) -> Fragment:
         return story.status_legend(self)

@@ -14,7 +14,7 @@ from helpers.cli import EXIT_CONFIG, build_parser, main
 
 from ..conftest import REPO, copy_project_skeleton
 
-COMMANDS = ["sample-data", "ingest", "measures", "run", "check", "site", "quarters", "archive"]
+COMMANDS = ["sample-data", "ingest", "measures", "run", "check", "site", "quarters", "archive", "spc"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -45,9 +45,9 @@ def test_a_broken_params_file_exits_1_naming_file_and_fix(tmp_path, caplog):
         shutil.copytree(REPO / name, tmp_path / name)
     shutil.copy(REPO / "_quarto.yml", tmp_path)
     plan = tmp_path / "params" / "plan.yml"
-    plan.write_text(plan.read_text().replace("good_direction: down", "good_direction: downward", 1))
+    plan.write_text(plan.read_text().replace("better: decrease", "better: down", 1))
     assert main(["--root", str(tmp_path), "check"]) == 1
-    assert "params/plan.yml" in caplog.text and "good_direction" in caplog.text
+    assert "params/plan.yml" in caplog.text and "better" in caplog.text
     assert "Fix: use one of" in caplog.text
 
 

@@ -91,3 +91,14 @@ def test_a_pending_sentence_may_hold_links():
         '<p><span lang="en"><a href="index.html">Latest report</a> or <a href="a.html">x</a>.</span> '
         '<span class="translation-pending">(note)</span></p>'
     )
+
+
+def test_an_untranslated_name_in_an_untranslated_sentence_gets_one_mark_never_nested(spanish):
+    name = spanish._("A name no catalogue has")
+    sentence = spanish._("{name} rose this month", name=name)
+    assert pending_plain(sentence) == "A name no catalogue has rose this month (traducción pendiente)"
+    shown = pending_html(f"<p>{sentence}</p>")
+    assert shown == (
+        '<p><span lang="en">A name no catalogue has rose this month</span> '
+        '<span class="translation-pending">(traducción pendiente)</span></p>'
+    )

@@ -24,11 +24,12 @@ def measure(**overrides) -> Measure:
         "unit": "count",
         "value_label": "Things",
         "grain": "month",
-        "good_direction": "up",
+        "better": "increase",
         "source": "s",
         "privacy": "aggregate",
         "kind": "count",
         "chart": {"type": "line"},
+        "process": {"chart": "xmr"},
     }
     return Measure.model_validate({**base, **overrides})
 

@@ -9,9 +9,11 @@ import pytest
 
 from helpers.core.language import ENGLISH
 from helpers.core.periods import FiscalQuarter
-from helpers.page.analysis import AnalysisError, before_after
+from helpers.page.analysis import NotComputable, before_after
 from helpers.page.narrative import Change
+from helpers.translation.edition import edition
 
+from ..conftest import REPO
 from ..measures.test_build import measure
 
 
@@ -74,8 +76,28 @@ def test_fewer_complete_quarters_make_a_shorter_window_that_says_so():
     facts = before_after(WEEKDAYS, rows, EVENT, ENGLISH, quarters=4).facts()
     assert facts["before_quarters"] == "2 quarters" and facts["before"] == 295
     assert facts["after_quarters"] == "4 quarters"
-    with pytest.raises(AnalysisError, match="no complete quarter before"):
-        before_after(WEEKDAYS, rows[rows["period"] >= "FY2025Q4"], EVENT, ENGLISH, quarters=4)
+
+
+def test_without_a_quarter_on_each_side_the_analysis_says_why_in_plain_words():
+    rows = quarterly({"Monday": [300, 290, 250, 180, 170, 160, 170, 180]}, first="FY2025Q2")
+    early = before_after(WEEKDAYS, rows[rows["period"] <= "FY2025Q4"], EVENT, ENGLISH, event_name="Start")
+    assert isinstance(early, NotComputable) and not early.available
+    assert early.reason == (
+        "This comparison cannot be made yet. The data end in April to June 2025 (FY2025 Q4), and it "
+        "needs a full quarter after Start (June 1, 2025). It will appear once that quarter is published."
+    )
+    late = before_after(WEEKDAYS, rows[rows["period"] >= "FY2025Q4"], EVENT, ENGLISH)
+    assert "The data start in April to June 2025 (FY2025 Q4), after June 1, 2025" in late.reason
+    spanish = before_after(
+        WEEKDAYS, rows[rows["period"] <= "FY2025Q4"], EVENT, edition(REPO / "params", "es").language
+    )
+    assert spanish.reason.startswith("Esta comparación")
+
+
+def test_every_series_hidden_in_a_period_is_not_computable_never_a_guess():
+    rows = quarterly({"Monday": [math.nan] * 4 + [180] * 6, "Sunday": [100] * 3 + [math.nan] + [90] * 6})
+    result = before_after(WEEKDAYS, rows, EVENT, ENGLISH, quarters=4)
+    assert not result.available and "too few cases to publish" in result.reason
 
 
 def test_change_reads_as_words():

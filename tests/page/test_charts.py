@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 
 from helpers.core.language import ENGLISH
+from helpers.page.alt_text import alt_text
 from helpers.page.chart_style import PALETTE
-from helpers.page.charts import alt_text, measure_chart
+from helpers.page.measure_chart import measure_chart
 
 from ..measures.test_build import measure
 from ..page.test_narrative import series
@@ -19,7 +20,7 @@ def test_alt_text_describes_span_latest_range_and_target():
         kind="share",
         numerator_where={"x": {"le": 1}},
         grain="quarter",
-        target={"value": 90, "label": "National standard: 90%"},
+        target={"value": 90, "label": "National standard: 90%", "source": "NENA"},
     )
     text = alt_text(m, series([86.0, 88.0, 90.2, 88.6, 87.9]), "fewer than 10", ENGLISH)
     assert text == (

@@ -14,7 +14,7 @@ from helpers.core.periods import FiscalQuarter
 from helpers.params.pages import report_pages
 from helpers.params.settings import load_settings
 from helpers.run.runner import NotebookFailed, run_quarter
-from helpers.translation.edition import ENGLISH_EDITION
+from helpers.translation.edition import ENGLISH_EDITION, edition
 
 from ..conftest import LATEST, lock_held_elsewhere, write_fixture_notebooks
 
@@ -276,3 +276,28 @@ def test_a_quarter_after_the_end_of_every_source_is_refused_naming_them(tiny_pro
     assert not tiny_project.quarter_dir(FiscalQuarter.parse("FY2027Q2")).exists()
     assert not tiny_project.build_quarter(FiscalQuarter.parse("FY2027Q2")).exists()
     assert main(["--root", str(tiny_project.root), "measures", "--quarter", "FY2027Q2"]) == EXIT_DATA
+
+
+def test_an_analysis_the_data_cannot_support_is_explained_and_the_quarter_still_runs(project_copy):
+    """The worked before/after example, with its event moved after the data: the page says why
+    in both editions instead of failing the run."""
+    plan = project_copy.params / "plan.yml"
+    moved = plan.read_text().replace(
+        "{date: 2025-06-01, reason: Civilian", "{date: 2026-08-15, reason: Civilian"
+    )
+    plan.write_text(moved)
+    result = run(project_copy, only=["2.1"])
+    assert sorted(result.executed) == ["2.1", "es/2.1"]
+    settings = load_settings(project_copy)
+    spec = next(s for s in report_pages(settings) if s.page == "2.1")
+    for code, words in (
+        ("en", "This comparison cannot be made yet. The data end in July to September 2026"),
+        (
+            "es",
+            "Esta comparación todavía no se puede hacer. Los datos terminan en julio a septiembre de 2026",
+        ),
+    ):
+        executed = edition(project_copy.params, code).executed_notebook(project_copy, LATEST, spec.output)
+        text = executed.read_text(encoding="utf-8")
+        assert words in text, code
+        assert 'class=\\"analysis-unavailable\\"' in text

@@ -23,7 +23,7 @@ from helpers.translation.edition import ENGLISH_EDITION
 
 from ..browser import SCREENS, browser_skip_reason, chromium, serve
 from ..conftest import LATEST, QUARTERS, SITE_PAGES, clone_project, real_quarto
-from ..site_checks import repeated_text
+from ..site_checks import repeated_text, running_text
 
 NO_QUARTO = (
     "Quarto is not installed here (install it with `pip install quarto-cli`, conda-forge "
@@ -168,6 +168,36 @@ def test_the_spanish_edition_has_every_section_in_spanish(rendered):
     assert header.startswith("medida,periodo,etiqueta_periodo")
     for quarter in QUARTERS:
         assert (paths.site / "archive" / quarter / "es" / "index.html").exists()
+
+
+def test_running_text_reads_at_grade_8_or_easier_in_both_editions(rendered):
+    """Flesch-Kincaid grade 8 or lower for every English page; for Spanish, Fernandez Huerta 60
+    or higher (its "normal" band, read by grade 7 and 8 students; higher is easier)."""
+    textstat = pytest.importorskip("textstat")
+    paths, _ = rendered
+    try:
+        textstat.set_lang("en")
+        english = {
+            p: textstat.flesch_kincaid_grade(running_text((paths.site / p).read_text())) for p in SITE_PAGES
+        }
+        textstat.set_lang("es")
+        spanish = {
+            p: textstat.fernandez_huerta(running_text((paths.site / p).read_text())) for p in SPANISH_PAGES
+        }
+    finally:
+        textstat.set_lang("en")
+    assert {p: g for p, g in english.items() if g > 8.0} == {}, english
+    assert {p: s for p, s in spanish.items() if s < 60.0} == {}, spanish
+
+
+def test_a_measure_lead_is_its_verdict_never_a_two_point_comparison(rendered):
+    paths, _ = rendered
+    for page in SITE_PAGES:
+        html = (paths.site / page).read_text()
+        for summary in re.findall(r'<p class="measure-summary">(.*?)</p>', html, re.S):
+            first = re.sub(r"<[^>]+>", "", summary).split(". ")[0]
+            assert "previous quarter" not in first and "a year earlier" not in first, (page, first)
+            assert re.search(r"usual (range|average)|kept (rising|falling)|not judged", first), (page, first)
 
 
 def test_the_worked_example_reaches_the_page_with_alt_text_table_and_csv(rendered):

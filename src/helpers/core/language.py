@@ -44,9 +44,13 @@ def message_key(message_id: str | tuple[str, ...], context: str | None = None) -
 
 
 def pending(text: str, note: str) -> str:
-    """English ``text`` standing in for a missing translation, with the ``note`` to show."""
-    if not text or PENDING_START in text:
+    """English ``text`` standing in for a missing translation, with the ``note`` to show. Pending
+    parts inside it (an untranslated name in an untranslated sentence) join the one mark, so
+    marks never nest."""
+    if not text:
         return text
+    if PENDING_START in text:
+        text = _PENDING.sub(lambda m: m.group(1), text)
     return f"{PENDING_START}{text}{PENDING_NOTE}{note}{PENDING_END}"
 
 
@@ -131,7 +135,7 @@ class Language:
     def _(self, message: str, **values: Any) -> str:
         """The message in this language (English, marked pending, when not translated yet), with
         ``{names}`` filled from ``values``."""
-        return self._fill(self._lookup(message, None, 1), values)
+        return self._say(message, None, 1, values)
 
     def p_(self, context: str, message: str, **values: Any) -> str:
         """The message as said in ``context`` (for example "feminine": a language whose words agree
@@ -144,19 +148,20 @@ class Language:
 
     def n_(self, singular: str, plural: str, n: float, **values: Any) -> str:
         """The singular or plural message for ``n``, with ``{n}`` and ``values`` filled in."""
-        return self._fill(self._lookup(singular, plural, n), {"n": n, **values})
+        return self._say(singular, plural, n, {"n": n, **values})
 
-    def _lookup(self, message: str, plural: str | None, n: float) -> str:
+    def _say(self, message: str, plural: str | None, n: float, values: dict[str, Any]) -> str:
         count = int(n) if float(n).is_integer() else 2
         english = message if plural is None or count == 1 else plural
         if self.is_source:
-            return english
+            return self._fill(english, values)
         if not self.translates(message):
-            return pending(english, self.pending_note)
+            # filled first, then marked: pending names inside join the sentence's one mark
+            return pending(self._fill(english, values), self.pending_note)
         translations = self._catalogue[0]
         if plural is None:
-            return translations.gettext(message)
-        return translations.ngettext(message, plural, count)
+            return self._fill(translations.gettext(message), values)
+        return self._fill(translations.ngettext(message, plural, count), values)
 
     @staticmethod
     def _fill(template: str, values: dict[str, Any]) -> str:

@@ -88,6 +88,22 @@ def note_reason(note: str, lang: Language) -> str:
     return note.split(":", 1)[1].strip() if ":" in note else note
 
 
+def combined_note(parts: list[tuple[str, int]]) -> str:
+    """One note for a figure made of several periods, from each part's note and its length in
+    days (a complete part has no note): "incomplete: 61 of 92 days have records"."""
+    covered = expected = 0
+    for note, days in parts:
+        if not note:
+            covered, expected = covered + days, expected + days
+            continue
+        match = _RECORDS_NOTE.match(note)
+        if not match or match.group(4) != "day":
+            return next(n for n, _ in parts if n)  # not a count of days: the first note says it
+        covered, expected = covered + int(match.group(2)), expected + int(match.group(3))
+    prefix = "no data" if covered == 0 else "incomplete"
+    return f"{prefix}: {covered} of {expected} days have records"
+
+
 def note_words(note: str, lang: Language) -> str:
     """A row's whole status note: "no data: 0 of 91 days have records"."""
     if lang.is_source or not note:

@@ -31,6 +31,7 @@ from ..params.settings import Settings
 from .familiar import FAMILIAR_KINDS
 from .gate import gate
 from .kinds import COLUMNS, GENERIC_KINDS, Kind, SourceData, month_index
+from .limits import add_process
 from .publication import QuarterTables, read_quarter_frame, write_quarter
 
 __all__ = [
@@ -210,7 +211,7 @@ def compute_quarter(
     frame = pd.concat([f for f in frames if not f.empty], ignore_index=True)
     gated, summary = gate(frame, settings.privacy, settings.populations(), previous)
     sources = {name: info for name, (_, _, info) in sorted(prepared.items())}
-    return QuarterTables(quarter, gated, status, summary.as_dict(), sources)
+    return QuarterTables(quarter, add_process(gated, plan), status, summary.as_dict(), sources)
 
 
 def previous_publication(settings: Settings, quarter: FiscalQuarter) -> pd.DataFrame | None:

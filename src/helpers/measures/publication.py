@@ -105,12 +105,45 @@ def csv_table(
     out[t._("source")] = source_title
     if sample:
         out[t._("sample_data")] = t._("yes: synthetic sample data, not City records")
+    for name, values in process_columns(rows, t).items():
+        out[name] = values
     if not t.is_source:  # a text still waiting for its translation says so, in words
         out.columns = [pending_plain(str(c)) for c in out.columns]
         for column in out.columns:
             if out[column].dtype == object:
                 out[column] = [pending_plain(v) if isinstance(v, str) else v for v in out[column]]
     return out
+
+
+def _limit(value: float) -> str:
+    """A process limit in full: a reader recomputes it from the published values."""
+    return "" if value is None or math.isnan(value) else format(float(value), ".12g")
+
+
+def process_columns(rows: pd.DataFrame, lang: Language) -> dict[str, list[str]]:
+    """The process columns of a download CSV (empty where a row is not charted); the chart, rule
+    and point-type values are codes, the same in every edition."""
+    t = lang
+    if "process_chart" not in rows:
+        return {}
+    drawn = rows["process_chart"].fillna("") != ""
+    judged = drawn & (rows["point_type"].fillna("") != "")
+    return {
+        t._("process_chart"): [c if d else "" for c, d in zip(rows["process_chart"], drawn)],
+        t._("segment"): [str(int(s) + 1) if d else "" for s, d in zip(rows["segment"], drawn)],
+        t._("process_mean"): [_limit(v) if d else "" for v, d in zip(rows["process_mean"], drawn)],
+        t._("lower_process_limit"): [
+            _limit(v) if d else "" for v, d in zip(rows["lower_process_limit"], drawn)
+        ],
+        t._("upper_process_limit"): [
+            _limit(v) if d else "" for v, d in zip(rows["upper_process_limit"], drawn)
+        ],
+        t._("trial_limits"): [
+            ("true" if x else "false") if d else "" for x, d in zip(rows["trial_limits"], drawn)
+        ],
+        t._("rules"): [r if j else "" for r, j in zip(rows["rules"], judged)],
+        t._("point_type"): [p if j else "" for p, j in zip(rows["point_type"], judged)],
+    }
 
 
 def write_quarter(

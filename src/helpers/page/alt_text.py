@@ -4,9 +4,11 @@ a reader who cannot see the image learns what a sighted reader does."""
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
-from ..core.language import Language
+from ..core.language import N_, Language
 from ..params.measure import Measure
 from .narrative import fmt_value, latest_rows
 
@@ -62,13 +64,7 @@ def _bars(measure: Measure, rows: pd.DataFrame, suppressed_text: str, t: Languag
 
 def _kind(measure: Measure, rows: pd.DataFrame, t: Language) -> str:
     """The kind of chart, what it counts, by which period, from when to when."""
-    grain = {
-        "month": t._("month"),
-        "quarter": t._("quarter"),
-        "calendar_year": t._("year"),
-        "fiscal_year": t._("fiscal year"),
-        "rolling_12_months": t._("12-month period"),
-    }[measure.grain]
+    grain = _grain_words(measure.grain, t)
     first, last = rows.iloc[0]["period_label"], rows.iloc[-1]["period_label"]
     values = {"caption": measure.caption, "grain": grain, "first": first, "last": last}
     if measure.chart.type == "column":
@@ -136,3 +132,131 @@ def _gaps(rows: pd.DataFrame, t: Language) -> list[str]:
             )
         )
     return parts
+
+
+VERDICT_WORDS = {
+    "common_cause": N_("within the usual range"),
+    "special_cause_improvement": N_("a real change for the better"),
+    "special_cause_concern": N_("a real change for the worse"),
+    "special_cause_neutral_high": N_("higher than usual: a real change"),
+    "special_cause_neutral_low": N_("lower than usual: a real change"),
+}
+
+
+def process_alt(
+    measure: Measure, rows: pd.DataFrame, suppressed_text: str, clipped: bool, lang: Language
+) -> str:
+    """The process chart in words: its span, each series' usual range and average, its latest
+    value and verdict, the periods with a real change, new limits, the target and the gaps."""
+    t = lang
+    rows = rows.sort_values(["period_end", "period_start", "series_order"])
+    if rows.empty:
+        return t._("{caption}: no data yet.", caption=measure.caption)
+    first, last = rows.iloc[0]["period_label"], rows.iloc[-1]["period_label"]
+    grain = _grain_words(measure.grain, t)
+    parts = [
+        t._(
+            "Process chart of {caption} by {grain}, {first} to {last}.",
+            caption=measure.caption,
+            grain=grain,
+            first=first,
+            last=last,
+        )
+    ]
+    several = rows["series"].nunique() > 1
+    for series, part in rows.groupby("series", sort=False):
+        parts += _process_series(measure, str(series), part, several, t)
+    for change in measure.process.changes:
+        parts.append(
+            t._("New limits from {month}: {reason}.", month=t.month(change.date), reason=change.reason)
+        )
+    if measure.target is not None:
+        parts.append(t._("Target line: {target}.", target=measure.target.label))
+    if clipped:
+        parts.append(t._("Limits beyond what the measure can take are drawn at its edge."))
+    parts += _gaps(rows, t)
+    return " ".join(parts)
+
+
+def _process_series(
+    measure: Measure, series: str, part: pd.DataFrame, several: bool, t: Language
+) -> list[str]:
+    judged = part[part["point_type"].fillna("") != ""]
+    if judged.empty:
+        return [t._("{series}: no published values.", series=series)] if several else []
+    latest = judged.iloc[-1]
+    values = {
+        "range": usual_range(measure, latest, t),
+        "mean": fmt_value(measure, float(latest["process_mean"]), t),
+        "latest": fmt_value(measure, float(latest["value"]), t),
+        "period": latest["period_label"],
+        "verdict": t._(VERDICT_WORDS[str(latest["point_type"])]),
+    }
+    if several:
+        out = [
+            t._(
+                "{series}: usual range {range}, average {mean}; latest {latest} in {period}, {verdict}.",
+                series=series,
+                **values,
+            )
+        ]
+    else:
+        out = [t._("Usual range {range}, average {mean}; latest {latest} in {period}, {verdict}.", **values)]
+    segment = judged[judged["segment"] == latest["segment"]].reset_index(drop=True)
+    spans = _signal_spans(segment, t)
+    if spans:
+        shown = t.join(spans[:3])
+        if len(spans) > 3:
+            shown = t.n_(
+                "{shown} and {n} more time", "{shown} and {n} more times", len(spans) - 3, shown=shown
+            )
+        out.append(t._("Real changes: {periods}.", periods=shown))
+    if bool(latest["trial_limits"]):
+        out.append(t._("The usual range is provisional: it rests on fewer than 13 periods."))
+    return out
+
+
+def _signal_spans(segment: pd.DataFrame, t: Language) -> list[str]:
+    """The runs of periods with a real change, newest first: "July 2026 to August 2026"."""
+    flagged = segment.index[segment["point_type"] != "common_cause"].tolist()
+    runs: list[list[int]] = []
+    for i in flagged:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    spans = []
+    for run in reversed(runs):
+        first, last = segment.at[run[0], "period_label"], segment.at[run[-1], "period_label"]
+        spans.append(first if len(run) == 1 else t._("{first} to {last}", first=first, last=last))
+    return spans
+
+
+def _grain_words(grain: str, t: Language) -> str:
+    return {
+        "month": t._("month"),
+        "quarter": t._("quarter"),
+        "calendar_year": t._("year"),
+        "fiscal_year": t._("fiscal year"),
+        "rolling_12_months": t._("12-month period"),
+    }[grain]
+
+
+def floor_of(measure: Measure) -> float | None:
+    """The least value the measure can take: 0 for counts and shares."""
+    return 0.0 if measure.unit in {"count", "percent", "positions", "average"} else None
+
+
+def usual_range(measure: Measure, row: pd.Series, lang: Language) -> str:
+    """``27,962 to 35,338``: a row's process limits as residents read them (at the floor)."""
+    lower, upper = float(row["lower_process_limit"]), float(row["upper_process_limit"])
+    if math.isnan(lower) or math.isnan(upper):
+        return ""
+    floor = floor_of(measure)
+    if floor is not None:
+        lower = max(lower, floor)
+    if measure.unit == "percent":
+        upper = min(upper, 100.0)
+    return lang._(
+        "{lower} to {upper}", lower=fmt_value(measure, lower, lang), upper=fmt_value(measure, upper, lang)
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
@@ -25,9 +25,20 @@ class AnalysisError(ValueError):
 
 
 @dataclass(frozen=True)
+class NotComputable:
+    """An analysis the data at hand cannot support (the data end before the event, or every
+    series is hidden): the page says why in plain words and the quarter still publishes. A
+    mistake in the notebook itself still raises."""
+
+    available: ClassVar[bool] = False
+    reason: str  # one sentence in the page's language
+
+
+@dataclass(frozen=True)
 class BeforeAfter:
     """Average per quarter of each series, over quarters before and after an event."""
 
+    available: ClassVar[bool] = True
     measure: Measure
     event: date
     before: list[FiscalQuarter]
@@ -126,14 +137,20 @@ class BeforeAfter:
 
 
 def before_after(
-    measure: Measure, rows: pd.DataFrame, event: date | str, lang: Language, quarters: int = 4
-) -> BeforeAfter:
+    measure: Measure,
+    rows: pd.DataFrame,
+    event: date | str,
+    lang: Language,
+    quarters: int = 4,
+    event_name: str | None = None,
+) -> BeforeAfter | NotComputable:
     """Compare up to ``quarters`` full quarters before ``event`` with up to the latest
     ``quarters`` after it.
 
     A quarter whose data is incomplete (a gap in the source) is left out: the next complete one
     is taken instead, or the window is shorter. ``left_out`` names those quarters, and the facts
-    say how many quarters each window holds."""
+    say how many quarters each window holds. Without a complete quarter on each side, or with
+    every series hidden, the result is ``NotComputable`` with the reason."""
     event = date.fromisoformat(event) if isinstance(event, str) else event
     if measure.grain != "quarter":
         raise AnalysisError(f"before_after works on quarterly measures; {measure.id} is by {measure.grain}")
@@ -143,11 +160,7 @@ def before_after(
     before = [q for q in periods if q.end < event][-quarters:]
     after = [q for q in periods if q.start > event][-quarters:]
     if not before or not after:
-        side = "before" if not before else "after"
-        raise AnalysisError(
-            f"{measure.id} has no complete quarter {side} {event:%B %d, %Y} to compare: "
-            "nothing can be said until one is published"
-        )
+        return _not_computable(periods, event, event_name, lang, after_missing=not after)
     ordered = rows.sort_values("series_order")
     labels = list(dict.fromkeys(ordered["series"]))
 
@@ -163,5 +176,45 @@ def before_after(
     totals = (float(averages["before"].sum(min_count=1)), float(averages["after"].sum(min_count=1)))
     if averages.isna().any().any():
         totals = (math.nan, math.nan)
+    if averages.isna().any(axis=1).all():
+        return NotComputable(
+            lang._(
+                "This comparison cannot be shown: in every group, one of the periods has too few "
+                "cases to publish."
+            )
+        )
     skipped = sorted(q for q in incomplete if before[0] <= q <= after[-1])
     return BeforeAfter(measure, event, before, after, averages, totals, lang, skipped)
+
+
+def _not_computable(
+    periods: list[FiscalQuarter],
+    event: date,
+    event_name: str | None,
+    lang: Language,
+    after_missing: bool,
+) -> NotComputable:
+    t = lang
+    when = t.date(event)
+    what = t._("{event} ({date})", event=event_name, date=when) if event_name else when
+    if not periods:
+        return NotComputable(
+            t._("This comparison cannot be made yet: there are no complete quarters of data.")
+        )
+    if after_missing:
+        return NotComputable(
+            t._(
+                "This comparison cannot be made yet. The data end in {end}, and it needs a full "
+                "quarter after {event}. It will appear once that quarter is published.",
+                end=t.quarter_long(periods[-1]),
+                event=what,
+            )
+        )
+    return NotComputable(
+        t._(
+            "This comparison cannot be made. The data start in {start}, after {event}, so there "
+            "is no quarter before it to compare with.",
+            start=t.quarter_long(periods[0]),
+            event=what,
+        )
+    )

@@ -24,7 +24,6 @@ from ..core.language import Language
 from ..params.measure import Measure
 from .alt_text import alt_text, statuses
 from .chart_style import (
-    CARD_SIZE,
     FULL_SIZE,
     GRID,
     LIGHT_BAR,
@@ -49,25 +48,26 @@ def _grain_axis(grain: str, lang: Language) -> str:
     }.get(grain, "")
 
 
-def _value_axis(ax: Axes, measure: Measure, lang: Language) -> None:
+def value_axis(ax: Axes, measure: Measure, lang: Language) -> None:
     if measure.unit == "percent":
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: lang.percent(v, 0)))
     else:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: lang.number(v, 0)))
     ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=measure.unit != "percent"))
-    ax.set_ylabel(_wrap(measure.value_label, 24))
+    ax.set_ylabel(wrap(measure.value_label, 24))
     ax.set_ylim(bottom=0)
 
 
-def _wrap(text: str, width: int) -> str:
+def wrap(text: str, width: int) -> str:
     """Break long titles and axis labels so nothing is cut off at phone width."""
     return textwrap.fill(text, width=width, break_long_words=False)
 
 
-def _target(ax: Axes, measure: Measure) -> None:
+def target_line(ax: Axes, measure: Measure, style: object = (0, (4, 3)), color: str = TEXT) -> None:
+    """The plan's target as a line, labelled at its right end."""
     if measure.target is None:
         return
-    ax.axhline(measure.target.value, color=TEXT, linestyle=(0, (4, 3)), linewidth=1.3)
+    ax.axhline(measure.target.value, color=color, linestyle=style, linewidth=1.6 if color != TEXT else 1.3)
     ax.annotate(
         measure.target.label,
         xy=(1, measure.target.value),
@@ -77,13 +77,13 @@ def _target(ax: Axes, measure: Measure) -> None:
         ha="right",
         va="bottom",
         fontsize=9.5,
-        color=TEXT,
+        color=color,
     )
     low, high = ax.get_ylim()
     ax.set_ylim(low, max(high, measure.target.value * 1.12))
 
 
-def _time_axis(ax: Axes, grain: str, starts: pd.Series, lang: Language) -> None:
+def time_axis(ax: Axes, grain: str, starts: pd.Series, lang: Language) -> None:
     span_years = (starts.max() - starts.min()).days / 365.25 if len(starts) else 0
     if grain == "month":
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[1, 7] if span_years < 3 else [1]))
@@ -106,7 +106,7 @@ def _month_tick(d: date, lang: Language) -> tuple[str, int]:
     return lang.month_abbreviation(d.month), d.year
 
 
-def _midpoints(rows: pd.DataFrame) -> pd.Series:
+def midpoints(rows: pd.DataFrame) -> pd.Series:
     start = pd.to_datetime(rows["period_start"])
     end = pd.to_datetime(rows["period_end"])
     return start + (end - start) / 2
@@ -160,7 +160,7 @@ def _direct_labels(fig: Figure, ax: Axes, ends: list[tuple[str, float, float, st
     ]
     texts = [
         ax.annotate(
-            _wrap(label, 16),
+            wrap(label, 16),
             xy=(x, y),
             xytext=(6, 0),
             textcoords="offset points",
@@ -202,7 +202,7 @@ def _direct_labels(fig: Figure, ax: Axes, ends: list[tuple[str, float, float, st
         text.xyann = (6, (placed[i] - anchors[i]) * points_per_pixel)
 
 
-def _annotations(ax: Axes, measure: Measure, first: date, last: date) -> None:
+def event_lines(ax: Axes, measure: Measure, first: date, last: date) -> None:
     """A dotted line at each dated event, labelled on whichever side has more room."""
     for note in measure.chart.annotations:
         if first <= note.date <= last:
@@ -210,7 +210,7 @@ def _annotations(ax: Axes, measure: Measure, first: date, last: date) -> None:
             ax.axvline(x, color=MUTED, linestyle=(0, (2, 2)), linewidth=1.1)
             right_half = (note.date - first).days > (last - first).days / 2
             ax.annotate(
-                _wrap(note.label, 18),
+                wrap(note.label, 18),
                 xy=(x, 0.04),
                 xycoords=("data", "axes fraction"),
                 xytext=(-4 if right_half else 4, 0),
@@ -223,7 +223,7 @@ def _annotations(ax: Axes, measure: Measure, first: date, last: date) -> None:
             )
 
 
-def _chart_note(fig: Figure, rows: pd.DataFrame, column: bool, lang: Language) -> None:
+def chart_note(fig: Figure, rows: pd.DataFrame, column: bool, lang: Language) -> None:
     """One line under the chart saying what gaps and open markers mean, when there are any."""
     t = lang
     flags = statuses(rows)
@@ -279,17 +279,17 @@ def draw_time_chart(
         ends: list[tuple[str, Any, float, str]] = []
     else:
         ends = _lines(ax, measure, rows, compact, headline)
-    _value_axis(ax, measure, lang)
-    _target(ax, measure)
-    _time_axis(ax, measure.grain, pd.to_datetime(rows["period_start"]), lang)
+    value_axis(ax, measure, lang)
+    target_line(ax, measure)
+    time_axis(ax, measure.grain, pd.to_datetime(rows["period_start"]), lang)
     if compact:
         ax.set_ylabel("")
         ax.set_xlabel("")
         ax.tick_params(labelsize=12.5)
     else:
-        _chart_note(fig, rows, column, lang)
+        chart_note(fig, rows, column, lang)
     first, last = rows["period_start"].min(), rows["period_end"].max()
-    _annotations(ax, measure, first, last)
+    event_lines(ax, measure, first, last)
     _direct_labels(fig, ax, ends, 12.5)
     return fig
 
@@ -299,10 +299,10 @@ def _columns(ax: Axes, rows: pd.DataFrame) -> None:
     incomplete periods hatched."""
     widths = (pd.to_datetime(rows["period_end"]) - pd.to_datetime(rows["period_start"])).dt.days
     partial = statuses(rows).eq("partial").to_numpy()
-    ax.bar(_midpoints(rows), rows["value"], width=widths * 0.8, color=PALETTE[0])
+    ax.bar(midpoints(rows), rows["value"], width=widths * 0.8, color=PALETTE[0])
     if partial.any():
         ax.bar(
-            _midpoints(rows)[partial],
+            midpoints(rows)[partial],
             rows["value"][partial],
             width=widths[partial] * 0.8,
             color="white",
@@ -321,7 +321,7 @@ def _lines(
     ends = []
     several = rows["series"].nunique() > 1
     for series, part in rows.groupby("series", sort=False):
-        x = _midpoints(part)
+        x = midpoints(part)
         values = part["value"]
         if measure.grain == "month":
             # Show gaps (no sessions, hidden values) instead of joining across them.
@@ -344,7 +344,7 @@ def _lines(
         partial = part[statuses(part).eq("partial") & part["value"].notna()]
         if len(partial):  # incomplete periods: open circles
             ax.plot(
-                _midpoints(partial),
+                midpoints(partial),
                 partial["value"],
                 linestyle="none",
                 marker="o",
@@ -374,7 +374,7 @@ def latest_bar_chart(
     t = lang
     latest = latest_rows(rows)
     fig, ax = figure(size)
-    labels = [_wrap(str(label), 16) for label in latest["series"].tolist()[::-1]]
+    labels = [wrap(str(label), 16) for label in latest["series"].tolist()[::-1]]
     values = latest["value"].tolist()[::-1]
     hidden = latest["suppressed"].tolist()[::-1]
     y = range(len(labels))
@@ -420,22 +420,3 @@ def latest_bar_chart(
             legend.remove()
             fig.legend(loc="outside lower center", ncol=1)
     return encode(fig, alt_text(measure, rows, suppressed_text, t))
-
-
-def measure_chart(
-    measure: Measure,
-    rows: pd.DataFrame,
-    suppressed_text: str,
-    compact: bool = False,
-    headline: str | None = None,
-    *,
-    lang: Language,
-) -> Chart | None:
-    if rows.empty or measure.chart.type == "callout":
-        return None
-    size = CARD_SIZE if compact else FULL_SIZE
-    if measure.chart.type == "bar_latest":
-        return latest_bar_chart(measure, rows, suppressed_text, size=size, compact=compact, lang=lang)
-    return time_chart(
-        measure, rows, suppressed_text, size=size, compact=compact, headline=headline, lang=lang
-    )

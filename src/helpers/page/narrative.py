@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..core.language import Language
 from ..core.periods import FiscalQuarter
-from ..data.coverage import note_reason
+from ..data.coverage import combined_note, note_reason
 from ..params.measure import Measure
 from .fragments import Block, Bullets, Strong, para
 
@@ -106,16 +106,20 @@ class Point:
 def _status_of(rows: pd.DataFrame) -> tuple[str, str]:
     """The combined status of the rows making one figure: its weakest part decides."""
     statuses = set(rows["status"]) if "status" in rows else {"complete"}
-    notes = [n for n in rows.get("status_note", pd.Series(dtype=str)) if n]
+    column = rows["status_note"] if "status_note" in rows else pd.Series("", index=rows.index)
+    notes = [n if isinstance(n, str) else "" for n in column]
     for status in ("not_available", "missing", "partial"):
         if status in statuses:
             if status == "missing" and statuses != {"missing"}:
                 status = "partial"  # some months missing: the total is incomplete
-            return status, notes[0] if notes else ""
+            if status == "not_available" or len(rows) == 1:
+                return status, next((n for n in notes if n), "")
+            days = [(end - start).days + 1 for start, end in zip(rows["period_start"], rows["period_end"])]
+            return status, combined_note(list(zip(notes, days)))
     return "complete", ""
 
 
-def _period_value(
+def period_value(
     rows: pd.DataFrame, measure: Measure, start: date, end: date, lang: Language
 ) -> Point | None:
     """The value over ``start``..``end``: a row of that exact period, or months combined."""
@@ -140,6 +144,12 @@ def _period_value(
     if measure.kind == "mean":
         value = float(published["numerator"].sum() / published["denominator"].sum())
         return Point(label, value, False, status, note)
+    if measure.kind == "share":  # the quarter's share: all its months' numerators over denominators
+        value = 100.0 * float(published["numerator"].sum() / published["denominator"].sum())
+        return Point(label, value, False, status, note)
+    if measure.kind == "snapshot":  # a count at one date: the quarter's last month
+        last = published.sort_values("period_end").iloc[-1]
+        return Point(label, float(last["value"]), False, status, note)
     return None
 
 
@@ -205,7 +215,7 @@ def comparison_sentence(
     subject = subject or measure.short_label
     if measure.grain in {"calendar_year", "fiscal_year"}:
         return _year_sentence(measure, rows, subject, t)
-    current = _period_value(rows, measure, *_span(measure, rows, quarter), lang=t)
+    current = period_value(rows, measure, *period_span(measure, rows, quarter), lang=t)
     if current is None:
         return t._(
             "There is no figure for {subject} for {period} yet.",
@@ -213,7 +223,7 @@ def comparison_sentence(
             period=t.quarter_long(quarter),
         )
     label = current.label or t.quarter_long(quarter)
-    unmeasured = _without_figure(current, subject, label, suppressed_text, t)
+    unmeasured = without_figure(current, subject, label, suppressed_text, t)
     if unmeasured:
         return unmeasured
     first = t._(
@@ -231,7 +241,7 @@ def comparison_sentence(
     return _with_comparisons(first, measure, rows, quarter, current.value, t, gender)
 
 
-def _without_figure(current: Point, subject: str, label: str, suppressed_text: str, t: Language) -> str:
+def without_figure(current: Point, subject: str, label: str, suppressed_text: str, t: Language) -> str:
     """The sentence for a period whose figure cannot be given: not available, missing or
     hidden (empty when there is a figure)."""
     if current.status == "not_available":
@@ -273,7 +283,7 @@ def _with_comparisons(
         (quarter.previous(), t._("the previous quarter")),
         (quarter.year_earlier(), t._("a year earlier")),
     ):
-        other = _period_value(rows, measure, *_span(measure, rows, other_quarter), lang=t)
+        other = period_value(rows, measure, *period_span(measure, rows, other_quarter), lang=t)
         if other is None or other.hidden or (is_missing(other.value) and other.status == "complete"):
             continue
         if not other.comparable:
@@ -292,7 +302,7 @@ def _with_comparisons(
     return sentence
 
 
-def _span(measure: Measure, rows: pd.DataFrame, quarter: FiscalQuarter) -> tuple[date, date]:
+def period_span(measure: Measure, rows: pd.DataFrame, quarter: FiscalQuarter) -> tuple[date, date]:
     if measure.grain == "rolling_12_months":
         matching = rows[rows["period_end"] == quarter.end]
         if len(matching):

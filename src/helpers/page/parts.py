@@ -11,11 +11,21 @@ import pandas as pd
 from ..core.language import Language
 from ..core.records import CoverageRecord, MeasureRecord
 from ..data.coverage import note_words, records_words
+from ..measures.spc import assurance_of_limits
 from ..params.measure import Measure
-from .charts import measure_chart
 from .data import PageData
 from .fragments import Block, Heading, Html, esc
+from .measure_chart import measure_chart
 from .narrative import comparison_sentence, fmt_value, latest_rows
+from .verdict import (
+    Judgement,
+    assurance_sentence,
+    figure_sentence,
+    judge,
+    reset_sentence,
+    trial_note,
+    verdict,
+)
 
 # --------------------------------------------------------------------------------------------
 # Sentences about a measure
@@ -43,22 +53,68 @@ def other_series(page: PageData, measure_id: str) -> list[str]:
     return [str(n) for n in names if n != headline]
 
 
+def subject_of(page: PageData, measure_id: str, series: str) -> str:
+    """What a sentence about one series of a measure is about: "Part I crimes (Violent crimes)"."""
+    measure = page.measure(measure_id)
+    names = page.rows(measure_id)["series"].drop_duplicates().tolist()
+    if len(names) == 1:
+        return measure.short_label
+    return page.lang._("{measure} ({series})", measure=measure.short_label, series=series)
+
+
 def compare(page: PageData, measure_id: str, series: str | None = None) -> str:
-    """This quarter against the previous quarter and a year earlier, as a sentence."""
+    """The quarter of one series in plain sentences, led by the verdict of its process limits:
+    within the usual range, or a real change and since when; then the figure, the same period a
+    year earlier, and whether the target will be met. A measure the plan does not judge says
+    why, then compares the quarter with the previous one and a year earlier."""
     measure = page.measure(measure_id)
     rows = page.rows(measure_id)
-    names = rows.sort_values("series_order")["series"].drop_duplicates().tolist()
     chosen = series or headline_series(page, measure_id)
-    subject = measure.short_label if len(names) == 1 else f"{measure.short_label}, {chosen}"
-    return comparison_sentence(
-        measure,
-        rows[rows["series"] == chosen],
-        page.quarter,
-        page.suppressed_text,
-        subject=subject,
-        lang=page.lang,
-        gender=page.gender.get(measure_id, ""),
+    subject = subject_of(page, measure_id, chosen)
+    mine = rows[rows["series"] == chosen]
+    t = page.lang
+    if measure.process.chart == "none":
+        lead = not_judged(measure, subject, t)
+        old = comparison_sentence(
+            measure,
+            mine,
+            page.quarter,
+            page.suppressed_text,
+            subject=subject,
+            lang=t,
+            gender=page.gender.get(measure_id, ""),
+        )
+        return f"{lead} {old}"
+    judgement = judge(mine, page.quarter)
+    figure = figure_sentence(
+        measure, mine, page.quarter, subject, page.suppressed_text, t, named=judgement.judged
     )
+    if not judgement.judged:
+        return figure
+    sentences = [
+        verdict(judgement, subject, t.quarter_span(page.quarter), t),
+        reset_sentence(judgement, measure, t),
+        trial_note(judgement, t),
+        figure,
+        assurance_sentence(measure, assurance_of(judgement, measure), t),
+    ]
+    return " ".join(s for s in sentences if s)
+
+
+def not_judged(measure: Measure, subject: str, t: Language) -> str:
+    """Why a measure the plan does not judge by process limits is not judged."""
+    return t._(
+        "{subject}: not judged against a usual range, because {reason}.",
+        subject=subject,
+        reason=measure.process.reason,
+    )
+
+
+def assurance_of(judgement: Judgement, measure: Measure) -> str | None:
+    """The assurance of the latest judged period's limits against the measure's target."""
+    if measure.target is None or not judgement.judged:
+        return None
+    return assurance_of_limits(measure.target.value, measure.better, judgement.lower, judgement.upper)
 
 
 def summary(page: PageData, measure_id: str) -> str:
@@ -84,12 +140,20 @@ def summary(page: PageData, measure_id: str) -> str:
             return value
 
         items = [f"{r.series}: {figure(r)}" for r in latest.itertuples()]
-        return t._(
+        figures = t._(
             "{subject}, {period}: {figures}.",
             subject=measure.short_label,
             period=latest.iloc[0]["period_label"],
             figures="; ".join(items),
         )
+        if measure.process.chart == "none":
+            return not_judged(measure, measure.short_label, t) + " " + figures
+        headline = headline_series(page, measure_id)
+        judgement = judge(rows[rows["series"] == headline], page.quarter)
+        if not judgement.judged:
+            return figures
+        subject = subject_of(page, measure_id, headline)
+        return verdict(judgement, subject, t.quarter_span(page.quarter), t) + " " + figures
     return compare(page, measure_id, headline_series(page, measure_id))
 
 
@@ -299,10 +363,7 @@ def about_block(page: PageData, measure: Measure, info: MeasureRecord) -> str:
             hidden=page.suppressed_text,
         ),
     }[measure.privacy]
-    target = ""
-    if measure.target:
-        origin = f" ({esc(measure.target.source)})" if measure.target.source else ""
-        target = "<dt>" + esc(t._("Target")) + f"</dt><dd>{esc(measure.target.label)}{origin}</dd>"
+    target = f"{measure.target.label} ({measure.target.source})" if measure.target else t._("No target set.")
 
     def item(term: str, text: str) -> str:
         return f"<dt>{esc(term)}</dt><dd>{esc(text)}</dd>"
@@ -314,7 +375,8 @@ def about_block(page: PageData, measure: Measure, info: MeasureRecord) -> str:
         + item(t._("Definition"), measure.definition)
         + item(t._("How it is calculated"), measure.method)
         + item(t._("Source"), f"{source.title} ({source.publisher})")
-        + target
+        + item(t._("Target"), target)
+        + item(t._("Is the change real?"), judged_how(measure, t))
         + "<dt>"
         + esc(t._("Things to know"))
         + f"</dt><dd><ul>{caveats}</ul></dd>"
@@ -324,6 +386,22 @@ def about_block(page: PageData, measure: Measure, info: MeasureRecord) -> str:
         + item(t._("Next update"), t._("Expected by {date}", date=t.date(page.params.next_update)))
         + "</dl></details>"
     )
+
+
+def judged_how(measure: Measure, t: Language) -> str:
+    """How the measure's changes are judged, in plain words, with the changes that reset limits."""
+    if measure.process.chart == "none":
+        return t._("Not judged against a usual range, because {reason}.", reason=measure.process.reason)
+    how = t._(
+        "Each figure is compared with the usual range of all the figures, not only with one earlier "
+        "figure. A figure outside that range, or a long run on one side of the average, is a real "
+        "change."
+    )
+    resets = [
+        t._("The usual range starts again from {date}: {reason}.", date=t.date(c.date), reason=c.reason)
+        for c in measure.process.changes
+    ]
+    return " ".join([how, *resets])
 
 
 def callout(page: PageData, measure: Measure, rows: pd.DataFrame, on_card: bool = True) -> str:

@@ -15,9 +15,10 @@ from __future__ import annotations
 from ..core.language import Language
 from ..params.pages import objective_page, where_shown
 from ..params.plan import Initiative, Objective
-from .charts import measure_chart
 from .data import PageData
 from .fragments import Block, Fragment, Heading, Html, Quote, Strong, esc, para
+from .icons import status_icon
+from .measure_chart import measure_chart
 from .narrative import narrative_blocks
 from .parts import (
     about_block,
@@ -36,7 +37,7 @@ def badge(status_label: str, status_id: str, icon: str, lang: Language) -> str:
     status = lang._("Status:")
     return (
         f'<span class="status-badge status-{esc(status_id)}">'
-        f'<span class="status-icon" aria-hidden="true">{esc(icon)}</span> '
+        f"{status_icon(icon, status_label)} "
         f'<span class="visually-hidden">{esc(status)} </span>{esc(status_label)}</span>'
     )
 

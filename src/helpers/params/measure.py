@@ -17,7 +17,8 @@ from ..core.config import StrictModel
 from ..core.language import ENGLISH, Language
 
 Unit = Literal["count", "percent", "average", "positions"]
-Direction = Literal["up", "down", "neutral"]
+Better = Literal["increase", "decrease", "neutral"]
+ProcessChart = Literal["xmr", "p_prime", "u_prime", "none"]
 PrivacyClass = Literal["people", "person_events", "aggregate"]
 MeasureKind = Literal[
     "count",
@@ -121,11 +122,49 @@ class SeriesBy(StrictModel):
 
 
 class Target(StrictModel):
+    """A target the City has stated, or a published standard: never one made up for a chart.
+    ``source`` says which (for example "NENA call answering standard (NENA-STA-020)")."""
+
     translated: ClassVar[tuple[str, ...]] = ("label", "source")
 
     value: float
     label: str
-    source: str | None = None
+    source: str = Field(min_length=3)
+
+
+class Change(StrictModel):
+    """A known, lasting change in how the work is done, from which the process limits start
+    anew (a new programme, a dispatch protocol, a pay raise); never a date on a calendar."""
+
+    translated: ClassVar[tuple[str, ...]] = ("reason",)
+
+    date: date
+    reason: str
+
+
+class ProcessSpec(StrictModel):
+    """How the measure's series is judged: its process chart (``xmr``; ``p_prime`` for shares and
+    ``u_prime`` for rates with large denominators; ``none`` with the ``reason`` when process
+    limits would mislead, such as overlapping rolling windows), the changes where its limits start
+    anew, and whether limits are screened for outlying moving ranges (the default)."""
+
+    translated: ClassVar[tuple[str, ...]] = ("reason",)
+
+    chart: ProcessChart
+    changes: list[Change] = []
+    reason: str | None = None
+    screen: bool = True
+
+    @model_validator(mode="after")
+    def _reason_when_none(self) -> ProcessSpec:
+        if self.chart == "none" and not (self.reason and self.reason.strip()):
+            raise ValueError(
+                "a measure that is not judged by process limits says why. Fix: add reason: "
+                "with one plain sentence, for example 'each figure covers 12 months, so figures overlap'"
+            )
+        if [c.date for c in self.changes] != sorted(c.date for c in self.changes):
+            raise ValueError("the changes are not in date order. Fix: list them oldest first")
+        return self
 
 
 class Annotation(StrictModel):
@@ -186,7 +225,8 @@ class Measure(StrictModel):
     denominator_label: str | None = None
     decimals: int | None = Field(default=None, ge=0, le=3)
     grain: GrainName
-    good_direction: Direction
+    # Which way is better: increase, decrease, or neutral (neither: more calls is not better or worse).
+    better: Better
     target: Target | None = None
     source: str
     caveats: list[str] = []
@@ -205,6 +245,7 @@ class Measure(StrictModel):
     headline: str | None = None
     series_label: str = "All"
     chart: ChartSpec
+    process: ProcessSpec
     if_stale: StalePolicy = "mark_unavailable"
     familiar: FamiliarNeighbors | None = None
 
@@ -251,6 +292,15 @@ class Measure(StrictModel):
                 f"series_by.part works with the kinds count, sum, share and mean, not {self.kind}. "
                 "Fix: split by a column instead"
             )
+        if self.process.chart in {"p_prime", "u_prime"} and not (
+            self.kind == "share" or self.value == "rate"
+        ):
+            raise ValueError(
+                f"a {self.process.chart} chart needs a share or a rate (numerators and denominators). "
+                "Fix: use chart: xmr"
+            )
+        if self.target is not None and self.better == "neutral":
+            raise ValueError("a target needs a better direction. Fix: set better: increase or decrease")
         if self.unit == "percent" and self.kind in {"count", "sum"}:
             raise ValueError(f"a {self.kind} cannot be a percent. Fix: use unit count, or kind share")
         return self

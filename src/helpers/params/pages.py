@@ -146,22 +146,26 @@ class Place:
 
 
 def where_shown(settings: Settings) -> dict[str, Place]:
-    """Every measure of the plan and where the report shows it: the first initiative that lists
-    it (or uses it in its own analysis), else the goal page's context, else the goal page."""
+    """Every measure of the plan and where the report shows it: its own part of the first
+    initiative that lists it (or that initiative, when only its analysis uses it), else its part
+    of the goal page's context, else the goal page."""
     t = settings.edition.language
     plan = settings.plan
     pages = report_pages(settings)
     goal = next(p for p in pages if p.kind == "goal")
+    anchors = {m.id: m.anchor for m in plan.measures}
     where: dict[str, Place] = {}
     for spec in pages:
         if spec.kind != "objective":
             continue
         for initiative in spec.initiatives(plan):
-            for measure_id in [*initiative.measures, *initiative.analysis_measures]:
-                label = t._("Initiative {id}", id=initiative.id)
+            label = t._("Initiative {id}", id=initiative.id)
+            for measure_id in initiative.measures:
+                where.setdefault(measure_id, Place(spec.html, anchors[measure_id], label))
+            for measure_id in initiative.analysis_measures:
                 where.setdefault(measure_id, Place(spec.html, initiative.anchor, label))
     for measure_id in plan.goal.context_measures:
-        where.setdefault(measure_id, Place(goal.html, "setting-the-stage", goal.label))
+        where.setdefault(measure_id, Place(goal.html, anchors[measure_id], goal.label))
     return {m.id: where.get(m.id, Place(goal.html, "", goal.label)) for m in plan.measures}
 
 
@@ -227,8 +231,8 @@ def site_config(hand_written: dict[str, Any], pages: list[SitePage], settings: S
 def page_measures(settings: Settings, page: str) -> list[str]:
     """The measures a page may read, from the plan (the runner hashes exactly these)."""
     plan = settings.plan
-    if page == GOAL_PAGE:
-        return list(dict.fromkeys([*plan.goal.context_measures, *plan.card_measures()]))
+    if page == GOAL_PAGE:  # its context and cards, and every measure at a glance
+        return list(dict.fromkeys([*plan.goal.context_measures, *plan.card_measures(), *plan.measures_by_id]))
     if page == ABOUT_PAGE:
         return []
     return plan.measures_for_objective(page)

@@ -140,7 +140,7 @@ class StatusDef(StrictModel):
 
     id: Literal["in_progress", "on_hold", "complete_ongoing"]
     label: str
-    icon: str
+    icon: Literal["half-circle", "pause", "check"]  # drawn as inline SVG (helpers.page.icons)
     description: str
 
 
