@@ -54,11 +54,22 @@ local function wait_for(page)
   end
 end
 
+-- The page as the run names it: its path in the project, "/" written "__" (districts__d3.ipynb).
+local function page_name(path)
+  local project = quarto.project and quarto.project.directory
+  if project and path:sub(1, #project + 1) == project .. "/" then
+    path = path:sub(#project + 2)
+  else
+    path = pandoc.path.filename(path)
+  end
+  return (path:gsub("/", "__"))
+end
+
 function Pandoc(doc)
   if not signals or signals == "" or not order then
     return doc
   end
-  local page = next_page(pandoc.path.filename(quarto.doc.input_file))
+  local page = next_page(page_name(quarto.doc.input_file))
   if page then
     wait_for(page)
   end

@@ -31,6 +31,8 @@ SITE_PAGES = [
     "objective-2-1.html",
     "objective-2-2.html",
     "objective-2-3.html",
+    "districts/index.html",
+    *(f"districts/d{n}.html" for n in (2, 3, 5, 1, 4)),
     "about-the-data.html",
     "archive.html",
 ]

@@ -10,6 +10,8 @@ import yaml
 from helpers.page.fragments import Heading
 from helpers.report import UndeclaredMeasure, open_page
 
+from .conftest import LATEST
+
 pytestmark = pytest.mark.slow
 
 PARTS = [
@@ -185,3 +187,52 @@ def test_about_the_data_links_each_measure_to_the_page_that_shows_it(sample_proj
     assert 'href="objective-2-1.html#initiative-2-13">Initiative 2.13' in weekday  # an analysis measure
     staffing = text.split('id="about-measure-staffing"')[1].split("</p>")[0]
     assert 'href="index.html#measure-staffing">Goal overview' in staffing
+
+
+def test_a_district_page_shows_every_district_measure_on_the_districts_own_rows(sample_project):
+    p = page(sample_project, "D3")
+    intro = p.district_intro().data
+    assert "These figures count the calls recorded in District 3 (West Durham)" in intro.replace("\\", "")
+    text = p.district_measures().data
+    for measure in ("calls-by-responder", "no-fault-crashes"):
+        assert f"{{#measure-{measure}}}" in text
+    assert 'href="../data/district-d3-no_fault_crashes.csv"' in text  # one folder down
+    assert 'alt="Process chart of No Fault Vehicle Accidents (Police Calls)' in text
+    rows = p.rows("no_fault_crashes")
+    assert set(rows["district"]) == {"D3"}
+    csv = sample_project.quarter_dir(LATEST) / "csv" / "district-d3-no_fault_crashes.csv"
+    assert csv.read_text().splitlines()[0].startswith("measure,district,period,")
+    limits = p.district_limits().data
+    assert "Where officers patrol" in limits and "Calls with no district recorded" in limits
+
+
+def test_a_district_series_with_hidden_months_is_not_drawn_point_by_point(sample_project):
+    from helpers.measures.publication import read_quarter_districts
+
+    districts = read_quarter_districts(sample_project, LATEST)
+    hidden = districts[districts["suppressed"] & (districts["district"] != "not_recorded")].iloc[0]
+    p = page(sample_project, hidden["district"])
+    text = p.district_measures().data
+    assert f"{hidden['series']}: too few to show safely." in text or "Too few to show safely." in text
+
+
+def test_the_overview_compares_districts_by_a_stated_rate_with_map_panels_and_funnel(sample_project):
+    p = page(sample_project, "districts")
+    assert "per 1,000 residents" in p.districts_intro().data
+    shown = p.district_map()
+    assert 'alt="Map of the 5 police districts, shaded by calls per 1,000 residents' in shown.data
+    ((name, csv),) = shown.downloads.items()
+    assert name == "districts-index-map.csv" and "District not recorded" in csv  # never dropped
+    assert csv.splitlines()[0].startswith('Area,Calls,Residents,"Calls per 1,000 residents"')
+    panels = p.district_panels().data
+    assert "one panel for the city and one for each police district, on the same scale" in panels
+    funnel = p.district_funnel().data
+    assert "outside the funnel" in funnel.replace("\\", "") and "99.8%" in funnel
+    links = p.district_links().data
+    assert [m for m in re.findall(r'href="\.\./districts/(d\d)\.html"', links)] == [
+        "d2",
+        "d3",
+        "d5",
+        "d1",
+        "d4",
+    ]

@@ -24,7 +24,7 @@ from .core.language import Language
 from .core.paths import ProjectPaths
 from .core.periods import FiscalQuarter
 from .core.templates import SPECS, TemplateError, fill
-from .page import story
+from .page import district_charts, districts, story
 from .page.analysis import BeforeAfter, NotComputable, before_after
 from .page.data import PageData, UndeclaredMeasure
 from .page.fragments import Fragment, Heading, para
@@ -201,6 +201,40 @@ class Page(PageData):
 
     def about_the_data(self) -> Fragment:
         return story.about_the_data(self)
+
+    # ---------------------------------------------------------------- police districts
+
+    def district_intro(self) -> Fragment:
+        """A district's page: what its figures count."""
+        return districts.district_intro(self)
+
+    def district_measures(self) -> Fragment:
+        """Each district measure on the district's own rows: chart, verdict, table, CSV."""
+        return districts.district_measures(self)
+
+    def district_limits(self) -> Fragment:
+        """What a district's figures cannot show."""
+        return districts.district_limits(self)
+
+    def districts_intro(self) -> Fragment:
+        """The overview: how the districts are compared, and the rate used."""
+        return districts.overview_intro(self)
+
+    def district_map(self) -> Fragment:
+        """The map of the districts by the rate, with its table and CSV."""
+        return district_charts.district_map(self)
+
+    def district_panels(self) -> Fragment:
+        """Small multiples: the city, then each district, on one scale."""
+        return district_charts.district_panels(self)
+
+    def district_funnel(self) -> Fragment:
+        """Each district's rate inside (or outside) the funnel around the city's."""
+        return district_charts.district_funnel(self)
+
+    def district_links(self) -> Fragment:
+        """A link to each district's page."""
+        return districts.district_links(self)
 
 
 def open_page(

@@ -137,7 +137,7 @@ def test_person_keys_are_pseudonymised_with_the_environment_key(tmp_path, key):
     expected = hmac.new(key, b"P1000001", hashlib.sha256).hexdigest()[:16]
     assert calls["person_key"].tolist()[0] == expected == calls["person_key"].tolist()[2]
     assert pd.isna(calls["person_key"].tolist()[1])
-    for parquet in paths.canonical.glob("*"):
+    for parquet in (p for p in paths.canonical.rglob("*") if p.is_file()):
         assert b"P1000001" not in parquet.read_bytes(), parquet.name
 
 
@@ -231,7 +231,7 @@ def test_bad_input_is_reported_and_nothing_is_written(tmp_path, key, case):
     calls, row, column, check = BAD_INPUTS[case]
     paths = make_project(tmp_path)
     run(paths)  # a good earlier ingest must survive the bad one untouched
-    before = {p.name: p.read_bytes() for p in paths.canonical.iterdir()}
+    before = {p.name: p.read_bytes() for p in paths.canonical.rglob("*") if p.is_file()}
     (paths.raw / "calls" / "calls_2026.csv").write_text(calls)
     with pytest.raises(SourceValidationError) as caught:
         run(paths)
@@ -241,7 +241,7 @@ def test_bad_input_is_reported_and_nothing_is_written(tmp_path, key, case):
     assert len(match) >= 1, table.to_string()
     assert match.iloc[0]["file"] == "calls/calls_2026.csv" and match.iloc[0]["row"] == row
     assert "Nothing was written" in str(caught.value)
-    assert before == {p.name: p.read_bytes() for p in paths.canonical.iterdir()}
+    assert before == {p.name: p.read_bytes() for p in paths.canonical.rglob("*") if p.is_file()}
 
 
 def test_unknown_department_inside_a_list(tmp_path, key):

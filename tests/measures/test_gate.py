@@ -147,7 +147,7 @@ def test_year_to_date_minus_last_quarters_year_to_date():
     populations = {"apps_q": "apps", "apps_y": "apps"}
     alone, _ = gate(current, RULES, populations)
     assert hidden(alone) == {("Q3", "Police")}  # safe if nothing else were ever published
-    assert audit(alone, populations, previous) == [("apps_q", "Q3", "Police")]
+    assert audit(alone, populations, previous) == [("apps_q", "Q3", "Police", "")]
     gated, _ = gate(current, RULES, populations, previous=previous)
     assert hidden(gated) == {("Q3", "Police"), ("CY2026-YTD-09", "Police")}
     assert audit(gated, populations, previous) == []
@@ -205,7 +205,7 @@ def test_the_audit_is_an_exact_oracle():
     )
     exposed = rows.assign(suppressed=[False, False, False, True])
     # a = ((a+b) - (b+c) + (a+c)) / 2: recoverable with no single subtraction.
-    assert audit(exposed, {"m": "m"}) == [("m", "4", "x")]
+    assert audit(exposed, {"m": "m"}) == [("m", "4", "x", "")]
     safe = rows.assign(suppressed=[False, True, False, True])
     assert audit(safe, {"m": "m"}) == []
 

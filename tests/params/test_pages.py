@@ -55,14 +55,19 @@ def add_objective(paths: ProjectPaths) -> None:
 def test_pages_render_list_navbar_and_file_names_follow_the_plan(project):
     settings = load_settings(project)
     pages = report_pages(settings)
-    assert [p.page for p in pages] == ["goal", "2.1", "2.2", "2.3", "about"]
+    districts = ["D2", "D3", "D5", "D1", "D4"]  # the plan's fixed geographic order
+    assert [p.page for p in pages] == ["goal", "2.1", "2.2", "2.3", "districts", *districts, "about"]
     assert [p.html for p in pages] == [
         "index.html",
         "objective-2-1.html",
         "objective-2-2.html",
         "objective-2-3.html",
+        "districts/index.html",
+        *(f"districts/{d.lower()}.html" for d in districts),
         "about-the-data.html",
     ]
+    assert {p.notebook.name for p in pages if p.kind == "district"} == {"district.ipynb"}
+    assert page_of(pages, "D3").district == "D3" and page_of(pages, "D3").root == "../"
     config = site_config(hand_written_config(project), pages, settings)
     assert config["project"]["render"][0] == ARCHIVE_SOURCE  # an early render starts with it
     assert config["project"]["render"][1:] == [p.source for p in pages]
@@ -72,6 +77,7 @@ def test_pages_render_list_navbar_and_file_names_follow_the_plan(project):
         "2.1 Reduce Harm",
         "2.2 Build Trust",
         "2.3 Public Safety Workforce",
+        "Districts",  # the overview; each district's page is reached from it
         "About the data",
         "Archive",
     ]
@@ -111,7 +117,9 @@ def test_adding_an_objective_is_a_plan_entry_and_a_notebook(project):
 
 
 def test_an_unknown_page_lists_the_pages(project):
-    with pytest.raises(UnknownPage, match=r"choose from goal, 2\.1, 2\.2, 2\.3, about"):
+    with pytest.raises(
+        UnknownPage, match=r"choose from goal, 2\.1, 2\.2, 2\.3, districts, D2, D3, D5, D1, D4, about"
+    ):
         page_of(report_pages(load_settings(project)), "2.9")
 
 

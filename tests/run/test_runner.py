@@ -20,7 +20,7 @@ from ..conftest import LATEST, lock_held_elsewhere, write_fixture_notebooks
 
 pytestmark = pytest.mark.slow
 
-ENGLISH_PAGES = {"goal", "2.1", "2.2", "2.3", "about"}
+ENGLISH_PAGES = {"goal", "2.1", "2.2", "2.3", "about", "districts", "D1", "D2", "D3", "D4", "D5"}
 ALL_PAGES = ENGLISH_PAGES | {f"es/{page}" for page in ENGLISH_PAGES}  # and the Spanish edition
 
 

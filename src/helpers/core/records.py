@@ -55,12 +55,18 @@ class SourceRecord(Record):
     skipped_rows: dict[str, int] = {}  # per file, by the source's skip_rows policy
 
 
+class AreaRecord(Record):
+    rows: int
+    files: dict[str, str]  # raw file -> SHA-256
+
+
 class IngestRecord(Record):
     sample_data: bool
     demo_pseudonym_key: bool
     raw_fingerprint: dict[str, str]
     code_version: str
     sources: dict[str, SourceRecord]
+    areas: dict[str, AreaRecord] = {}  # places: district boundaries and residents
     cache_key: dict[str, Any] | None = None  # what the canonical tables were built from
 
 
@@ -113,6 +119,8 @@ class Publication(Record):
     sources: dict[str, CoverageRecord] = {}
     # The download CSVs of the other editions (csv/<code>/<measure>.csv): SHA-256 by measure.
     translated_csv: dict[str, dict[str, str]] = {}
+    # Per edition code ("en" too): each district measure's CSV per district, file -> SHA-256.
+    district_csv: dict[str, dict[str, str]] = {}
 
 
 # --------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from ..core.cache import file_sha256
 from ..core.paths import ProjectPaths
 from ..core.records import IngestRecord, SourceRecord, write_record
 from ..params.sources import SourcesConfig, SourceSpec
+from .areas import AreaTable, validate_areas, write_areas
 from .exports import READ_ERRORS, UndecodableFile, canonical_table, read_file, row_count, row_label, skip_rows
 from .raw import SAMPLE_MARKER, is_sample_data, pseudonym_key, raw_files, raw_fingerprint, swap_directory
 from .validation import (
@@ -272,7 +273,7 @@ def ingest(
     fingerprint = (
         raw_fingerprint(paths, config) if fingerprint is None else fingerprint
     )  # {}: nothing to compare
-    validated = validate_all(paths, config, today or date.today(), fingerprint)
+    validated, areas = validate_all(paths, config, today or date.today(), fingerprint)
     key, demo = pseudonym_key(config, paths)
     paths.processed.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".canonical-", dir=paths.processed))
@@ -282,13 +283,15 @@ def ingest(
             item.name: _write_source(item, staging, key, config.pseudonymisation.digest_chars)
             for item in validated
         }
-        read = read_fingerprint(paths, validated, fingerprint)
+        area_record = write_areas(areas, staging / "areas")
+        read = read_fingerprint(paths, validated, fingerprint, areas)
         record = IngestRecord(
             sample_data=is_sample_data(paths),
             demo_pseudonym_key=demo,
             raw_fingerprint=read,
             code_version=code_version,
             sources=sources_record,
+            areas=area_record,
             cache_key={**cache_key, "raw": read} if cache_key is not None else None,
         )
         write_record(staging / paths.ingest_record.name, record, exclude_none=True)
@@ -301,9 +304,9 @@ def ingest(
 
 def validate_all(
     paths: ProjectPaths, config: SourcesConfig, today: date, fingerprint: dict[str, str]
-) -> list[ValidatedSource]:
-    """Every source read and checked; raises ``SourceValidationError`` with every problem of
-    every source, before anything is written."""
+) -> tuple[list[ValidatedSource], list[AreaTable]]:
+    """Every source and area read and checked; raises ``SourceValidationError`` with every
+    problem of every source, before anything is written."""
     failures = Failures()
     validated: list[ValidatedSource] = []
     with ThreadPoolExecutor(THREADS) as pool:
@@ -324,10 +327,15 @@ def validate_all(
                     len(result.files),
                     time.perf_counter() - t0,
                 )
+    areas = validate_areas(paths, config, failures)
+    for area in areas:
+        changed = [f for f, digest in area.files.items() if fingerprint.get(f, digest) != digest]
+        for file in changed:
+            failures.add(area.name, file, "", "", "", CHANGED_DURING_RUN)
     table = failures.frame()
     if not table.empty:
         raise SourceValidationError(table)
-    return validated
+    return validated, areas
 
 
 def _write_source(item: ValidatedSource, staging: Path, key: bytes, chars: int) -> SourceRecord:
@@ -351,10 +359,14 @@ def _write_source(item: ValidatedSource, staging: Path, key: bytes, chars: int) 
 
 
 def read_fingerprint(
-    paths: ProjectPaths, validated: list[ValidatedSource], before: dict[str, str]
+    paths: ProjectPaths,
+    validated: list[ValidatedSource],
+    before: dict[str, str],
+    areas: list[AreaTable] = (),  # type: ignore[assignment]
 ) -> dict[str, str]:
     """The checksum of every raw file as it was read (and of the sample marker, which is not)."""
     read = {name: digest for item in validated for name, digest in item.file_hashes.items()}
+    read |= {name: digest for area in areas for name, digest in area.files.items()}
     marker = paths.raw / SAMPLE_MARKER
     if marker.exists():
         read[SAMPLE_MARKER] = before.get(SAMPLE_MARKER) or file_sha256(marker)

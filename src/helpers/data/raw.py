@@ -13,12 +13,12 @@ from ..core.cache import file_sha256
 from ..core.config import fail
 from ..core.paths import ProjectPaths
 from ..core.records import IngestRecord, read_record
-from ..params.sources import SourcesConfig, SourceSpec
+from ..params.sources import AreaSource, SourcesConfig, SourceSpec
 
 SAMPLE_MARKER = "SAMPLE_DATA.json"
 
 
-def raw_files(paths: ProjectPaths, spec: SourceSpec) -> list[Path]:
+def raw_files(paths: ProjectPaths, spec: SourceSpec | AreaSource) -> list[Path]:
     return sorted(p for p in paths.raw.glob(spec.files) if p.is_file())
 
 
@@ -50,7 +50,8 @@ def raw_fingerprint(paths: ProjectPaths, config: SourcesConfig) -> dict[str, str
     parallel threads: hashlib releases the GIL)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    files = [path for spec in config.sources.values() for path in raw_files(paths, spec)]
+    specs = [*config.sources.values(), *config.areas.values()]
+    files = [path for spec in specs for path in raw_files(paths, spec)]
     marker = paths.raw / SAMPLE_MARKER
     if marker.exists():
         files.append(marker)

@@ -28,11 +28,12 @@ from ..params.measure import Measure
 from ..params.plan import Plan
 from ..params.quarters import QuarterParams, stale_policy
 from ..params.settings import Settings
+from .districts import of_district, split_by_district
 from .familiar import FAMILIAR_KINDS
 from .gate import gate
 from .kinds import COLUMNS, GENERIC_KINDS, Kind, SourceData, month_index
 from .limits import add_process
-from .publication import QuarterTables, read_quarter_frame, write_quarter
+from .publication import QuarterTables, read_quarter_districts, read_quarter_frame, write_quarter
 
 __all__ = [
     "StaleDataError",
@@ -89,6 +90,8 @@ def needed_columns(plan: Plan, source: str, date_column: str) -> list[str]:
                 columns.add(name)
         if m.familiar:
             columns |= {m.familiar.person, m.familiar.agency}
+    if plan.districts is not None and plan.districts.source == source:
+        columns.add(plan.districts.column)
     return sorted(columns)
 
 
@@ -208,10 +211,30 @@ def compute_quarter(
             "data_through": info.data_through or quarter.start.isoformat(),
             "source": measure.source,
         }
-    frame = pd.concat([f for f in frames if not f.empty], ignore_index=True)
+    frame = pd.concat([f for f in frames if not f.empty], ignore_index=True).assign(district="")
+    districts = plan.districts
+    if districts is not None and only is None and districts.source in prepared:
+        data, cover, _ = prepared[districts.source]
+        parts = [
+            of_district(apply_coverage(compute(plan.measure(m), part, quarter.end), cover), district)
+            for district, part in split_by_district(data, districts).items()
+            for m in districts.measures
+        ]
+        frame = pd.concat([frame, *(p for p in parts if not p.empty)], ignore_index=True)
+    # One gate over the city and its districts: a hidden district cell can be worked out from
+    # neither the city total, nor the other districts, nor the previous report.
     gated, summary = gate(frame, settings.privacy, settings.populations(), previous)
+    citywide = gated[gated["district"] == ""].drop(columns="district").reset_index(drop=True)
+    by_district = gated[gated["district"] != ""].reset_index(drop=True)
     sources = {name: info for name, (_, _, info) in sorted(prepared.items())}
-    return QuarterTables(quarter, add_process(gated, plan), status, summary.as_dict(), sources)
+    return QuarterTables(
+        quarter,
+        add_process(citywide, plan),
+        status,
+        summary.as_dict(),
+        sources,
+        add_process(by_district, plan) if len(by_district) else None,
+    )
 
 
 def previous_publication(settings: Settings, quarter: FiscalQuarter) -> pd.DataFrame | None:
@@ -224,7 +247,8 @@ def previous_publication(settings: Settings, quarter: FiscalQuarter) -> pd.DataF
     prior = quarter.previous()
     stored = read_quarter_frame(settings.paths, prior)
     if stored is not None:
-        return stored
+        districts = read_quarter_districts(settings.paths, prior)
+        return stored if districts is None else pd.concat([stored, districts], ignore_index=True)
     yearly = {
         m.id
         for m in settings.plan.measures

@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 # numpy, pandas and pyarrow are imported inside the functions that compute: the rules model above
 # is loaded on every run, including runs that have nothing to do and must start quickly.
 
-KEY_COLUMNS = ["measure", "period", "series"]
+KEY_COLUMNS = ["measure", "period", "series", "district"]  # district: "" for citywide rows
+DISTRICT_MARK = "@"  # a district's atom: the citywide atom, "@", the district code
 HIDDEN_COLUMNS = ["value", "numerator", "denominator", "count"]
 
 
@@ -130,6 +131,34 @@ def _atoms_of(value: Any) -> list[str]:
     return list(value)
 
 
+def expand_atoms(*frames: pd.DataFrame | None) -> None:
+    """Write each citywide atom that is also split by district (``a`` and ``a@D3``) as the sum
+    of its district atoms, in place, so the gate sees that a city total is its districts' sum.
+    A previous publication written before districts existed is expanded the same way."""
+    present = [f for f in frames if f is not None and not f.empty]
+    children: dict[str, list[str]] = {}
+    for frame in present:
+        for atoms in frame["atoms"]:
+            for atom in _atoms_of(atoms):
+                head, at, _ = atom.partition(DISTRICT_MARK)
+                if at:
+                    children.setdefault(head, []).append(atom)
+    if not children:
+        return
+    fine = {head: sorted(set(atoms)) for head, atoms in children.items()}
+    for frame in present:
+        frame["atoms"] = [
+            [child for atom in _atoms_of(atoms) for child in fine.get(atom, [atom])]
+            for atoms in frame["atoms"]
+        ]
+
+
+def _with_district(frame: pd.DataFrame) -> pd.DataFrame:
+    if "district" in frame.columns:
+        return frame.assign(district=frame["district"].fillna(""))
+    return frame.assign(district="")
+
+
 def _secondary(
     frame: pd.DataFrame, suppressed: pd.Series, previous: pd.DataFrame | None, populations: dict[str, str]
 ) -> tuple[pd.Series, list[str]]:
@@ -154,17 +183,49 @@ def _secondary(
             if prev is not None
             else additive.iloc[0:0]
         )
-        cells = _Cells(additive, prev_rows)
-        for _ in range(len(additive) + 1):
-            exposed = cells.exposed(suppressed)
-            if not exposed:
-                break
-            chosen = cells.complement(exposed[0], suppressed)
-            suppressed.loc[chosen] = True
-            reasons.append(str(additive.at[chosen, "measure"]))
-        else:  # pragma: no cover - the loop bound is the number of cells
-            raise PrivacyError(f"secondary suppression did not settle for {population}")
+        for now, before in components(additive, prev_rows):
+            if not suppressed.loc[now.index].any():
+                continue
+            cells = _Cells(now, before)
+            for _ in range(len(now) + 1):
+                exposed = cells.exposed(suppressed)
+                if not exposed:
+                    break
+                chosen = cells.complement(exposed[0], suppressed)
+                suppressed.loc[chosen] = True
+                reasons.append(str(now.at[chosen, "measure"]))
+            else:  # pragma: no cover - the loop bound is the number of cells
+                raise PrivacyError(f"secondary suppression did not settle for {population}")
     return suppressed, reasons
+
+
+def components(now: pd.DataFrame, before: pd.DataFrame) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """The cells split into groups that share no atom (a month of a monthly table and its
+    districts, say): a cell can only be worked out from cells that share its atoms, so each
+    group is solved on its own, exactly, with small matrices."""
+    parent: dict[str, str] = {}
+
+    def root(atom: str) -> str:
+        while parent.setdefault(atom, atom) != atom:
+            parent[atom] = parent[parent[atom]]
+            atom = parent[atom]
+        return atom
+
+    for frame in (now, before):
+        for atoms in frame["atoms"]:
+            atoms = _atoms_of(atoms)
+            first = root(atoms[0])
+            for atom in atoms[1:]:
+                parent[root(atom)] = first
+
+    def group(frame: pd.DataFrame) -> pd.Series:
+        return frame["atoms"].map(lambda atoms: root(_atoms_of(atoms)[0]))
+
+    now_groups, before_groups = group(now), group(before) if len(before) else before["atoms"]
+    return [
+        (now[now_groups == key], before[before_groups == key] if len(before) else before)
+        for key in dict.fromkeys(now_groups)
+    ]
 
 
 class _Cells:
@@ -194,6 +255,19 @@ class _Cells:
         published = self.published(hidden)
         return [i for i in self.additive.index if hidden.loc[i] and _recoverable(self.vectors[i], published)]
 
+    def witnesses(self, target: Any, hidden: pd.Series) -> set[Any]:
+        """This quarter's published cells that one way of working ``target`` out uses (the
+        least-squares combination of published cells that gives it)."""
+        import numpy as np
+
+        shown = [i for i in self.additive.index if not hidden.loc[i]]
+        if not shown:
+            return set()
+        matrix = np.array([self.vectors[i] for i in shown])
+        rows = np.vstack([matrix, self.fixed]) if self.fixed.size else matrix
+        weights, *_ = np.linalg.lstsq(rows.T, self.vectors[target], rcond=None)
+        return {i for i, w in zip(shown, weights[: len(shown)]) if abs(w) > 1e-9}
+
     def complement(self, target: Any, hidden: pd.Series) -> Any:
         """The cell to hide as well so that ``target`` can no longer be worked out: the least
         informative that works (the smallest non-zero value, so that totals, what residents read
@@ -208,6 +282,12 @@ class _Cells:
             trial = hidden.copy()
             trial.loc[candidate] = True
             if not _recoverable(self.vectors[target], self.published(trial)):
+                return candidate
+        # No single cell is enough (a table with margins both ways, such as months by district
+        # and department): hide one cell of a way to work it out, and the caller looks again.
+        witnesses = self.witnesses(target, hidden)
+        for candidate in order.index:
+            if candidate in witnesses:
                 return candidate
         key = ", ".join(str(additive.at[target, c]) for c in KEY_COLUMNS)
         raise PrivacyError(
@@ -237,7 +317,9 @@ def gate(
     import numpy as np
     import pandas as pd
 
-    frame = frame.reset_index(drop=True)
+    frame = _with_district(frame.reset_index(drop=True))
+    previous = _with_district(previous) if previous is not None else None
+    expand_atoms(frame, previous)
     summary = GateSummary()
     reason = pd.Series([None] * len(frame), index=frame.index, dtype=object)
     for row in frame.itertuples():
@@ -273,11 +355,15 @@ def _counts(value: Any) -> list[float]:
 
 def audit(
     gated: pd.DataFrame, populations: dict[str, str], previous: pd.DataFrame | None = None
-) -> list[tuple[str, str, str]]:
-    """Keys of hidden cells that published cells (now and last quarter) let anyone work out."""
+) -> list[tuple[str, str, str, str]]:
+    """Keys of hidden cells (measure, period, series, district; "" for the city) that published
+    cells, now and last quarter, let anyone work out."""
     import numpy as np
     import pandas as pd
 
+    gated = _with_district(gated)
+    previous = _with_district(previous) if previous is not None else None
+    expand_atoms(gated, previous)
     frames = [gated.assign(_now=True)]
     if previous is not None and not previous.empty:
         current_keys = set(map(tuple, gated[KEY_COLUMNS].to_numpy()))
@@ -288,19 +374,20 @@ def audit(
     exposed: list[tuple[str, str, str]] = []
     for _, rows in everything.groupby("population", sort=True):
         additive = rows[rows["atoms"].map(lambda a: len(_atoms_of(a)) > 0)]
-        if additive.empty:
-            continue
-        system = _System.over(additive["atoms"].map(_atoms_of))
-        published = np.array(
-            [
-                system.vector(_atoms_of(a))
-                for a, hidden in zip(additive["atoms"], additive["suppressed"])
-                if not hidden
-            ]
-        ).reshape(-1, len(system.atoms))
-        for row in additive[additive["suppressed"] & additive["_now"]].itertuples():
-            if _recoverable(system.vector(_atoms_of(row.atoms)), published):
-                exposed.append((row.measure, row.period, row.series))
+        for group, _ in components(additive, additive.iloc[0:0]):
+            if not (group["suppressed"] & group["_now"]).any():
+                continue
+            system = _System.over(group["atoms"].map(_atoms_of))
+            published = np.array(
+                [
+                    system.vector(_atoms_of(a))
+                    for a, hidden in zip(group["atoms"], group["suppressed"])
+                    if not hidden
+                ]
+            ).reshape(-1, len(system.atoms))
+            for row in group[group["suppressed"] & group["_now"]].itertuples():
+                if _recoverable(system.vector(_atoms_of(row.atoms)), published):
+                    exposed.append((row.measure, row.period, row.series, row.district))
     return exposed
 
 

@@ -47,7 +47,8 @@ def add_process(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
         if measure.process.chart == "none":
             continue
         rows = frame.index[frame["measure"] == measure.id]
-        for _, part in frame.loc[rows].groupby("series", sort=False):
+        keys = ["district", "series"] if "district" in frame.columns else ["series"]
+        for _, part in frame.loc[rows].groupby(keys, sort=False):
             ordered = part.sort_values(["period_end", "period_start"], kind="stable")
             _judge(frame, measure, ordered)
     return frame

@@ -19,17 +19,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..core.config import slugify
 from ..core.language import Language, pending_plain
 from ..core.paths import ProjectPaths
 from ..core.periods import FiscalQuarter
 from ..core.records import CoverageRecord, MeasureRecord, PrivacySummary, Publication, write_record
 from ..data.coverage import note_words
 from ..data.raw import read_ingest_record, swap_directory
+from ..params.districts import NOT_RECORDED
 from ..params.measure import Measure
 from ..params.privacy import PrivacyRules
 from ..params.quarters import QuarterParams
 from ..params.settings import Settings
 from .labels import rows_in_language
+
+DISTRICTS_FOLDER = "districts"  # a quarter's gated district rows, one parquet per measure
 
 
 @dataclass
@@ -39,6 +43,7 @@ class QuarterTables:
     status: dict[str, dict[str, Any]]  # per measure: status, data_through, source
     gate_summary: dict[str, Any]
     sources: dict[str, CoverageRecord] = field(default_factory=dict)  # coverage of the quarter
+    districts: pd.DataFrame | None = None  # gated rows of the district measures, per district
 
 
 def _csv_number(value: float, decimals: int) -> str:
@@ -63,31 +68,18 @@ def csv_table(
     source_title: str,
     sample: bool,
     lang: Language,
+    district: str | None = None,
 ) -> pd.DataFrame:
     """The download CSV of one measure: one row per period and series, plain column names, in
-    the edition's language (``rows`` already carry its names)."""
+    the edition's language (``rows`` already carry its names); a district's CSV names the
+    district in a column after the measure."""
     t = lang
     decimals = measure.value_decimals
-    notes = []
-    for row in rows.itertuples():
-        if row.suppression == "secondary":
-            notes.append(t._("hidden so that a smaller number elsewhere cannot be worked out"))
-        elif row.suppressed:
-            hidden = t._("fewer than {floor}", floor=rules.floor)
-            notes.append(t._("hidden to protect privacy: {text}", text=hidden))
-        elif row.unstable:
-            notes.append(
-                t._(
-                    "based on {floor} to {high} people or events: interpret with care",
-                    floor=rules.floor,
-                    high=rules.unstable_at_or_below,
-                )
-            )
-        else:
-            notes.append("")
+    notes = _notes(rows, rules, t)
     out = pd.DataFrame(
         {
             t._("measure"): measure.caption,
+            **({t._("district"): district} if district is not None else {}),
             t._("period"): rows["period"].to_numpy(),
             t._("period_label"): rows["period_label"].to_numpy(),
             t._("series"): rows["series"].to_numpy(),
@@ -113,6 +105,28 @@ def csv_table(
             if out[column].dtype == object:
                 out[column] = [pending_plain(v) if isinstance(v, str) else v for v in out[column]]
     return out
+
+
+def _notes(rows: pd.DataFrame, rules: PrivacyRules, t: Language) -> list[str]:
+    """Each row's note: why it is hidden, or that it rests on few people."""
+    notes = []
+    for row in rows.itertuples():
+        if row.suppression == "secondary":
+            notes.append(t._("hidden so that a smaller number elsewhere cannot be worked out"))
+        elif row.suppressed:
+            hidden = t._("fewer than {floor}", floor=rules.floor)
+            notes.append(t._("hidden to protect privacy: {text}", text=hidden))
+        elif row.unstable:
+            notes.append(
+                t._(
+                    "based on {floor} to {high} people or events: interpret with care",
+                    floor=rules.floor,
+                    high=rules.unstable_at_or_below,
+                )
+            )
+        else:
+            notes.append("")
+    return notes
 
 
 def _limit(value: float) -> str:
@@ -168,9 +182,16 @@ def write_quarter(
             for edition in settings.editions()
             if not edition.is_source
         }
+        district_csv = {
+            edition.code: _write_district_csvs(
+                settings.in_edition(edition), settings, tables, sample, staging
+            )
+            for edition in settings.editions()
+            if tables.districts is not None
+        }
         canonical = {
-            p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(paths.canonical.glob("*.parquet"))
+            p.relative_to(paths.canonical).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(paths.canonical.rglob("*.parquet"))
         }
         publication = Publication(
             quarter=tables.quarter,
@@ -183,6 +204,7 @@ def write_quarter(
             measures=measures_record,
             sources=tables.sources,
             translated_csv=translated,
+            district_csv=district_csv,
         )
         write_record(staging / paths.publication(tables.quarter).name, publication)
         swap_directory(staging, target)
@@ -237,21 +259,78 @@ def _write_edition_csvs(
     return hashes
 
 
+def district_csv_name(district_slug: str, measure_id: str) -> str:
+    """A district measure's download, next to the citywide ones: district-d3-calls_911.csv."""
+    return f"district-{district_slug}-{measure_id}.csv"
+
+
+def _write_district_csvs(
+    local: Settings, english: Settings, tables: QuarterTables, sample: bool, staging: Path
+) -> dict[str, str]:
+    """Each district measure's rows, per district (and for calls with no district recorded), as
+    a download CSV in one edition; its gated parquet once, in English. Returns file -> SHA-256."""
+    districts, frame = english.plan.districts, tables.districts
+    if districts is None or frame is None:
+        return {}
+    lang = local.edition.language
+    folder = staging / "csv" if lang.is_source else staging / "csv" / lang.code
+    if lang.is_source:
+        (staging / DISTRICTS_FOLDER).mkdir()
+        for measure_id in districts.measures:
+            rows = frame[frame["measure"] == measure_id].reset_index(drop=True)
+            table = pa.Table.from_pandas(rows, preserve_index=False).replace_schema_metadata(None)
+            pq.write_table(table, staging / DISTRICTS_FOLDER / f"{measure_id}.parquet", compression="zstd")
+    hashes = {}
+    names = {d.id: d.name for d in local.plan.districts.areas} if local.plan.districts else {}
+    for district in [*(d.id for d in districts.areas), NOT_RECORDED]:
+        slug = slugify(district)
+        for measure_id in districts.measures:
+            rows = frame[(frame["measure"] == measure_id) & (frame["district"] == district)]
+            rows = rows.drop(columns="district").reset_index(drop=True)
+            measure, local_measure = english.plan.measure(measure_id), local.plan.measure(measure_id)
+            rows = rows_in_language(rows, measure, local_measure, lang) if not lang.is_source else rows
+            name = district_csv_name(slug, measure_id)
+            place = names.get(district) or local.plan.districts.not_recorded  # type: ignore[union-attr]
+            hashes[name] = _write_csv(
+                folder / name,
+                local_measure,
+                rows,
+                local,
+                tables.status[measure_id]["data_through"],
+                sample,
+                place,
+            )
+    return hashes
+
+
 def _write_csv(
-    path: Path, measure: Measure, rows: pd.DataFrame, settings: Settings, data_through: str, sample: bool
+    path: Path,
+    measure: Measure,
+    rows: pd.DataFrame,
+    settings: Settings,
+    data_through: str,
+    sample: bool,
+    district: str | None = None,
 ) -> str:
     """One measure's download CSV in ``settings``' edition; returns its SHA-256."""
     source = settings.sources.sources[measure.source].title
     table = csv_table(
-        measure, rows, settings.privacy, data_through, source, sample, settings.edition.language
+        measure, rows, settings.privacy, data_through, source, sample, settings.edition.language, district
     )
     table.to_csv(path, index=False, lineterminator="\n")
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def read_quarter_frame(paths: ProjectPaths, quarter: FiscalQuarter) -> pd.DataFrame | None:
-    folder = paths.quarter_dir(quarter) / "measures"
+def read_quarter_frame(
+    paths: ProjectPaths, quarter: FiscalQuarter, folder_name: str = "measures"
+) -> pd.DataFrame | None:
+    folder = paths.quarter_dir(quarter) / folder_name
     if not folder.exists():
         return None
     parts = [pq.read_table(p).to_pandas() for p in sorted(folder.glob("*.parquet"))]
     return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def read_quarter_districts(paths: ProjectPaths, quarter: FiscalQuarter) -> pd.DataFrame | None:
+    """The gated rows of every district measure, per district (column ``district``)."""
+    return read_quarter_frame(paths, quarter, DISTRICTS_FOLDER)

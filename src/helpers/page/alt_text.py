@@ -181,6 +181,10 @@ def process_alt(
 def _process_series(
     measure: Measure, series: str, part: pd.DataFrame, several: bool, t: Language
 ) -> list[str]:
+    if part["suppressed"].astype(bool).any():  # not drawn point by point: see process_chart
+        if several:
+            return [t._("{series}: too few to show safely.", series=series)]
+        return [t._("Too few to show safely.")]
     judged = part[part["point_type"].fillna("") != ""]
     if judged.empty:
         return [t._("{series}: no published values.", series=series)] if several else []

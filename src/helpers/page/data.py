@@ -14,10 +14,12 @@ from functools import cached_property
 
 import pandas as pd
 
+from ..core.config import slugify
 from ..core.language import Language
 from ..core.periods import FiscalQuarter
 from ..core.records import MeasureRecord, Publication
 from ..measures.labels import rows_in_language
+from ..measures.publication import DISTRICTS_FOLDER, district_csv_name
 from ..params.measure import Measure, local_series_name
 from ..params.pages import SitePage, page_measures, page_of, report_pages
 from ..params.quarters import QuarterParams
@@ -75,22 +77,53 @@ class PageData:
         frame.attrs["measure"] = measure_id
         return frame
 
+    @property
+    def district(self) -> str | None:
+        """The district a district page shows (its notebook's parameter); None elsewhere."""
+        return self.site_page.district
+
+    @property
+    def by_district(self) -> bool:
+        """The page reads the district tables (the overview, or one district)."""
+        return self.site_page.kind in {"districts", "district"}
+
+    def data_file(self, measure_id: str) -> str:
+        """The link from this page to a measure's download CSV (its district's, on a district
+        page)."""
+        name = f"{measure_id}.csv"
+        if self.district is not None:
+            name = district_csv_name(slugify(self.district), measure_id)
+        return f"{self.site_page.root}data/{name}"
+
     @cached_property
     def _tables(self) -> dict[str, pd.DataFrame]:
-        folder = self.settings.paths.quarter_dir(self.quarter) / "measures"
         out = {}
         for measure_id in self.allowed:
-            path = folder / f"{measure_id}.parquet"
-            if not path.exists():
-                raise FileNotFoundError(
-                    f"{path} is missing: run `python -m helpers measures --quarter "
-                    f"{self.quarter.id}` (or `make report`) before running this notebook."
-                )
-            frame = pd.read_parquet(path)
-            for column in ("period_start", "period_end"):
-                frame[column] = pd.to_datetime(frame[column]).dt.date
-            out[measure_id] = self._in_language(measure_id, frame)
+            frame = self.read_rows(measure_id, DISTRICTS_FOLDER if self.by_district else "measures")
+            if self.district is not None:
+                frame = frame[frame["district"] == self.district].reset_index(drop=True)
+            out[measure_id] = frame
         return out
+
+    def city_rows(self, measure_id: str) -> pd.DataFrame:
+        """A district measure's citywide rows, for the district pages' comparisons."""
+        self.table(measure_id)  # the same declaration check
+        if not self.by_district:
+            return self._tables[measure_id]
+        return self.read_rows(measure_id, "measures")
+
+    def read_rows(self, measure_id: str, folder_name: str) -> pd.DataFrame:
+        """A declared measure's gated rows from one folder of the quarter (measures, districts)."""
+        path = self.settings.paths.quarter_dir(self.quarter) / folder_name / f"{measure_id}.parquet"
+        if not path.exists():
+            raise FileNotFoundError(
+                f"{path} is missing: run `python -m helpers measures --quarter "
+                f"{self.quarter.id}` (or `make report`) before running this notebook."
+            )
+        frame = pd.read_parquet(path)
+        for column in ("period_start", "period_end"):
+            frame[column] = pd.to_datetime(frame[column]).dt.date
+        return self._in_language(measure_id, frame)
 
     def _in_language(self, measure_id: str, frame: pd.DataFrame) -> pd.DataFrame:
         """The table's names (series, periods) in the page's language; the numbers are shared."""

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..core.language import ENGLISH, Language
+from ..core.language import ENGLISH, Language, pending_plain
 from ..measures.gate import PrivacyError
 from .chart_style import encode
 from .data import PageData
@@ -139,6 +139,9 @@ def _csv(data: pd.DataFrame, decimals: int, through: str, source: str, sample: b
     out[lang._("source")] = source
     if sample:
         out[lang._("sample_data")] = lang._("yes: synthetic sample data, not City records")
+    # a text still waiting for its translation says so, in words (a CSV has no markup)
+    out.columns = [pending_plain(str(c)) for c in out.columns]
+    out = out.map(lambda v: pending_plain(v) if isinstance(v, str) else v)
     return out.to_csv(index=False, lineterminator="\n")
 
 
@@ -186,12 +189,12 @@ def publish_figure(
                 f"page.figure: name={file_name!r} cannot be a file name; use lower-case letters, "
                 "digits and hyphens."
             )
-        csv_name = f"{page.site_page.output}-{file_name}.csv"
+        csv_name = f"{page.site_page.output.replace('/', '-')}-{file_name}.csv"
         labelled = data if isinstance(data.index, pd.RangeIndex) else data.reset_index()
         texts = _shown(_column_texts(labelled, decimals, t), t)
         body = [[texts[name][i] for name in texts] for i in range(len(labelled))]
         parts.append(details_table(caption, caption, list(texts), body, t))
-        parts.append(download_link(f"data/{csv_name}", caption, t))
+        parts.append(download_link(f"{page.site_page.root}data/{csv_name}", caption, t))
         downloads[csv_name] = _csv(data, decimals, info.data_through, source.title, page.sample, t)
     return Fragment([Html("\n".join(parts))], downloads)
 

@@ -96,6 +96,7 @@ class Point:
     hidden: bool
     status: str = "complete"  # complete | partial | missing | not_available
     note: str = ""  # why it is not complete, in words
+    for_others: bool = False  # hidden only so that a smaller number elsewhere stays hidden
 
     @property
     def comparable(self) -> bool:
@@ -119,6 +120,14 @@ def _status_of(rows: pd.DataFrame) -> tuple[str, str]:
     return "complete", ""
 
 
+def _for_others(rows: pd.DataFrame) -> bool:
+    """Every hidden row is hidden to protect another number (secondary suppression)."""
+    if "suppression" not in rows:
+        return False
+    hidden = rows[rows["suppressed"].astype(bool)]
+    return bool(len(hidden)) and bool((hidden["suppression"] == "secondary").all())
+
+
 def period_value(
     rows: pd.DataFrame, measure: Measure, start: date, end: date, lang: Language
 ) -> Point | None:
@@ -127,7 +136,10 @@ def period_value(
     if len(exact):
         row = exact.iloc[0]
         status, note = _status_of(exact.iloc[:1])
-        return Point(str(row["period_label"]), float(row["value"]), bool(row["suppressed"]), status, note)
+        hidden = bool(row["suppressed"])
+        return Point(
+            str(row["period_label"]), float(row["value"]), hidden, status, note, _for_others(exact.iloc[:1])
+        )
     inside = rows[(rows["period_start"] >= start) & (rows["period_end"] <= end)]
     if inside.empty or rows["grain"].iloc[0] != "month":
         return None
@@ -135,7 +147,7 @@ def period_value(
     # A month without a row had nothing to count (no sessions held); a gap has a "missing" row.
     status, note = _status_of(inside)
     if inside["suppressed"].any():
-        return Point(label, math.nan, True, status, note)
+        return Point(label, math.nan, True, status, note, _for_others(inside))
     published = inside[inside["value"].notna()]
     if published.empty:
         return Point(label, math.nan, False, "missing" if status != "not_available" else status, note)
@@ -257,6 +269,13 @@ def without_figure(current: Point, subject: str, label: str, suppressed_text: st
             subject=subject,
             period=label,
             reason=note_reason(current.note, t),
+        )
+    if current.hidden and current.for_others:
+        return t._(
+            "The figure for {subject} in {period} is hidden so that a smaller number elsewhere "
+            "cannot be worked out.",
+            subject=subject.lower(),
+            period=label,
         )
     if current.hidden:
         return t._(

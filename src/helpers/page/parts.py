@@ -184,7 +184,7 @@ def measure_blocks(page: PageData, measure_id: str, level: int) -> list[Block]:
     elif measure.chart.type == "callout":
         parts.append(callout(page, measure, rows, on_card=False))
     parts.append(data_table(page, measure, rows))
-    parts.append(download_link(f"data/{measure.id}.csv", measure.caption, page.lang))
+    parts.append(download_link(page.data_file(measure.id), measure.caption, page.lang))
     parts.append(about_block(page, measure, info))
     return [Heading(level, measure.caption, measure.anchor), Html("\n".join(parts))]
 

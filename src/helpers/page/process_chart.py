@@ -74,7 +74,10 @@ def process_chart(
     clipped = False
     for ax, name in zip(axes, shown):
         part = rows[rows["series"] == name].sort_values(["period_end", "period_start"], kind="stable")
-        clipped |= _panel(ax, measure, part, compact, lang)
+        if part["suppressed"].astype(bool).any():
+            _too_few(ax, measure, part, lang)
+        else:
+            clipped |= _panel(ax, measure, part, compact, lang)
         if len(shown) > 1:
             ax.set_title(wrap(name, 40), fontsize=12, loc="left")
     for ax in axes[:-1]:
@@ -86,6 +89,24 @@ def process_chart(
     else:
         _legend(fig, measure, rows, clipped, lang)
     return encode(fig, process_alt(measure, rows, suppressed_text, clipped, lang))
+
+
+def _too_few(ax: Axes, measure: Measure, part: pd.DataFrame, lang: Language) -> None:
+    """A series with cells hidden for privacy is not drawn point by point: the gaps would
+    point at the small counts. Its panel says so, and its table lists what is published."""
+    ax.text(
+        0.5,
+        0.5,
+        lang._("Too few to show safely"),
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=13,
+        color=TEXT,
+    )
+    ax.set_yticks([])
+    ax.set_xlim(pd.to_datetime(part["period_start"]).min(), pd.to_datetime(part["period_end"]).max())
+    time_axis(ax, measure.grain, pd.to_datetime(part["period_start"]), lang)
 
 
 def _panel(ax: Axes, measure: Measure, part: pd.DataFrame, compact: bool, lang: Language) -> bool:

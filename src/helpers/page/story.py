@@ -13,7 +13,8 @@ the plan, the quarter file or the data is escaped by the fragment blocks.
 from __future__ import annotations
 
 from ..core.language import Language
-from ..params.pages import objective_page, where_shown
+from ..core.templates import fill
+from ..params.pages import objective_page, report_pages, where_shown
 from ..params.plan import Initiative, Objective
 from .data import PageData
 from .fragments import Block, Fragment, Heading, Html, Quote, Strong, esc, para
@@ -81,6 +82,17 @@ def context(page: PageData) -> Fragment:
     ]
     for measure_id in page.settings.plan.goal.context_measures:
         blocks += measure_blocks(page, measure_id, level=3)
+    overview = next((p for p in report_pages(page.settings) if p.kind == "districts"), None)
+    if overview is not None:
+        link = f'<a href="{esc(page.site_page.root + overview.html)}">{esc(overview.title)}</a>'
+        words = esc(
+            t._(
+                "These figures are for the whole city. The page {link} shows the calls recorded in "
+                "each district.",
+                link="{link}",
+            )
+        )
+        blocks.append(Html(f'<p class="districts-link">{fill(words, {"link": link})}</p>'))
     return Fragment(blocks)
 
 

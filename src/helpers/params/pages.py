@@ -28,6 +28,8 @@ from .settings import Settings
 
 GOAL_PAGE = "goal"
 ABOUT_PAGE = "about"
+DISTRICTS_PAGE = "districts"  # the overview; each district's page is its id (D3)
+DISTRICTS_FOLDER = "districts"  # on the site: districts/index.html, districts/d3.html
 ARCHIVE_SOURCE = "archive.qmd"
 HIDDEN_ON_GOAL_PAGE = "(shown on the objective page)"
 
@@ -40,8 +42,8 @@ class UnknownPage(ValueError):
 class SitePage:
     """One page of the site, in one edition, and the notebook that produces it."""
 
-    page: str  # goal | about | an objective id
-    kind: Literal["goal", "objective", "about"]
+    page: str  # goal | about | districts | an objective id | a district id
+    kind: Literal["goal", "objective", "districts", "district", "about"]
     notebook: Path  # the analysts' notebook, in notebooks/
     output: str  # the page's file on the site, without extension: index, objective-2-1
     title: str  # these four in the edition's language
@@ -49,6 +51,12 @@ class SitePage:
     nav_text: str
     label: str  # "Goal overview", "Objective 2.1": what links and messages call the page
     edition: Edition  # its pages are under edition.prefix on the site, English at the root
+    district: str | None = None  # a district page's district id: its notebook's parameter
+
+    @property
+    def root(self) -> str:
+        """From the page to its edition's root: "" for most pages, "../" under districts/."""
+        return "../" * self.output.count("/")
 
     @property
     def source(self) -> str:
@@ -78,6 +86,10 @@ class SitePage:
             return out
         if self.kind == "about":
             return ["privacy", "measures", "coverage"]
+        if self.kind == "districts":
+            return ["district-map", "district-panels", "district-funnel", "district-pages"]
+        if self.kind == "district":
+            return [plan.measure(m).anchor for m in plan.districts.measures] if plan.districts else []
         out = []
         for initiative in self.initiatives(plan):
             out.append(initiative.anchor)
@@ -119,6 +131,7 @@ def report_pages(settings: Settings) -> list[SitePage]:
                 settings.edition,
             )
         )
+    pages += district_pages(settings)
     about = t._("About the data")
     pages.append(
         SitePage(
@@ -133,6 +146,47 @@ def report_pages(settings: Settings) -> list[SitePage]:
             settings.edition,
         )
     )
+    return pages
+
+
+def district_pages(settings: Settings) -> list[SitePage]:
+    """The districts' overview (``notebooks/district-overview.ipynb``) and one page per
+    district, all from ``notebooks/district.ipynb`` with the district as a parameter."""
+    districts = settings.plan.districts
+    if districts is None:
+        return []
+    t = settings.edition.language
+    notebook = settings.paths.notebooks / "district.ipynb"
+    overview = t._("Police districts")
+    pages = [
+        SitePage(
+            DISTRICTS_PAGE,
+            "districts",
+            settings.paths.notebooks / "district-overview.ipynb",
+            f"{DISTRICTS_FOLDER}/index",
+            overview,
+            t._("Calls and crash calls recorded in each police district, on one scale, with a map."),
+            t._("Districts"),
+            overview,
+            settings.edition,
+        )
+    ]
+    for district in districts.areas:
+        title = t._("{district}: {area}", district=district.name, area=district.area)
+        pages.append(
+            SitePage(
+                district.id,
+                "district",
+                notebook,
+                f"{DISTRICTS_FOLDER}/{district.slug}",
+                title,
+                t._("Calls and crash calls recorded in {district}.", district=district.name),
+                "",  # reached from the overview, not the navigation bar
+                district.name,
+                settings.edition,
+                district.id,
+            )
+        )
     return pages
 
 
@@ -166,6 +220,10 @@ def where_shown(settings: Settings) -> dict[str, Place]:
                 where.setdefault(measure_id, Place(spec.html, initiative.anchor, label))
     for measure_id in plan.goal.context_measures:
         where.setdefault(measure_id, Place(goal.html, anchors[measure_id], goal.label))
+    overview = next((p for p in pages if p.kind == "districts"), None)
+    if overview is not None and plan.districts is not None:
+        for measure_id in plan.districts.measures:
+            where.setdefault(measure_id, Place(overview.html, "district-panels", overview.label))
     return {m.id: where.get(m.id, Place(goal.html, "", goal.label)) for m in plan.measures}
 
 
@@ -207,7 +265,7 @@ def site_config(hand_written: dict[str, Any], pages: list[SitePage], settings: S
     website["description"] = t._(
         "The City of Durham's quarterly report on Strategic Plan Goal 2: data, initiatives and progress."
     )
-    links = [{"text": plain(p.nav_text), "href": p.source} for p in pages]
+    links = [{"text": plain(p.nav_text), "href": p.source} for p in pages if p.nav_text]
     website.setdefault("navbar", {})["left"] = [*links, {"text": t._("Archive"), "href": ARCHIVE_SOURCE}]
     website["page-footer"] = {
         "left": plain(
@@ -235,6 +293,8 @@ def page_measures(settings: Settings, page: str) -> list[str]:
         return list(dict.fromkeys([*plan.goal.context_measures, *plan.card_measures(), *plan.measures_by_id]))
     if page == ABOUT_PAGE:
         return []
+    if plan.districts and (page == DISTRICTS_PAGE or page in {d.id for d in plan.districts.areas}):
+        return list(plan.districts.measures)
     return plan.measures_for_objective(page)
 
 
@@ -254,11 +314,17 @@ def page_params(params: QuarterParams, settings: Settings, page: str) -> Quarter
             for i, u in params.initiatives.items()
         }
         return params.model_copy(update={"initiatives": keep, "if_stale": {}})
-    if page == ABOUT_PAGE:
+    if page == ABOUT_PAGE or (plan.districts and page in district_page_ids(settings)):
         return params.model_copy(update={"initiatives": {}, "highlights": None, "if_stale": {}})
     ids = {i.id for i in plan.objective(page).initiatives}
     keep = {i: u for i, u in params.initiatives.items() if i in ids}
     return params.model_copy(update={"initiatives": keep, "highlights": None, "if_stale": {}})
+
+
+def district_page_ids(settings: Settings) -> set[str]:
+    """The district pages' ids: the overview's and each district's."""
+    districts = settings.plan.districts
+    return {DISTRICTS_PAGE, *(d.id for d in districts.areas)} if districts else set()
 
 
 def page_params_fingerprint(params: QuarterParams, settings: Settings, page: str) -> str:

@@ -14,6 +14,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 
 from ..core.config import StrictModel, fail, load_model, slugify
+from .districts import Districts
 from .measure import Measure
 
 
@@ -170,6 +171,7 @@ class Plan(StrictModel):
     statuses: list[StatusDef]
     objectives: list[Objective]
     measures: list[Measure]
+    districts: Districts | None = None
 
     @model_validator(mode="after")
     def _references(self) -> Plan:

@@ -10,6 +10,7 @@ from ..core.config import fail
 from ..core.paths import ProjectPaths
 from ..translation.edition import ENGLISH_EDITION, Edition, editions
 from ..translation.texts import Missing, translate
+from .districts import check_districts
 from .plan import Plan, check_plan_against_sources, load_plan
 from .privacy import PrivacyRules, load_privacy
 from .prose import PROSE_FILE, Prose, load_prose
@@ -159,4 +160,10 @@ def load_settings(paths: ProjectPaths) -> Settings:
     check_plan_against_sources(
         plan, "params/plan.yml", sources.columns_by_source(), dates, sources.person_columns()
     )
+    try:
+        measures = {m.id: (m.source, m.kind, m.privacy) for m in plan.measures}
+        check_districts(plan.districts, sources, measures)
+    except ValueError as exc:
+        problem, _, fix = str(exc).partition(". Fix: ")
+        raise fail("params/plan.yml", "districts", problem, fix or "see params/sources.yml") from None
     return Settings(paths, plan, sources, privacy, prose)

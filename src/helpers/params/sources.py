@@ -129,6 +129,39 @@ class SourceSpec(StrictModel):
         return names
 
 
+class AreaSource(StrictModel):
+    """A table that describes places, not events: the police districts' boundaries (GeoJSON) or
+    their residents (CSV). Read whole at ingest; its ids must be exactly the values the events'
+    ``ids_of`` column allows, so that every call's district has a shape and a population."""
+
+    translated: ClassVar[tuple[str, ...]] = ("title", "publisher", "description")
+
+    title: str
+    publisher: str
+    description: str
+    files: str
+    format: Literal["geojson", "csv"]
+    id: str  # the property (GeoJSON) or column (CSV) holding each area's id
+    ids_of: str  # "<source>.<column>" whose allowed values the ids must match
+    value: str | None = None  # CSV: the column of the figure (residents)
+    year: str | None = None  # CSV: the column of the year the figure is for
+    encoding: str = "utf-8"
+
+    @model_validator(mode="after")
+    def _fields(self) -> AreaSource:
+        if self.format == "csv" and not (self.value and self.year):
+            raise ValueError(
+                "a CSV of area figures needs value: (the column of the figure, such as "
+                "Residents) and year: (the column of the year it is for)"
+            )
+        if "." not in self.ids_of:
+            raise ValueError(
+                f"ids_of '{self.ids_of}' must name a source and its column. Fix: write it as "
+                "cad_events.district"
+            )
+        return self
+
+
 class Pseudonymisation(StrictModel):
     key_env: str
     demo_key: str
@@ -139,6 +172,26 @@ class SourcesConfig(StrictModel):
     version: Literal[1]
     pseudonymisation: Pseudonymisation
     sources: dict[str, SourceSpec]
+    areas: dict[str, AreaSource] = {}
+
+    @model_validator(mode="after")
+    def _areas_match_a_column(self) -> SourcesConfig:
+        for name, area in self.areas.items():
+            source, column = area.ids_of.split(".", 1)
+            spec = self.sources.get(source)
+            if spec is None or column not in spec.columns:
+                raise ValueError(
+                    f"areas.{name}.ids_of names {area.ids_of}, which is not a source's column. "
+                    "Fix: name the column of the events that holds the area's id, such as "
+                    "cad_events.district"
+                )
+            if not spec.columns[column].allowed:
+                raise ValueError(
+                    f"areas.{name}: the column {area.ids_of} lists no allowed: values, so an "
+                    "unknown area in the events could not be caught. Fix: add allowed: with the "
+                    "area ids"
+                )
+        return self
 
     def columns_by_source(self) -> dict[str, set[str]]:
         return {name: spec.canonical_columns() for name, spec in self.sources.items()}

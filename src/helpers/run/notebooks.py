@@ -54,19 +54,27 @@ def notebook_inputs(
     folder = paths.quarter_dir(quarter)
     publication = read_publication(paths, quarter)
     measures: dict[str, Any] = {}
+    district_page = spec.kind in {"districts", "district"}
     for measure_id in page_measures(settings, spec.page):
-        table = folder / "measures" / f"{measure_id}.parquet"
+        table = folder / ("districts" if district_page else "measures") / f"{measure_id}.parquet"
         status = publication.measures.get(measure_id) if publication else None
         measures[measure_id] = {
             "table": file_sha256(table) if table.exists() else None,
             "status": status.model_dump(mode="json") if status else None,
         }
+    if district_page:  # the city's rows too, and the districts' shapes and residents
+        for measure_id in page_measures(settings, spec.page):
+            table = folder / "measures" / f"{measure_id}.parquet"
+            measures[f"{measure_id} (city)"] = file_sha256(table) if table.exists() else None
+        for area in sorted(paths.canonical.glob("areas/*.parquet")):
+            measures[f"areas/{area.name}"] = file_sha256(area)
     if spec.page == ABOUT_PAGE:
         record = paths.publication(quarter)
         measures = {"publication": file_sha256(record) if record.exists() else None}
     return {
         "quarter": quarter.id,
         "lang": spec.edition.code,
+        "district": spec.district,
         "notebook": file_sha256(spec.notebook),
         "params": digest(page_params_fingerprint(params, settings, spec.page)),
         "settings": settings.file_hashes(),
@@ -152,7 +160,7 @@ def execute_page(
         )
     except PapermillExecutionError as exc:
         suffix = "" if spec.edition.is_source else f"-{spec.edition.code}"
-        kept = diagnostics / f"{quarter.id}-{spec.output}{suffix}-failed.ipynb"
+        kept = diagnostics / f"{quarter.id}-{spec.output.replace('/', '-')}{suffix}-failed.ipynb"
         kept.parent.mkdir(parents=True, exist_ok=True)
         if scratch.exists():
             shutil.move(scratch, kept)
@@ -285,9 +293,10 @@ def _execute_all(
     def run(report: EditionReport, spec: SitePage) -> dict[str, Any]:
         output = spec.edition.executed_notebook(paths, quarter, spec.output)
         output.parent.mkdir(parents=True, exist_ok=True)
+        own = {**parameters, "district": spec.district} if spec.district else parameters
         with pool.kernel() as kernel:
             return execute_page(
-                spec, output, parameters, quarter, paths.diagnostics, timeout, kernel, report.edition.language
+                spec, output, own, quarter, paths.diagnostics, timeout, kernel, report.edition.language
             )
 
     results: list[dict[str, Any]] = []

@@ -29,6 +29,7 @@ from ..core.paths import ProjectPaths
 from ..core.periods import FiscalQuarter, add_months, months_between
 from ..data.raw import SAMPLE_MARKER
 from .cad import cad_events, write_cad
+from .districts import write_districts
 from .shapes import (
     END,
     START,
@@ -42,7 +43,7 @@ from .shapes import (
 )
 
 DEFAULT_SEED = 20260930
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 PAY_RAISE = date(2024, 7, 1)  # police applications rise after it
 CRIME_OFFENCES = {
     "violent": {"Aggravated Assault": 0.62, "Robbery": 0.26, "Rape": 0.09, "Homicide": 0.03},
@@ -302,6 +303,7 @@ def generate(
     files |= _joint_events(rng, raw)
     files |= _tutoring(rng, raw)
     files |= _webpage_views(rng, raw)
+    files |= write_districts(raw)
     marker = {
         "sample_data": True,
         "note": (

@@ -33,6 +33,7 @@ def finish_page(text: str, edition: Edition, editions: list[Edition], name: str)
     labels the accessibility script gives Quarto's search widget, in the page's language; a link
     to the same page in each other edition, and ``hreflang`` alternates for search engines."""
     t = edition.language
+    up = "../" * name.count("/") + edition.up  # from the page to the site's root
     skip_label, search, toggle = (
         t._("Skip to main content"),
         t._("Search this site"),
@@ -54,16 +55,16 @@ def finish_page(text: str, edition: Edition, editions: list[Edition], name: str)
     if toc:
         page.add_attribute(toc, f' aria-label="{esc(toc_label)}"', after="role")
     alternates = "".join(
-        f'<link rel="alternate" hreflang="{other.code}" href="{edition.up}{other.prefix}{name}">'
+        f'<link rel="alternate" hreflang="{other.code}" href="{up}{other.prefix}{name}">'
         for other in editions
     )
     if any(other.is_source for other in editions):
-        alternates += f'<link rel="alternate" hreflang="x-default" href="{edition.up}{name}">'
+        alternates += f'<link rel="alternate" hreflang="x-default" href="{up}{name}">'
     head_end = page.end_of("head")
     if head_end is not None:
         page.insert(head_end, alternates + "\n")
     switch = "".join(
-        f'<a class="language-switch" href="{edition.up}{other.prefix}{name}" '
+        f'<a class="language-switch" href="{up}{other.prefix}{name}" '
         f'hreflang="{other.code}" lang="{other.code}">{esc(other.language.name)}</a>'
         for other in editions
         if other.code != edition.code
@@ -76,11 +77,19 @@ def finish_page(text: str, edition: Edition, editions: list[Edition], name: str)
     return pending_html(page.result())  # words still to translate, marked
 
 
+def page_files(folder: Path, editions: list[Edition]) -> list[Path]:
+    """An edition's HTML pages under ``folder``: at its root and in subfolders such as
+    districts/, never Quarto's libraries, the archive or another edition's pages."""
+    skip = {"site_libs", "archive", *(e.prefix.strip("/") for e in editions if e.prefix)}
+    return sorted(p for p in folder.rglob("*.html") if not set(p.relative_to(folder).parts[:-1]) & skip)
+
+
 def finish_pages(folder: Path, edition: Edition, editions: list[Edition]) -> None:
     """``finish_page`` for every page of one edition (archives were finished when published)."""
-    for page in folder.glob("*.html"):
+    for page in page_files(folder, editions):
+        name = page.relative_to(folder).as_posix()
         text = page.read_text(encoding="utf-8")
-        page.write_text(finish_page(text, edition, editions, page.name), encoding="utf-8")
+        page.write_text(finish_page(text, edition, editions, name), encoding="utf-8")
 
 
 def archive_notice(edition: Edition, quarter: FiscalQuarter, up: str) -> str:
@@ -126,9 +135,11 @@ def make_archive_copy(site: Path, quarter: FiscalQuarter, editions: list[Edition
         shutil.rmtree(target, onerror=force_remove)
     shutil.copytree(site, target, ignore=lambda d, names: ["archive"] if Path(d) == site else [])
     for edition in editions:
-        up = "../../" + edition.up  # from archive/<quarter>/[<code>/] to the site's root
-        notice = archive_notice(edition, quarter, up)
-        for page in (target / edition.prefix).glob("*.html"):
+        folder = target / edition.prefix
+        for page in page_files(folder, editions):
+            depth = "../" * (len(page.relative_to(folder).parts) - 1)
+            up = "../../" + depth + edition.up  # from archive/<quarter>/[<code>/][districts/] to the root
+            notice = archive_notice(edition, quarter, up)
             links = (f"{edition.up}archive/", f"{up}archive/") if page.name == "archive.html" else None
             text = page.read_text(encoding="utf-8")
             page.write_text(archived_page(text, notice, links), encoding="utf-8")

@@ -22,6 +22,7 @@ from ..data.raw import pseudonym_key
 from ..params.editions import EditionReport
 from ..params.settings import Settings
 from .archive import check_sealed
+from .assembly import page_files
 from .quarto import SiteError
 
 if TYPE_CHECKING:
@@ -349,8 +350,9 @@ def untranslated_text(site: Path, reports: list[EditionReport]) -> list[str]:
     for report in reports[1:]:
         code = report.edition.code
         names = sorted(report.edition.proper_names, key=len, reverse=True)
-        for page in sorted((site / code).glob("*.html")):
-            english_page = site / page.name
+        editions = [r.edition for r in reports]
+        for page in page_files(site / code, editions):
+            english_page = site / page.relative_to(site / code)
             if not english_page.exists():
                 continue
             english = set(_words(english_page))
@@ -366,8 +368,9 @@ def untranslated_text(site: Path, reports: list[EditionReport]) -> list[str]:
             if left:
                 shown = "; ".join(f'"{t[:60]}"' for t in left[:5])
                 more = f" and {len(left) - 5} more" if len(left) > 5 else ""
+                where = page.relative_to(site / code).as_posix()
                 problems.append(
-                    f"{code}/{page.name}: English left untranslated: {shown}{more}. Translate it in "
+                    f"{code}/{where}: English left untranslated: {shown}{more}. Translate it in "
                     f"params/translations/{code}/ (helpers check lists what is missing), or add a "
                     f"proper name to params/translations/{code}/language.yml"
                 )

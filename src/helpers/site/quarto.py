@@ -119,6 +119,12 @@ def render(quarto: str, staging: Path, log_file: Path, page: str | None = None) 
     return _output(staging, page)
 
 
+def signal_name(page: str) -> str:
+    """A page of the render list as one file name (``districts/d3.ipynb``: ``districts__d3.ipynb``),
+    the same the filter (site/wait-for-pages.lua) makes of the page it renders."""
+    return page.replace("/", "__")
+
+
 class GatedRender:
     """A Quarto render of ``staging`` started now, that renders each page only once
     ``page_ready`` is called for the page after it. Use it as a context manager: leaving without
@@ -151,7 +157,7 @@ class GatedRender:
                     **os.environ,
                     "QUARTO_PYTHON": sys.executable,
                     "DURHAM_PAGES_READY": str(self.signals),
-                    "DURHAM_PAGES_ORDER": ":".join(self.order),
+                    "DURHAM_PAGES_ORDER": ":".join(map(signal_name, self.order)),
                     "DURHAM_RUNNER_PID": str(os.getpid()),
                 },
                 stdout=handle,
@@ -161,7 +167,7 @@ class GatedRender:
 
     def page_ready(self, page: str) -> None:
         """``page`` (a file of the render list) is staged: Quarto may read it."""
-        (self.signals / f"{page}.ready").write_text("ready\n")
+        (self.signals / f"{signal_name(page)}.ready").write_text("ready\n")
 
     def wait(self) -> Path:
         """Every page is staged: let Quarto finish, and return the rendered site."""

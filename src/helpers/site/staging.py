@@ -219,6 +219,7 @@ def stage_site(
             "source": front_matter(spec, quarter, lang),
         }
         placeholder = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+        (staging / spec.source).parent.mkdir(parents=True, exist_ok=True)
         (staging / spec.source).write_text(json.dumps(placeholder))
     site, edition = settings.paths.site, settings.edition
     quarters = archived_quarters(site)
@@ -293,6 +294,7 @@ def stage_notebook(source: Path, target: Path, spec: SitePage, data: Path) -> li
                 "Publish it with page.figure(fig, caption=..., data=...) (alt text, table and CSV "
                 "included), or add a `#| fig-alt: <what the figure shows>` line to the cell."
             )
+    target.parent.mkdir(parents=True, exist_ok=True)
     scratch = target.with_name(f".{target.name}.tmp")
     nbformat.write(notebook, str(scratch))
     os.replace(scratch, target)  # an early render never reads half a notebook

@@ -1,0 +1,51 @@
+"""Every district measure computed again for each police district, and for the calls with no
+district recorded, with the same kind of calculation, coverage and privacy atoms as citywide.
+
+Each district row's atoms are the citywide atoms split by district (``...@D3``); the gate then
+sees that a citywide cell is the sum of its districts' cells (``gate.expand_atoms``), so a hidden
+district cannot be worked out from the city total, the other districts or the previous quarter.
+Counts of calls in a district are counts of events involving people: each is published only
+when it is 0 or at least the privacy floor.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..params.districts import NOT_RECORDED, Districts
+from .gate import DISTRICT_MARK
+from .kinds import SourceData
+
+DISTRICT_COLUMN = "district"  # "" on citywide rows
+
+
+def district_codes(districts: Districts) -> list[str]:
+    """Every district in its fixed order, then the calls with no district recorded."""
+    return [*(d.id for d in districts.areas), NOT_RECORDED]
+
+
+def split_by_district(data: SourceData, districts: Districts) -> dict[str, SourceData]:
+    """The source's rows of each district (and of none), on the citywide calendar."""
+    codes, names = data.codes(districts.column)
+    out = {}
+    for district in district_codes(districts):
+        if district == NOT_RECORDED:
+            mask = codes < 0
+        else:
+            mask = codes == names.index(district) if district in names else np.zeros(len(codes), dtype=bool)
+        frame = data.frame.loc[mask].reset_index(drop=True)
+        frame.attrs = dict(data.frame.attrs)
+        out[district] = SourceData(frame, data.month[mask], data.first, data.last)
+    return out
+
+
+def of_district(rows: pd.DataFrame, district: str) -> pd.DataFrame:
+    """A measure's rows computed on one district's records, made that district's: atoms split
+    by district, and every count gated as events involving people (small counts in a district
+    are hidden whatever the citywide measure's privacy)."""
+    rows = rows.copy()
+    rows["atoms"] = [[f"{atom}{DISTRICT_MARK}{district}" for atom in atoms] for atoms in rows["atoms"]]
+    rows["privacy_counts"] = [[value] for value in rows["value"]]
+    rows[DISTRICT_COLUMN] = district
+    return rows
