@@ -133,6 +133,33 @@ def executed_project(sample_project: ProjectPaths, tmp_path_factory: pytest.Temp
     return paths
 
 
+@pytest.fixture(scope="session")
+def rendered(executed_project: ProjectPaths, tmp_path_factory: pytest.TempPathFactory):
+    """Both sample quarters published once for the session, by the real Quarto where it is
+    installed, else by the fake one (tests that need the real one skip on their own):
+    (paths, {quarter: outcome})."""
+    import json
+
+    from helpers.site.publish import SiteBuild
+
+    paths = clone_project(executed_project, tmp_path_factory.mktemp("quarto") / "project")
+    shutil.copytree(executed_project.build, paths.build)
+    settings = load_settings(paths)
+    outcomes = {}
+    with pytest.MonkeyPatch.context() as patch:
+        if real_quarto() is None:
+            fake = tmp_path_factory.mktemp("fake-quarto") / "quarto"
+            fake.write_text(f"#!{sys.executable}\n" + (FIXTURES / "fake_quarto.py").read_text())
+            fake.chmod(0o755)
+            patch.setenv("QUARTO_PATH", str(fake))
+        for quarter in QUARTERS:
+            q = FiscalQuarter.parse(quarter)
+            manifest = json.loads(paths.manifest(q).read_text())
+            params = load_quarter(paths, settings.plan, q)
+            outcomes[quarter] = SiteBuild(settings, q, params, manifest["code_version"]).publish()
+    return paths, outcomes
+
+
 @pytest.fixture
 def site_project(executed_project: ProjectPaths, tmp_path: Path) -> ProjectPaths:
     """A copy of the executed project that a test may publish into."""

@@ -46,8 +46,10 @@ def test_one_parameters_cell_with_literal_working_defaults(path):
         "processed_dir": "../data/processed",
         "lang": "en",
     }
-    # the one notebook of every district page takes the district too; its default runs District 3
-    assert values == ({**common, "district": "D3"} if path.name == "district.ipynb" else common)
+    # the one notebook of every district page takes the district too (its default runs District
+    # 3), and the template of every measure's page its measure (911 calls)
+    own = {"district.ipynb": {"district": "D3"}, "measure.ipynb": {"measure": "calls_911"}}
+    assert values == {**common, **own.get(path.name, {})}
     assert (path.parent / values["params_dir"] / "plan.yml").exists()
 
 

@@ -24,7 +24,7 @@ from .core.language import Language
 from .core.paths import ProjectPaths
 from .core.periods import FiscalQuarter
 from .core.templates import SPECS, TemplateError, fill
-from .page import district_charts, districts, story
+from .page import district_charts, districts, measure_page, story
 from .page.analysis import BeforeAfter, NotComputable, before_after
 from .page.data import PageData, UndeclaredMeasure
 from .page.fragments import Fragment, Heading, para
@@ -235,6 +235,17 @@ class Page(PageData):
     def district_links(self) -> Fragment:
         """A link to each district's page."""
         return districts.district_links(self)
+
+    # ---------------------------------------------------------------- a measure's own page
+
+    def measure_page(self) -> Fragment:
+        """The whole of a measure's permanent page (its embed travels with it)."""
+        return measure_page.measure_page(self)
+
+    def you_said_we_did(self) -> Fragment:
+        """Every measure's reviewed feedback this quarter and what was done (About the data)."""
+        ids = [m.id for m in self.settings.plan.measures]
+        return Fragment(measure_page.you_said_we_did(self, ids, level=2))
 
 
 def open_page(

@@ -56,7 +56,21 @@ def test_pages_render_list_navbar_and_file_names_follow_the_plan(project):
     settings = load_settings(project)
     pages = report_pages(settings)
     districts = ["D2", "D3", "D5", "D1", "D4"]  # the plan's fixed geographic order
-    assert [p.page for p in pages] == ["goal", "2.1", "2.2", "2.3", "districts", *districts, "about"]
+    measures = [f"measures/{m.id}" for m in settings.plan.measures]  # one page each, after the story
+    assert [p.page for p in pages] == [
+        "goal",
+        "2.1",
+        "2.2",
+        "2.3",
+        "districts",
+        *districts,
+        "about",
+        *measures,
+    ]
+    assert {p.notebook.name for p in pages if p.kind == "measure"} == {"measure.ipynb"}
+    assert page_of(pages, "measures/calls_911").parameters == {"measure": "calls_911"}
+    assert all(p.in_process for p in pages if p.kind == "measure") and not page_of(pages, "D3").in_process
+    pages = [p for p in pages if p.kind != "measure"]
     assert [p.html for p in pages] == [
         "index.html",
         "objective-2-1.html",
@@ -68,9 +82,9 @@ def test_pages_render_list_navbar_and_file_names_follow_the_plan(project):
     ]
     assert {p.notebook.name for p in pages if p.kind == "district"} == {"district.ipynb"}
     assert page_of(pages, "D3").district == "D3" and page_of(pages, "D3").root == "../"
-    config = site_config(hand_written_config(project), pages, settings)
+    config = site_config(hand_written_config(project), report_pages(settings), settings)
     assert config["project"]["render"][0] == ARCHIVE_SOURCE  # an early render starts with it
-    assert config["project"]["render"][1:] == [p.source for p in pages]
+    assert config["project"]["render"][1:] == [p.source for p in report_pages(settings)]
     navbar = config["website"]["navbar"]["left"]
     assert [item["text"] for item in navbar] == [
         "Goal overview",

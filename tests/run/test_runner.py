@@ -10,17 +10,22 @@ import yaml
 
 from helpers.cli import main
 from helpers.core.lock import RunLocked
+from helpers.core.paths import ProjectPaths
 from helpers.core.periods import FiscalQuarter
 from helpers.params.pages import report_pages
 from helpers.params.settings import load_settings
 from helpers.run.runner import NotebookFailed, run_quarter
 from helpers.translation.edition import ENGLISH_EDITION, edition
 
-from ..conftest import LATEST, lock_held_elsewhere, write_fixture_notebooks
+from ..conftest import LATEST, REPO, lock_held_elsewhere, write_fixture_notebooks
 
 pytestmark = pytest.mark.slow
 
-ENGLISH_PAGES = {"goal", "2.1", "2.2", "2.3", "about", "districts", "D1", "D2", "D3", "D4", "D5"}
+MEASURES = {m.id for m in load_settings(ProjectPaths(REPO)).plan.measures}
+# the story's pages, each district's, and each measure's own page (from one template)
+ENGLISH_PAGES = {"goal", "2.1", "2.2", "2.3", "about", "districts", "D1", "D2", "D3", "D4", "D5"} | {
+    f"measures/{m}" for m in MEASURES
+}
 ALL_PAGES = ENGLISH_PAGES | {f"es/{page}" for page in ENGLISH_PAGES}  # and the Spanish edition
 
 
@@ -156,7 +161,13 @@ def test_manifest_records_inputs_versions_parameters_and_durations(tiny_project)
     manifest = json.loads(tiny_project.manifest(LATEST).read_text())
     assert manifest["quarter"] == "FY2027Q1" and manifest["status"] == "succeeded"
     assert manifest["data_as_of"] == "2026-10-15"
-    assert set(manifest["settings"]) == {"plan.yml", "sources.yml", "privacy.yml", "prose/explanations.md"}
+    assert set(manifest["settings"]) == {
+        "plan.yml",
+        "sources.yml",
+        "privacy.yml",
+        "prose/explanations.md",
+        "open_data.yml",
+    }
     assert all(len(h) == 64 for h in manifest["inputs"]["raw"].values())
     assert "cad/cad_events_FY2027.csv" in manifest["inputs"]["raw"]
     assert manifest["validation"]["sources"]["cad_events"]["rows"] > 1_000_000

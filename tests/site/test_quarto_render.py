@@ -14,15 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from helpers.core.periods import FiscalQuarter
 from helpers.params.pages import report_pages
-from helpers.params.quarters import load_quarter
 from helpers.params.settings import load_settings
-from helpers.site.publish import SiteBuild
 from helpers.translation.edition import ENGLISH_EDITION
 
 from ..browser import SCREENS, browser_skip_reason, chromium, serve
-from ..conftest import LATEST, QUARTERS, SITE_PAGES, clone_project, real_quarto
+from ..conftest import LATEST, QUARTERS, SITE_PAGES, real_quarto
 from ..site_checks import repeated_text, running_text
 
 NO_QUARTO = (
@@ -45,24 +42,11 @@ SCROLL_THROUGH = """async () => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def rendered(executed_project, tmp_path_factory):
-    paths = clone_project(executed_project, tmp_path_factory.mktemp("quarto") / "project")
-    shutil.copytree(executed_project.build, paths.build)
-    settings = load_settings(paths)
-    outcomes = {}
-    for quarter in QUARTERS:
-        q = FiscalQuarter.parse(quarter)
-        manifest = json.loads(paths.manifest(q).read_text())
-        params = load_quarter(paths, settings.plan, q)
-        outcomes[quarter] = SiteBuild(settings, q, params, manifest["code_version"]).publish()
-    return paths, outcomes
-
-
 def all_pages(paths) -> list[str]:
     """The pages residents reach: the latest quarter in both editions, and in every archived
     quarter the goal and first objective pages in both editions (the archive notice's places;
-    each page's own template is checked in the latest quarter)."""
+    each page's own template is checked in the latest quarter, the measures' pages in
+    test_measure_browser.py)."""
     archived = [
         f"archive/{quarter}/{prefix}{page}"
         for quarter in QUARTERS

@@ -9,6 +9,7 @@ from .common import Adder, Handler
 from .exits import EXIT_CODES
 from .pipeline import cmd_ingest, cmd_measures, cmd_preview, cmd_run, cmd_sample_data, cmd_serve, cmd_site
 from .upkeep import cmd_archive, cmd_check, cmd_quarters, cmd_translations
+from .web import add_page_views
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         _archive,
         _translations,
         add_spc,
+        add_page_views,
     ):
         register(add)
     return parser

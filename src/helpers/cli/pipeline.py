@@ -168,9 +168,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ..run.preview import preview_dir, serve
 
     paths = project(args)
-    folder = preview_dir(load_settings(paths)) / "site-src" / "_site" if args.preview else paths.site
+    settings = load_settings(paths)
+    folder = preview_dir(settings) / "site-src" / "_site" if args.preview else paths.site
     if not (folder / "index.html").exists() and not any(folder.glob("*.html")):
         log.error("%s has no pages yet: run `make report` (or `make preview PAGE=2.1`) first", folder)
         return EXIT_OTHER
-    serve(folder, args.port)
+    serve(folder, args.port, settings)
     return EXIT_OK

@@ -483,3 +483,11 @@ def scan_files(
                 )
                 break
     return sorted(set(findings), key=lambda f: (f.file, f.reason))
+
+
+def gate_counts(counts: dict[str, int], floor: int) -> dict[str, int | None]:
+    """Counts of people that describe one group together (a measure's feedback: responses, found
+    it clear, did not): each is 0 or at least ``floor``, and when one is hidden all are, since
+    the others would give it away by subtraction. ``None`` is a hidden count."""
+    small = any(0 < value < floor for value in counts.values())
+    return {name: None if small else value for name, value in counts.items()}

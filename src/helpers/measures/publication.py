@@ -32,6 +32,9 @@ from ..params.privacy import PrivacyRules
 from ..params.quarters import QuarterParams
 from ..params.settings import Settings
 from .labels import rows_in_language
+from .open_data import open_table
+
+OPEN_FOLDER = "open"  # each measure's machine-readable CSV, per edition: csv/[<code>/]open/<id>.csv
 
 DISTRICTS_FOLDER = "districts"  # a quarter's gated district rows, one parquet per measure
 
@@ -227,6 +230,7 @@ def _write_measure(
     digest = _write_csv(
         staging / "csv" / f"{measure.id}.csv", measure, rows, settings, info["data_through"], sample
     )
+    _write_open_csv(staging / "csv" / OPEN_FOLDER, measure, rows, settings, info["data_through"], sample)
     return MeasureRecord(
         **info,
         rows=len(rows),
@@ -248,15 +252,22 @@ def _write_edition_csvs(
     for measure in english.plan.measures:
         rows = tables.frame[tables.frame["measure"] == measure.id].reset_index(drop=True)
         local_measure = local.plan.measure(measure.id)
+        local_rows = rows_in_language(rows, measure, local_measure, lang)
+        through = tables.status[measure.id]["data_through"]
         hashes[measure.id] = _write_csv(
-            folder / f"{measure.id}.csv",
-            local_measure,
-            rows_in_language(rows, measure, local_measure, lang),
-            local,
-            tables.status[measure.id]["data_through"],
-            sample,
+            folder / f"{measure.id}.csv", local_measure, local_rows, local, through, sample
         )
+        _write_open_csv(folder / OPEN_FOLDER, local_measure, local_rows, local, through, sample)
     return hashes
+
+
+def _write_open_csv(
+    folder: Path, measure: Measure, rows: pd.DataFrame, settings: Settings, data_through: str, sample: bool
+) -> None:
+    """A measure's machine-readable CSV (``measures/<id>.csv`` on the site) in one edition."""
+    folder.mkdir(exist_ok=True)
+    table = open_table(measure, rows, settings.privacy, data_through, sample, settings.edition.language)
+    table.to_csv(folder / f"{measure.id}.csv", index=False, lineterminator="\n")
 
 
 def district_csv_name(district_slug: str, measure_id: str) -> str:

@@ -163,30 +163,59 @@ def summary(page: PageData, measure_id: str) -> str:
 
 def measure_blocks(page: PageData, measure_id: str, level: int) -> list[Block]:
     measure = page.measure(measure_id)
+    parts = [
+        *measure_figures(page, measure_id),
+        permalink(page, measure),
+        about_block(page, measure, page.measure_status(measure_id)),
+    ]
+    return [Heading(level, measure.caption, measure.anchor), Html("\n".join(parts))]
+
+
+def measure_figures(page: PageData, measure_id: str) -> list[str]:
+    """A measure told: a notice if its data is incomplete, the verdict-led summary and its other
+    series, the chart with its source line (or the figure in words), the data table, the CSV."""
+    measure = page.measure(measure_id)
     rows = page.rows(measure_id)
-    info = page.measure_status(measure_id)
     parts = []
-    if info.status != "current":
+    if page.measure_status(measure_id).status != "current":
         parts.append(incomplete_notice(page, measure))
     parts.append(f'<p class="measure-summary">{esc(summary(page, measure_id))}</p>')
     others = other_series(page, measure_id)
     if measure.chart.type != "bar_latest" and others:
         items = "".join(f"<li>{esc(compare(page, measure_id, name))}</li>" for name in others)
         parts.append(f'<ul class="measure-series">{items}</ul>')
-    chart = measure_chart(measure, rows, page.suppressed_text, lang=page.lang)
-    source = page.settings.sources.sources[measure.source]
-    if chart:
-        parts.append(
-            f'<figure class="measure-figure">{chart.img_tag()}<figcaption>'
-            f"{source_line(source.title, source.publisher, info.data_through, page.lang)}"
-            "</figcaption></figure>"
-        )
-    elif measure.chart.type == "callout":
-        parts.append(callout(page, measure, rows, on_card=False))
+    figure = figure_html(page, measure_id)
+    if figure:
+        parts.append(figure)
     parts.append(data_table(page, measure, rows))
     parts.append(download_link(page.data_file(measure.id), measure.caption, page.lang))
-    parts.append(about_block(page, measure, info))
-    return [Heading(level, measure.caption, measure.anchor), Html("\n".join(parts))]
+    return parts
+
+
+def figure_html(page: PageData, measure_id: str) -> str:
+    """The measure's chart with its source and date, its figure in words for a callout, or ""."""
+    measure = page.measure(measure_id)
+    rows = page.rows(measure_id)
+    chart = measure_chart(measure, rows, page.suppressed_text, lang=page.lang)
+    if chart:
+        source = page.settings.sources.sources[measure.source]
+        through = page.measure_status(measure_id).data_through
+        return (
+            f'<figure class="measure-figure">{chart.img_tag()}<figcaption>'
+            f"{source_line(source.title, source.publisher, through, page.lang)}"
+            "</figcaption></figure>"
+        )
+    if measure.chart.type == "callout":
+        return callout(page, measure, rows, on_card=False)
+    return ""
+
+
+def permalink(page: PageData, measure: Measure) -> str:
+    """The link to the measure's own page: its permanent address, data, metadata and embed."""
+    text = page.lang._("This measure's own page: its data, metadata and chart to embed")
+    href = f"{page.site_page.root}measures/{measure.id}.html"
+    link = f'<a href="{esc(href)}">{esc(text)}{hidden(" (" + measure.caption + ")")}</a>'
+    return f'<p class="measure-permalink">{link}</p>'
 
 
 def source_line(title: str, publisher: str, data_through: str, lang: Language) -> str:
@@ -345,6 +374,17 @@ def grain_words(grain: str, lang: Language) -> str:
 
 
 def about_block(page: PageData, measure: Measure, info: MeasureRecord) -> str:
+    """ "About this data", collapsed under a measure's part of a page."""
+    about = page.lang._("About this data")
+    return (
+        f'<details class="measure-about"><summary>{esc(about)}'
+        f"{hidden(f': {measure.caption}')}</summary>{about_list(page, measure, info)}</details>"
+    )
+
+
+def about_list(page: PageData, measure: Measure, info: MeasureRecord, full: bool = False) -> str:
+    """What a measure is and how it is made, as a definition list; ``full`` (a measure's own
+    page) adds its unit and the source's description."""
     t = page.lang
     source = page.settings.sources.sources[measure.source]
     rules = page.settings.privacy
@@ -364,17 +404,17 @@ def about_block(page: PageData, measure: Measure, info: MeasureRecord) -> str:
         ),
     }[measure.privacy]
     target = f"{measure.target.label} ({measure.target.source})" if measure.target else t._("No target set.")
+    source_text = f"{source.title} ({source.publisher})" + (f". {source.description}" if full else "")
 
     def item(term: str, text: str) -> str:
         return f"<dt>{esc(term)}</dt><dd>{esc(text)}</dd>"
 
-    about = t._("About this data")
     return (
-        f'<details class="measure-about"><summary>{esc(about)}'
-        f"{hidden(f': {measure.caption}')}</summary><dl>"
+        '<dl class="measure-facts">'
         + item(t._("Definition"), measure.definition)
         + item(t._("How it is calculated"), measure.method)
-        + item(t._("Source"), f"{source.title} ({source.publisher})")
+        + (item(t._("Unit"), measure.value_label) if full else "")
+        + item(t._("Source"), source_text)
         + item(t._("Target"), target)
         + item(t._("Is the change real?"), judged_how(measure, t))
         + "<dt>"
@@ -384,7 +424,7 @@ def about_block(page: PageData, measure: Measure, info: MeasureRecord) -> str:
         + item(t._("Data through"), t.date(info.data_through))
         + item(t._("Data as of"), t.date(page.params.data_as_of))
         + item(t._("Next update"), t._("Expected by {date}", date=t.date(page.params.next_update)))
-        + "</dl></details>"
+        + "</dl>"
     )
 
 

@@ -30,6 +30,7 @@ GOAL_PAGE = "goal"
 ABOUT_PAGE = "about"
 DISTRICTS_PAGE = "districts"  # the overview; each district's page is its id (D3)
 DISTRICTS_FOLDER = "districts"  # on the site: districts/index.html, districts/d3.html
+MEASURES_FOLDER = "measures"  # on the site: measures/<id>.html, one page per measure, ids permanent
 ARCHIVE_SOURCE = "archive.qmd"
 HIDDEN_ON_GOAL_PAGE = "(shown on the objective page)"
 
@@ -43,7 +44,7 @@ class SitePage:
     """One page of the site, in one edition, and the notebook that produces it."""
 
     page: str  # goal | about | districts | an objective id | a district id
-    kind: Literal["goal", "objective", "districts", "district", "about"]
+    kind: Literal["goal", "objective", "districts", "district", "about", "measure"]
     notebook: Path  # the analysts' notebook, in notebooks/
     output: str  # the page's file on the site, without extension: index, objective-2-1
     title: str  # these four in the edition's language
@@ -52,6 +53,22 @@ class SitePage:
     label: str  # "Goal overview", "Objective 2.1": what links and messages call the page
     edition: Edition  # its pages are under edition.prefix on the site, English at the root
     district: str | None = None  # a district page's district id: its notebook's parameter
+    measure: str | None = None  # a measure page's measure id (current or retired): its parameter
+
+    @property
+    def parameters(self) -> dict[str, str]:
+        """What the page's notebook is given beyond the quarter, paths and language."""
+        if self.district is not None:
+            return {"district": self.district}
+        if self.measure is not None:
+            return {"measure": self.measure}
+        return {}
+
+    @property
+    def in_process(self) -> bool:
+        """Executed in the run's own process from the template (``helpers.run.inline``), not in
+        a kernel: a page per measure would otherwise cost a kernel each."""
+        return self.kind == "measure"
 
     @property
     def root(self) -> str:
@@ -90,6 +107,10 @@ class SitePage:
             return ["district-map", "district-panels", "district-funnel", "district-pages"]
         if self.kind == "district":
             return [plan.measure(m).anchor for m in plan.districts.measures] if plan.districts else []
+        if self.kind == "measure":
+            if self.measure in plan.measures_by_id:
+                return ["latest", "about-this-measure", "in-the-report", "downloads", "earlier-quarters"]
+            return ["retired"]
         out = []
         for initiative in self.initiatives(plan):
             out.append(initiative.anchor)
@@ -146,6 +167,49 @@ def report_pages(settings: Settings) -> list[SitePage]:
             settings.edition,
         )
     )
+    return pages + measure_pages(settings)
+
+
+def measure_page_key(measure_id: str) -> str:
+    return f"{MEASURES_FOLDER}/{measure_id}"
+
+
+def measure_pages(settings: Settings) -> list[SitePage]:
+    """A permanent page per measure of the plan, and one per retired measure saying so; all from
+    ``notebooks/measure.ipynb``, reached from each measure's part of the report."""
+    t = settings.edition.language
+    notebook = settings.paths.notebooks / "measure.ipynb"
+    pages = []
+    for measure in settings.plan.measures:
+        pages.append(
+            SitePage(
+                measure_page_key(measure.id),
+                "measure",
+                notebook,
+                measure_page_key(measure.id),
+                measure.caption,
+                measure.definition,
+                "",
+                t._("Measure: {caption}", caption=measure.caption),
+                settings.edition,
+                measure=measure.id,
+            )
+        )
+    for retired in settings.plan.retired_measures:
+        pages.append(
+            SitePage(
+                measure_page_key(retired.id),
+                "measure",
+                notebook,
+                measure_page_key(retired.id),
+                retired.caption,
+                t._("No longer reported: {reason}", reason=retired.reason),
+                "",
+                t._("Measure: {caption}", caption=retired.caption),
+                settings.edition,
+                measure=retired.id,
+            )
+        )
     return pages
 
 
@@ -293,6 +357,9 @@ def page_measures(settings: Settings, page: str) -> list[str]:
         return list(dict.fromkeys([*plan.goal.context_measures, *plan.card_measures(), *plan.measures_by_id]))
     if page == ABOUT_PAGE:
         return []
+    if page.startswith(f"{MEASURES_FOLDER}/"):
+        measure_id = page.partition("/")[2]
+        return [measure_id] if measure_id in plan.measures_by_id else []
     if plan.districts and (page == DISTRICTS_PAGE or page in {d.id for d in plan.districts.areas}):
         return list(plan.districts.measures)
     return plan.measures_for_objective(page)
@@ -313,12 +380,21 @@ def page_params(params: QuarterParams, settings: Settings, page: str) -> Quarter
             )
             for i, u in params.initiatives.items()
         }
-        return params.model_copy(update={"initiatives": keep, "if_stale": {}})
-    if page == ABOUT_PAGE or (plan.districts and page in district_page_ids(settings)):
-        return params.model_copy(update={"initiatives": {}, "highlights": None, "if_stale": {}})
+        return params.model_copy(update={"initiatives": keep, "if_stale": {}, "you_said_we_did": {}})
+    quiet = {"highlights": None, "if_stale": {}, "you_said_we_did": {}}
+    if page.startswith(f"{MEASURES_FOLDER}/"):  # its own "You said, we did", nothing else
+        measure_id = page.partition("/")[2]
+        reviews = {k: v for k, v in params.you_said_we_did.items() if k == measure_id}
+        return params.model_copy(update={**quiet, "initiatives": {}, "you_said_we_did": reviews})
+    if page == ABOUT_PAGE:  # every measure's "You said, we did", in one table
+        return params.model_copy(
+            update={**quiet, "initiatives": {}, "you_said_we_did": params.you_said_we_did}
+        )
+    if plan.districts and page in district_page_ids(settings):
+        return params.model_copy(update={**quiet, "initiatives": {}})
     ids = {i.id for i in plan.objective(page).initiatives}
     keep = {i: u for i, u in params.initiatives.items() if i in ids}
-    return params.model_copy(update={"initiatives": keep, "highlights": None, "if_stale": {}})
+    return params.model_copy(update={**quiet, "initiatives": keep})
 
 
 def district_page_ids(settings: Settings) -> set[str]:

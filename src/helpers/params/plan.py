@@ -163,6 +163,17 @@ class Publisher(StrictModel):
     site_title: str
 
 
+class RetiredMeasure(StrictModel):
+    """A measure no longer reported: its id keeps a page that says so and links its last archive."""
+
+    translated: ClassVar[tuple[str, ...]] = ("caption", "reason")
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    caption: str
+    last_quarter: str = Field(pattern=r"^FY\d{4}Q[1-4]$")  # the last quarter that published it
+    reason: str
+
+
 class Plan(StrictModel):
     version: Literal[1]
     publisher: Publisher
@@ -172,10 +183,18 @@ class Plan(StrictModel):
     objectives: list[Objective]
     measures: list[Measure]
     districts: Districts | None = None
+    # Ids are permanent: a measure taken out of the report moves here, never to another measure.
+    retired_measures: list[RetiredMeasure] = []
 
     @model_validator(mode="after")
     def _references(self) -> Plan:
         measure_ids = [m.id for m in self.measures]
+        reused = sorted({r.id for r in self.retired_measures} & set(measure_ids))
+        if reused:
+            raise ValueError(
+                f"{', '.join(reused)} is both a measure and a retired measure. Fix: a measure's id is "
+                "never reused; give the new measure a new id"
+            )
         duplicates = sorted({m for m in measure_ids if measure_ids.count(m) > 1})
         if duplicates:
             raise ValueError(

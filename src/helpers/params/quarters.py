@@ -11,7 +11,7 @@ import difflib
 from datetime import date
 from typing import ClassVar, Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..core.config import ConfigError, ConfigProblem, StrictModel, load_model
 from ..core.language import ENGLISH
@@ -72,6 +72,27 @@ class InitiativeUpdate(StrictModel):
         return value
 
 
+class FeedbackReview(StrictModel):
+    """What residents said about one measure this quarter, as counted and reviewed by staff, and
+    what the City did about it. Counts only: no resident's words are ever published."""
+
+    translated: ClassVar[tuple[str, ...]] = ("action",)
+
+    responses: int = Field(ge=0)
+    clear_yes: int = Field(ge=0)
+    clear_no: int = Field(ge=0)
+    action: str = Field(min_length=3)  # the City's own words: what changed, or why not
+
+    @model_validator(mode="after")
+    def _adds_up(self) -> FeedbackReview:
+        if self.clear_yes + self.clear_no > self.responses:
+            raise ValueError(
+                f"clear_yes ({self.clear_yes}) and clear_no ({self.clear_no}) add up to more than "
+                f"responses ({self.responses}). Fix: count each response once"
+            )
+        return self
+
+
 class QuarterParams(StrictModel):
     translated: ClassVar[tuple[str, ...]] = ("highlights",)
 
@@ -87,6 +108,8 @@ class QuarterParams(StrictModel):
     # visible "translation pending" note in that place (publish_english).
     translation_pending: Literal["stop", "publish_english"] = "stop"
     initiatives: dict[str, InitiativeUpdate]
+    # "You said, we did": the reviewed feedback counts by measure, and what was done.
+    you_said_we_did: dict[str, FeedbackReview] = {}
 
     def facts(self) -> dict[str, str]:
         """The quarter's reporting facts, as the run manifest and the site's provenance record them."""
@@ -201,6 +224,15 @@ def _against_plan(params: QuarterParams, plan: Plan) -> list[tuple[str, str, str
             problems.append(
                 (
                     f"if_stale.{measure_id}",
+                    "this is not a measure in params/plan.yml",
+                    f"use one of {', '.join(sorted(plan.measures_by_id))}",
+                )
+            )
+    for measure_id in params.you_said_we_did:
+        if measure_id not in plan.measures_by_id:
+            problems.append(
+                (
+                    f"you_said_we_did.{measure_id}",
                     "this is not a measure in params/plan.yml",
                     f"use one of {', '.join(sorted(plan.measures_by_id))}",
                 )

@@ -11,13 +11,14 @@ from ..core.paths import ProjectPaths
 from ..translation.edition import ENGLISH_EDITION, Edition, editions
 from ..translation.texts import Missing, translate
 from .districts import check_districts
+from .open_data import OPEN_DATA_FILE, OpenData, load_open_data
 from .plan import Plan, check_plan_against_sources, load_plan
 from .privacy import PrivacyRules, load_privacy
 from .prose import PROSE_FILE, Prose, load_prose
 from .quarters import QuarterParams
 from .sources import SourcesConfig, load_sources
 
-SETTINGS_FILES = ("plan.yml", "sources.yml", "privacy.yml", PROSE_FILE)
+SETTINGS_FILES = ("plan.yml", "sources.yml", "privacy.yml", PROSE_FILE, OPEN_DATA_FILE)
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Settings:
     sources: SourcesConfig
     privacy: PrivacyRules
     prose: Prose
+    open_data: OpenData
     edition: Edition = ENGLISH_EDITION
     missing: tuple[Missing, ...] = ()  # texts this edition has no translation for yet
     # Grammatical gender of what each measure counts ("feminine", "masculine"), for languages
@@ -153,6 +155,7 @@ def load_settings(paths: ProjectPaths) -> Settings:
     sources = load_sources(paths.params / "sources.yml")
     privacy = load_privacy(paths.params / "privacy.yml")
     prose = load_prose(paths.params / PROSE_FILE)
+    open_data = load_open_data(paths.params / OPEN_DATA_FILE)
     dates = {
         name: {c for c, col in spec.columns.items() if col.type in {"date", "datetime"}}
         for name, spec in sources.sources.items()
@@ -166,4 +169,4 @@ def load_settings(paths: ProjectPaths) -> Settings:
     except ValueError as exc:
         problem, _, fix = str(exc).partition(". Fix: ")
         raise fail("params/plan.yml", "districts", problem, fix or "see params/sources.yml") from None
-    return Settings(paths, plan, sources, privacy, prose)
+    return Settings(paths, plan, sources, privacy, prose, open_data)

@@ -25,24 +25,21 @@ from ..params.editions import EditionReport, edition_reports
 from ..params.pages import (
     ABOUT_PAGE,
     SitePage,
-    front_matter,
     page_measures,
     page_of,
     page_params_fingerprint,
 )
 from ..params.quarters import QuarterParams, read_publication
 from ..params.settings import Settings
+from .executed import NotebookFailed, page_key, prepare_for_quarto
+from .inline import execute_inline
+
+__all__ = ["NotebookFailed", "execute_notebooks", "notebook_inputs", "page_key", "prepare_for_quarto"]
 
 if TYPE_CHECKING:
-    import nbformat
-
     from .kernels import KernelPool
 
 log = logging.getLogger("helpers.notebooks")
-
-
-class NotebookFailed(RuntimeError):
-    """A cell raised; the message names the page, the cell and the error."""
 
 
 def notebook_inputs(
@@ -71,10 +68,18 @@ def notebook_inputs(
     if spec.page == ABOUT_PAGE:
         record = paths.publication(quarter)
         measures = {"publication": file_sha256(record) if record.exists() else None}
+    if spec.measure is not None:  # the page lists the frozen copies the archive holds of it
+        archive = paths.site / "archive"
+        name = f"{spec.edition.prefix}{spec.output}.html"
+        measures["archived"] = sorted(
+            q.name
+            for q in (archive.iterdir() if archive.exists() else [])
+            if q.name != quarter.id and (q / name).exists()  # this quarter's copy is always listed
+        )
     return {
         "quarter": quarter.id,
         "lang": spec.edition.code,
-        "district": spec.district,
+        "parameters": spec.parameters,
         "notebook": file_sha256(spec.notebook),
         "params": digest(page_params_fingerprint(params, settings, spec.page)),
         "settings": settings.file_hashes(),
@@ -91,37 +96,6 @@ def notebook_cache(settings: Settings, spec: SitePage, quarter: FiscalQuarter) -
 
 # --------------------------------------------------------------------------------------------
 # One notebook
-
-
-def prepare_for_quarto(
-    notebook: nbformat.NotebookNode, spec: SitePage, quarter: FiscalQuarter, lang: Language
-) -> nbformat.NotebookNode:
-    """Add the front matter cell, hide papermill's injected cell, drop local paths.
-
-    Quarto honours ``remove-cell`` on code cells only, so tagged Markdown cells (notes for
-    analysts) are dropped here. Cell metadata other than tags is dropped too: Quarto forwards
-    unknown keys (papermill's timings) as attributes of a wrapping div, which would hide the
-    page's headings from its table of contents.
-    """
-    import nbformat
-
-    notebook.cells = [
-        c
-        for c in notebook.cells
-        if not (c.cell_type == "markdown" and "remove-cell" in c.metadata.get("tags", []))
-    ]
-    for cell in notebook.cells:
-        cell.metadata = nbformat.NotebookNode({k: v for k, v in cell.metadata.items() if k == "tags"})
-        tags = cell.metadata.get("tags", [])
-        if "injected-parameters" in tags and "remove-cell" not in tags:
-            cell.metadata["tags"] = [*tags, "remove-cell"]
-    front = nbformat.v4.new_raw_cell(front_matter(spec, quarter, lang))
-    front.id = "front-matter"
-    notebook.cells.insert(0, front)
-    papermill = notebook.metadata.get("papermill", {})
-    for key in ("input_path", "output_path"):
-        papermill.pop(key, None)
-    return notebook
 
 
 def execute_page(
@@ -207,11 +181,6 @@ def _failed_cell(path: Path) -> tuple[int | None, str]:
 # Every page that needs it
 
 
-def page_key(spec: SitePage) -> str:
-    """How runs and logs name a page of an edition: ``2.1``, ``es/2.1``."""
-    return spec.edition.page_key(spec.page)
-
-
 def execute_notebooks(
     settings: Settings,
     quarter: FiscalQuarter,
@@ -243,18 +212,26 @@ def execute_notebooks(
             todo.append((report, spec))
     if not todo:
         return [], skipped
-    from .kernels import KernelPool  # jupyter_client is loaded only when there is work to do
-
     provided = on_start() if on_start else None
     for _, spec in jobs:
         if on_done and page_key(spec) in skipped:
             on_done(spec)
-    pool = provided or KernelPool(max(1, min(workers, len(todo))), settings.paths.notebooks)
-    log.info("executing %d notebook(s) in %d kernel(s)", len(todo), pool.size)
+    in_kernels = [job for job in todo if not job[1].in_process]
+    pool = provided
+    if pool is None and in_kernels:
+        from .kernels import KernelPool  # jupyter_client is loaded only when there is work to do
+
+        pool = KernelPool(max(1, min(workers, len(in_kernels))), settings.paths.notebooks)
+    log.info(
+        "executing %d notebook(s) in %d kernel(s) and %d page(s) from templates in this process",
+        len(in_kernels),
+        pool.size if pool and in_kernels else 0,
+        len(todo) - len(in_kernels),
+    )
     try:
         results = _execute_all(settings, quarter, pool, todo, inputs, timeout, on_done)
     finally:
-        if provided is None:
+        if provided is None and pool is not None:
             pool.shutdown()
     return results, skipped
 
@@ -272,10 +249,37 @@ def _jobs(reports: list[EditionReport], only: list[str] | None) -> list[tuple[Ed
     ]
 
 
+def _page_runner(
+    settings: Settings, quarter: FiscalQuarter, pool: KernelPool | None, timeout: int
+) -> Callable[[EditionReport, SitePage], dict[str, Any]]:
+    """How one page is executed: a template page here, any other in one of the pool's kernels,
+    with papermill's parameters (paths relative to the notebooks, as an analyst's are)."""
+    paths = settings.paths
+    parameters = {
+        "quarter": quarter.id,
+        "params_dir": os.path.relpath(paths.params, paths.notebooks),
+        "processed_dir": os.path.relpath(paths.processed, paths.notebooks),
+    }
+    absolute = {"params_dir": str(paths.params), "processed_dir": str(paths.processed)}
+
+    def run(report: EditionReport, spec: SitePage) -> dict[str, Any]:
+        output = spec.edition.executed_notebook(paths, quarter, spec.output)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        own = {**parameters, **spec.parameters}
+        language = report.edition.language
+        if spec.in_process:
+            return execute_inline(spec, output, own, absolute, quarter, paths.diagnostics, language)
+        assert pool is not None
+        with pool.kernel() as kernel:
+            return execute_page(spec, output, own, quarter, paths.diagnostics, timeout, kernel, language)
+
+    return run
+
+
 def _execute_all(
     settings: Settings,
     quarter: FiscalQuarter,
-    pool: KernelPool,
+    pool: KernelPool | None,
     todo: list[tuple[EditionReport, SitePage]],
     inputs: dict[str, dict[str, Any]],
     timeout: int,
@@ -283,26 +287,18 @@ def _execute_all(
 ) -> list[dict[str, Any]]:
     """Every page of ``todo`` in the pool's kernels; a page that fails stops none of the others,
     and ``NotebookFailed`` names every failure at the end."""
-    paths = settings.paths
-    parameters = {
-        "quarter": quarter.id,
-        "params_dir": os.path.relpath(paths.params, paths.notebooks),
-        "processed_dir": os.path.relpath(paths.processed, paths.notebooks),
-    }
-
-    def run(report: EditionReport, spec: SitePage) -> dict[str, Any]:
-        output = spec.edition.executed_notebook(paths, quarter, spec.output)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        own = {**parameters, "district": spec.district} if spec.district else parameters
-        with pool.kernel() as kernel:
-            return execute_page(
-                spec, output, own, quarter, paths.diagnostics, timeout, kernel, report.edition.language
-            )
-
+    run = _page_runner(settings, quarter, pool, timeout)
     results: list[dict[str, Any]] = []
     failures: list[str] = []
-    with ThreadPoolExecutor(max_workers=pool.size, thread_name_prefix="notebook") as threads:
-        futures = {threads.submit(run, report, spec): spec for report, spec in todo}
+    kernels = pool.size if pool is not None else 1
+    # Template pages run one at a time in this process (charts are drawn here), beside the kernels.
+    with (
+        ThreadPoolExecutor(max_workers=kernels, thread_name_prefix="notebook") as threads,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="template") as here,
+    ):
+        futures = {
+            (here if spec.in_process else threads).submit(run, report, spec): spec for report, spec in todo
+        }
         for done, future in enumerate(as_completed(futures), start=1):
             spec = futures[future]
             try:

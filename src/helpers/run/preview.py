@@ -16,6 +16,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -91,9 +92,21 @@ def preview_page(
     return Preview(page, output / spec.html, bool(executed), time.perf_counter() - started)
 
 
-def serve(folder: Path, port: int = 8000) -> None:
-    """Serve ``folder`` on localhost until interrupted (search and the contents need http://)."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+def serve(folder: Path, port: int = 8000, settings: Settings | None = None) -> None:
+    """Serve ``folder`` on localhost until interrupted (search and the contents need http://);
+    with ``settings``, also receive the feedback form at /feedback (``helpers.site.inbox``)."""
+    handler: Any = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    if settings is not None:
+        from ..site.inbox import handler_class
+
+        languages = {e.code: e.language for e in settings.editions()}
+        handler = handler_class(
+            folder,
+            settings.paths.build / "feedback" / "received.jsonl",
+            settings.open_data.feedback.comment_max_length,
+            {m.id for m in settings.plan.measures},
+            languages,
+        )
     with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
         log.info("serving %s at http://127.0.0.1:%d/ (Ctrl-C to stop)", folder, server.server_address[1])
         with contextlib.suppress(KeyboardInterrupt):

@@ -43,7 +43,7 @@ from .shapes import (
 )
 
 DEFAULT_SEED = 20260930
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 PAY_RAISE = date(2024, 7, 1)  # police applications rise after it
 CRIME_OFFENCES = {
     "violent": {"Aggravated Assault": 0.62, "Robbery": 0.26, "Rape": 0.09, "Homicide": 0.03},
@@ -258,18 +258,36 @@ def _tutoring(rng: np.random.Generator, raw: Path) -> dict[str, int]:
 
 
 def _webpage_views(rng: np.random.Generator, raw: Path) -> dict[str, int]:
+    """Monthly views of the report's pages, as ``helpers page-views`` writes them from the web
+    server's logs, the Spanish edition read less."""
+    from ..data.access_logs import section_of
+
     pages = {
-        "Police Department Data": 1400.0,
-        "Community Safety Data": 520.0,
-        "Emergency Communications Data": 260.0,
+        "index.html": 900.0,
+        "objective-2-1.html": 320.0,
+        "objective-2-2.html": 240.0,
+        "objective-2-3.html": 260.0,
+        "about-the-data.html": 90.0,
+        "archive.html": 40.0,
+        "districts/index.html": 210.0,
+        **{f"districts/d{n}.html": 70.0 for n in range(1, 6)},
+        "measures/calls_911.html": 120.0,
+        "measures/crime_part1.html": 110.0,
+        "measures/staffing.html": 60.0,
+        "measures/calls_911/embed.html": 150.0,
     }
     rows = []
     for i, month in enumerate(months_between(START, END)):
         awareness = 1 + 0.55 * min(1, max(0, (i - 18) / 18))
-        for page, base in pages.items():
-            views = int(rng.poisson(base * awareness * (1 + 0.1 * math.sin(i / 2.0))))
-            rows.append({"month": pd.Timestamp(month), "page": page, "pageviews": views})
-    frame = pd.DataFrame(rows)
+        for edition, share in (("", 1.0), ("es/", 0.12)):
+            for page, base in pages.items():
+                views = int(rng.poisson(base * share * awareness * (1 + 0.1 * math.sin(i / 2.0))))
+                name = edition + page
+                rows.append(
+                    {"month": pd.Timestamp(month), "page": name, "section": section_of(name), "views": views}
+                )
+    frame = pd.DataFrame(rows).sort_values(["month", "page"]).reset_index(drop=True)
+    frame["month"] = frame["month"].astype("datetime64[ms]")
     path = raw / "web" / "data_page_views.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)

@@ -78,10 +78,15 @@ def finish_page(text: str, edition: Edition, editions: list[Edition], name: str)
 
 
 def page_files(folder: Path, editions: list[Edition]) -> list[Path]:
-    """An edition's HTML pages under ``folder``: at its root and in subfolders such as
-    districts/, never Quarto's libraries, the archive or another edition's pages."""
+    """An edition's pages Quarto rendered under ``folder``: at its root and in subfolders such
+    as districts/, never Quarto's libraries, the archive, another edition's pages or the
+    measures' embeds (whole documents of their own, made for another site's iframe)."""
     skip = {"site_libs", "archive", *(e.prefix.strip("/") for e in editions if e.prefix)}
-    return sorted(p for p in folder.rglob("*.html") if not set(p.relative_to(folder).parts[:-1]) & skip)
+    return sorted(
+        p
+        for p in folder.rglob("*.html")
+        if not set(p.relative_to(folder).parts[:-1]) & skip and p.name != "embed.html"
+    )
 
 
 def finish_pages(folder: Path, edition: Edition, editions: list[Edition]) -> None:

@@ -374,6 +374,17 @@ def untranslated_text(site: Path, reports: list[EditionReport]) -> list[str]:
                     f"params/translations/{code}/ (helpers check lists what is missing), or add a "
                     f"proper name to params/translations/{code}/language.yml"
                 )
+    for report in reports[1:]:  # English standing in for a translation, when the quarter forbids it
+        if report.params.translation_pending != "stop":
+            continue
+        for page in page_files(site / report.edition.code, [r.edition for r in reports]):
+            if 'class="translation-pending"' in page.read_text(encoding="utf-8"):
+                where = page.relative_to(site).as_posix()
+                problems.append(
+                    f"{where}: English marked as waiting for its translation, but the quarter file says "
+                    "translation_pending: stop; a message of the code is missing from interface.po "
+                    "(run `python -m helpers translations`, then translate it)"
+                )
     for path in site.rglob("*"):
         if (
             path.suffix in {".html", ".csv", ".json", ".xml"}

@@ -192,6 +192,16 @@ def stage_common(settings: Settings, pages: list[SitePage], sample: bool, stagin
         yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=1000), encoding="utf-8"
     )
     shutil.copytree(paths.site_assets, staging / "site")
+    endpoint = settings.open_data.feedback.endpoint
+    if endpoint:  # the feedback form may post to the City's endpoint, and nowhere else
+        from urllib.parse import urlsplit
+
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(endpoint))
+        head = staging / "site" / "head.html"
+        head.write_text(
+            head.read_text(encoding="utf-8").replace("form-action 'self'", f"form-action 'self' {origin}"),
+            encoding="utf-8",
+        )
     lang = settings.edition.language
     banner = sample_banner(lang) if sample else "<!-- built from City records: no sample-data banner -->"
     (staging / "site" / "banner.html").write_text(banner + "\n", encoding="utf-8")
@@ -265,6 +275,46 @@ def stage_data(
         "csv_sha256": {f"data/{k}.csv": v for k, v in hashes.items()},
     }
     (staging / "provenance.json").write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
+    stage_open_data(settings, publication, params, folder, staging)
+
+
+def stage_open_data(
+    settings: Settings, publication: Any, params: QuarterParams, csv_folder: Path, staging: Path
+) -> None:
+    """Each measure's machine-readable CSV and metadata, the data package and the catalogue."""
+    import csv
+
+    from ..measures.publication import OPEN_FOLDER
+    from ..params.open_data import refuse_sample_settings
+    from ..params.pages import MEASURES_FOLDER
+    from .catalogue import catalogue, data_package, measure_metadata, write_json
+
+    refuse_sample_settings(settings.open_data, publication.sample_data)
+    target = staging / MEASURES_FOLDER
+    target.mkdir(exist_ok=True)
+    temporal, archived = {}, {}
+    quarters = archived_quarters(settings.paths.site)
+    prefix = settings.edition.prefix
+    for measure in settings.plan.measures:
+        source = csv_folder / OPEN_FOLDER / f"{measure.id}.csv"
+        shutil.copy2(source, target / source.name)
+        with source.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        if rows:
+            temporal[measure.id] = (
+                f"{min(r['period_start'] for r in rows)}/{max(r['period_end'] for r in rows)}"
+            )
+        write_json(
+            target / f"{measure.id}.metadata.json", measure_metadata(settings, measure, publication, params)
+        )
+        archived[measure.id] = [
+            q
+            for q in sorted(quarters, reverse=True)
+            if q != publication.quarter
+            and (settings.paths.site / "archive" / q.id / prefix / MEASURES_FOLDER / source.name).exists()
+        ]
+    write_json(staging / "datapackage.json", data_package(settings, publication, params))
+    write_json(staging / "data.json", catalogue(settings, publication, params, temporal, archived))
 
 
 def stage_notebook(source: Path, target: Path, spec: SitePage, data: Path) -> list[str]:
@@ -277,10 +327,13 @@ def stage_notebook(source: Path, target: Path, spec: SitePage, data: Path) -> li
     notebook = nbformat.read(source, as_version=4)
     problems = []
     for name, text in for_quarto(notebook):
-        if (data / name).exists():
+        # "/measures/x/embed.html" is a path from the edition's root; other names go to data/
+        path = data.parent / name.lstrip("/") if name.startswith("/") else data / name
+        if path.exists():
             problems.append(f"{spec.label}: the download {name} is published twice; give the figure a name=")
             continue
-        (data / name).write_text(text, encoding="utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
     positions = _source_positions(spec.notebook)
     for cell in notebook.cells:
         tags = set(cell.metadata.get("tags", []))

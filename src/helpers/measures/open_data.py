@@ -1,0 +1,169 @@
+"""The machine-readable CSV of each measure (``measures/<id>.csv`` on the site): tidy, one row
+per period and series, with the same field names in every edition so that a script written
+against one quarter reads the next; coverage, suppression and process-limit columns included.
+
+``FIELDS`` is the one description of those columns: the data package's Table Schema and each
+measure's metadata file are written from it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..core.language import N_, Language, pending_plain
+from ..params.measure import Measure
+from ..params.privacy import PrivacyRules
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # Table Schema type: string, number, integer, boolean, date
+    description: str  # English; each edition translates it (interface.po)
+
+
+FIELDS = (
+    Field("measure_id", "string", N_("The measure's permanent id.")),
+    Field("period", "string", N_("The period's code: YYYY-MM for a month, FYyyyyQn for a quarter, a year.")),
+    Field("period_start", "date", N_("First day of the period.")),
+    Field("period_end", "date", N_("Last day of the period.")),
+    Field("period_label", "string", N_("The period as the report writes it.")),
+    Field("series", "string", N_("Which series of the measure the row belongs to.")),
+    Field("value", "number", N_("The measure's value; empty where it is hidden or was not measured.")),
+    Field("unit", "string", N_("What the value counts or measures.")),
+    Field("numerator", "number", N_("For a rate or share: the count it is built from; else empty.")),
+    Field("denominator", "number", N_("For a rate or share: what the count is divided by; else empty.")),
+    Field(
+        "coverage",
+        "string",
+        N_("complete, partial (the source has gaps in the period), missing or not_available."),
+    ),
+    Field(
+        "coverage_share", "number", N_("Share of the period's days (or months) the source covers, 0 to 1.")
+    ),
+    Field("suppressed", "boolean", N_("true where the value is hidden to protect privacy.")),
+    Field(
+        "suppression",
+        "string",
+        N_(
+            "primary: hidden because it counts fewer people than the privacy floor; secondary: hidden "
+            "so that a smaller number elsewhere cannot be worked out; else empty."
+        ),
+    ),
+    Field(
+        "unstable", "boolean", N_("true where the value rests on few people or events: interpret with care.")
+    ),
+    Field("note", "string", N_("Why a value is hidden or incomplete, in words.")),
+    Field(
+        "process_chart",
+        "string",
+        N_("The process chart judging the row (xmr, p_prime, u_prime); empty if none."),
+    ),
+    Field("segment", "integer", N_("Which stretch of the process limits the row is in, from 1.")),
+    Field("process_mean", "number", N_("The average of the row's stretch of the process chart.")),
+    Field("lower_process_limit", "number", N_("The lower process limit: below it is unusual.")),
+    Field("upper_process_limit", "number", N_("The upper process limit: above it is unusual.")),
+    Field("trial_limits", "boolean", N_("true while the limits rest on fewer than 13 points.")),
+    Field(
+        "rules",
+        "string",
+        N_("Making Data Count rules the point meets: astronomical, shift, trend, two_in_three."),
+    ),
+    Field(
+        "point_type",
+        "string",
+        N_("The point's verdict: common_cause, or the special cause and its direction."),
+    ),
+    Field("data_through", "date", N_("The last day the source's data covers.")),
+    Field("sample_data", "boolean", N_("true when built from synthetic sample data, not City records.")),
+)
+FIELD_NAMES = tuple(f.name for f in FIELDS)
+MISSING_VALUES = ("",)
+
+
+def _number(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return format(float(value), ".12g")  # type: ignore[arg-type]
+
+
+def _flag(value: object) -> str:
+    return "true" if bool(value) else "false"
+
+
+def _notes(row: pd.Series, rules: PrivacyRules, t: Language) -> str:
+    if row["suppression"] == "secondary":
+        return t._("hidden so that a smaller number elsewhere cannot be worked out")
+    if row["suppressed"]:
+        return t._("hidden to protect privacy: {text}", text=t._("fewer than {floor}", floor=rules.floor))
+    if row["status"] != "complete" and row["status_note"]:
+        from ..data.coverage import note_words
+
+        return note_words(row["status_note"], t)
+    if row["unstable"]:
+        return t._(
+            "based on {floor} to {high} people or events: interpret with care",
+            floor=rules.floor,
+            high=rules.unstable_at_or_below,
+        )
+    return ""
+
+
+def open_table(
+    measure: Measure, rows: pd.DataFrame, rules: PrivacyRules, data_through: str, sample: bool, lang: Language
+) -> pd.DataFrame:
+    """A measure's gated rows as its open CSV, in ``lang`` (labels and notes; the codes and field
+    names are the same in every edition)."""
+    drawn = rows.get("process_chart", pd.Series([""] * len(rows))).fillna("") != ""
+    judged = drawn & (rows.get("point_type", pd.Series([""] * len(rows))).fillna("") != "")
+    has = "process_chart" in rows
+    out = pd.DataFrame(
+        {
+            "measure_id": measure.id,
+            "period": rows["period"].to_numpy(),
+            "period_start": [str(v) for v in rows["period_start"]],
+            "period_end": [str(v) for v in rows["period_end"]],
+            "period_label": rows["period_label"].to_numpy(),
+            "series": rows["series"].to_numpy(),
+            "value": [_number(v) for v in rows["value"]],
+            "unit": measure.value_label,
+            "numerator": [_number(v) if measure.numerator_label else "" for v in rows["numerator"]],
+            "denominator": [_number(v) if measure.denominator_label else "" for v in rows["denominator"]],
+            "coverage": rows["status"].to_numpy(),
+            "coverage_share": [_number(v) for v in rows["coverage_share"]],
+            "suppressed": [_flag(v) for v in rows["suppressed"]],
+            "suppression": [s if isinstance(s, str) else "" for s in rows["suppression"]],
+            "unstable": [_flag(v) for v in rows["unstable"]],
+            "note": [_notes(row, rules, lang) for _, row in rows.iterrows()],
+            "process_chart": [c if d else "" for c, d in zip(rows["process_chart"], drawn)] if has else "",
+            "segment": [str(int(s) + 1) if d else "" for s, d in zip(rows["segment"], drawn)] if has else "",
+            "process_mean": [_number(v) if d else "" for v, d in zip(rows["process_mean"], drawn)]
+            if has
+            else "",
+            "lower_process_limit": [
+                _number(v) if d else "" for v, d in zip(rows["lower_process_limit"], drawn)
+            ]
+            if has
+            else "",
+            "upper_process_limit": [
+                _number(v) if d else "" for v, d in zip(rows["upper_process_limit"], drawn)
+            ]
+            if has
+            else "",
+            "trial_limits": [_flag(x) if d else "" for x, d in zip(rows["trial_limits"], drawn)]
+            if has
+            else "",
+            "rules": [r if j else "" for r, j in zip(rows["rules"], judged)] if has else "",
+            "point_type": [p if j else "" for p, j in zip(rows["point_type"], judged)] if has else "",
+            "data_through": data_through,
+            "sample_data": _flag(sample),
+        },
+        columns=list(FIELD_NAMES),
+    )
+    if not lang.is_source:  # a text waiting for its translation says so, in words
+        for column in ("period_label", "series", "unit", "note"):
+            out[column] = [pending_plain(v) if isinstance(v, str) else v for v in out[column]]
+    return out
