@@ -98,10 +98,12 @@ def _variation(measure: Measure, judgement: Judgement, t: Language) -> str:
 
 def _assurance(measure: Measure, judgement: Judgement, t: Language) -> str:
     if measure.target is None:
-        return f"<span>{esc(t._('No target set'))}</span>"
+        none = t._("No target set")
+        return f"<span>{esc(none)}</span>"
     kind = assurance_of(judgement, measure)
     if kind is None:
-        return f"<span>{esc(t._('Not judged'))}</span>"
+        unjudged = t._("Not judged")
+        return f"<span>{esc(unjudged)}</span>"
     words = t._(ASSURANCE[kind])
     letter = {
         "consistent_pass": t.p_("icon letter", "P"),
