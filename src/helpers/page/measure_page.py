@@ -22,7 +22,7 @@ from ..params.pages import MEASURES_FOLDER, where_shown
 from .data import PageData
 from .feedback import feedback_blocks
 from .fragments import Block, Fragment, Heading, Html, esc
-from .parts import about_list, figure_html, measure_figures, summary
+from .parts import about_list, figure_html, measure_figures, summary, text_table
 
 EMBED_HEIGHT = 560  # pixels: the chart, its title, one sentence and the links at phone width
 
@@ -179,18 +179,17 @@ def you_said_we_did(page: PageData, measure_ids: list[str], level: int) -> list[
     if not reviews:
         return []
     floor = page.settings.privacy.floor
-    head = [t._("Measure"), t._("Responses"), t._("Found it clear"), t._("Did not"), t._("What we did")]
-    rows = []
+    head = [t._("Measure"), t._("Responses"), t._("Found it clear"), t._("Did not")]
+    rows, actions = [], []
     for measure_id, review in reviews.items():
         counts = gate_counts(
             {"responses": review.responses, "yes": review.clear_yes, "no": review.clear_no}, floor
         )
-        shown = [page.suppressed_text if v is None else t.number(v, 0) for v in counts.values()]
-        rows.append([page.measure(measure_id).caption, *shown, review.action])
-    cells = "".join(
-        f'<tr><th scope="row">{esc(r[0])}</th>' + "".join(f"<td>{esc(c)}</td>" for c in r[1:]) + "</tr>"
-        for r in rows
-    )
+        caption = page.measure(measure_id).caption
+        rows.append(
+            [caption, *(page.suppressed_text if v is None else t.number(v, 0) for v in counts.values())]
+        )
+        actions.append(f"<dt>{esc(caption)}</dt><dd>{esc(review.action)}</dd>")
     caption = t._(
         "You said, we did: feedback this quarter and what was done, {period}",
         period=t.quarter_long(page.quarter),
@@ -202,13 +201,13 @@ def you_said_we_did(page: PageData, measure_ids: list[str], level: int) -> list[
         floor=floor,
         hidden=page.suppressed_text,
     )
+    did = t._("What we did")
     table = (
         f"<p>{esc(note)}</p>"
         f'<div class="table-responsive" tabindex="0" role="region" aria-label="{esc(region)}">'
-        '<table class="table table-sm" data-quarto-disable-processing="true">'
-        f"<caption>{esc(caption)}</caption><thead><tr>"
-        + "".join(f'<th scope="col">{esc(h)}</th>' for h in head)
-        + f"</tr></thead><tbody>{cells}</tbody></table></div>"
+        + text_table(caption, head, rows)
+        + f'</div><p class="you-said-we-did-actions"><strong>{esc(did)}</strong></p>'
+        + f'<dl class="you-said-we-did">{"".join(actions)}</dl>'
     )
     return [Heading(level, region, "you-said-we-did"), Html(table)]
 
