@@ -64,9 +64,7 @@ def pages_at(width: int, paths) -> list[str]:
     if width >= 1000:
         return pages
     return [
-        p
-        for p in pages
-        if not p.startswith("archive/") and not re.search(r"districts/d[1245]\.html$", p)
+        p for p in pages if not p.startswith("archive/") and not re.search(r"districts/d[1245]\.html$", p)
     ]
 
 
