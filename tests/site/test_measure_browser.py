@@ -26,7 +26,7 @@ pytestmark = [
     pytest.mark.skipif(real_quarto() is None, reason=NO_QUARTO),
 ]
 # One page per kind of chart (process chart of counts, of a share, a callout, bars, hidden
-# counts), in both editions, and the embeds of the first three.
+# counts), two of them in Spanish too, and two embeds in both editions.
 MEASURE_PAGES = [
     *(
         f"measures/{m}.html"
