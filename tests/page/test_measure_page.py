@@ -60,3 +60,38 @@ def test_a_measures_id_is_never_reused(tmp_path):
     paths = params_with(tmp_path, {**RETIRED, "id": "calls_911"})
     with pytest.raises(ConfigError, match="calls_911 is both a measure and a retired measure"):
         load_settings(paths)
+
+
+def with_feedback(paths: ProjectPaths, **feedback) -> None:
+    path = paths.params / "open_data.yml"
+    data = yaml.safe_load(path.read_text())
+    data["feedback"] = feedback
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+@pytest.mark.slow
+def test_without_an_endpoint_feedback_is_a_prefilled_email_and_without_either_nothing(
+    tmp_path, sample_project
+):
+    from urllib.parse import unquote
+
+    paths = params_with(tmp_path, RETIRED)
+    with_feedback(paths, endpoint=None, email="performance@durhamnc.gov")
+    html = (
+        open_page("measures/calls_911", LATEST.id, paths.params, sample_project.processed)
+        .measure_page()
+        .html()
+    )
+    assert "<form" not in html
+    href = unquote(html.split('href="mailto:')[1].split('"')[0].replace("&amp;", "&"))
+    assert href.startswith("performance@durhamnc.gov?subject=Feedback on 911 Calls Received&body=")
+    for line in ("measure: calls_911", f"quarter: {LATEST.id}", "lang: en", "page: /measures/calls_911.html"):
+        assert line in href
+    assert "Do not include personal details" in html and "call 911, or 919-560-4600" in html
+    with_feedback(paths)
+    html = (
+        open_page("measures/calls_911", LATEST.id, paths.params, sample_project.processed)
+        .measure_page()
+        .html()
+    )
+    assert "mailto:" not in html and "<form" not in html and "919-560-4600" not in html

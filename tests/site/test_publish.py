@@ -30,9 +30,27 @@ from helpers.site.staging import archive_page, check_site_sources
 from helpers.translation.edition import ENGLISH_EDITION
 
 from ..browser import browser_skip_reason, chromium, serious_violations, serve
-from ..conftest import FIXTURES, LATEST, QUARTERS, REPO, SITE_PAGES, publish_quarter
+from ..conftest import FIXTURES, LATEST, QUARTERS, REPO, SITE_PAGES, clone_project, publish_quarter
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def published_once(executed_project, tmp_path_factory):
+    """Both sample quarters published once (fake Quarto) for the tests that only read the site;
+    a test that changes the project uses ``published``, its own copy."""
+    import sys
+
+    paths = clone_project(executed_project, tmp_path_factory.mktemp("published") / "site-project")
+    shutil.copytree(executed_project.build, paths.build)
+    fake = tmp_path_factory.mktemp("fake-quarto") / "quarto"
+    fake.write_text(f"#!{sys.executable}\n" + (FIXTURES / "fake_quarto.py").read_text())
+    fake.chmod(0o755)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("QUARTO_PATH", str(fake))
+        for quarter in QUARTERS:
+            assert publish_quarter(paths, quarter).status == "published"
+    return paths
 
 
 def tree_hash(folder) -> str:
@@ -53,8 +71,8 @@ def add_output(paths, quarter: str, page: str, html: str) -> None:
     nbformat.write(notebook, path)
 
 
-def test_publishes_the_latest_quarter_at_the_root_and_archives_both(published):
-    site = published.site
+def test_publishes_the_latest_quarter_at_the_root_and_archives_both(published_once):
+    site = published_once.site
     for page in SITE_PAGES:
         text = (site / page).read_text()
         assert "sample-data-banner" in text and "Content-Security-Policy" in text, page
@@ -70,7 +88,7 @@ def test_publishes_the_latest_quarter_at_the_root_and_archives_both(published):
     assert 'data-quarto-disable-processing="true"' in (site / "objective-2-1.html").read_text()
     listing = (site / "archive.html").read_text()
     assert 'href="archive/FY2027Q1/index.html"' in listing and "archive/FY2026Q4" in listing
-    assert (published.previous_site / "index.html").exists()  # the fallback is kept
+    assert (published_once.previous_site / "index.html").exists()  # the fallback is kept
 
 
 def test_archived_quarters_are_read_only_and_carried_forward_unchanged(published, site_project):
@@ -85,18 +103,18 @@ def test_archived_quarters_are_read_only_and_carried_forward_unchanged(published
         publish_quarter(published, "FY2026Q4")
 
 
-def test_downloads_are_the_processed_csvs_and_nothing_private_is_published(published):
-    site = published.site
-    for csv in (published.quarter_dir(LATEST) / "csv").glob("*.csv"):
+def test_downloads_are_the_processed_csvs_and_nothing_private_is_published(published_once):
+    site = published_once.site
+    for csv in (published_once.quarter_dir(LATEST) / "csv").glob("*.csv"):
         assert (site / "data" / csv.name).read_bytes() == csv.read_bytes()
     suffixes = {p.suffix for p in site.rglob("*") if p.is_file()}
     assert not suffixes & {".ipynb", ".parquet", ".xlsx"}
     provenance = json.loads((site / "provenance.json").read_text())
     assert provenance["quarter"] == "FY2027Q1" and provenance["sample_data"] is True
     assert set(provenance["csv_sha256"]) == {
-        f"data/{m.id}.csv" for m in load_settings(published).plan.measures
+        f"data/{m.id}.csv" for m in load_settings(published_once).plan.measures
     }
-    assert "/" + str(published.root).strip("/") not in (site / "provenance.json").read_text()
+    assert "/" + str(published_once.root).strip("/") not in (site / "provenance.json").read_text()
 
 
 def test_a_second_publish_with_the_same_inputs_does_nothing(published):
@@ -188,8 +206,8 @@ def test_archive_page_escapes_and_lists_newest_first():
     assert "(latest)" in text and 'tabindex="0"' in text
 
 
-def test_goal_page_is_within_its_weight_budget(published):
-    weight = page_weight(published.site, published.site / "index.html", {})
+def test_goal_page_is_within_its_weight_budget(published_once):
+    weight = page_weight(published_once.site, published_once.site / "index.html", {})
     assert weight < 1_500_000
 
 
@@ -207,12 +225,12 @@ def test_the_full_run_publishes_both_quarters_with_backfill(site_project, fake_q
 
 
 @pytest.mark.browser
-def test_our_page_components_pass_axe_at_phone_width(published):
+def test_our_page_components_pass_axe_at_phone_width(published_once):
     reason = browser_skip_reason()
     if reason:
         pytest.skip(reason)
     problems = {}
-    with serve(published.site) as base, chromium() as browser:
+    with serve(published_once.site) as base, chromium() as browser:
         page = browser.new_page(viewport={"width": 360, "height": 740})
         for name in SITE_PAGES:
             page.goto(base + name)
@@ -291,8 +309,8 @@ def test_an_html_image_without_alt_fails_the_site_check(published):
         publish_quarter(published, "FY2027Q1")
 
 
-def test_the_worked_example_is_on_the_page_with_alt_text_table_and_csv(published):
-    html = (published.site / "objective-2-1.html").read_text()
+def test_the_worked_example_is_on_the_page_with_alt_text_table_and_csv(published_once):
+    html = (published_once.site / "objective-2-1.html").read_text()
     start = html.index("Which days changed since civilian investigators started?")
     example = html[start : html.index("Why is it important?", start)]
     assert 'alt="Chart: No-fault crash calls handled by police, average per quarter' in example
@@ -300,7 +318,7 @@ def test_the_worked_example_is_on_the_page_with_alt_text_table_and_csv(published
     assert "police handled an average of" in example and "% fewer" in example
     csv = "objective-2-1-weekdays.csv"
     assert f'href="data/{csv}"' in example
-    lines = (published.site / "data" / csv).read_text().splitlines()
+    lines = (published_once.site / "data" / csv).read_text().splitlines()
     assert lines[0].startswith("Day of the week,") and len(lines) == 8
 
 
@@ -344,19 +362,19 @@ def test_the_say_it_once_check_catches_a_restated_statement_and_caption():
     )
 
 
-def test_published_pages_say_each_thing_once(published):
+def test_published_pages_say_each_thing_once(published_once):
     from ..site_checks import repeated_text
 
     for page in SITE_PAGES:
-        assert repeated_text((published.site / page).read_text()) == [], page
+        assert repeated_text((published_once.site / page).read_text()) == [], page
 
 
 # --------------------------------------------------------------------------------------------
 # The Spanish edition
 
 
-def test_every_page_is_published_in_spanish_with_a_switch_to_the_same_page(published):
-    site = published.site
+def test_every_page_is_published_in_spanish_with_a_switch_to_the_same_page(published_once):
+    site = published_once.site
     for page in SITE_PAGES:
         english, spanish = (site / page).read_text(), (site / "es" / page).read_text()
         up = "../" * page.count("/")  # a district's page is one folder down
@@ -374,9 +392,9 @@ def test_every_page_is_published_in_spanish_with_a_switch_to_the_same_page(publi
     assert 'href="../archive/FY2027Q1/es/index.html"' in listing
 
 
-def test_spanish_downloads_have_spanish_headers_and_the_same_numbers(published):
-    site = published.site
-    for csv in (published.quarter_dir(LATEST) / "csv").glob("*.csv"):
+def test_spanish_downloads_have_spanish_headers_and_the_same_numbers(published_once):
+    site = published_once.site
+    for csv in (published_once.quarter_dir(LATEST) / "csv").glob("*.csv"):
         english = pd.read_csv(site / "data" / csv.name, dtype=str, keep_default_na=False)
         spanish = pd.read_csv(site / "es" / "data" / csv.name, dtype=str, keep_default_na=False)
         # a district's CSV names the district after the measure
