@@ -13,21 +13,6 @@ from typing import Any
 
 from .exits import EXIT_OK, BadArgument
 
-OUTPUT = [
-    "period",
-    "value",
-    "process_chart",
-    "segment",
-    "process_mean",
-    "lower_process_limit",
-    "upper_process_limit",
-    "near_lower_limit",
-    "near_upper_limit",
-    "trial_limits",
-    "rules",
-    "point_type",
-]
-
 
 def _number(text: str, where: str) -> float:
     try:
@@ -80,7 +65,7 @@ def read_series(args: argparse.Namespace) -> tuple[list[str], dict[str, list[flo
 
 
 def cmd_spc(args: argparse.Namespace) -> int:
-    from ..measures.spc import assurance, process
+    from ..measures.spc import PROCESS_COLUMNS, assurance, process
 
     periods, numbers = read_series(args)
     segment, segments = 0, []
@@ -119,7 +104,7 @@ def cmd_spc(args: argparse.Namespace) -> int:
         print(json.dumps(summary, indent=2))
         return EXIT_OK
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(OUTPUT)
+    writer.writerow(["period", "value", *PROCESS_COLUMNS])
     for i, period in enumerate(periods):
         drawn = not math.isnan(result.mean[i]) and not math.isnan(values[i])
         writer.writerow(

@@ -17,20 +17,7 @@ import pandas as pd
 
 from ..params.measure import Measure
 from ..params.plan import Plan
-from .spc import process
-
-PROCESS_COLUMNS = [
-    "process_chart",
-    "segment",
-    "process_mean",
-    "lower_process_limit",
-    "upper_process_limit",
-    "near_lower_limit",
-    "near_upper_limit",
-    "trial_limits",
-    "rules",
-    "point_type",
-]
+from .spc import PROCESS_COLUMNS, process
 
 
 def add_process(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:

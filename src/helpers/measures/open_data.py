@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
-from ..core.language import N_, Language, pending_plain
+from ..core.language import ENGLISH, N_, Language, pending_plain
+from ..data.coverage import note_words
 from ..params.measure import Measure
 from ..params.privacy import PrivacyRules
 
@@ -81,10 +83,13 @@ FIELDS = (
     Field("sample_data", "boolean", N_("true when built from synthetic sample data, not City records.")),
 )
 FIELD_NAMES = tuple(f.name for f in FIELDS)
+PROCESS_FIELDS = FIELD_NAMES[FIELD_NAMES.index("process_chart") : FIELD_NAMES.index("point_type") + 1]
 MISSING_VALUES = ("",)
 
 
-def _number(value: object) -> str:
+def full_number(value: object) -> str:
+    """A number in full, plain digits (a process limit is recomputed by readers from the
+    published values); empty for a gap."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return format(float(value), ".12g")  # type: ignore[arg-type]
@@ -94,16 +99,16 @@ def _flag(value: object) -> str:
     return "true" if bool(value) else "false"
 
 
-def _notes(row: pd.Series, rules: PrivacyRules, t: Language) -> str:
-    if row["suppression"] == "secondary":
+def row_note(row: Any, rules: PrivacyRules, t: Language, coverage: bool = False) -> str:
+    """A gated row's note in words: why it is hidden, (with ``coverage``) why its data is
+    incomplete, or that it rests on few people. ``row`` is a row of ``DataFrame.itertuples``."""
+    if row.suppression == "secondary":
         return t._("hidden so that a smaller number elsewhere cannot be worked out")
-    if row["suppressed"]:
+    if row.suppressed:
         return t._("hidden to protect privacy: {text}", text=t._("fewer than {floor}", floor=rules.floor))
-    if row["status"] != "complete" and row["status_note"]:
-        from ..data.coverage import note_words
-
-        return note_words(row["status_note"], t)
-    if row["unstable"]:
+    if coverage and row.status != "complete" and row.status_note:
+        return note_words(row.status_note, t)
+    if row.unstable:
         return t._(
             "based on {floor} to {high} people or events: interpret with care",
             floor=rules.floor,
@@ -112,14 +117,36 @@ def _notes(row: pd.Series, rules: PrivacyRules, t: Language) -> str:
     return ""
 
 
+def process_columns(rows: pd.DataFrame, lang: Language) -> dict[str, list[str]]:
+    """The process columns of a published CSV, named in ``lang`` (empty where a row is not
+    charted); the chart, rule and point-type values are codes, the same in every edition."""
+    t = lang
+    if "process_chart" not in rows:
+        return {}
+    drawn = rows["process_chart"].fillna("") != ""
+    judged = drawn & (rows["point_type"].fillna("") != "")
+
+    def limit(column: str) -> list[str]:
+        return [full_number(v) if d else "" for v, d in zip(rows[column], drawn)]
+
+    return {
+        t._("process_chart"): [c if d else "" for c, d in zip(rows["process_chart"], drawn)],
+        t._("segment"): [str(int(s) + 1) if d else "" for s, d in zip(rows["segment"], drawn)],
+        t._("process_mean"): limit("process_mean"),
+        t._("lower_process_limit"): limit("lower_process_limit"),
+        t._("upper_process_limit"): limit("upper_process_limit"),
+        t._("trial_limits"): [_flag(x) if d else "" for x, d in zip(rows["trial_limits"], drawn)],
+        t._("rules"): [r if j else "" for r, j in zip(rows["rules"], judged)],
+        t._("point_type"): [p if j else "" for p, j in zip(rows["point_type"], judged)],
+    }
+
+
 def open_table(
     measure: Measure, rows: pd.DataFrame, rules: PrivacyRules, data_through: str, sample: bool, lang: Language
 ) -> pd.DataFrame:
     """A measure's gated rows as its open CSV, in ``lang`` (labels and notes; the codes and field
     names are the same in every edition)."""
-    drawn = rows.get("process_chart", pd.Series([""] * len(rows))).fillna("") != ""
-    judged = drawn & (rows.get("point_type", pd.Series([""] * len(rows))).fillna("") != "")
-    has = "process_chart" in rows
+    process = process_columns(rows, ENGLISH) or dict.fromkeys(PROCESS_FIELDS, "")
     out = pd.DataFrame(
         {
             "measure_id": measure.id,
@@ -128,36 +155,17 @@ def open_table(
             "period_end": [str(v) for v in rows["period_end"]],
             "period_label": rows["period_label"].to_numpy(),
             "series": rows["series"].to_numpy(),
-            "value": [_number(v) for v in rows["value"]],
+            "value": [full_number(v) for v in rows["value"]],
             "unit": measure.value_label,
-            "numerator": [_number(v) if measure.numerator_label else "" for v in rows["numerator"]],
-            "denominator": [_number(v) if measure.denominator_label else "" for v in rows["denominator"]],
+            "numerator": [full_number(v) if measure.numerator_label else "" for v in rows["numerator"]],
+            "denominator": [full_number(v) if measure.denominator_label else "" for v in rows["denominator"]],
             "coverage": rows["status"].to_numpy(),
-            "coverage_share": [_number(v) for v in rows["coverage_share"]],
+            "coverage_share": [full_number(v) for v in rows["coverage_share"]],
             "suppressed": [_flag(v) for v in rows["suppressed"]],
             "suppression": [s if isinstance(s, str) else "" for s in rows["suppression"]],
             "unstable": [_flag(v) for v in rows["unstable"]],
-            "note": [_notes(row, rules, lang) for _, row in rows.iterrows()],
-            "process_chart": [c if d else "" for c, d in zip(rows["process_chart"], drawn)] if has else "",
-            "segment": [str(int(s) + 1) if d else "" for s, d in zip(rows["segment"], drawn)] if has else "",
-            "process_mean": [_number(v) if d else "" for v, d in zip(rows["process_mean"], drawn)]
-            if has
-            else "",
-            "lower_process_limit": [
-                _number(v) if d else "" for v, d in zip(rows["lower_process_limit"], drawn)
-            ]
-            if has
-            else "",
-            "upper_process_limit": [
-                _number(v) if d else "" for v, d in zip(rows["upper_process_limit"], drawn)
-            ]
-            if has
-            else "",
-            "trial_limits": [_flag(x) if d else "" for x, d in zip(rows["trial_limits"], drawn)]
-            if has
-            else "",
-            "rules": [r if j else "" for r, j in zip(rows["rules"], judged)] if has else "",
-            "point_type": [p if j else "" for p, j in zip(rows["point_type"], judged)] if has else "",
+            "note": [row_note(row, rules, lang, coverage=True) for row in rows.itertuples()],
+            **process,
             "data_through": data_through,
             "sample_data": _flag(sample),
         },

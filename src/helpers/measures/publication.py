@@ -32,7 +32,7 @@ from ..params.privacy import PrivacyRules
 from ..params.quarters import QuarterParams
 from ..params.settings import Settings
 from .labels import rows_in_language
-from .open_data import open_table
+from .open_data import open_table, process_columns, row_note
 
 OPEN_FOLDER = "open"  # each measure's machine-readable CSV, per edition: csv/[<code>/]open/<id>.csv
 
@@ -78,7 +78,7 @@ def csv_table(
     district in a column after the measure."""
     t = lang
     decimals = measure.value_decimals
-    notes = _notes(rows, rules, t)
+    notes = [row_note(row, rules, t) for row in rows.itertuples()]
     out = pd.DataFrame(
         {
             t._("measure"): measure.caption,
@@ -108,59 +108,6 @@ def csv_table(
             if out[column].dtype == object:
                 out[column] = [pending_plain(v) if isinstance(v, str) else v for v in out[column]]
     return out
-
-
-def _notes(rows: pd.DataFrame, rules: PrivacyRules, t: Language) -> list[str]:
-    """Each row's note: why it is hidden, or that it rests on few people."""
-    notes = []
-    for row in rows.itertuples():
-        if row.suppression == "secondary":
-            notes.append(t._("hidden so that a smaller number elsewhere cannot be worked out"))
-        elif row.suppressed:
-            hidden = t._("fewer than {floor}", floor=rules.floor)
-            notes.append(t._("hidden to protect privacy: {text}", text=hidden))
-        elif row.unstable:
-            notes.append(
-                t._(
-                    "based on {floor} to {high} people or events: interpret with care",
-                    floor=rules.floor,
-                    high=rules.unstable_at_or_below,
-                )
-            )
-        else:
-            notes.append("")
-    return notes
-
-
-def _limit(value: float) -> str:
-    """A process limit in full: a reader recomputes it from the published values."""
-    return "" if value is None or math.isnan(value) else format(float(value), ".12g")
-
-
-def process_columns(rows: pd.DataFrame, lang: Language) -> dict[str, list[str]]:
-    """The process columns of a download CSV (empty where a row is not charted); the chart, rule
-    and point-type values are codes, the same in every edition."""
-    t = lang
-    if "process_chart" not in rows:
-        return {}
-    drawn = rows["process_chart"].fillna("") != ""
-    judged = drawn & (rows["point_type"].fillna("") != "")
-    return {
-        t._("process_chart"): [c if d else "" for c, d in zip(rows["process_chart"], drawn)],
-        t._("segment"): [str(int(s) + 1) if d else "" for s, d in zip(rows["segment"], drawn)],
-        t._("process_mean"): [_limit(v) if d else "" for v, d in zip(rows["process_mean"], drawn)],
-        t._("lower_process_limit"): [
-            _limit(v) if d else "" for v, d in zip(rows["lower_process_limit"], drawn)
-        ],
-        t._("upper_process_limit"): [
-            _limit(v) if d else "" for v, d in zip(rows["upper_process_limit"], drawn)
-        ],
-        t._("trial_limits"): [
-            ("true" if x else "false") if d else "" for x, d in zip(rows["trial_limits"], drawn)
-        ],
-        t._("rules"): [r if j else "" for r, j in zip(rows["rules"], judged)],
-        t._("point_type"): [p if j else "" for p, j in zip(rows["point_type"], judged)],
-    }
 
 
 def write_quarter(

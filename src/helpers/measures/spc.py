@@ -38,6 +38,19 @@ from typing import Literal
 import numpy as np
 
 Direction = Literal["increase", "decrease", "neutral"]
+# What a judged point carries, in the gated tables and in `helpers spc`'s output, in this order.
+PROCESS_COLUMNS = [
+    "process_chart",
+    "segment",
+    "process_mean",
+    "lower_process_limit",
+    "upper_process_limit",
+    "near_lower_limit",
+    "near_upper_limit",
+    "trial_limits",
+    "rules",
+    "point_type",
+]
 Chart = Literal["xmr", "p_prime", "u_prime"]
 RULES = ("outside_limits", "shift", "trend", "two_of_three")
 POINT_TYPES = (
