@@ -22,7 +22,7 @@ from ..params.pages import MEASURES_FOLDER, where_shown
 from .data import PageData
 from .feedback import feedback_blocks
 from .fragments import Block, Fragment, Heading, Html, esc
-from .parts import about_list, figure_html, measure_figures, summary, text_table
+from .parts import about_list, figure_html, measure_figures, sample_banner, summary, text_table
 
 EMBED_HEIGHT = 560  # pixels: the chart, its title, one sentence and the links at phone width
 
@@ -65,8 +65,11 @@ def measure_page(page: PageData) -> Fragment:
     measure_id = measure_id_of(page)
     if measure_id not in page.settings.plan.measures_by_id:
         return retired_page(page, measure_id)
+    # the summary and the chart serve the page and its embed: computed and drawn once
+    lead, figure = summary(page, measure_id), figure_html(page, measure_id)
     blocks: list[Block] = [
-        *_latest(page, measure_id),
+        Heading(2, page.lang._("Latest figures"), "latest"),
+        Html("\n".join(measure_figures(page, measure_id, lead, figure))),
         *_about(page, measure_id),
         *_in_report(page, measure_id),
     ]
@@ -75,14 +78,8 @@ def measure_page(page: PageData) -> Fragment:
     blocks += you_said_we_did(page, [measure_id], level=2)
     blocks += feedback_blocks(page, measure_id)
     blocks.append(Html(json_ld(page, measure_id)))
-    return Fragment(blocks, {f"/{MEASURES_FOLDER}/{measure_id}/embed.html": embed_document(page, measure_id)})
-
-
-def _latest(page: PageData, measure_id: str) -> list[Block]:
-    return [
-        Heading(2, page.lang._("Latest figures"), "latest"),
-        Html("\n".join(measure_figures(page, measure_id))),
-    ]
+    embed = embed_document(page, measure_id, lead, figure)
+    return Fragment(blocks, {f"/{MEASURES_FOLDER}/{measure_id}/embed.html": embed})
 
 
 def _about(page: PageData, measure_id: str) -> list[Block]:
@@ -291,31 +288,21 @@ def json_ld(page: PageData, measure_id: str) -> str:
     return '<script type="application/ld+json">' + text.replace("</", "<\\/") + "</script>"
 
 
-def embed_document(page: PageData, measure_id: str) -> str:
-    """The chart alone, as a whole HTML document for an iframe on any site."""
+def embed_document(page: PageData, measure_id: str, lead: str, figure: str) -> str:
+    """The chart alone, as a whole HTML document for an iframe on any site: its title, ``lead``
+    (the summary sentence) and ``figure``, as on the measure's page."""
     t = page.lang
     measure = page.measure(measure_id)
     head = page.settings.paths.site_assets / "head.html"
     policy = head.read_text(encoding="utf-8") if head.exists() else ""
     table_link = t._("Data table")
     csv_link = t._("Download the data (CSV)")
-    banner, sample = "", t._("Sample data.")
-    if page.sample:
-        banner = (
-            f'<p class="sample"><strong>{esc(sample)}</strong> '
-            + esc(
-                t._(
-                    "This report was built from synthetic sample data to show how the report works. "
-                    "The figures are not City of Durham records."
-                )
-            )
-            + "</p>"
-        )
+    banner = sample_banner(t) if page.sample else ""
     site = t._("From the City of Durham's quarterly report")
     body = (
         f"<main>{banner}<h1>{esc(measure.caption)}</h1>"
-        f'<p class="summary">{esc(summary(page, measure_id))}</p>'
-        f"{figure_html(page, measure_id)}"
+        f'<p class="summary">{esc(lead)}</p>'
+        f"{figure}"
         f'<p class="links"><a href="../{esc(measure_id)}.html#latest" target="_blank" rel="noopener">'
         f"{esc(table_link)}</a> · "
         f'<a href="../{esc(measure_id)}.csv" target="_blank" rel="noopener">{esc(csv_link)}</a> · '
@@ -326,8 +313,8 @@ def embed_document(page: PageData, measure_id: str) -> str:
         "body{margin:0;padding:.5rem;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;"
         "color:#1a1a1a;background:#fff;line-height:1.45}h1{font-size:1.15rem;margin:0 0 .35rem}"
         "p{margin:.35rem 0;font-size:.95rem}img{max-width:100%;height:auto}figure{margin:.5rem 0}"
-        "figcaption{font-size:.85rem;color:#3d3d3d}a{color:#0b5394}.sample{border-left:4px solid #8a5300;"
-        "padding-left:.5rem}"
+        "figcaption{font-size:.85rem;color:#3d3d3d}a{color:#0b5394}"
+        ".sample-data-banner{border-left:4px solid #8a5300;padding-left:.5rem}"
     )
     document = (
         f'<!DOCTYPE html>\n<html lang="{esc(t.code)}"><head><meta charset="utf-8">'
@@ -336,6 +323,4 @@ def embed_document(page: PageData, measure_id: str) -> str:
         f"<title>{esc(measure.caption)}</title><style>{style}</style></head>"
         f"<body>{body}</body></html>\n"
     )
-    if page.sample:  # the site's checks look for the banner's class on every page
-        document = document.replace('class="sample"', 'class="sample sample-data-banner"')
     return pending_plain(document) if not t.is_source else document

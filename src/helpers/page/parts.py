@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..core.language import Language
+from ..core.language import Language, pending_html
 from ..core.records import CoverageRecord, MeasureRecord
 from ..data.coverage import note_words, records_words
 from ..measures.spc import assurance_of_limits
@@ -171,20 +171,24 @@ def measure_blocks(page: PageData, measure_id: str, level: int) -> list[Block]:
     return [Heading(level, measure.caption, measure.anchor), Html("\n".join(parts))]
 
 
-def measure_figures(page: PageData, measure_id: str) -> list[str]:
+def measure_figures(
+    page: PageData, measure_id: str, lead: str | None = None, figure: str | None = None
+) -> list[str]:
     """A measure told: a notice if its data is incomplete, the verdict-led summary and its other
-    series, the chart with its source line (or the figure in words), the data table, the CSV."""
+    series, the chart with its source line (or the figure in words), the data table, the CSV.
+    ``lead`` and ``figure``: the summary and the chart, when the caller has them already."""
     measure = page.measure(measure_id)
     rows = page.rows(measure_id)
     parts = []
     if page.measure_status(measure_id).status != "current":
         parts.append(incomplete_notice(page, measure))
-    parts.append(f'<p class="measure-summary">{esc(summary(page, measure_id))}</p>')
+    lead = summary(page, measure_id) if lead is None else lead
+    parts.append(f'<p class="measure-summary">{esc(lead)}</p>')
     others = other_series(page, measure_id)
     if measure.chart.type != "bar_latest" and others:
         items = "".join(f"<li>{esc(compare(page, measure_id, name))}</li>" for name in others)
         parts.append(f'<ul class="measure-series">{items}</ul>')
-    figure = figure_html(page, measure_id)
+    figure = figure_html(page, measure_id) if figure is None else figure
     if figure:
         parts.append(figure)
     parts.append(data_table(page, measure, rows))
@@ -208,6 +212,20 @@ def figure_html(page: PageData, measure_id: str) -> str:
     if measure.chart.type == "callout":
         return callout(page, measure, rows, on_card=False)
     return ""
+
+
+def sample_banner(lang: Language) -> str:
+    """The notice at the top of every page and embed built from the sample data."""
+    # A div, not an <aside>: Quarto moves asides into the margin column, away from the content.
+    notice, heading = lang._("Sample data notice"), lang._("Sample data.")
+    text = lang._(
+        "This report was built from synthetic sample data to show how the report works. "
+        "The figures are not City of Durham records."
+    )
+    return pending_html(
+        f'<div class="sample-data-banner" role="note" aria-label="{esc(notice)}"><p><strong>'
+        f"{esc(heading)}</strong> {esc(text)}</p></div>"
+    )
 
 
 def permalink(page: PageData, measure: Measure) -> str:

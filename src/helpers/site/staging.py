@@ -21,10 +21,11 @@ from typing import Any
 
 import yaml
 
-from ..core.language import Language, pending_html, pending_plain
+from ..core.language import pending_plain
 from ..core.paths import ProjectPaths
 from ..core.periods import FiscalQuarter, quarters_named
 from ..page.fragments import esc, md
+from ..page.parts import sample_banner
 from ..params.pages import ARCHIVE_SOURCE, DERIVED_CONFIG, SitePage, front_matter, site_config
 from ..params.prose import Prose
 from ..params.quarters import QuarterParams, read_publication
@@ -165,19 +166,6 @@ def archive_page(
         + "\n```\n"
     )
     return pending_plain(page)
-
-
-def sample_banner(lang: Language) -> str:
-    # A div, not an <aside>: Quarto moves asides into the margin column, away from the content.
-    notice, heading = lang._("Sample data notice"), lang._("Sample data.")
-    text = lang._(
-        "This report was built from synthetic sample data to show how the report works. "
-        "The figures are not City of Durham records."
-    )
-    return pending_html(
-        f'<div class="sample-data-banner" role="note" aria-label="{esc(notice)}"><p><strong>'
-        f"{esc(heading)}</strong> {esc(text)}</p></div>"
-    )
 
 
 def stage_common(settings: Settings, pages: list[SitePage], sample: bool, staging: Path) -> None:
