@@ -107,6 +107,16 @@ class ProjectPaths:
         """The published site; the latest quarter at its root, earlier ones under archive/."""
         return self.root / "_site"
 
+    def archived_with(self, name: str) -> list[FiscalQuarter]:
+        """The published quarters whose frozen copy holds ``name`` (a path from the site's root,
+        such as ``es/measures/calls_911.html``), oldest first."""
+        from .periods import quarters_named
+
+        folder = self.site / "archive"
+        if not folder.exists():
+            return []
+        return quarters_named(child.name for child in folder.iterdir() if (child / name).exists())
+
     @property
     def previous_site(self) -> Path:
         """The site before the latest publish: the fallback, kept until the next one is live."""

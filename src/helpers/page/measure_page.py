@@ -16,13 +16,14 @@ from __future__ import annotations
 import json
 
 from ..core.language import pending_plain
-from ..core.periods import FiscalQuarter, quarters_named
+from ..core.periods import FiscalQuarter
 from ..measures.gate import gate_counts
 from ..params.pages import MEASURES_FOLDER, where_shown
 from .data import PageData
 from .feedback import feedback_blocks
 from .fragments import Block, Fragment, Heading, Html, esc
-from .parts import about_list, figure_html, measure_figures, sample_banner, summary, text_table
+from .parts import about_list, figure_html, measure_figures, summary, text_table
+from .story import sample_banner
 
 EMBED_HEIGHT = 560  # pixels: the chart, its title, one sentence and the links at phone width
 
@@ -37,17 +38,8 @@ def measure_id_of(page: PageData) -> str:
 def archived_copies(page: PageData, measure_id: str) -> list[FiscalQuarter]:
     """The published quarters whose frozen copy has this measure's page, newest first (the
     current quarter's copy is made when this build is published)."""
-    folder = page.settings.paths.site / "archive"
-    prefix = page.settings.edition.prefix
-    found = (
-        quarters_named(
-            child.name
-            for child in folder.iterdir()
-            if (child / prefix / MEASURES_FOLDER / f"{measure_id}.html").exists()
-        )
-        if folder.exists()
-        else []
-    )
+    name = f"{page.settings.edition.prefix}{MEASURES_FOLDER}/{measure_id}.html"
+    found = page.settings.paths.archived_with(name)
     return sorted({*found, page.quarter}, reverse=True)
 
 

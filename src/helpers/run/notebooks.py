@@ -69,13 +69,9 @@ def notebook_inputs(
         record = paths.publication(quarter)
         measures = {"publication": file_sha256(record) if record.exists() else None}
     if spec.measure is not None:  # the page lists the frozen copies the archive holds of it
-        archive = paths.site / "archive"
         name = f"{spec.edition.prefix}{spec.output}.html"
-        measures["archived"] = sorted(
-            q.name
-            for q in (archive.iterdir() if archive.exists() else [])
-            if q.name != quarter.id and (q / name).exists()  # this quarter's copy is always listed
-        )
+        # this quarter's copy is always listed
+        measures["archived"] = [q.id for q in paths.archived_with(name) if q != quarter]
     return {
         "quarter": quarter.id,
         "lang": spec.edition.code,

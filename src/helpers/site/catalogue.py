@@ -36,10 +36,6 @@ def _rules(t: Language) -> list[str]:
     ]
 
 
-def _grain(measure: Measure) -> str:
-    return measure.grain
-
-
 def _fields(t: Language) -> list[dict[str, str]]:
     """The open CSV's columns, described in the edition's language (a Table Schema's fields)."""
     return [{"name": f.name, "type": f.type, "description": t._(f.description)} for f in FIELDS]
@@ -75,7 +71,7 @@ def measure_metadata(
         "method": measure.method,
         "source": {"title": source.title, "publisher": source.publisher, "description": source.description},
         "unit": measure.value_label,
-        "period": _grain(measure),
+        "period": measure.grain,
         "chart_type": measure.chart.type,
         "process_limits": _process(measure, t),
         "better": measure.better,

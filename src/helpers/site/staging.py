@@ -25,7 +25,7 @@ from ..core.language import pending_plain
 from ..core.paths import ProjectPaths
 from ..core.periods import FiscalQuarter, quarters_named
 from ..page.fragments import esc, md
-from ..page.parts import sample_banner
+from ..page.story import sample_banner
 from ..params.pages import ARCHIVE_SOURCE, DERIVED_CONFIG, SitePage, front_matter, site_config
 from ..params.prose import Prose
 from ..params.quarters import QuarterParams, read_publication
@@ -221,7 +221,7 @@ def stage_site(
         (staging / spec.source).write_text(json.dumps(placeholder))
     site, edition = settings.paths.site, settings.edition
     quarters = archived_quarters(site)
-    translated = {q for q in quarters if (site / "archive" / q.id / edition.prefix / "index.html").exists()}
+    translated = set(settings.paths.archived_with(edition.prefix + "index.html"))
     if quarter not in quarters:
         quarters.append(quarter)
     page = archive_page(quarters, quarter, edition, settings.prose, translated)
@@ -281,7 +281,6 @@ def stage_open_data(
     target = staging / MEASURES_FOLDER
     target.mkdir(exist_ok=True)
     temporal, archived = {}, {}
-    quarters = archived_quarters(settings.paths.site)
     prefix = settings.edition.prefix
     for measure in settings.plan.measures:
         source = csv_folder / OPEN_FOLDER / f"{measure.id}.csv"
@@ -297,9 +296,8 @@ def stage_open_data(
         )
         archived[measure.id] = [
             q
-            for q in sorted(quarters, reverse=True)
+            for q in reversed(settings.paths.archived_with(f"{prefix}{MEASURES_FOLDER}/{source.name}"))
             if q != publication.quarter
-            and (settings.paths.site / "archive" / q.id / prefix / MEASURES_FOLDER / source.name).exists()
         ]
     write_json(staging / "datapackage.json", data_package(settings, publication, params))
     write_json(staging / "data.json", catalogue(settings, publication, params, temporal, archived))
