@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..core.language import Language, pending_html
+from ..core.language import Language
 from ..core.records import CoverageRecord, MeasureRecord
 from ..data.coverage import note_words, records_words
 from ..measures.spc import assurance_of_limits
@@ -212,20 +212,6 @@ def figure_html(page: PageData, measure_id: str) -> str:
     if measure.chart.type == "callout":
         return callout(page, measure, rows, on_card=False)
     return ""
-
-
-def sample_banner(lang: Language) -> str:
-    """The notice at the top of every page and embed built from the sample data."""
-    # A div, not an <aside>: Quarto moves asides into the margin column, away from the content.
-    notice, heading = lang._("Sample data notice"), lang._("Sample data.")
-    text = lang._(
-        "This report was built from synthetic sample data to show how the report works. "
-        "The figures are not City of Durham records."
-    )
-    return pending_html(
-        f'<div class="sample-data-banner" role="note" aria-label="{esc(notice)}"><p><strong>'
-        f"{esc(heading)}</strong> {esc(text)}</p></div>"
-    )
 
 
 def permalink(page: PageData, measure: Measure) -> str:

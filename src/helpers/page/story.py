@@ -12,7 +12,7 @@ the plan, the quarter file or the data is escaped by the fragment blocks.
 
 from __future__ import annotations
 
-from ..core.language import Language
+from ..core.language import Language, pending_html
 from ..core.templates import fill
 from ..params.pages import objective_page, report_pages, where_shown
 from ..params.plan import Initiative, Objective
@@ -31,6 +31,20 @@ from .parts import (
     measure_blocks,
     text_table,
 )
+
+
+def sample_banner(lang: Language) -> str:
+    """The notice at the top of every page and embed built from the sample data."""
+    # A div, not an <aside>: Quarto moves asides into the margin column, away from the content.
+    notice, heading = lang._("Sample data notice"), lang._("Sample data.")
+    text = lang._(
+        "This report was built from synthetic sample data to show how the report works. "
+        "The figures are not City of Durham records."
+    )
+    return pending_html(
+        f'<div class="sample-data-banner" role="note" aria-label="{esc(notice)}"><p><strong>'
+        f"{esc(heading)}</strong> {esc(text)}</p></div>"
+    )
 
 
 def badge(status_label: str, status_id: str, icon: str, lang: Language) -> str:
