@@ -106,10 +106,6 @@ def execute_inline(
     """Execute ``spec``'s template notebook here and write it, prepared for Quarto, to
     ``output``. ``parameters`` are injected as written (relative paths, as papermill's);
     ``absolute`` replaces the paths for this process, whose working folder is not the notebooks'."""
-    # matplotlib reads sys.modules["IPython"] when it makes its first canvas; papermill may be
-    # importing IPython in another thread of this process at that moment, which leaves it
-    # half-initialised there. An import waits for the other thread's import to finish.
-    import IPython  # noqa: F401
     import nbformat
 
     started = time.perf_counter()

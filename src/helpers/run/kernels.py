@@ -117,6 +117,11 @@ class KernelPool:
 
     def start(self) -> KernelPool:
         """Launch the kernels and warm them up in background threads (idempotent)."""
+        # IPython is imported here, in the calling thread, before any of the run's threads start:
+        # imported by two threads at once (a kernel manager's, papermill's, matplotlib's first
+        # canvas in the template runner) it is seen half-initialised by one of them.
+        import IPython  # noqa: F401
+
         with self._lock:
             if not self._threads:
                 for _ in range(self.size):

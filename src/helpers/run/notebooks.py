@@ -217,7 +217,7 @@ def execute_notebooks(
     if pool is None and in_kernels:
         from .kernels import KernelPool  # jupyter_client is loaded only when there is work to do
 
-        pool = KernelPool(max(1, min(workers, len(in_kernels))), settings.paths.notebooks)
+        pool = KernelPool(max(1, min(workers, len(in_kernels))), settings.paths.notebooks).start()
     log.info(
         "executing %d notebook(s) in %d kernel(s) and %d page(s) from templates in this process",
         len(in_kernels),
