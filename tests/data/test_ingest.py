@@ -425,6 +425,7 @@ def test_rows_after_a_skipped_row_keep_their_own_row_numbers(tmp_path, key):
 
 def test_an_unexpected_error_is_an_internal_error_naming_source_and_file(tmp_path, key, monkeypatch):
     from helpers.cli.exits import exit_code
+    from helpers.data import finishing
     from helpers.data import ingest as ingest_module
 
     paths = make_project(tmp_path)
@@ -432,7 +433,7 @@ def test_an_unexpected_error_is_an_internal_error_naming_source_and_file(tmp_pat
     def broken(*args, **kwargs):
         raise TypeError("a bug")
 
-    monkeypatch.setattr(ingest_module, "_categorical", broken)
+    monkeypatch.setattr(finishing, "_categorical", broken)
     with pytest.raises(ingest_module.IngestInternalError) as caught:
         run(paths)
     message = str(caught.value)

@@ -172,9 +172,34 @@ def row_label(spec: SourceSpec, index: int) -> int:
 # Parsing to canonical types (vectorised; failures become rows of the failure table)
 
 
+def _text_bytes(array: pa_arrow.Array) -> tuple[np.ndarray, np.ndarray] | None:
+    """The UTF-8 bytes of a string array and its offsets, without copying (None when empty)."""
+    if len(array) == 0 or array.buffers()[2] is None:
+        return None
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=len(array) + 1, offset=array.offset * 4)
+    return np.frombuffer(array.buffers()[2], dtype=np.uint8), offsets
+
+
+def _edges_plain(array: pa_arrow.Array) -> bool:
+    """Whether no value can start or end with white space: its first and last bytes are
+    printable ASCII other than a space (any other byte may begin Unicode white space)."""
+    found = _text_bytes(array)
+    if found is None:
+        return True
+    data, offsets = found
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    if not filled.any():
+        return True
+    firsts, lasts = data[starts[filled]], data[ends[filled] - 1]
+    return bool(((firsts > 0x20) & (firsts < 0x7F)).all() and ((lasts > 0x20) & (lasts < 0x7F)).all())
+
+
 def _trimmed(array: pa_arrow.Array, distinct: bool) -> pa_arrow.Array:
     """Text without surrounding spaces. Repetitive columns (codes, categories) are trimmed once
     per distinct value; identifiers, nearly all distinct, are trimmed directly."""
+    if _edges_plain(array):
+        return array
     if not distinct:
         encoded = pc.dictionary_encode(array)
         if len(encoded.dictionary) * 4 < len(array):
@@ -278,6 +303,12 @@ CONTROL_CHECK = "contains a control character (such as NUL): fix the export"
 def _control_characters(original: pa_arrow.Array, col: ColumnSpec) -> list[tuple[int, Any, str]]:
     if not (pa_arrow.types.is_string(original.type) or pa_arrow.types.is_large_string(original.type)):
         return []
+    found = _text_bytes(original) if pa_arrow.types.is_string(original.type) else None
+    if found is not None:
+        data, offsets = found
+        used = data[offsets[0] : offsets[-1]]
+        if not ((used < 0x20) & (used != 0x09) & (used != 0x0A) & (used != 0x0D) | (used == 0x7F)).any():
+            return []  # none of the bytes below: in UTF-8 they are never part of another character
     hits = pc.fill_null(pc.match_substring_regex(original, _CONTROL), False)
     if not pc.any(hits).as_py():
         return []

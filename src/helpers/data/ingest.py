@@ -5,18 +5,19 @@ bad row anywhere stops the stage with a table of file, row, column, value and ch
 validation). Person identifiers are replaced by a keyed hash (HMAC-SHA256) before anything is
 written, so raw keys never reach ``data/processed``.
 
-Reading and mapping each file is ``helpers.exports``; the checks and the failure table are
-``helpers.validation``. Speed: a quarter's CAD extract can hold millions of rows, so files are
-parsed column by column in Arrow, converted to pandas once, and low-cardinality text becomes
-categorical. Whole-column tests that cost a hash table (uniqueness) run first in Arrow; pandera
-repeats a test only when it failed, to name the rows.
+Speed and memory: a clean source is read, checked and written in one streaming pass
+(``helpers.data.scan``), in pieces, so memory does not grow with the data. A source the pass
+cannot vouch for is validated whole here, which locates every problem: reading and mapping each
+file is ``helpers.exports``; the checks and the failure table are ``helpers.validation``;
+pseudonymising and categorising is ``helpers.data.finishing``. Nothing reaches
+``data/processed/canonical`` until every source is checked (the tables are written into a
+staging folder beside it, swapped in at the end).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import hmac
 import logging
 import os
 import shutil
@@ -40,7 +41,17 @@ from ..core.records import IngestRecord, SourceRecord, write_record
 from ..params.sources import SourcesConfig, SourceSpec
 from .areas import AreaTable, validate_areas, write_areas
 from .exports import READ_ERRORS, UndecodableFile, canonical_table, read_file, row_count, row_label, skip_rows
-from .raw import SAMPLE_MARKER, is_sample_data, pseudonym_key, raw_files, raw_fingerprint, swap_directory
+from .finishing import Finisher, pseudonymise
+from .raw import (
+    SAMPLE_MARKER,
+    PseudonymKeyMissing,
+    is_sample_data,
+    pseudonym_key,
+    raw_files,
+    raw_fingerprint,
+    swap_directory,
+)
+from .scan import PARQUET_OPTIONS, NotClean, ScannedSource, scan_source
 from .validation import (
     HIDDEN_VALUE,
     Failures,
@@ -67,21 +78,6 @@ def _return_memory_promptly() -> None:
         pa_arrow.jemalloc_set_decay_ms(0)
 
 
-def _categorical(table: pa_arrow.Table, spec: SourceSpec) -> pa_arrow.Table:
-    """Dictionary-encode low-cardinality text (call types, agencies): fast checks, small files."""
-    for name, col in spec.columns.items():
-        if col.type != "string" or col.identifier or col.identifies_person:
-            continue
-        encoded = pc.dictionary_encode(table.column(name))
-        if sum(len(chunk.dictionary) for chunk in encoded.chunks) <= max(1000, table.num_rows // 100):
-            table = table.set_column(table.schema.get_field_index(name), name, encoded)
-    return table.unify_dictionaries()
-
-
-# --------------------------------------------------------------------------------------------
-# One source
-
-
 @dataclass
 class ValidatedSource:
     name: str
@@ -90,6 +86,21 @@ class ValidatedSource:
     files: list[Path]
     file_hashes: dict[str, str]
     skipped: dict[str, int]  # rows dropped by the source's skip_rows policy, per file
+
+    def write(self, staging: Path, finish: Finisher) -> SourceRecord:
+        """The source's canonical table, finished, and its record."""
+        data = finish(self.table)
+        pq.write_table(data, staging / f"{self.name}.parquet", **PARQUET_OPTIONS)
+        dates = data.column(self.spec.date_column)
+        first, last = pc.min_max(dates).values()
+        return SourceRecord(
+            rows=data.num_rows,
+            files=self.file_hashes,
+            first_date=_day(first.as_py()),
+            last_date=_day(last.as_py()),
+            days=records_per_day(dates),
+            skipped_rows=dict(sorted(self.skipped.items())),
+        )
 
 
 def validate_source(
@@ -121,7 +132,7 @@ def validate_source(
             )
         if not read.tables:
             return None
-        table = _categorical(pa_arrow.concat_tables(read.tables), spec)
+        table = pa_arrow.concat_tables(read.tables)
         read.tables.clear()
         labels, rows = np.concatenate(read.labels), np.concatenate(read.row_numbers)
         unique_ok = unique_already(table, spec)
@@ -209,40 +220,6 @@ def _read_one(
 
 
 # --------------------------------------------------------------------------------------------
-# Pseudonymisation
-
-
-def pseudonymise(values: pd.Series, key: bytes, chars: int) -> pd.Series:
-    """HMAC-SHA256 of each value, hex, truncated; computed once per distinct value."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    digests = np.array(
-        [hmac.new(key, str(u).encode("utf-8"), hashlib.sha256).hexdigest()[:chars] for u in uniques],
-        dtype=object,
-    )
-    out = np.full(len(values), None, dtype=object)
-    present = codes >= 0
-    out[present] = digests[codes[present]]
-    return pd.Series(out, index=values.index, dtype="str")
-
-
-def pseudonymise_arrow(
-    values: pa_arrow.ChunkedArray | pa_arrow.Array, key: bytes, chars: int
-) -> pa_arrow.Array:
-    """The same keyed hash on an Arrow column, once per distinct value."""
-    encoded = pc.dictionary_encode(pc.cast(values, pa_arrow.string()))
-    if isinstance(encoded, pa_arrow.ChunkedArray):
-        encoded = encoded.combine_chunks()
-    digests = pa_arrow.array(
-        [
-            hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest()[:chars]
-            for v in encoded.dictionary.to_pylist()
-        ],
-        pa_arrow.string(),
-    )
-    return pc.take(digests, encoded.indices)
-
-
-# --------------------------------------------------------------------------------------------
 # The ingest stage
 
 
@@ -273,18 +250,30 @@ def ingest(
     fingerprint = (
         raw_fingerprint(paths, config) if fingerprint is None else fingerprint
     )  # {}: nothing to compare
-    validated, areas = validate_all(paths, config, today or date.today(), fingerprint)
-    key, demo = pseudonym_key(config, paths)
     paths.processed.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".canonical-", dir=paths.processed))
     staging.chmod(0o755)
     try:
+        try:  # a clean source is written as it is read, which needs the key now...
+            key: bytes | None = pseudonym_key(config, paths)[0]
+        except PseudonymKeyMissing:
+            key = None  # ...but a missing key is said only once the data has been checked
+        chars = config.pseudonymisation.digest_chars
+        finishers = {
+            name: Finisher(spec, key, chars)
+            for name, spec in config.sources.items()
+            if key is not None or not any(c.identifies_person for c in spec.columns.values())
+        }
+        checked, areas = validate_all(paths, config, today or date.today(), fingerprint, staging, finishers)
+        key, demo = pseudonym_key(config, paths)
         sources_record = {
-            item.name: _write_source(item, staging, key, config.pseudonymisation.digest_chars)
-            for item in validated
+            item.name: item.write(staging, Finisher(item.spec, key, chars))
+            if isinstance(item, ValidatedSource)
+            else _scanned_record(item)
+            for item in checked
         }
         area_record = write_areas(areas, staging / "areas")
-        read = read_fingerprint(paths, validated, fingerprint, areas)
+        read = read_fingerprint(paths, checked, fingerprint, areas)
         record = IngestRecord(
             sample_data=is_sample_data(paths),
             demo_pseudonym_key=demo,
@@ -302,29 +291,52 @@ def ingest(
     return IngestResult(record, time.perf_counter() - started)
 
 
+@dataclass
+class ScannedAs:
+    """A source checked and written in one pass (``helpers.data.scan``)."""
+
+    name: str
+    scanned: ScannedSource
+
+    @property
+    def file_hashes(self) -> dict[str, str]:
+        return self.scanned.file_hashes
+
+
 def validate_all(
-    paths: ProjectPaths, config: SourcesConfig, today: date, fingerprint: dict[str, str]
-) -> tuple[list[ValidatedSource], list[AreaTable]]:
+    paths: ProjectPaths,
+    config: SourcesConfig,
+    today: date,
+    fingerprint: dict[str, str],
+    staging: Path | None = None,
+    finishers: dict[str, Finisher] | None = None,
+) -> tuple[list[ValidatedSource | ScannedAs], list[AreaTable]]:
     """Every source and area read and checked; raises ``SourceValidationError`` with every
-    problem of every source, before anything is written."""
+    problem of every source, before anything is published.
+
+    With ``staging``, each source is first read in one streaming pass that writes it there
+    (with its finisher) when it is clean; a source the pass cannot vouch for is validated whole,
+    which locates each problem."""
     failures = Failures()
-    validated: list[ValidatedSource] = []
+    checked: list[ValidatedSource | ScannedAs] = []
     with ThreadPoolExecutor(THREADS) as pool:
         for name, spec in config.sources.items():
             t0 = time.perf_counter()
             where: dict[str, str] = {}
             try:
-                result = validate_source(paths, name, spec, today, failures, fingerprint, pool, where)
+                result = _check_source(
+                    paths, name, spec, today, failures, fingerprint, pool, where, staging, finishers
+                )
             except Exception as exc:  # not a problem in the data: a bug, said so plainly
                 raise IngestInternalError(name, where.get("file", spec.files), exc) from exc
             if result is not None:
-                validated.append(result)
-                rows = f"{result.table.num_rows:,}"
+                checked.append(result)
+                rows = result.scanned.rows if isinstance(result, ScannedAs) else result.table.num_rows
                 log.info(
                     "validated %s: %s rows from %d file(s) in %.1fs",
                     name,
-                    rows,
-                    len(result.files),
+                    f"{rows:,}",
+                    len(result.file_hashes),
                     time.perf_counter() - t0,
                 )
     areas = validate_areas(paths, config, failures)
@@ -335,32 +347,48 @@ def validate_all(
     table = failures.frame()
     if not table.empty:
         raise SourceValidationError(table)
-    return validated, areas
+    return checked, areas
 
 
-def _write_source(item: ValidatedSource, staging: Path, key: bytes, chars: int) -> SourceRecord:
-    """One source's canonical table, person keys pseudonymised, and its record."""
-    data = item.table
-    for column, col in item.spec.columns.items():
-        if col.identifies_person:
-            index = data.schema.get_field_index(column)
-            data = data.set_column(index, column, pseudonymise_arrow(data.column(column), key, chars))
-    _write_parquet(data, staging / f"{item.name}.parquet")
-    dates = data.column(item.spec.date_column)
-    first, last = pc.min_max(dates).values()
+def _check_source(
+    paths: ProjectPaths,
+    name: str,
+    spec: SourceSpec,
+    today: date,
+    failures: Failures,
+    fingerprint: dict[str, str],
+    pool: ThreadPoolExecutor,
+    where: dict[str, str],
+    staging: Path | None,
+    finishers: dict[str, Finisher] | None,
+) -> ValidatedSource | ScannedAs | None:
+    if staging is not None:
+        finish = None if failures.rows else (finishers or {}).get(name)  # nothing written after a failure
+        try:
+            output = staging / f"{name}.parquet"
+            return ScannedAs(
+                name, scan_source(paths, name, spec, today, fingerprint, pool, output, finish, where)
+            )
+        except NotClean as exc:
+            log.info("%s: %s; validating the whole table to locate the problem", name, exc.reason)
+    return validate_source(paths, name, spec, today, failures, fingerprint, pool, where)
+
+
+def _scanned_record(item: ScannedAs) -> SourceRecord:
+    scanned = item.scanned
     return SourceRecord(
-        rows=data.num_rows,
-        files=item.file_hashes,
-        first_date=_day(first.as_py()),
-        last_date=_day(last.as_py()),
-        days=records_per_day(dates),
-        skipped_rows=dict(sorted(item.skipped.items())),
+        rows=scanned.rows,
+        files=scanned.file_hashes,
+        first_date=scanned.first.isoformat(),
+        last_date=scanned.last.isoformat(),
+        days=scanned.days,
+        skipped_rows=scanned.skipped,
     )
 
 
 def read_fingerprint(
     paths: ProjectPaths,
-    validated: list[ValidatedSource],
+    validated: list[ValidatedSource | ScannedAs],
     before: dict[str, str],
     areas: list[AreaTable] = (),  # type: ignore[assignment]
 ) -> dict[str, str]:
@@ -398,19 +426,10 @@ def _day(value: Any) -> str:
     return (value.date() if hasattr(value, "date") and callable(value.date) else value).isoformat()
 
 
-def _write_parquet(table: pa_arrow.Table, path: Path) -> None:
-    pq.write_table(
-        table.replace_schema_metadata(None),
-        path,
-        compression="zstd",
-        compression_level=1,  # internal tables, rewritten every ingest: speed over size
-        use_dictionary=True,
-        write_statistics=False,
-    )
-
-
 def load_canonical(paths: ProjectPaths, source: str, columns: list[str] | None = None) -> pd.DataFrame:
     path = paths.canonical / f"{source}.parquet"
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: run `python -m helpers ingest` first")
-    return pq.read_table(path, columns=columns).to_pandas(types_mapper=types_mapper)
+    # self_destruct: each Arrow column is freed as soon as pandas has it (half the peak memory)
+    table = pq.read_table(path, columns=columns)
+    return table.to_pandas(types_mapper=types_mapper, self_destruct=True, split_blocks=True)

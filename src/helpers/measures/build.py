@@ -72,11 +72,11 @@ def prepare(frame: pd.DataFrame, date_column: str, end: date) -> SourceData:
     return SourceData(cut, month_index(cut[date_column]), first, last)
 
 
-def needed_columns(plan: Plan, source: str, date_column: str) -> list[str]:
-    """Only the canonical columns some measure of ``source`` reads (keeps memory low)."""
+def needed_columns(plan: Plan, source: str, date_column: str, only: set[str] | None = None) -> list[str]:
+    """Only the canonical columns some measure of ``source`` (or of ``only``) reads: memory."""
     columns = {date_column}
     for m in plan.measures:
-        if m.source != source:
+        if m.source != source or (only is not None and m.id not in only):
             continue
         columns |= set(m.where) | set(m.numerator_where)
         for name in (
@@ -90,7 +90,7 @@ def needed_columns(plan: Plan, source: str, date_column: str) -> list[str]:
                 columns.add(name)
         if m.familiar:
             columns |= {m.familiar.person, m.familiar.agency}
-    if plan.districts is not None and plan.districts.source == source:
+    if plan.districts is not None and plan.districts.source == source and only is None:
         columns.add(plan.districts.column)
     return sorted(columns)
 
@@ -175,6 +175,24 @@ def _incomplete_error(measure: Measure, source: str, info: CoverageRecord, quart
     )
 
 
+def _district_rows(
+    settings: Settings, quarter: FiscalQuarter, prepared: dict[str, tuple[SourceData, SourceCoverage, Any]]
+) -> list[pd.DataFrame]:
+    """The plan's district measures computed on each district's records, one district at a time."""
+    plan, districts = settings.plan, settings.plan.districts
+    if districts is None or districts.source not in prepared:
+        return []
+    data, cover, _ = prepared[districts.source]
+    spec = settings.sources.sources[districts.source]
+    columns = needed_columns(plan, districts.source, spec.date_column, set(districts.measures))
+    parts = [
+        of_district(apply_coverage(compute(plan.measure(m), part, quarter.end), cover), district)
+        for district, part in split_by_district(data, districts, columns)
+        for m in districts.measures
+    ]
+    return [p for p in parts if not p.empty]
+
+
 def compute_quarter(
     settings: Settings,
     quarter: FiscalQuarter,
@@ -186,7 +204,7 @@ def compute_quarter(
     paths, plan = settings.paths, settings.plan
     prepared: dict[str, tuple[SourceData, SourceCoverage, CoverageRecord]] = {}
     status: dict[str, dict[str, Any]] = {}
-    frames = []
+    frames: list[pd.DataFrame] = []
     for measure in plan.measures:
         if only is not None and measure.id not in only:
             continue
@@ -212,15 +230,8 @@ def compute_quarter(
             "source": measure.source,
         }
     frame = pd.concat([f for f in frames if not f.empty], ignore_index=True).assign(district="")
-    districts = plan.districts
-    if districts is not None and only is None and districts.source in prepared:
-        data, cover, _ = prepared[districts.source]
-        parts = [
-            of_district(apply_coverage(compute(plan.measure(m), part, quarter.end), cover), district)
-            for district, part in split_by_district(data, districts).items()
-            for m in districts.measures
-        ]
-        frame = pd.concat([frame, *(p for p in parts if not p.empty)], ignore_index=True)
+    if only is None:
+        frame = pd.concat([frame, *_district_rows(settings, quarter, prepared)], ignore_index=True)
     # One gate over the city and its districts: a hidden district cell can be worked out from
     # neither the city total, nor the other districts, nor the previous report.
     gated, summary = gate(frame, settings.privacy, settings.populations(), previous)

@@ -10,6 +10,8 @@ when it is 0 or at least the privacy floor.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
@@ -25,19 +27,21 @@ def district_codes(districts: Districts) -> list[str]:
     return [*(d.id for d in districts.areas), NOT_RECORDED]
 
 
-def split_by_district(data: SourceData, districts: Districts) -> dict[str, SourceData]:
-    """The source's rows of each district (and of none), on the citywide calendar."""
+def split_by_district(
+    data: SourceData, districts: Districts, columns: list[str] | None = None
+) -> Iterator[tuple[str, SourceData]]:
+    """The source's rows of each district (and of none), on the citywide calendar: one district
+    at a time, with only ``columns``, so that memory holds one district's copy, not all."""
     codes, names = data.codes(districts.column)
-    out = {}
+    frame = data.frame if columns is None else data.frame[columns]
     for district in district_codes(districts):
         if district == NOT_RECORDED:
             mask = codes < 0
         else:
             mask = codes == names.index(district) if district in names else np.zeros(len(codes), dtype=bool)
-        frame = data.frame.loc[mask].reset_index(drop=True)
-        frame.attrs = dict(data.frame.attrs)
-        out[district] = SourceData(frame, data.month[mask], data.first, data.last)
-    return out
+        part = frame.loc[mask].reset_index(drop=True)
+        part.attrs = dict(data.frame.attrs)
+        yield district, SourceData(part, data.month[mask], data.first, data.last)
 
 
 def of_district(rows: pd.DataFrame, district: str) -> pd.DataFrame:

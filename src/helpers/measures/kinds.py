@@ -52,7 +52,7 @@ STATUSES = ("complete", "partial", "missing", "not_available", "no_records")
 
 def month_index(dates: pd.Series) -> np.ndarray:
     values = pd.to_datetime(dates)
-    return (values.dt.year.to_numpy() * 12 + values.dt.month.to_numpy() - 1).astype(np.int64)
+    return (values.dt.year.to_numpy() * 12 + values.dt.month.to_numpy() - 1).astype(np.int32)
 
 
 def month_key(d: date) -> int:
@@ -118,17 +118,17 @@ class SourceData:
             if key not in self._codes:
                 values = pd.to_datetime(self.frame[column])
                 index = values.dt.day_of_week if part == "weekday" else values.dt.hour
-                codes = index.fillna(-1).to_numpy().astype(np.int64)
+                codes = index.fillna(-1).to_numpy().astype(np.int32)
                 self._codes[key] = (codes, list(DATE_PART_CODES[part]))
             return self._codes[key]
         if column not in self._codes:
             values = self.frame[column]
             if isinstance(values.dtype, pd.CategoricalDtype):
-                codes = values.cat.codes.to_numpy().astype(np.int64)
+                codes = values.cat.codes.to_numpy().astype(np.int32)
                 names = [str(c) for c in values.cat.categories]
             else:
                 codes, uniques = pd.factorize(values, use_na_sentinel=True)
-                codes, names = codes.astype(np.int64), [str(u) for u in uniques]
+                codes, names = codes.astype(np.int32), [str(u) for u in uniques]
             self._codes[column] = (codes, names)
         return self._codes[column]
 
@@ -248,7 +248,7 @@ def _grouped_months(
     if measure.series_by:
         codes, names = data.codes(measure.series_by.column, measure.series_by.part)
     else:
-        codes, names = np.zeros(len(data.month), dtype=np.int64), ["__all__"]
+        codes, names = np.zeros(len(data.month), dtype=np.int32), ["__all__"]
     keep = mask & (codes >= 0)
     key = codes[keep] * span + (data.month[keep] - first)
     grid = np.bincount(

@@ -1,0 +1,85 @@
+"""The last step before a canonical table is written: person identifiers replaced by a keyed
+hash (HMAC-SHA256, computed once per distinct value) and text that is not an identifier
+dictionary-encoded. The same for a source written piece by piece in one pass or validated whole,
+so both give the same table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa_arrow
+import pyarrow.compute as pc
+
+from ..params.sources import SourceSpec
+
+
+def _categorical(table: pa_arrow.Table, spec: SourceSpec) -> pa_arrow.Table:
+    """Dictionary-encode the text that is not an identifier (call types, agencies): small files,
+    and categorical columns in pandas. Decided by the column, not by what one piece holds, so
+    that every piece of a source has the same schema."""
+    for name, col in spec.columns.items():
+        if col.type != "string" or col.identifier or col.identifies_person:
+            continue
+        index = table.schema.get_field_index(name)
+        if not pa_arrow.types.is_dictionary(table.schema.field(index).type):
+            table = table.set_column(index, name, pc.dictionary_encode(table.column(name)))
+    return table
+
+
+# --------------------------------------------------------------------------------------------
+# One source
+
+
+def pseudonymise(values: pd.Series, key: bytes, chars: int) -> pd.Series:
+    """HMAC-SHA256 of each value, hex, truncated; computed once per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    digests = np.array(
+        [hmac.new(key, str(u).encode("utf-8"), hashlib.sha256).hexdigest()[:chars] for u in uniques],
+        dtype=object,
+    )
+    out = np.full(len(values), None, dtype=object)
+    present = codes >= 0
+    out[present] = digests[codes[present]]
+    return pd.Series(out, index=values.index, dtype="str")
+
+
+def pseudonymise_arrow(
+    values: pa_arrow.ChunkedArray | pa_arrow.Array,
+    key: bytes,
+    chars: int,
+    known: dict[str, str] | None = None,
+) -> pa_arrow.Array:
+    """The same keyed hash on an Arrow column, once per distinct value (``known`` keeps the
+    digests already made, across the pieces of a source)."""
+    known = {} if known is None else known
+    encoded = pc.dictionary_encode(pc.cast(values, pa_arrow.string()))
+    if isinstance(encoded, pa_arrow.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    digests = []
+    for value in encoded.dictionary.to_pylist():
+        digest = known.get(value)
+        if digest is None:
+            digest = known[value] = hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:chars]
+        digests.append(digest)
+    return pc.take(pa_arrow.array(digests, pa_arrow.string()), encoded.indices)
+
+
+class Finisher:
+    """A checked table (or piece of one) made ready to write: person keys pseudonymised and text
+    categorised; the same for a source written in one pass or validated whole."""
+
+    def __init__(self, spec: SourceSpec, key: bytes, chars: int) -> None:
+        self.spec, self.key, self.chars = spec, key, chars
+        self.known: dict[str, str] = {}
+
+    def __call__(self, table: pa_arrow.Table) -> pa_arrow.Table:
+        for column, col in self.spec.columns.items():
+            if col.identifies_person:
+                index = table.schema.get_field_index(column)
+                values = pseudonymise_arrow(table.column(column), self.key, self.chars, self.known)
+                table = table.set_column(index, column, values)
+        return _categorical(table, self.spec).replace_schema_metadata(None)

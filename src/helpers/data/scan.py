@@ -1,0 +1,431 @@
+"""One streaming pass over a source's files: the canonical table of a clean source, written as
+it is read, in memory that does not grow with the data.
+
+A quarter's CAD export can hold tens of millions of rows. A CSV file is read in pieces of about
+``CHUNK_BYTES`` cut at line ends (never inside a quoted field), each piece parsed in Arrow with
+every core, mapped and checked column by column, and appended to the source's Parquet file in
+the ingest's staging folder. What spans pieces is kept small: 8 bytes per row for the unique
+key's check, and a count per day.
+
+The pass only decides whether a source is clean. At the first sign of a problem (an unparseable
+cell, a malformed line, a value out of range, a repeated key, a file that changed) it stops and
+says so, and ingest validates that source again the whole-table way
+(``ingest.validate_source``), which locates every problem by file, row, column and reason
+exactly as before. So the report of a failure is the same, and a clean source costs one pass.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import math
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from ..core.paths import ProjectPaths
+from ..params.sources import SourceSpec
+from .exports import READ_ERRORS, RawFile, canonical_table, read_file, row_count, skip_rows
+from .raw import raw_files
+from .validation import Failures
+
+CHUNK_BYTES = 48 << 20
+# Encodings in which a line end and a quote are always the bytes b"\n" and b'"': a file in one
+# of them can be cut at a line end without decoding it.
+ASCII_COMPATIBLE = {"utf-8", "ascii", "latin-1", "iso8859-1", "iso8859-15", "cp1252"}
+PARQUET_OPTIONS: dict[str, Any] = {
+    "compression": "zstd",
+    "compression_level": 1,  # internal tables, rewritten every ingest: speed over size
+    "use_dictionary": True,
+    "write_statistics": False,
+}
+
+
+class NotClean(Exception):
+    """The pass found something the whole-table validation must locate; ``reason`` says what."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+@dataclass
+class ScannedSource:
+    """A clean source written to ``path``: what its ingest record needs."""
+
+    path: Path
+    rows: int
+    file_hashes: dict[str, str]
+    skipped: dict[str, int]
+    days: dict[str, int]
+    first: date
+    last: date
+
+
+# --------------------------------------------------------------------------------------------
+# Reading a file in pieces
+
+
+class _HashingReader:
+    """A file whose bytes are hashed as they are read: the hash is of the bytes parsed. The hash
+    is computed by a helper thread (hashlib lets go of the interpreter) while the bytes are
+    parsed."""
+
+    def __init__(self, path: Path, helper: ThreadPoolExecutor) -> None:
+        self.handle = path.open("rb")
+        self.helper = helper
+        self.sha = hashlib.sha256()
+        self.pending: Future[None] | None = None
+
+    def read_block(self, size: int) -> bytes:
+        data = self.handle.read(size)
+        if self.pending is not None:
+            self.pending.result()
+        self.pending = self.helper.submit(self.sha.update, data)
+        return data
+
+    def hexdigest(self) -> str:
+        if self.pending is not None:
+            self.pending.result()
+            self.pending = None
+        return self.sha.hexdigest()
+
+    def close(self) -> None:
+        if self.pending is not None:
+            self.pending.result()
+        self.handle.close()
+
+
+def _header(first: bytes, spec: SourceSpec) -> list[str]:
+    encoding = "utf-8-sig" if codecs.lookup(spec.encoding).name == "utf-8" else spec.encoding
+    try:
+        with io.TextIOWrapper(io.BytesIO(first), newline="", encoding=encoding) as handle:
+            header = next(csv.reader(handle, delimiter=spec.csv.delimiter), [])
+    except UnicodeDecodeError:
+        raise NotClean("the header does not decode") from None
+    return [h.strip() for h in header]
+
+
+def quote_count(data: bytes) -> int:
+    return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == 0x22))
+
+
+def _cut(buffer: bytes, quotes_before: int) -> int:
+    """The end of the last whole line in ``buffer`` outside a quoted field (0 when none)."""
+    total = quotes_before + quote_count(buffer)
+    end = len(buffer)
+    for _ in range(64):
+        end = buffer.rfind(b"\n", 0, end)
+        if end < 0:
+            return 0
+        if (total - buffer.count(b'"', end)) % 2 == 0:
+            return end + 1
+    return 0
+
+
+def csv_pieces(path: Path, spec: SourceSpec, reader: _HashingReader) -> Iterator[pa.Table]:
+    """The file's rows, all as text, one Arrow table per piece of about ``CHUNK_BYTES``."""
+    if codecs.lookup(spec.encoding).name not in ASCII_COMPATIBLE:
+        raise NotClean(f"{spec.encoding} files are read whole")
+    buffer = reader.read_block(CHUNK_BYTES)
+    names = _header(buffer[: 1 << 20], spec)
+    arrow_encoding = "utf8" if codecs.lookup(spec.encoding).name == "utf-8" else spec.encoding
+    malformed: list[Any] = []
+
+    def invalid(row: Any) -> str:
+        malformed.append(row)
+        return "skip"
+
+    first, quotes = True, 0
+    while buffer:
+        more = reader.read_block(CHUNK_BYTES)
+        cut = len(buffer) if not more else _cut(buffer, quotes)
+        if more and cut == 0:  # one record longer than a piece, or quotes that do not pair
+            raise NotClean("no line end to cut the file at")
+        piece, buffer = buffer[:cut], buffer[cut:] + more
+        quotes += quote_count(piece)
+        try:
+            table = pacsv.read_csv(
+                pa.BufferReader(piece),
+                read_options=pacsv.ReadOptions(
+                    encoding=arrow_encoding,
+                    column_names=names,
+                    skip_rows=1 if first else 0,
+                    block_size=1 << 23,
+                    use_threads=True,
+                ),
+                parse_options=pacsv.ParseOptions(delimiter=spec.csv.delimiter, invalid_row_handler=invalid),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: pa.string() for n in names},
+                    strings_can_be_null=True,
+                    null_values=[""],
+                ),
+            )
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            raise NotClean(f"the file does not parse: {exc}") from None
+        if malformed:
+            raise NotClean("a row has the wrong number of fields")
+        first = False
+        yield table
+
+
+def file_pieces(path: Path, spec: SourceSpec, reader: _HashingReader) -> Iterator[RawFile]:
+    """A raw file as pieces to map: a CSV in pieces, any other format whole."""
+    if spec.format == "csv":
+        for table in csv_pieces(path, spec, reader):
+            yield RawFile(path, path.name, table, None)
+        return
+    data = reader.read_block(-1)
+    try:
+        yield read_file(path, path.name, spec, data)
+    except READ_ERRORS as exc:
+        raise NotClean(f"the file cannot be read: {exc}") from None
+
+
+# --------------------------------------------------------------------------------------------
+# Checks that span pieces, and the row checks made cheap
+
+
+def string_hashes(values: pa.Array) -> np.ndarray:
+    """A 64-bit FNV-1a hash of each (non-null) string, computed column-wise in numpy."""
+    values = pc.cast(values, pa.large_string())
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=np.uint64)
+    _, offsets_buffer, data_buffer = values.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64, count=n + 1, offset=values.offset * 8)
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    longest = int(lengths.max())
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    data = np.concatenate([data, np.zeros(longest + 1, dtype=np.uint8)])
+    hashes = np.full(n, 0xCBF29CE484222325, dtype=np.uint64) ^ lengths.astype(np.uint64)
+    prime = np.uint64(0x100000001B3)
+    for j in range(longest):
+        inside = lengths > j  # a string's hash never depends on the longest string beside it
+        mixed = (hashes ^ data[starts + j].astype(np.uint64)) * prime
+        hashes = np.where(inside, mixed, hashes)
+    return hashes
+
+
+def key_hashes(table: pa.Table, unique: list[str]) -> np.ndarray:
+    """The unique key of each row as a hash; a null key, which the check leaves out, is dropped.
+    A multi-column key with a blank part is not clean (the whole-table check decides)."""
+    if len(unique) == 1:
+        return string_hashes(pc.cast(table.column(unique[0]), pa.string()).drop_null())
+    key = pc.binary_join_element_wise(*[pc.cast(table.column(c), pa.string()) for c in unique], "\x1f")
+    if key.null_count:
+        raise NotClean("a blank part of the unique key")
+    return string_hashes(key)
+
+
+def _bounds(spec: SourceSpec, name: str, today: date) -> tuple[Any, Any]:
+    col = spec.columns[name]
+    low, high = col.min, col.max
+    if col.type in {"date", "datetime"}:
+        high = today if high == "today" else high
+        low = _as_date(low)
+        high = _as_date(high)
+        if col.type == "datetime":
+            low = datetime.combine(low, time()) if low is not None else None
+            high = datetime.combine(high, time(23, 59, 59)) if high is not None else None
+        return low, high
+    return low, (None if high == "today" else high)
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    return date.fromisoformat(str(value)[:10])
+
+
+def rows_pass(table: pa.Table, spec: SourceSpec, today: date) -> bool:
+    """Whether every row passes the source's row checks (blanks, allowed values, ranges): the
+    same rules as the whole-table validation, asked of the piece at once."""
+    for name, col in spec.columns.items():
+        values = table.column(name)
+        nullable = col.nullable or (not col.required and col.from_ is not None)
+        if not nullable and values.null_count:
+            return False
+        present = values.drop_null()
+        if not len(present):
+            continue
+        if col.allowed is not None:
+            if col.type == "list":
+                items = pc.list_flatten(pc.split_pattern(present, ";"))
+                items = pc.filter(items, pc.not_equal(items, ""))
+            else:
+                items = present
+            if not pc.all(pc.is_in(items, value_set=pa.array(col.allowed, pa.string()))).as_py():
+                return False
+        low, high = _bounds(spec, name, today)
+        if low is None and high is None:
+            continue
+        smallest, largest = pc.min_max(present).values()
+        smallest, largest = smallest.as_py(), largest.as_py()
+        if isinstance(smallest, float) and (math.isnan(smallest) or math.isnan(largest)):
+            return False
+        if (low is not None and smallest < low) or (high is not None and largest > high):
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# The pass
+
+
+@dataclass
+class _Tally:
+    rows: int = 0
+    days: Counter = field(default_factory=Counter)
+    hashes: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, table: pa.Table, spec: SourceSpec) -> None:
+        self.rows += table.num_rows
+        dates = pc.cast(table.column(spec.date_column), pa.date32()).drop_null()
+        counts = pc.value_counts(dates)
+        for day, n in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()):
+            self.days[day] += n
+        if spec.unique:
+            self.hashes.append(key_hashes(table, spec.unique))
+
+    def keys_unique(self) -> bool:
+        if not self.hashes:
+            return True
+        hashes = np.concatenate(self.hashes)
+        self.hashes.clear()
+        hashes.sort()
+        return not bool(np.any(hashes[1:] == hashes[:-1]))
+
+
+@dataclass
+class _Output:
+    """Where a clean source's pieces go: one Parquet file, written by a helper thread."""
+
+    path: Path
+    finish: Callable[[pa.Table], pa.Table] | None
+    helper: ThreadPoolExecutor
+    writer: pq.ParquetWriter | None = None
+    written: Future[None] | None = None
+
+    def add(self, table: pa.Table) -> None:
+        if self.finish is None:
+            return
+        table = self.finish(table)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, table.schema, **PARQUET_OPTIONS)
+        if self.written is not None:
+            self.written.result()
+        self.written = self.helper.submit(self.writer.write_table, table)
+
+    def close(self, keep: bool) -> None:
+        self.helper.shutdown(wait=True)
+        if self.writer is not None:
+            self.writer.close()
+        if not keep:
+            self.path.unlink(missing_ok=True)
+
+
+def scan_source(
+    paths: ProjectPaths,
+    name: str,
+    spec: SourceSpec,
+    today: date,
+    expected: dict[str, str],
+    pool: ThreadPoolExecutor,
+    output: Path,
+    finish: Callable[[pa.Table], pa.Table] | None,
+    where: dict[str, str],
+) -> ScannedSource:
+    """Read, map, check and write one source in a single pass. ``finish`` turns a checked piece
+    into the rows to write (person keys pseudonymised, text categorised); without it nothing is
+    written. Raises ``NotClean`` when the whole-table validation must look at the source."""
+    files = raw_files(paths, spec)
+    if not files:
+        raise NotClean("no file")
+    tally, hashes, skipped = _Tally(), {}, {}
+    out = _Output(output, finish, ThreadPoolExecutor(1))  # the helper also hashes the bytes read
+    try:
+        for path in files:
+            relative = path.relative_to(paths.raw).as_posix()
+            where["file"] = relative
+            hashes[relative] = _scan_file(name, spec, path, today, pool, tally, out, skipped, relative)
+            if relative in expected and expected[relative] != hashes[relative]:
+                raise NotClean("the file changed while it was read")
+        if not tally.keys_unique():
+            raise NotClean("a key may repeat")
+        if not tally.days:
+            raise NotClean("no dated rows")
+        if out.written is not None:
+            out.written.result()
+    except BaseException:
+        out.close(keep=False)
+        raise
+    out.close(keep=True)
+    days = {day.isoformat(): n for day, n in sorted(tally.days.items())}
+    first, last = min(tally.days), max(tally.days)
+    return ScannedSource(output, tally.rows, hashes, dict(sorted(skipped.items())), days, first, last)
+
+
+def _scan_file(
+    name: str,
+    spec: SourceSpec,
+    path: Path,
+    today: date,
+    pool: ThreadPoolExecutor,
+    tally: _Tally,
+    out: _Output,
+    skipped: dict[str, int],
+    relative: str,
+) -> str:
+    """One file's pieces mapped, checked, tallied and written; returns the file's SHA-256."""
+    reader = _HashingReader(path, out.helper)
+    rows = 0
+    try:
+        for raw in file_pieces(path, spec, reader):
+            table, dropped = _map_piece(name, spec, raw, pool)
+            rows += row_count(raw)
+            if dropped is not None:
+                skipped[relative] = skipped.get(relative, 0) + dropped
+            if table is None or not table.num_rows:
+                continue
+            if not rows_pass(table, spec, today):
+                raise NotClean("a value fails a check")
+            tally.add(table, spec)
+            out.add(table)
+    finally:
+        reader.close()
+    if rows == 0:
+        raise NotClean("a file without rows")
+    return reader.hexdigest()
+
+
+def _map_piece(
+    name: str, spec: SourceSpec, raw: RawFile, pool: ThreadPoolExecutor
+) -> tuple[pa.Table | None, int | None]:
+    """A piece with canonical names and types, and the rows the skip rule dropped; any problem
+    the mapping finds makes the source not clean."""
+    problems = Failures()
+    rows = np.arange(row_count(raw), dtype=np.int64)
+    dropped = None
+    if spec.skip_rows:
+        raw, rows, dropped = skip_rows(raw, spec, rows)
+    table = canonical_table(name, spec, raw, problems, set(), pool, rows)
+    if problems.rows:
+        raise NotClean(problems.rows[0]["check"])
+    return table, dropped

@@ -1,0 +1,118 @@
+"""The one-pass scan: a file read in pieces gives the same canonical table as the whole-table
+validation, and anything it cannot vouch for goes to the whole-table validation, which locates
+it (the failure table is the one before the scan existed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from helpers.data import ingest as ingest_module
+from helpers.data import scan
+from helpers.data.ingest import SourceValidationError, load_canonical
+from helpers.data.scan import string_hashes
+
+from .test_ingest import BAD_INPUTS, make_project, run
+
+HEADER = "Event,Received,Secs,Dept,Person\n"
+
+
+def many_calls(n: int, note: str = "", prefix: str = "E") -> str:
+    rows = [
+        f"{prefix}{i},07/{1 + i % 28:02d}/2026 {i % 24:02d}:{i % 60:02d},{i % 50},"
+        f"{'Police' if i % 3 else 'Fire'},{f'P{i % 7}' if i % 2 else ''}"
+        for i in range(n)
+    ]
+    return HEADER + "\n".join(rows) + "\n" + note
+
+
+@pytest.fixture
+def key(monkeypatch):
+    monkeypatch.setenv("TEST_PSEUDONYM_KEY", "test-secret")
+
+
+@pytest.fixture
+def small_pieces(monkeypatch):
+    """Pieces of a few hundred bytes, so that a small file is cut many times."""
+    monkeypatch.setattr(scan, "CHUNK_BYTES", 300)
+
+
+def whole_table(paths, monkeypatch) -> pa.Table:
+    """The canonical table the whole-table validation writes for the same file."""
+
+    def refuse(*args, **kwargs):
+        raise scan.NotClean("asked to validate whole")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ingest_module, "scan_source", refuse)
+        run(paths)
+    return pq.read_table(paths.canonical / "calls.parquet")
+
+
+def test_a_file_read_in_pieces_gives_the_table_read_whole(tmp_path, key, small_pieces, monkeypatch):
+    paths = make_project(tmp_path, calls=many_calls(400))
+    run(paths)
+    pieces = pq.read_table(paths.canonical / "calls.parquet")
+    assert pq.ParquetFile(paths.canonical / "calls.parquet").metadata.num_row_groups > 10
+    whole = whole_table(paths, monkeypatch)
+    assert pieces.num_rows == 400
+    assert pieces.to_pandas().equals(whole.to_pandas())
+    assert pieces.schema == whole.schema  # text categorised the same way in both
+
+
+def test_a_quoted_line_break_is_never_cut(tmp_path, key, small_pieces, monkeypatch):
+    rows = [f'E{i},07/01/2026 08:00,{i},"Police",' for i in range(60)]
+    rows[20] = 'E20,07/01/2026 08:00,20,"Pol\nice",'  # a line break inside quotes, mid-file
+    paths = make_project(tmp_path, calls=HEADER + "\n".join(rows) + "\n")
+    with pytest.raises(SourceValidationError) as caught:
+        run(paths)
+    table = caught.value.failures
+    # the value is one field (and not a known department), on the record it belongs to
+    assert table[["row", "column", "value"]].values.tolist() == [[22, "agency", "Pol\nice"]]
+
+
+@pytest.mark.parametrize("case", [c for c, (_, row, _, _) in BAD_INPUTS.items() if isinstance(row, int)])
+def test_problems_found_in_pieces_are_located_as_before(tmp_path, key, small_pieces, case):
+    calls, row, column, check = BAD_INPUTS[case]
+    body = "".join(calls.splitlines(keepends=True)[1:])
+    paths = make_project(tmp_path, calls=many_calls(200, prefix="G") + body)  # after many pieces
+    with pytest.raises(SourceValidationError) as caught:
+        run(paths)
+    table = caught.value.failures
+    match = table[(table["column"] == column) & table["check"].str.contains(check, regex=False)]
+    assert len(match) >= 1, table.to_string()
+    assert match.iloc[0]["row"] == row + 200
+
+
+def test_a_key_repeated_in_another_piece_is_found(tmp_path, key, small_pieces):
+    calls = many_calls(300) + "E7,07/09/2026 08:00,5,Police,\n"
+    paths = make_project(tmp_path, calls=calls)
+    with pytest.raises(SourceValidationError) as caught:
+        run(paths)
+    table = caught.value.failures
+    assert table[["row", "column", "value"]].values.tolist() == [[302, "event_id", "E7"]]
+
+
+def test_memory_for_the_key_check_is_eight_bytes_a_row_and_equal_text_hashes_equal():
+    values = pa.array(["C23-0000001", "C23-0000002", None, "C23-0000001", "", "é"])
+    hashes = string_hashes(values.drop_null())
+    assert hashes.dtype == np.uint64 and hashes.itemsize == 8
+    assert hashes[0] == hashes[2] and len(set(hashes.tolist())) == 4
+    sliced = string_hashes(pa.array(["x", "C23-0000001"]).slice(1))
+    assert sliced[0] == hashes[0]  # an offset into a larger array changes nothing
+    alone, beside_longer = string_hashes(pa.array(["E7"])), string_hashes(pa.array(["E292", "E7"]))
+    assert alone[0] == beside_longer[1]  # nor does a longer string in the same piece
+
+
+def test_a_clean_source_is_written_without_a_second_reading(tmp_path, key, monkeypatch):
+    paths = make_project(tmp_path, calls=many_calls(50))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a clean source was validated whole")
+
+    monkeypatch.setattr(ingest_module, "validate_source", refuse)
+    result = run(paths)
+    assert result.record.sources["calls"].rows == 50
+    assert len(load_canonical(paths, "calls")) == 50
