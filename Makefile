@@ -60,7 +60,7 @@ test-fast: setup ## Run the tests that do not build the sample pipeline
 	$(PY) -m pytest -m "not slow"
 
 lint: setup ## Check style with ruff
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
 
 format: setup ## Format the code with ruff
 	$(BIN)/ruff format src tests benchmarks
