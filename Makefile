@@ -63,7 +63,7 @@ lint: setup ## Check style with ruff
 	$(BIN)/ruff check src tests benchmarks examples
 
 format: setup ## Format the code with ruff
-	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks examples
 
 bench: setup ## Print speed figures (ingest at scale 1 and 10; notebook runs vs nbconvert)
 	$(PY) benchmarks/ingest.py
