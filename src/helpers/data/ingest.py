@@ -72,7 +72,7 @@ CHANGED_DURING_RUN = (
 )
 
 
-def _return_memory_promptly() -> None:
+def return_memory_promptly() -> None:
     """Let Arrow's allocator give freed memory back to the system at once (lower peak RSS)."""
     with contextlib.suppress(NotImplementedError, pa_arrow.ArrowNotImplementedError, AttributeError):
         pa_arrow.jemalloc_set_decay_ms(0)
@@ -246,7 +246,7 @@ def ingest(
     file whose bytes differ when they are read changed during the run, and stops it.
     """
     started = time.perf_counter()
-    _return_memory_promptly()
+    return_memory_promptly()
     fingerprint = (
         raw_fingerprint(paths, config) if fingerprint is None else fingerprint
     )  # {}: nothing to compare
@@ -430,6 +430,11 @@ def load_canonical(paths: ProjectPaths, source: str, columns: list[str] | None =
     path = paths.canonical / f"{source}.parquet"
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: run `python -m helpers ingest` first")
-    # self_destruct: each Arrow column is freed as soon as pandas has it (half the peak memory)
-    table = pq.read_table(path, columns=columns)
-    return table.to_pandas(types_mapper=types_mapper, self_destruct=True, split_blocks=True)
+    # Column by column: memory holds the frame and one column as Arrow, never the whole table twice.
+    names = columns if columns is not None else pq.read_schema(path).names
+    parts = {}
+    for name in names:
+        table = pq.read_table(path, columns=[name])
+        parts[name] = table.to_pandas(types_mapper=types_mapper, self_destruct=True)[name]
+        del table
+    return pd.DataFrame(parts, copy=False)

@@ -22,7 +22,7 @@ from ..core.language import ENGLISH
 from ..core.periods import FiscalQuarter
 from ..core.records import CoverageRecord
 from ..data.coverage import Coverage, SourceCoverage
-from ..data.ingest import load_canonical
+from ..data.ingest import load_canonical, return_memory_promptly
 from ..data.raw import read_ingest_record
 from ..params.measure import Measure
 from ..params.plan import Plan
@@ -64,9 +64,10 @@ def prepare(frame: pd.DataFrame, date_column: str, end: date) -> SourceData:
     """Cut a canonical table at ``end`` and index its months, once per source."""
     dates = pd.to_datetime(frame[date_column])
     keep = (dates <= pd.Timestamp(end) + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)).to_numpy()
-    cut = frame if keep.all() else frame.loc[keep].reset_index(drop=True)
+    everything = bool(keep.all())
+    cut = frame if everything else frame.loc[keep].reset_index(drop=True)
     cut.attrs["date_column"] = date_column
-    kept_dates = dates[keep]
+    kept_dates = dates if everything else dates[keep]  # no copy of a column that is all kept
     first = kept_dates.min().date() if len(kept_dates) else end
     last = kept_dates.max().date() if len(kept_dates) else end
     return SourceData(cut, month_index(cut[date_column]), first, last)
@@ -134,8 +135,15 @@ def apply_coverage(frame: pd.DataFrame, cover: SourceCoverage) -> pd.DataFrame:
     return frame
 
 
-def source_coverage(settings: Settings, source: str, data: SourceData) -> SourceCoverage:
-    """The source's coverage, counted from the very records the measures use."""
+def source_coverage(settings: Settings, source: str, data: SourceData, end: date) -> SourceCoverage:
+    """The source's coverage, counted from the very records the measures use: the ingest
+    record's records per day up to ``end``, which are those of the canonical table cut there
+    (counted again only when the record does not have them)."""
+    record = read_ingest_record(settings.paths)
+    if record is not None and source in record.sources and record.sources[source].days:
+        last = end.isoformat()
+        days = {day: n for day, n in record.sources[source].days.items() if day <= last}
+        return SourceCoverage(settings.sources.sources[source], days)
     from ..data.ingest import records_per_day
 
     column = data.frame.attrs["date_column"]
@@ -212,7 +220,7 @@ def compute_quarter(
         if measure.source not in prepared:
             columns = needed_columns(plan, measure.source, spec.date_column)
             data = prepare(load_canonical(paths, measure.source, columns), spec.date_column, quarter.end)
-            cover = source_coverage(settings, measure.source, data)
+            cover = source_coverage(settings, measure.source, data, quarter.end)
             info = quarter_coverage(settings, measure.source, cover, quarter)
             if params is not None and measure.source in params.require_complete and info.status != "complete":
                 raise StaleDataError(_incomplete_error(measure, measure.source, info, quarter))
@@ -277,6 +285,7 @@ def build_quarter(
     settings: Settings, quarter: FiscalQuarter, params: QuarterParams | None, code_version: str = ""
 ) -> QuarterTables:
     """The measures stage: compute, gate against last quarter's report, and write."""
+    return_memory_promptly()
     tables = compute_quarter(settings, quarter, params, previous_publication(settings, quarter))
     write_quarter(settings, tables, params, code_version)
     return tables

@@ -50,9 +50,29 @@ COLUMNS = [
 STATUSES = ("complete", "partial", "missing", "not_available", "no_records")
 
 
+PIECE_ROWS = 1 << 20  # date arithmetic a million rows at a time: small temporary arrays
+
+
+def date_parts(dates: pd.Series, part: str) -> np.ndarray:
+    """Per date: ``month`` (year * 12 + month - 1), ``weekday`` (Monday 0) or ``hour``; -1
+    where there is no date. Computed from numpy's calendar units, piece by piece, so that
+    memory holds the result and one piece, not whole-column temporaries."""
+    values = pd.to_datetime(dates).to_numpy()
+    out = np.empty(len(values), dtype=np.int32)
+    for start in range(0, len(values), PIECE_ROWS):
+        piece = values[start : start + PIECE_ROWS]
+        if part == "month":
+            number = piece.astype("datetime64[M]").astype(np.int64) + 1970 * 12
+        elif part == "weekday":  # 1970-01-01 was a Thursday (3)
+            number = (piece.astype("datetime64[D]").astype(np.int64) + 3) % 7
+        else:
+            number = piece.astype("datetime64[h]").astype(np.int64) % 24
+        out[start : start + PIECE_ROWS] = np.where(np.isnat(piece), -1, number)
+    return out
+
+
 def month_index(dates: pd.Series) -> np.ndarray:
-    values = pd.to_datetime(dates)
-    return (values.dt.year.to_numpy() * 12 + values.dt.month.to_numpy() - 1).astype(np.int32)
+    return date_parts(dates, "month")
 
 
 def month_key(d: date) -> int:
@@ -116,9 +136,7 @@ class SourceData:
         if part:
             key = f"{column}:{part}"
             if key not in self._codes:
-                values = pd.to_datetime(self.frame[column])
-                index = values.dt.day_of_week if part == "weekday" else values.dt.hour
-                codes = index.fillna(-1).to_numpy().astype(np.int32)
+                codes = date_parts(self.frame[column], "weekday" if part == "weekday" else "hour")
                 self._codes[key] = (codes, list(DATE_PART_CODES[part]))
             return self._codes[key]
         if column not in self._codes:
