@@ -373,18 +373,69 @@ def test_search_widget_has_an_accessible_name(browser_pages):
     assert unnamed == 0
 
 
-def test_a_render_started_early_gives_the_same_site_as_a_plain_render(rendered, tmp_path):
-    """The run starts Quarto before the notebooks are done (its Archive page waits for them);
-    a plain `quarto render` of the same staged folder must give byte-identical pages."""
+def edit_executed_page(paths, quarter, output: str, sentences: dict[str, str]) -> None:
+    """What an analyst's edit to a page's text does to its executed notebooks: one more
+    sentence in the page's first Markdown output, in each edition's language."""
+    import nbformat
+
+    for notebook in sorted(paths.executed_notebooks(quarter).rglob(f"{output}.ipynb")):
+        relative = notebook.relative_to(paths.executed_notebooks(quarter))
+        sentence = sentences[relative.parts[0] if len(relative.parts) > 1 else "en"]
+        executed = nbformat.read(notebook, as_version=4)
+        for cell in executed.cells:
+            markdown = [o for o in cell.get("outputs", []) if "text/markdown" in o.get("data", {})]
+            if markdown:
+                markdown[0]["data"]["text/markdown"] += f"\n\n{sentence}\n"
+                break
+        nbformat.write(executed, notebook)
+
+
+def test_an_edit_renders_that_page_alone_and_gives_the_site_a_plain_render_gives(rendered, tmp_path):
+    """Editing one page's text re-renders that page and nothing else, in both editions; the
+    site is byte for byte what a plain `quarto render` of the same staged folder gives (which
+    also checks the render started early, where every other page comes from)."""
+    from helpers.params.quarters import load_quarter
     from helpers.site.assembly import finish_pages
+    from helpers.site.incremental import kept_folder
+    from helpers.site.publish import SiteBuild
     from helpers.site.quarto import find_quarto, render
     from helpers.translation.edition import editions
 
-    paths, _ = rendered
+    from ..conftest import clone_project
+
+    source, _ = rendered
+    paths = clone_project(source, tmp_path / "project")
+    shutil.copytree(source.build, paths.build)
+    shutil.copytree(source.site, paths.site)
+    quarter = LATEST
+    before = {p.relative_to(paths.site): p.read_bytes() for p in paths.site.rglob("*.html")}
+    sentences = {"en": "An edited sentence for this test.", "es": "Una frase cambiada para esta prueba."}
+    edit_executed_page(paths, quarter, "objective-2-2", sentences)
+    settings = load_settings(paths)
+    manifest = json.loads(paths.manifest(quarter).read_text())
+    build = SiteBuild(
+        settings, quarter, load_quarter(paths, settings.plan, quarter), manifest["code_version"]
+    )
+    outcome = build.publish()
+    assert outcome.status == "published"
+    assert outcome.checks["rendered"] == {"en": ["objective-2-2.ipynb"], "es": ["objective-2-2.ipynb"]}
+    changed = {
+        p
+        for p, text in before.items()
+        if not (paths.site / p).exists() or (paths.site / p).read_bytes() != text
+    }
+    assert changed == {
+        Path(f"{folder}objective-2-2.html")
+        for folder in ("", "es/", f"archive/{LATEST}/", f"archive/{LATEST}/es/")
+    }
+    assert sentences["en"] in (paths.site / "objective-2-2.html").read_text()
+    assert sentences["es"] in (paths.site / "es" / "objective-2-2.html").read_text()
+
     staged = tmp_path / "staged"
-    shutil.copytree(ENGLISH_EDITION.staging(paths, LATEST), staged)
+    shutil.copytree(kept_folder(ENGLISH_EDITION.staging(paths, quarter)), staged)
     for leftover in ("_site", ".quarto"):
         shutil.rmtree(staged / leftover, ignore_errors=True)
+    (staged / ".staged.json").unlink()
     plain = render(find_quarto(), staged, tmp_path / "render.log")
     finish_pages(plain, ENGLISH_EDITION, editions(paths.params))
     compared = 0
@@ -401,9 +452,11 @@ def test_an_early_render_gives_up_when_the_run_stops(tmp_path, rendered):
     import sys
     import time
 
+    from helpers.site.incremental import kept_folder
+
     paths, _ = rendered
     staged = tmp_path / "staged"
-    shutil.copytree(ENGLISH_EDITION.staging(paths, LATEST), staged)
+    shutil.copytree(kept_folder(ENGLISH_EDITION.staging(paths, LATEST)), staged)
     shutil.rmtree(staged / "_site", ignore_errors=True)
     script = (
         "import sys, time; from pathlib import Path\n"

@@ -297,17 +297,21 @@ class QuarterRun:
         self.build: SiteBuild | None = None
         self.timings: dict[str, float] = {}
 
-    def warm_up(self) -> KernelPool:
+    def warm_up(self, pages_only: bool = False) -> KernelPool:
         """Work ahead means notebooks to run and a site to render: start their kernels and
-        Quarto now, while the data is processed."""
+        Quarto now, while the data is processed. ``pages_only``: the data is unchanged and only
+        pages will be executed, so Quarto waits to render just the pages that changed."""
         if self.pool is None:
             from .kernels import KernelPool
 
             self.pool = KernelPool(self.workers, self.paths.notebooks).start()
             threading.Thread(target=_import_ahead, daemon=True).start()
         if self.build:
-            self.build.start_early()
+            self.build.start_early(pages_only=pages_only)
         return self.pool
+
+    def warm_up_for_pages(self) -> KernelPool:
+        return self.warm_up(pages_only=True)
 
     def shut_down_kernels(self) -> None:
         if self.pool is not None:
@@ -383,7 +387,7 @@ class QuarterRun:
             self.only,
             self.force,
             self.workers,
-            on_start=self.warm_up,
+            on_start=self.warm_up_for_pages,
             on_done=self.build.page_ready if self.build else None,
             reports=self.reports,
         )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from ..params.editions import EditionReport, edition_reports
 from ..params.pages import SitePage
 from ..params.quarters import QuarterParams, read_publication
 from ..params.settings import Settings
+from . import incremental
 from . import quarto as quarto_cli
 from .archive import expected_quarters, record_ledger, refuse_superseded, require_intact, seal_site
 from .assembly import copy_archives, finish_pages, make_archive_copy, make_read_only
@@ -148,6 +150,8 @@ class EditionRender:
     render: GatedRender | None = None
     staged: set[str] = field(default_factory=set)  # pages whose executed notebook is in place
     data_staged: bool = False
+    staging_only: bool = False  # staged to compare with the kept render before rendering
+    rendered_pages: list[str] | None = None  # pages Quarto rendered alone; None: all of them
 
 
 class SiteBuild:
@@ -195,11 +199,14 @@ class SiteBuild:
         stage_site(edition.settings, self.quarter, self.sample, edition.pages, render.staging)
         render.render = GatedRender(quarto, render.staging, render.log_file).start()
 
-    def start_early(self) -> None:
+    def start_early(self, pages_only: bool = False) -> None:
         """Stage what does not depend on this run's data and start Quarto now (if installed), one
         render per edition, so that it starts up and compiles the theme while the data and
-        notebooks are processed."""
+        notebooks are processed. ``pages_only``: the run's data did not change, so unless forced
+        Quarto waits, to render only the pages that changed (``site.incremental``)."""
         if quarto_cli.find_quarto() is None or all(r.render is not None for r in self.renders.values()):
+            return
+        if pages_only and not self.force:
             return
         quarto = quarto_cli.checked_quarto()
         for render in self.renders.values():
@@ -212,7 +219,7 @@ class SiteBuild:
     def page_ready(self, spec: SitePage) -> None:
         """A page's notebook is executed: stage it, so an early render can go on to it."""
         render = self.renders[spec.edition.code]
-        if render.render is None:
+        if render.render is None and not render.staging_only:
             return
         edition = render.report
         if not render.data_staged:  # the data is final before any notebook runs
@@ -221,7 +228,8 @@ class SiteBuild:
         executed = spec.edition.executed_notebook(self.paths, self.quarter, spec.output)
         self.problems += stage_notebook(executed, render.staging / spec.source, spec, render.staging / "data")
         render.staged.add(spec.page)
-        render.render.page_ready(spec.source)
+        if render.render is not None:
+            render.render.page_ready(spec.source)
 
     def abandon(self) -> None:
         for render in self.renders.values():
@@ -264,6 +272,9 @@ class SiteBuild:
         cache.store(wanted)
         checks["archived_quarters"] = [*copied, quarter.id]
         checks["editions"] = [report.edition.code for report in self.reports]
+        checks["rendered"] = {
+            code: "all" if r.rendered_pages is None else r.rendered_pages for code, r in self.renders.items()
+        }
         log.info(
             "site: published %s to %s (previous site kept in %s)", quarter.id, paths.site, paths.previous_site
         )
@@ -275,11 +286,16 @@ class SiteBuild:
         )
 
     def _render(self) -> Path:
-        """Every edition rendered (the early renders finished), the others moved under the
-        first's folder: the site as Quarto made it."""
+        """Every edition rendered (the early renders finished, or only the changed pages
+        rendered), the others moved under the first's folder: the site as Quarto made it."""
+        quarto = quarto_cli.checked_quarto()
         for render in self.renders.values():
-            if render.render is None:
-                self._start(quarto_cli.checked_quarto(), render)
+            if render.render is None and not self.force:
+                render.staging_only = True  # stage, compare with the kept render, then decide
+                edition = render.report
+                stage_site(edition.settings, self.quarter, self.sample, edition.pages, render.staging)
+            elif render.render is None:
+                self._start(quarto, render)
         for report in self.reports:
             for spec in report.pages:
                 if spec.page not in self.renders[report.edition.code].staged:
@@ -289,16 +305,30 @@ class SiteBuild:
                 f"{len(self.problems)} problem(s) in the executed notebooks; nothing was published:\n"
                 + "\n".join(f"  - {p}" for p in self.problems)
             )
-        outputs = {}
-        for code, render in self.renders.items():
-            assert render.render is not None
-            outputs[code] = render.render.wait()
-            render.render = None
+        with ThreadPoolExecutor(len(self.renders)) as pool:  # the editions' renders side by side
+            futures = {code: pool.submit(self._output, quarto, r) for code, r in self.renders.items()}
+            outputs = {code: future.result() for code, future in futures.items()}
         editions = [report.edition for report in self.reports]
         rendered = outputs[editions[0].code]
         for edition in editions[1:]:
             outputs[edition.code].rename(rendered / edition.prefix)
         return rendered
+
+    def _output(self, quarto: str, render: EditionRender) -> Path:
+        """One edition's finished render, copied out of the folder that is kept for next time."""
+        if render.staging_only:
+            pages = incremental.changed_pages(render.staging, quarto)
+            if pages is not None:
+                render.rendered_pages = pages
+                output = incremental.render_pages(quarto, render.staging, pages, render.log_file)
+                return _copy_out(output, render.staging)
+            render.staging_only = False
+            render.render = GatedRender(quarto, render.staging, render.log_file).start()
+        assert render.render is not None
+        render.render.wait()
+        render.render = None
+        kept = incremental.keep(render.staging, quarto)
+        return _copy_out(kept / "_site", render.staging)
 
     def _assemble(self, rendered: Path) -> tuple[list[str], dict[str, Any], dict[str, str]]:
         """The pages finished, the archive carried over, this quarter's copy made and sealed, and
@@ -313,3 +343,13 @@ class SiteBuild:
         (rendered / ".nojekyll").write_text("")
         make_read_only(rendered / "archive")
         return copied, checks, sealed
+
+
+def _copy_out(output: Path, staging: Path) -> Path:
+    """A copy of a kept render's output, to assemble and publish (the kept one stays as Quarto
+    made it, for the next build to start from)."""
+    target = staging.with_name(staging.name + ".site")
+    if target.exists():
+        shutil.rmtree(target, onerror=force_remove)
+    shutil.copytree(output, target)
+    return target

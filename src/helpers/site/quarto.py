@@ -93,7 +93,7 @@ def _failed(code: int, log_file: Path) -> RenderFailed:
 
 def _output(staging: Path, page: str | None) -> Path:
     output = staging / "_site"
-    expected = output / (Path(page).with_suffix(".html").name if page else "index.html")
+    expected = output / (Path(page).with_suffix(".html") if page else "index.html")
     if not expected.exists():
         raise RenderFailed(f"Quarto finished but {expected} is missing; nothing was published.")
     return output
@@ -185,6 +185,7 @@ class GatedRender:
         if code != 0:
             raise _failed(code, self.log_file)
         shutil.rmtree(self.signals, ignore_errors=True)
+        copy_late_resources(self.staging)
         log.info(
             "quarto render finished %.1fs after the last page was ready (%.1fs in all)",
             time.perf_counter() - waiting,
@@ -209,3 +210,19 @@ class GatedRender:
 
     def __exit__(self, *exc: object) -> None:
         self.abandon()
+
+
+def copy_late_resources(staging: Path) -> None:
+    """Copy the project's declared resources that Quarto did not: it lists them when it starts,
+    and an early render starts before the run stages its data, so a staged file no page links
+    to would be published by a plain render but not by an early one. Now both publish it."""
+    import yaml
+
+    config = yaml.safe_load((staging / "_quarto.yml").read_text()) or {}
+    output = staging / config.get("project", {}).get("output-dir", "_site")
+    for pattern in config.get("project", {}).get("resources", []):
+        for path in sorted(staging.glob(pattern)):
+            target = output / path.relative_to(staging)
+            if path.is_file() and not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target)
