@@ -14,7 +14,7 @@ from helpers.data import scan
 from helpers.data.ingest import SourceValidationError, load_canonical
 from helpers.data.scan import string_hashes
 
-from .test_ingest import BAD_INPUTS, make_project, run
+from .test_ingest import BAD_INPUTS, SOURCES, make_project, run
 
 HEADER = "Event,Received,Secs,Dept,Person\n"
 
@@ -116,3 +116,55 @@ def test_a_clean_source_is_written_without_a_second_reading(tmp_path, key, monke
     result = run(paths)
     assert result.record.sources["calls"].rows == 50
     assert len(load_canonical(paths, "calls")) == 50
+
+
+def test_the_piece_checks_send_anything_doubtful_to_the_whole_table_checks():
+    import datetime as dt
+
+    sources = load_sources_text(SOURCES).sources
+    today = dt.date(2026, 10, 15)
+
+    def events(departments):
+        return pa.table(
+            {
+                "day": pa.array([dt.date(2026, 7, 4)] * len(departments), pa.date32()),
+                "name": pa.array([f"e{i}" for i in range(len(departments))]),
+                "departments": pa.array(departments, pa.string()),
+                "departments_count": pa.array([1] * len(departments), pa.int64()),
+            }
+        )
+
+    assert scan.rows_pass(events(["DFD;DPD", "", "DPD"]), sources["events"], today)
+    assert not scan.rows_pass(events(["DFD;", "DPD"]), sources["events"], today)  # an empty item
+    assert not scan.rows_pass(events(["DFD;SHERIFF"]), sources["events"], today)
+
+    def calls(received, seconds=5, agency="DPD"):
+        return pa.table(
+            {
+                "event_id": pa.array(["E1"]),
+                "received_at": pa.array([received], pa.timestamp("s")),
+                "seconds": pa.array([seconds], pa.int64()),
+                "agency": pa.array([agency]),
+                "person_key": pa.array([None], pa.string()),
+            }
+        )
+
+    last_second = dt.datetime(2026, 10, 15, 23, 59, 59)
+    assert scan.rows_pass(calls(last_second), sources["calls"], today)
+    assert not scan.rows_pass(calls(last_second + dt.timedelta(seconds=1)), sources["calls"], today)
+    assert not scan.rows_pass(calls(dt.datetime(2019, 12, 31, 23, 59)), sources["calls"], today)
+    assert not scan.rows_pass(calls(last_second, seconds=-1), sources["calls"], today)
+    assert not scan.rows_pass(calls(last_second, agency="SHERIFF"), sources["calls"], today)
+    assert not scan.rows_pass(calls(last_second, seconds=None), sources["calls"], today)  # required
+
+
+def load_sources_text(text: str):
+    import tempfile
+    from pathlib import Path
+
+    from helpers.params.sources import load_sources
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sources.yml"
+        path.write_text(text)
+        return load_sources(path)

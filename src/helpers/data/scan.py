@@ -265,10 +265,12 @@ def rows_pass(table: pa.Table, spec: SourceSpec, today: date) -> bool:
         present = values.drop_null()
         if not len(present):
             continue
+        if pa.types.is_floating(present.type) and pc.any(pc.is_nan(present)).as_py():
+            return False  # pandas reads NaN as a blank: the whole-table checks decide
         if col.allowed is not None:
-            if col.type == "list":
-                items = pc.list_flatten(pc.split_pattern(present, ";"))
-                items = pc.filter(items, pc.not_equal(items, ""))
+            if col.type == "list":  # "" is a list of none; any other value's items must be allowed
+                filled = pc.filter(present, pc.not_equal(present, ""))
+                items = pc.list_flatten(pc.split_pattern(filled, ";"))
             else:
                 items = present
             if not pc.all(pc.is_in(items, value_set=pa.array(col.allowed, pa.string()))).as_py():
