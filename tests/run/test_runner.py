@@ -312,3 +312,18 @@ def test_an_analysis_the_data_cannot_support_is_explained_and_the_quarter_still_
         text = executed.read_text(encoding="utf-8")
         assert words in text, code
         assert 'class=\\"analysis-unavailable\\"' in text
+
+
+def test_a_run_with_nothing_to_do_never_loads_the_analysis_libraries():
+    """The no-op run is budgeted at 2% of a cold build: what it imports to find nothing to do
+    must not pull in pandas or matplotlib (about a second here)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "import helpers.cli.pipeline, helpers.run.runner, helpers.site.publish\n"
+        "print(sorted(m for m in ('pandas', 'matplotlib', 'seaborn', 'pyarrow') if m in sys.modules))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"

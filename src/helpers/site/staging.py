@@ -25,7 +25,6 @@ from ..core.language import pending_plain
 from ..core.paths import ProjectPaths
 from ..core.periods import FiscalQuarter, quarters_named
 from ..page.fragments import esc, md
-from ..page.story import sample_banner
 from ..params.pages import ARCHIVE_SOURCE, DERIVED_CONFIG, SitePage, front_matter, site_config
 from ..params.prose import Prose
 from ..params.quarters import QuarterParams, read_publication
@@ -190,6 +189,8 @@ def stage_common(settings: Settings, pages: list[SitePage], sample: bool, stagin
             head.read_text(encoding="utf-8").replace("form-action 'self'", f"form-action 'self' {origin}"),
             encoding="utf-8",
         )
+    from ..page.story import sample_banner  # pandas and matplotlib: not for a run with nothing to do
+
     lang = settings.edition.language
     banner = sample_banner(lang) if sample else "<!-- built from City records: no sample-data banner -->"
     (staging / "site" / "banner.html").write_text(banner + "\n", encoding="utf-8")
