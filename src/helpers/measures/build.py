@@ -135,19 +135,12 @@ def apply_coverage(frame: pd.DataFrame, cover: SourceCoverage) -> pd.DataFrame:
     return frame
 
 
-def source_coverage(settings: Settings, source: str, data: SourceData, end: date) -> SourceCoverage:
-    """The source's coverage, counted from the very records the measures use: the ingest
-    record's records per day up to ``end``, which are those of the canonical table cut there
-    (counted again only when the record does not have them)."""
-    record = read_ingest_record(settings.paths)
-    if record is not None and source in record.sources and record.sources[source].days:
-        last = end.isoformat()
-        days = {day: n for day, n in record.sources[source].days.items() if day <= last}
-        return SourceCoverage(settings.sources.sources[source], days)
+def source_coverage(settings: Settings, source: str, data: SourceData) -> SourceCoverage:
+    """The source's coverage, counted from the very records the measures use."""
     from ..data.ingest import records_per_day
 
     column = data.frame.attrs["date_column"]
-    days = records_per_day(pa.chunked_array([pa.array(pd.to_datetime(data.frame[column]))]))
+    days = records_per_day(pa.chunked_array([pa.array(data.frame[column].to_numpy())]))
     return SourceCoverage(settings.sources.sources[source], days)
 
 
@@ -220,7 +213,7 @@ def compute_quarter(
         if measure.source not in prepared:
             columns = needed_columns(plan, measure.source, spec.date_column)
             data = prepare(load_canonical(paths, measure.source, columns), spec.date_column, quarter.end)
-            cover = source_coverage(settings, measure.source, data, quarter.end)
+            cover = source_coverage(settings, measure.source, data)
             info = quarter_coverage(settings, measure.source, cover, quarter)
             if params is not None and measure.source in params.require_complete and info.status != "complete":
                 raise StaleDataError(_incomplete_error(measure, measure.source, info, quarter))
