@@ -196,7 +196,7 @@ def load_quarter(
 
 def _against_plan(params: QuarterParams, plan: Plan) -> list[tuple[str, str, str]]:
     """(key, problem, fix) for every initiative unknown to the plan or missing from the file,
-    and every measure of ``if_stale`` the plan does not have."""
+    and every measure of ``if_stale`` or ``you_said_we_did`` the plan does not have."""
     known = [i.id for i in plan.initiatives]
     problems = []
     for initiative_id in params.initiatives:
@@ -219,24 +219,16 @@ def _against_plan(params: QuarterParams, plan: Plan) -> list[tuple[str, str, str
                     f"add an entry for {initiative_id} with status, what_we_have_been_doing and whats_next",
                 )
             )
-    for measure_id in params.if_stale:
-        if measure_id not in plan.measures_by_id:
-            problems.append(
-                (
-                    f"if_stale.{measure_id}",
-                    "this is not a measure in params/plan.yml",
-                    f"use one of {', '.join(sorted(plan.measures_by_id))}",
+    for key, measure_ids in (("if_stale", params.if_stale), ("you_said_we_did", params.you_said_we_did)):
+        for measure_id in measure_ids:
+            if measure_id not in plan.measures_by_id:
+                problems.append(
+                    (
+                        f"{key}.{measure_id}",
+                        "this is not a measure in params/plan.yml",
+                        f"use one of {', '.join(sorted(plan.measures_by_id))}",
+                    )
                 )
-            )
-    for measure_id in params.you_said_we_did:
-        if measure_id not in plan.measures_by_id:
-            problems.append(
-                (
-                    f"you_said_we_did.{measure_id}",
-                    "this is not a measure in params/plan.yml",
-                    f"use one of {', '.join(sorted(plan.measures_by_id))}",
-                )
-            )
     return problems
 
 
