@@ -4,7 +4,10 @@ raises, and the preparation for Quarto."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..core.language import Language
 from ..core.periods import FiscalQuarter
@@ -52,3 +55,25 @@ def prepare_for_quarto(
     for key in ("input_path", "output_path"):
         papermill.pop(key, None)
     return notebook
+
+
+def write_executed(
+    notebook: nbformat.NotebookNode,
+    spec: SitePage,
+    quarter: FiscalQuarter,
+    lang: Language,
+    scratch: Path,
+    output: Path,
+    started: float,
+) -> dict[str, Any]:
+    """Prepare an executed notebook for Quarto and put it in place (written beside the output,
+    then renamed: an early render never reads half a notebook); the run's record of the page."""
+    import nbformat
+
+    nbformat.write(prepare_for_quarto(notebook, spec, quarter, lang), str(scratch))
+    os.replace(scratch, output)
+    return {
+        "page": page_key(spec),
+        "lang": spec.edition.code,
+        "seconds": round(time.perf_counter() - started, 2),
+    }

@@ -14,7 +14,6 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
-import os
 import time
 import traceback
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any
 from ..core.language import Language
 from ..core.periods import FiscalQuarter
 from ..params.pages import SitePage
-from .executed import NotebookFailed, page_key, prepare_for_quarto
+from .executed import NotebookFailed, write_executed
 
 
 class InlineCellFailed(RuntimeError):
@@ -138,12 +137,5 @@ def execute_inline(
         if result is not None:
             outputs.append(result)
         cell.outputs = outputs
-    executed = prepare_for_quarto(notebook, spec, quarter, lang)
     scratch = output.with_suffix(".running.ipynb")
-    nbformat.write(executed, str(scratch))
-    os.replace(scratch, output)
-    return {
-        "page": page_key(spec),
-        "lang": spec.edition.code,
-        "seconds": round(time.perf_counter() - started, 3),
-    }
+    return write_executed(notebook, spec, quarter, lang, scratch, output, started)

@@ -31,7 +31,7 @@ from ..params.pages import (
 )
 from ..params.quarters import QuarterParams, read_publication
 from ..params.settings import Settings
-from .executed import NotebookFailed, page_key, prepare_for_quarto
+from .executed import NotebookFailed, page_key, prepare_for_quarto, write_executed
 from .inline import execute_inline
 
 __all__ = ["NotebookFailed", "execute_notebooks", "notebook_inputs", "page_key", "prepare_for_quarto"]
@@ -142,14 +142,7 @@ def execute_page(
             f"{f' ({source})' if source else ''}: {exc.ename}: {exc.evalue}\n"
             f"The failed notebook is kept, privately, at {kept} (never published)."
         ) from None
-    executed = prepare_for_quarto(nbformat.read(scratch, as_version=4), spec, quarter, lang)
-    nbformat.write(executed, str(scratch))
-    os.replace(scratch, output)
-    return {
-        "page": page_key(spec),
-        "lang": spec.edition.code,
-        "seconds": round(time.perf_counter() - started, 2),
-    }
+    return write_executed(nbformat.read(scratch, as_version=4), spec, quarter, lang, scratch, output, started)
 
 
 def _failed_cell(path: Path) -> tuple[int | None, str]:
