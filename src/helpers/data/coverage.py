@@ -21,11 +21,27 @@ import statistics
 import warnings
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..core.language import Language
 from ..core.periods import month_end, months_between
 from ..params.sources import SourceSpec
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+def records_per_day(dates: pa.Array | pa.ChunkedArray) -> dict[str, int]:
+    """How many records each day has (the days with none are absent): a source's coverage,
+    counted by ingest and by the measures from the same records."""
+    import pyarrow as pa  # a run with nothing to do never loads pyarrow
+    import pyarrow.compute as pc
+
+    counts = pc.value_counts(pc.cast(dates, pa.date32()).drop_null())
+    days = counts.field("values").to_pylist()
+    numbers = counts.field("counts").to_pylist()
+    return {day.isoformat(): int(n) for day, n in sorted(zip(days, numbers))}
+
 
 Status = Literal["complete", "partial", "missing"]
 WINDOW_DAYS = 28

@@ -40,6 +40,7 @@ from ..core.paths import ProjectPaths
 from ..core.records import IngestRecord, SourceRecord, write_record
 from ..params.sources import SourcesConfig, SourceSpec
 from .areas import AreaTable, validate_areas, write_areas
+from .coverage import records_per_day
 from .exports import READ_ERRORS, UndecodableFile, canonical_table, read_file, row_count, row_label, skip_rows
 from .finishing import Finisher, pseudonymise
 from .raw import (
@@ -399,14 +400,6 @@ def read_fingerprint(
     if marker.exists():
         read[SAMPLE_MARKER] = before.get(SAMPLE_MARKER) or file_sha256(marker)
     return dict(sorted(read.items()))
-
-
-def records_per_day(dates: pa_arrow.ChunkedArray) -> dict[str, int]:
-    """How many records each day has (the days with none are absent): the source's coverage."""
-    counts = pc.value_counts(pc.cast(dates, pa_arrow.date32()).drop_null())
-    days = counts.field("values").to_pylist()
-    numbers = counts.field("counts").to_pylist()
-    return {day.isoformat(): int(n) for day, n in sorted(zip(days, numbers))}
 
 
 class IngestInternalError(RuntimeError):

@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 
 from ..core.paths import ProjectPaths
 from ..params.sources import SourceSpec
+from .coverage import records_per_day
 from .exports import READ_ERRORS, RawFile, canonical_table, read_file, row_count, skip_rows
 from .raw import raw_files
 from .validation import Failures
@@ -63,9 +64,8 @@ class NotClean(Exception):
 
 @dataclass
 class ScannedSource:
-    """A clean source written to ``path``: what its ingest record needs."""
+    """A clean source, written: what its ingest record needs."""
 
-    path: Path
     rows: int
     file_hashes: dict[str, str]
     skipped: dict[str, int]
@@ -299,10 +299,7 @@ class _Tally:
 
     def add(self, table: pa.Table, spec: SourceSpec) -> None:
         self.rows += table.num_rows
-        dates = pc.cast(table.column(spec.date_column), pa.date32()).drop_null()
-        counts = pc.value_counts(dates)
-        for day, n in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()):
-            self.days[day] += n
+        self.days.update(records_per_day(table.column(spec.date_column)))
         if spec.unique:
             self.hashes.append(key_hashes(table, spec.unique))
 
@@ -379,9 +376,9 @@ def scan_source(
         out.close(keep=False)
         raise
     out.close(keep=True)
-    days = {day.isoformat(): n for day, n in sorted(tally.days.items())}
-    first, last = min(tally.days), max(tally.days)
-    return ScannedSource(output, tally.rows, hashes, dict(sorted(skipped.items())), days, first, last)
+    days = dict(sorted(tally.days.items()))  # ISO days: their order is the calendar's
+    first, last = date.fromisoformat(min(days)), date.fromisoformat(max(days))
+    return ScannedSource(tally.rows, hashes, dict(sorted(skipped.items())), days, first, last)
 
 
 def _scan_file(

@@ -21,7 +21,7 @@ import pyarrow as pa
 from ..core.language import ENGLISH
 from ..core.periods import FiscalQuarter
 from ..core.records import CoverageRecord
-from ..data.coverage import Coverage, SourceCoverage
+from ..data.coverage import Coverage, SourceCoverage, records_per_day
 from ..data.ingest import load_canonical, return_memory_promptly
 from ..data.raw import read_ingest_record
 from ..params.measure import Measure
@@ -137,10 +137,8 @@ def apply_coverage(frame: pd.DataFrame, cover: SourceCoverage) -> pd.DataFrame:
 
 def source_coverage(settings: Settings, source: str, data: SourceData) -> SourceCoverage:
     """The source's coverage, counted from the very records the measures use."""
-    from ..data.ingest import records_per_day
-
     column = data.frame.attrs["date_column"]
-    days = records_per_day(pa.chunked_array([pa.array(data.frame[column].to_numpy())]))
+    days = records_per_day(pa.array(data.frame[column].to_numpy()))
     return SourceCoverage(settings.sources.sources[source], days)
 
 
