@@ -172,7 +172,7 @@ def row_label(spec: SourceSpec, index: int) -> int:
 # Parsing to canonical types (vectorised; failures become rows of the failure table)
 
 
-def _text_bytes(array: pa_arrow.Array) -> tuple[np.ndarray, np.ndarray] | None:
+def text_bytes(array: pa_arrow.Array) -> tuple[np.ndarray, np.ndarray] | None:
     """The UTF-8 bytes of a string array and its offsets, without copying (None when empty)."""
     if len(array) == 0 or array.buffers()[2] is None:
         return None
@@ -183,7 +183,7 @@ def _text_bytes(array: pa_arrow.Array) -> tuple[np.ndarray, np.ndarray] | None:
 def _edges_plain(array: pa_arrow.Array) -> bool:
     """Whether no value can start or end with white space: its first and last bytes are
     printable ASCII other than a space (any other byte may begin Unicode white space)."""
-    found = _text_bytes(array)
+    found = text_bytes(array)
     if found is None:
         return True
     data, offsets = found
@@ -303,7 +303,7 @@ CONTROL_CHECK = "contains a control character (such as NUL): fix the export"
 def _control_characters(original: pa_arrow.Array, col: ColumnSpec) -> list[tuple[int, Any, str]]:
     if not (pa_arrow.types.is_string(original.type) or pa_arrow.types.is_large_string(original.type)):
         return []
-    found = _text_bytes(original) if pa_arrow.types.is_string(original.type) else None
+    found = text_bytes(original) if pa_arrow.types.is_string(original.type) else None
     if found is not None:
         data, offsets = found
         used = data[offsets[0] : offsets[-1]]

@@ -38,7 +38,7 @@ import pyarrow.parquet as pq
 from ..core.paths import ProjectPaths
 from ..params.sources import SourceSpec
 from .coverage import records_per_day
-from .exports import READ_ERRORS, RawFile, canonical_table, read_file, row_count, skip_rows
+from .exports import READ_ERRORS, RawFile, canonical_table, read_file, row_count, skip_rows, text_bytes
 from .raw import raw_files
 from .validation import Failures
 
@@ -198,21 +198,20 @@ def file_pieces(path: Path, spec: SourceSpec, reader: _HashingReader) -> Iterato
 # Checks that span pieces, and the row checks made cheap
 
 
-def string_hashes(values: pa.Array) -> np.ndarray:
-    """A 64-bit FNV-1a hash of each (non-null) string, computed column-wise in numpy."""
-    values = pc.cast(values, pa.large_string())
+def string_hashes(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A 64-bit FNV-1a hash of each (non-null) string, computed column-wise in numpy on the
+    array's own bytes."""
+    values = pc.cast(values, pa.string())
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    n = len(values)
-    if n == 0:
-        return np.zeros(0, dtype=np.uint64)
-    _, offsets_buffer, data_buffer = values.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int64, count=n + 1, offset=values.offset * 8)
+    found = text_bytes(values)
+    if found is None:
+        return np.full(len(values), 0xCBF29CE484222325, dtype=np.uint64)  # only empty strings
+    data, offsets = found
     starts, lengths = offsets[:-1], np.diff(offsets)
     longest = int(lengths.max())
-    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
     data = np.concatenate([data, np.zeros(longest + 1, dtype=np.uint8)])
-    hashes = np.full(n, 0xCBF29CE484222325, dtype=np.uint64) ^ lengths.astype(np.uint64)
+    hashes = np.full(len(values), 0xCBF29CE484222325, dtype=np.uint64) ^ lengths.astype(np.uint64)
     prime = np.uint64(0x100000001B3)
     for j in range(longest):
         inside = lengths > j  # a string's hash never depends on the longest string beside it
