@@ -424,10 +424,11 @@ def load_canonical(paths: ProjectPaths, source: str, columns: list[str] | None =
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: run `python -m helpers ingest` first")
     # Column by column: memory holds the frame and one column as Arrow, never the whole table twice.
-    names = columns if columns is not None else pq.read_schema(path).names
+    file = pq.ParquetFile(path)  # its footer read once, not once per column
+    names = columns if columns is not None else file.schema_arrow.names
     parts = {}
     for name in names:
-        table = pq.read_table(path, columns=[name])
+        table = file.read(columns=[name])
         parts[name] = table.to_pandas(types_mapper=types_mapper, self_destruct=True)[name]
         del table
     return pd.DataFrame(parts, copy=False)
