@@ -40,7 +40,7 @@ from ..params.sources import SourceSpec
 from .coverage import records_per_day
 from .exports import READ_ERRORS, RawFile, canonical_table, read_file, row_count, skip_rows, text_bytes
 from .raw import raw_files
-from .validation import Failures
+from .validation import Failures, blank_allowed, column_bounds
 
 CHUNK_BYTES = 48 << 20
 # Encodings in which a line end and a quote are always the bytes b"\n" and b'"': a file in one
@@ -232,17 +232,16 @@ def key_hashes(table: pa.Table, unique: list[str]) -> np.ndarray:
 
 
 def _bounds(spec: SourceSpec, name: str, today: date) -> tuple[Any, Any]:
+    """The column's bounds as Arrow's values compare: a datetime bound spans its whole day."""
     col = spec.columns[name]
-    low, high = col.min, col.max
-    if col.type in {"date", "datetime"}:
-        high = today if high == "today" else high
-        low = _as_date(low)
-        high = _as_date(high)
-        if col.type == "datetime":
-            low = datetime.combine(low, time()) if low is not None else None
-            high = datetime.combine(high, time(23, 59, 59)) if high is not None else None
+    low, high = column_bounds(col, today)
+    if col.type not in {"date", "datetime"}:
         return low, high
-    return low, (None if high == "today" else high)
+    low, high = _as_date(low), _as_date(high)
+    if col.type == "datetime":
+        low = datetime.combine(low, time()) if low is not None else None
+        high = datetime.combine(high, time(23, 59, 59)) if high is not None else None
+    return low, high
 
 
 def _as_date(value: Any) -> date | None:
@@ -258,8 +257,7 @@ def rows_pass(table: pa.Table, spec: SourceSpec, today: date) -> bool:
     same rules as the whole-table validation, asked of the piece at once."""
     for name, col in spec.columns.items():
         values = table.column(name)
-        nullable = col.nullable or (not col.required and col.from_ is not None)
-        if not nullable and values.null_count:
+        if not blank_allowed(col) and values.null_count:
             return False
         present = values.drop_null()
         if not len(present):

@@ -17,7 +17,7 @@ import pandera.pandas as pa
 import pyarrow as pa_arrow
 import pyarrow.compute as pc
 
-from ..params.sources import SourceSpec
+from ..params.sources import ColumnSpec, SourceSpec
 
 HIDDEN_VALUE = "(hidden: identifies a person)"
 
@@ -94,6 +94,19 @@ def unique_already(table: pa_arrow.Table, spec: SourceSpec) -> set[str]:
     return {"+".join(spec.unique)} if len(pc.unique(key)) == len(key) else set()
 
 
+def column_bounds(col: ColumnSpec, today: date) -> tuple[Any, Any]:
+    """A column's ``min`` and ``max`` as every check applies them: ``max: today`` is today for
+    a date column and no bound for a number. Dates stay dates (the whole day is allowed)."""
+    if col.type in {"date", "datetime"}:
+        return col.min, (today if col.max == "today" else col.max)
+    return col.min, (None if col.max == "today" else col.max)
+
+
+def blank_allowed(col: ColumnSpec) -> bool:
+    """A blank passes when the column says so, or when it is optional and mapped from the file."""
+    return col.nullable or (not col.required and col.from_ is not None)
+
+
 def _pandera_schema(source: str, spec: SourceSpec, today: date, unique_ok: set[str]) -> pa.DataFrameSchema:
     columns: dict[str, pa.Column] = {}
     for name, col in spec.columns.items():
@@ -112,10 +125,8 @@ def _pandera_schema(source: str, spec: SourceSpec, today: date, unique_ok: set[s
                 )
             else:
                 checks.append(pa.Check.isin(col.allowed, error=f"value is one of: {', '.join(col.allowed)}"))
-        low, high = col.min, col.max
+        low, high = column_bounds(col, today)
         if col.type in {"date", "datetime"}:
-            if high == "today":
-                high = today
             if low is not None:
                 checks.append(pa.Check.ge(pd.Timestamp(low), error=f"date on or after {low}"))
             if high is not None:
@@ -128,9 +139,9 @@ def _pandera_schema(source: str, spec: SourceSpec, today: date, unique_ok: set[s
         else:
             if low is not None:
                 checks.append(pa.Check.ge(low, error=f"value at least {low:g}"))
-            if high is not None and high != "today":
+            if high is not None:
                 checks.append(pa.Check.le(high, error=f"value at most {high:g}"))
-        nullable = col.nullable or (not col.required and col.from_ is not None)
+        nullable = blank_allowed(col)
         columns[name] = pa.Column(
             None,
             checks=checks,
