@@ -75,5 +75,5 @@ def write_executed(
     return {
         "page": page_key(spec),
         "lang": spec.edition.code,
-        "seconds": round(time.perf_counter() - started, 2),
+        "seconds": round(time.perf_counter() - started, 3),
     }
