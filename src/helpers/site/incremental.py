@@ -18,10 +18,8 @@ import logging
 import shutil
 from pathlib import Path
 
-import yaml
-
 from ..core.cache import file_sha256
-from .quarto import SIGNALS, render
+from .quarto import SIGNALS, project_config, render
 
 log = logging.getLogger("helpers.site")
 
@@ -83,8 +81,7 @@ def changed_pages(staging: Path, quarto: str) -> list[str] | None:
     if set(now) != set(old):
         return None
     changed = {name for name, digest in now.items() if old[name] != digest}
-    config = yaml.safe_load((staging / "_quarto.yml").read_text()) or {}
-    order = list(config.get("project", {}).get("render", []))
+    order = list(project_config(staging).get("render", []))
     if not changed <= set(order):
         return None
     return [page for page in order if page in changed]

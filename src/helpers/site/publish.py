@@ -194,10 +194,15 @@ class SiteBuild:
         publication = read_publication(self.paths, self.quarter)
         return is_sample_data(self.paths) or bool(publication and publication.sample_data)
 
-    def _start(self, quarto: str, render: EditionRender) -> None:
+    def _start(self, quarto: str, render: EditionRender, now: bool = True) -> None:
+        """Stage the edition and start Quarto on it; or, not ``now``, only stage it, to compare
+        with the kept render before deciding what to render."""
         edition = render.report
         stage_site(edition.settings, self.quarter, self.sample, edition.pages, render.staging)
-        render.render = GatedRender(quarto, render.staging, render.log_file).start()
+        if now:
+            render.render = GatedRender(quarto, render.staging, render.log_file).start()
+        else:
+            render.staging_only = True
 
     def start_early(self, pages_only: bool = False) -> None:
         """Stage what does not depend on this run's data and start Quarto now (if installed), one
@@ -290,12 +295,8 @@ class SiteBuild:
         rendered), the others moved under the first's folder: the site as Quarto made it."""
         quarto = quarto_cli.checked_quarto()
         for render in self.renders.values():
-            if render.render is None and not self.force:
-                render.staging_only = True  # stage, compare with the kept render, then decide
-                edition = render.report
-                stage_site(edition.settings, self.quarter, self.sample, edition.pages, render.staging)
-            elif render.render is None:
-                self._start(quarto, render)
+            if render.render is None:
+                self._start(quarto, render, now=self.force)
         for report in self.reports:
             for spec in report.pages:
                 if spec.page not in self.renders[report.edition.code].staged:

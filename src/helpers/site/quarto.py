@@ -119,6 +119,13 @@ def render(quarto: str, staging: Path, log_file: Path, page: str | None = None) 
     return _output(staging, page)
 
 
+def project_config(staging: Path) -> dict:
+    """The staged folder's ``project:`` settings (render list, resources, output folder)."""
+    import yaml
+
+    return (yaml.safe_load((staging / "_quarto.yml").read_text()) or {}).get("project", {})
+
+
 def signal_name(page: str) -> str:
     """A page of the render list as one file name (``districts/d3.ipynb``: ``districts__d3.ipynb``),
     the same the filter (site/wait-for-pages.lua) makes of the page it renders."""
@@ -131,15 +138,12 @@ class GatedRender:
     ``wait`` abandons the render."""
 
     def __init__(self, quarto: str, staging: Path, log_file: Path, expect: str | None = None) -> None:
-        import yaml
-
         self.quarto = quarto
         self.staging = staging
         self.log_file = log_file
         self.expect = expect
         self.signals = staging / SIGNALS
-        config = yaml.safe_load((staging / "_quarto.yml").read_text())
-        self.order: list[str] = list(config.get("project", {}).get("render", []))
+        self.order: list[str] = list(project_config(staging).get("render", []))
         self.process: subprocess.Popen[bytes] | None = None
         self.started = 0.0
 
@@ -216,11 +220,9 @@ def copy_late_resources(staging: Path) -> None:
     """Copy the project's declared resources that Quarto did not: it lists them when it starts,
     and an early render starts before the run stages its data, so a staged file no page links
     to would be published by a plain render but not by an early one. Now both publish it."""
-    import yaml
-
-    config = yaml.safe_load((staging / "_quarto.yml").read_text()) or {}
-    output = staging / config.get("project", {}).get("output-dir", "_site")
-    for pattern in config.get("project", {}).get("resources", []):
+    project = project_config(staging)
+    output = staging / project.get("output-dir", "_site")
+    for pattern in project.get("resources", []):
         for path in sorted(staging.glob(pattern)):
             target = output / path.relative_to(staging)
             if path.is_file() and not target.exists():
