@@ -23,6 +23,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -62,7 +63,14 @@ from .validation import (
     unique_already,
 )
 
-__all__ = ["IngestInternalError", "SourceValidationError", "ingest", "load_canonical", "pseudonymise"]
+__all__ = [
+    "IngestInternalError",
+    "SourceValidationError",
+    "canonical_pieces",
+    "ingest",
+    "load_canonical",
+    "pseudonymise",
+]
 
 log = logging.getLogger(__name__)
 
@@ -419,16 +427,36 @@ def _day(value: Any) -> str:
     return (value.date() if hasattr(value, "date") and callable(value.date) else value).isoformat()
 
 
-def load_canonical(paths: ProjectPaths, source: str, columns: list[str] | None = None) -> pd.DataFrame:
+def _canonical_file(paths: ProjectPaths, source: str) -> pq.ParquetFile:
     path = paths.canonical / f"{source}.parquet"
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: run `python -m helpers ingest` first")
-    # Column by column: memory holds the frame and one column as Arrow, never the whole table twice.
-    file = pq.ParquetFile(path)  # its footer read once, not once per column
+    return pq.ParquetFile(path)  # its footer read once, not once per column or row group
+
+
+def load_canonical(paths: ProjectPaths, source: str, columns: list[str] | None = None) -> pd.DataFrame:
+    file = _canonical_file(paths, source)
     names = columns if columns is not None else file.schema_arrow.names
+    # Column by column: memory holds the frame and one column as Arrow, never the whole table twice.
     parts = {}
     for name in names:
         table = file.read(columns=[name])
         parts[name] = table.to_pandas(types_mapper=types_mapper, self_destruct=True)[name]
         del table
     return pd.DataFrame(parts, copy=False)
+
+
+def canonical_pieces(
+    paths: ProjectPaths, source: str, columns: list[str] | None = None
+) -> Iterator[pd.DataFrame]:
+    """A canonical table one Parquet row group at a time (ingest writes one per piece it reads),
+    so that a reader's memory holds one piece, whatever the size of the table. An empty table
+    is one empty piece."""
+    file = _canonical_file(paths, source)
+    names = columns if columns is not None else file.schema_arrow.names
+    if file.num_row_groups == 0:
+        yield file.schema_arrow.empty_table().select(names).to_pandas(types_mapper=types_mapper)
+        return
+    for group in range(file.num_row_groups):
+        table = file.read_row_group(group, columns=names)
+        yield table.to_pandas(types_mapper=types_mapper, self_destruct=True)

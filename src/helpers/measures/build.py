@@ -1,9 +1,11 @@
 """The measures stage: canonical tables -> one gated, tidy table per measure, for one quarter.
 
-Each measure is computed by its kind (``helpers.measure_kinds``, ``helpers.familiar``), marked
-with how completely its source covers each period (``helpers.coverage``), and passed through the
-privacy gate against what the previous quarter's report published; ``helpers.publication``
-writes the result.
+Each source is read once, one Parquet row group at a time (``pieces``), and every piece is fed
+to the accumulator of each measure of that source (``kinds``, ``familiar``) and of each
+district (``districts``): memory holds a piece and the counts, not the table. Each measure is
+then marked with how completely its source covers each period (``helpers.data.coverage``) and
+passed through the privacy gate against what the previous quarter's report published;
+``publication`` writes the result.
 
 Only data up to the end of the reporting quarter is used, so a past quarter's report can be
 rebuilt exactly from a later extract (as long as the records did not change).
@@ -11,6 +13,8 @@ rebuilt exactly from a later extract (as long as the records did not change).
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -22,17 +26,18 @@ from ..core.language import ENGLISH
 from ..core.periods import FiscalQuarter
 from ..core.records import CoverageRecord
 from ..data.coverage import Coverage, SourceCoverage, records_per_day
-from ..data.ingest import load_canonical, return_memory_promptly
+from ..data.ingest import canonical_pieces, return_memory_promptly
 from ..data.raw import read_ingest_record
 from ..params.measure import Measure
 from ..params.plan import Plan
 from ..params.quarters import QuarterParams, stale_policy
 from ..params.settings import Settings
-from .districts import of_district, split_by_district
+from .districts import district_codes, of_district, split_by_district
 from .familiar import FAMILIAR_KINDS
 from .gate import gate
-from .kinds import COLUMNS, GENERIC_KINDS, Kind, SourceData, month_index
+from .kinds import COLUMNS, GENERIC_KINDS, Accumulator, Kind
 from .limits import add_process
+from .pieces import SourceData, pieces_of, prepare
 from .publication import QuarterTables, read_quarter_districts, read_quarter_frame, write_quarter
 
 __all__ = [
@@ -49,9 +54,7 @@ __all__ = [
 KINDS: dict[str, Kind] = {**GENERIC_KINDS, **FAMILIAR_KINDS}
 
 
-def compute(measure: Measure, data: SourceData, end: date) -> pd.DataFrame:
-    """The rows of one measure for every period that ends on or before ``end``."""
-    rows = KINDS[measure.kind](measure, data, end)
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=COLUMNS)
     if frame.empty:
         return frame
@@ -60,17 +63,12 @@ def compute(measure: Measure, data: SourceData, end: date) -> pd.DataFrame:
     )
 
 
-def prepare(frame: pd.DataFrame, date_column: str, end: date) -> SourceData:
-    """Cut a canonical table at ``end`` and index its months, once per source."""
-    dates = pd.to_datetime(frame[date_column])
-    keep = (dates <= pd.Timestamp(end) + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)).to_numpy()
-    everything = bool(keep.all())
-    cut = frame if everything else frame.loc[keep].reset_index(drop=True)
-    cut.attrs["date_column"] = date_column
-    kept_dates = dates if everything else dates[keep]  # no copy of a column that is all kept
-    first = kept_dates.min().date() if len(kept_dates) else end
-    last = kept_dates.max().date() if len(kept_dates) else end
-    return SourceData(cut, month_index(cut[date_column]), first, last)
+def compute(measure: Measure, data: SourceData, end: date) -> pd.DataFrame:
+    """The rows of one measure for every period that ends on or before ``end``."""
+    accumulator = KINDS[measure.kind](measure)
+    for piece in data.pieces:
+        accumulator.add(piece)
+    return _frame(accumulator.rows(data.first, end))
 
 
 def needed_columns(plan: Plan, source: str, date_column: str, only: set[str] | None = None) -> list[str]:
@@ -135,13 +133,6 @@ def apply_coverage(frame: pd.DataFrame, cover: SourceCoverage) -> pd.DataFrame:
     return frame
 
 
-def source_coverage(settings: Settings, source: str, data: SourceData) -> SourceCoverage:
-    """The source's coverage, counted from the very records the measures use."""
-    column = data.frame.attrs["date_column"]
-    days = records_per_day(pa.array(data.frame[column].to_numpy()))
-    return SourceCoverage(settings.sources.sources[source], days)
-
-
 def quarter_coverage(
     settings: Settings, source: str, cover: SourceCoverage, quarter: FiscalQuarter
 ) -> CoverageRecord:
@@ -174,20 +165,58 @@ def _incomplete_error(measure: Measure, source: str, info: CoverageRecord, quart
     )
 
 
-def _district_rows(
-    settings: Settings, quarter: FiscalQuarter, prepared: dict[str, tuple[SourceData, SourceCoverage, Any]]
-) -> list[pd.DataFrame]:
-    """The plan's district measures computed on each district's records, one district at a time."""
-    plan, districts = settings.plan, settings.plan.districts
-    if districts is None or districts.source not in prepared:
-        return []
-    data, cover, _ = prepared[districts.source]
-    spec = settings.sources.sources[districts.source]
-    columns = needed_columns(plan, districts.source, spec.date_column, set(districts.measures))
+@dataclass
+class _Pass:
+    """What one pass over a source leaves: every measure's accumulator, each district's, and
+    the source's calendar and coverage, counted from the very records the measures use."""
+
+    citywide: dict[str, Accumulator]
+    by_district: dict[str, dict[str, Accumulator]]
+    first: date
+    cover: SourceCoverage
+    info: CoverageRecord
+
+
+def _read_source(
+    settings: Settings, source: str, quarter: FiscalQuarter, measures: list[Measure], districts: bool
+) -> _Pass:
+    """Feed every piece of ``source`` to the accumulators of ``measures`` (and, with
+    ``districts``, to each district's), in one pass that holds one piece at a time."""
+    plan, spec = settings.plan, settings.sources.sources[source]
+    citywide = {m.id: KINDS[m.kind](m) for m in measures}
+    split = plan.districts if districts and plan.districts and plan.districts.source == source else None
+    by_district = {
+        district: {m: KINDS[plan.measure(m).kind](plan.measure(m)) for m in split.measures}
+        for district in (district_codes(split) if split else [])
+    }
+    district_columns = needed_columns(plan, source, spec.date_column, set(split.measures)) if split else []
+    columns = needed_columns(plan, source, spec.date_column, None if split else {m.id for m in measures})
+    days: Counter[str] = Counter()
+    first = last = None
+    for piece in pieces_of(canonical_pieces(settings.paths, source, columns), spec.date_column, quarter.end):
+        dates = pd.to_datetime(piece.frame[spec.date_column])
+        if len(dates):
+            low, high = dates.min(), dates.max()
+            first, last = min(first or low, low), max(last or high, high)
+        days.update(records_per_day(pa.array(dates.to_numpy())))
+        for accumulator in citywide.values():
+            accumulator.add(piece)
+        if split:
+            for district, part in split_by_district(piece, split, district_columns):
+                for accumulator in by_district[district].values():
+                    accumulator.add(part)
+    cover = SourceCoverage(spec, dict(sorted(days.items())))
+    info = quarter_coverage(settings, source, cover, quarter)
+    return _Pass(citywide, by_district, first.date() if first else quarter.end, cover, info)
+
+
+def _district_rows(plan: Plan, quarter: FiscalQuarter, read: _Pass) -> list[pd.DataFrame]:
+    """The plan's district measures, computed on each district's records (on the citywide
+    calendar and coverage)."""
     parts = [
-        of_district(apply_coverage(compute(plan.measure(m), part, quarter.end), cover), district)
-        for district, part in split_by_district(data, districts, columns)
-        for m in districts.measures
+        of_district(apply_coverage(_frame(accumulator.rows(read.first, quarter.end)), read.cover), district)
+        for district, accumulators in read.by_district.items()
+        for accumulator in accumulators.values()
     ]
     return [p for p in parts if not p.empty]
 
@@ -200,43 +229,41 @@ def compute_quarter(
     only: set[str] | None = None,
 ) -> QuarterTables:
     """Compute and gate every measure of the plan (or those in ``only``) for ``quarter``."""
-    paths, plan = settings.paths, settings.plan
-    prepared: dict[str, tuple[SourceData, SourceCoverage, CoverageRecord]] = {}
+    plan = settings.plan
+    measures = [m for m in plan.measures if only is None or m.id in only]
+    read: dict[str, _Pass] = {}
     status: dict[str, dict[str, Any]] = {}
     frames: list[pd.DataFrame] = []
-    for measure in plan.measures:
-        if only is not None and measure.id not in only:
-            continue
-        spec = settings.sources.sources[measure.source]
-        if measure.source not in prepared:
-            columns = needed_columns(plan, measure.source, spec.date_column)
-            data = prepare(load_canonical(paths, measure.source, columns), spec.date_column, quarter.end)
-            cover = source_coverage(settings, measure.source, data)
-            info = quarter_coverage(settings, measure.source, cover, quarter)
+    for measure in measures:
+        if measure.source not in read:
+            of_source = [m for m in measures if m.source == measure.source]
+            read[measure.source] = _read_source(settings, measure.source, quarter, of_source, only is None)
+            info = read[measure.source].info
             if params is not None and measure.source in params.require_complete and info.status != "complete":
                 raise StaleDataError(_incomplete_error(measure, measure.source, info, quarter))
-            prepared[measure.source] = (data, cover, info)
-        data, cover, info = prepared[measure.source]
-        complete = info.status == "complete"
+        source = read[measure.source]
+        complete = source.info.status == "complete"
         if not complete:
             policy = stale_policy(plan, params, measure.id) if params is not None else measure.if_stale
             if policy == "fail":
-                raise StaleDataError(_incomplete_error(measure, measure.source, info, quarter))
-        frames.append(apply_coverage(compute(measure, data, quarter.end), cover))
+                raise StaleDataError(_incomplete_error(measure, measure.source, source.info, quarter))
+        rows = source.citywide[measure.id].rows(source.first, quarter.end)
+        frames.append(apply_coverage(_frame(rows), source.cover))
         status[measure.id] = {
             "status": "current" if complete else "incomplete",
-            "data_through": info.data_through or quarter.start.isoformat(),
+            "data_through": source.info.data_through or quarter.start.isoformat(),
             "source": measure.source,
         }
     frame = pd.concat([f for f in frames if not f.empty], ignore_index=True).assign(district="")
     if only is None:
-        frame = pd.concat([frame, *_district_rows(settings, quarter, prepared)], ignore_index=True)
+        district_rows = [rows for source in read.values() for rows in _district_rows(plan, quarter, source)]
+        frame = pd.concat([frame, *district_rows], ignore_index=True)
     # One gate over the city and its districts: a hidden district cell can be worked out from
     # neither the city total, nor the other districts, nor the previous report.
     gated, summary = gate(frame, settings.privacy, settings.populations(), previous)
     citywide = gated[gated["district"] == ""].drop(columns="district").reset_index(drop=True)
     by_district = gated[gated["district"] != ""].reset_index(drop=True)
-    sources = {name: info for name, (_, _, info) in sorted(prepared.items())}
+    sources = {name: source.info for name, source in sorted(read.items())}
     return QuarterTables(
         quarter,
         add_process(citywide, plan),

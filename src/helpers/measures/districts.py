@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..params.districts import NOT_RECORDED, Districts
 from .gate import DISTRICT_MARK
-from .kinds import SourceData
+from .pieces import Piece
 
 DISTRICT_COLUMN = "district"  # "" on citywide rows
 
@@ -28,20 +28,17 @@ def district_codes(districts: Districts) -> list[str]:
 
 
 def split_by_district(
-    data: SourceData, districts: Districts, columns: list[str] | None = None
-) -> Iterator[tuple[str, SourceData]]:
-    """The source's rows of each district (and of none), on the citywide calendar: one district
-    at a time, with only ``columns``, so that memory holds one district's copy, not all."""
-    codes, names = data.codes(districts.column)
-    frame = data.frame if columns is None else data.frame[columns]
+    piece: Piece, districts: Districts, columns: list[str] | None = None
+) -> Iterator[tuple[str, Piece]]:
+    """A piece's rows of each district (and of none), in the districts' fixed order, with only
+    ``columns`` (those the district measures read)."""
+    codes, names = piece.codes(districts.column)
     for district in district_codes(districts):
         if district == NOT_RECORDED:
             mask = codes < 0
         else:
             mask = codes == names.index(district) if district in names else np.zeros(len(codes), dtype=bool)
-        part = frame.loc[mask].reset_index(drop=True)
-        part.attrs = dict(data.frame.attrs)
-        yield district, SourceData(part, data.month[mask], data.first, data.last)
+        yield district, piece.subset(mask, columns)
 
 
 def of_district(rows: pd.DataFrame, district: str) -> pd.DataFrame:

@@ -15,11 +15,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..core.language import ENGLISH
 from ..core.periods import Period, periods_for, rolling_period
 from ..params.measure import Measure
-from .kinds import Kind, Series, SourceData, month_key, row, series_for, where_mask
+from .kinds import Accumulator, Kind, Series, row, series_for, where_mask
+from .pieces import Piece, month_key
 
 
 @dataclass
@@ -31,15 +33,47 @@ class _People:
     agency: np.ndarray
 
 
-def _people(measure: Measure, data: SourceData) -> _People:
-    assert measure.familiar is not None
-    frame = data.frame
-    person, _ = data.codes(measure.familiar.person)
-    agency, agency_names = data.codes(measure.familiar.agency)
-    listed = np.array([name in measure.familiar.agencies for name in agency_names] + [False])
-    mask = (person >= 0) & listed[agency] & where_mask(frame, measure.where)
-    names = np.array([*agency_names, ""], dtype=object)
-    return _People(person[mask], data.month[mask], names[agency[mask]])
+class _Responses(Accumulator):
+    """Keeps each piece's identified responses (person, month, agency): a small share of the
+    rows, and only three columns of them."""
+
+    def __init__(self, measure: Measure) -> None:
+        super().__init__(measure)
+        self.persons: list[pa.Array] = []
+        self.months: list[np.ndarray] = []
+        self.agencies: list[np.ndarray] = []
+        self.agency_names: list[str] = []
+
+    def add(self, piece: Piece) -> None:
+        familiar = self.measure.familiar
+        assert familiar is not None
+        frame = piece.frame
+        agency, self.agency_names = piece.codes(familiar.agency)
+        listed = np.array([name in familiar.agencies for name in self.agency_names] + [False])
+        person = frame[familiar.person]
+        mask = person.notna().to_numpy(dtype=bool) & listed[agency] & where_mask(frame, self.measure.where)
+        values = pa.array(person[mask], from_pandas=True)
+        if isinstance(values, pa.ChunkedArray):  # a string column backed by Arrow
+            values = values.combine_chunks()
+        if pa.types.is_dictionary(values.type):
+            values = values.dictionary_decode()
+        self.persons.append(values)
+        self.months.append(piece.month[mask])
+        self.agencies.append(agency[mask])
+
+    def people(self) -> _People:
+        """Every piece's responses, with one code per person across pieces."""
+        if not self.persons:
+            return _People(
+                np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object)
+            )
+        persons = pa.concat_arrays(self.persons).dictionary_encode().indices
+        names = np.array([*self.agency_names, ""], dtype=object)
+        return _People(
+            persons.to_numpy(zero_copy_only=False).astype(np.int64),
+            np.concatenate(self.months),
+            names[np.concatenate(self.agencies)],
+        )
 
 
 def _window_counts(people: _People, period: Period) -> np.ndarray:
@@ -51,15 +85,19 @@ def _window_for(quarter_period: Period, months: int, floor: date) -> Period:
     return rolling_period(quarter_period.end, months, floor=floor)
 
 
-def _familiar_interactions(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]:
+class _Interactions(_Responses):
+    def rows(self, first: date, end: date) -> list[dict[str, Any]]:
+        return _interactions(self.measure, self.people(), first, end)
+
+
+def _interactions(measure: Measure, people: _People, first: date, end: date) -> list[dict[str, Any]]:
     familiar = measure.familiar
     assert familiar is not None
-    people = _people(measure, data)
     series = series_for(measure, familiar.agencies)
     rows = []
     population = measure.population_key
-    for period in periods_for("quarter", data.first, end):
-        window = _window_for(period, familiar.window_months, data.first)
+    for period in periods_for("quarter", first, end):
+        window = _window_for(period, familiar.window_months, first)
         counts = _window_counts(people, window)
         is_familiar = counts >= familiar.threshold
         in_quarter = (people.month >= month_key(period.start)) & (people.month <= month_key(period.end))
@@ -73,13 +111,17 @@ def _familiar_interactions(measure: Measure, data: SourceData, end: date) -> lis
     return rows
 
 
-def _familiar_concentration(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]:
+class _Concentration(_Responses):
+    def rows(self, first: date, end: date) -> list[dict[str, Any]]:
+        return _concentration(self.measure, self.people(), first, end)
+
+
+def _concentration(measure: Measure, people: _People, first: date, end: date) -> list[dict[str, Any]]:
     familiar = measure.familiar
     assert familiar is not None
-    people = _people(measure, data)
     series = series_for(measure, [])[0]
     rows = []
-    for window in periods_for("rolling_12_months", data.first, end):
+    for window in periods_for("rolling_12_months", first, end):
         counts = _window_counts(people, window)
         served = np.sort(counts[counts > 0])[::-1]
         if not len(served):
@@ -101,14 +143,18 @@ def _familiar_concentration(measure: Measure, data: SourceData, end: date) -> li
     return rows
 
 
-def _familiar_bands(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]:
+class _Bands(_Responses):
+    def rows(self, first: date, end: date) -> list[dict[str, Any]]:
+        return _bands(self.measure, self.people(), first, end)
+
+
+def _bands(measure: Measure, people: _People, first: date, end: date) -> list[dict[str, Any]]:
     familiar = measure.familiar
     assert familiar is not None
-    people = _people(measure, data)
     bands = familiar.bands
     population = measure.population_key
     rows = []
-    for window in periods_for("rolling_12_months", data.first, end):
+    for window in periods_for("rolling_12_months", first, end):
         counts = _window_counts(people, window)
         for i, low in enumerate(bands):
             s = Series(f"{low}+", ENGLISH._("{n} or more times", n=low), i)
@@ -119,7 +165,7 @@ def _familiar_bands(measure: Measure, data: SourceData, end: date) -> list[dict[
 
 
 FAMILIAR_KINDS: dict[str, Kind] = {
-    "familiar_neighbor_interactions": _familiar_interactions,
-    "familiar_neighbor_concentration": _familiar_concentration,
-    "familiar_neighbor_bands": _familiar_bands,
+    "familiar_neighbor_interactions": _Interactions,
+    "familiar_neighbor_concentration": _Concentration,
+    "familiar_neighbor_bands": _Bands,
 }

@@ -3,8 +3,10 @@
 A measure's rows carry the published value and the numerator and denominator behind it, and what
 the privacy gate needs: the counts of people behind each cell (``privacy_counts``), the size of a
 concentration figure's top group (``min_group``) and, for additive counts, the ``atoms`` (one
-series in one month) a cell sums. The generic kinds are here: count, sum, share, mean and
-snapshot; the familiar-neighbor kinds of initiative 2.11 are in ``helpers.familiar``.
+series in one month) a cell sums. A kind is an accumulator: it is fed a source one piece at a
+time (``helpers.measures.pieces``) and keeps only counts per series and month between pieces.
+The generic kinds are here: count, sum, share, mean and snapshot; the familiar-neighbor kinds of
+initiative 2.11 are in ``helpers.measures.familiar``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import pandas as pd
 from ..core.language import ENGLISH
 from ..core.periods import Period, periods_for
 from ..data.coverage import NOT_AVAILABLE_NOTE
-from ..params.measure import DATE_PART_CODES, Condition, Measure
+from ..params.measure import Condition, Measure
+from .pieces import Piece, month_key, month_name
 
 COLUMNS = [
     "measure",
@@ -48,39 +51,6 @@ COLUMNS = [
 # column is absent or blank: no value); no_records (a ratio or average with nothing to divide:
 # dropped when the period is covered, missing otherwise).
 STATUSES = ("complete", "partial", "missing", "not_available", "no_records")
-
-
-PIECE_ROWS = 1 << 20  # date arithmetic a million rows at a time: small temporary arrays
-
-
-def date_parts(dates: pd.Series, part: str) -> np.ndarray:
-    """Per date: ``month`` (year * 12 + month - 1), ``weekday`` (Monday 0) or ``hour``; -1
-    where there is no date. Computed from numpy's calendar units, piece by piece, so that
-    memory holds the result and one piece, not whole-column temporaries."""
-    values = pd.to_datetime(dates).to_numpy()
-    out = np.empty(len(values), dtype=np.int32)
-    for start in range(0, len(values), PIECE_ROWS):
-        piece = values[start : start + PIECE_ROWS]
-        if part == "month":
-            number = piece.astype("datetime64[M]").astype(np.int64) + 1970 * 12
-        elif part == "weekday":  # 1970-01-01 was a Thursday (3)
-            number = (piece.astype("datetime64[D]").astype(np.int64) + 3) % 7
-        else:
-            number = piece.astype("datetime64[h]").astype(np.int64) % 24
-        out[start : start + PIECE_ROWS] = np.where(np.isnat(piece), -1, number)
-    return out
-
-
-def month_index(dates: pd.Series) -> np.ndarray:
-    return date_parts(dates, "month")
-
-
-def month_key(d: date) -> int:
-    return d.year * 12 + d.month - 1
-
-
-def month_name(key: int) -> str:
-    return f"{key // 12:04d}-{key % 12 + 1:02d}"
 
 
 def _condition_mask(frame: pd.DataFrame, column: str, condition: Condition) -> np.ndarray:
@@ -115,40 +85,6 @@ def where_mask(frame: pd.DataFrame, where: dict[str, Condition]) -> np.ndarray:
     for column, condition in where.items():
         mask &= _condition_mask(frame, column, condition)
     return mask
-
-
-@dataclass
-class SourceData:
-    """A canonical table cut at the quarter end, with its month index.
-
-    Integer codes of text columns are computed once and shared by every measure of the source.
-    """
-
-    frame: pd.DataFrame
-    month: np.ndarray
-    first: date
-    last: date
-    _codes: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
-
-    def codes(self, column: str, part: str | None = None) -> tuple[np.ndarray, list[str]]:
-        """``(code per row, name per code)``; missing values get code -1. With ``part``, the
-        codes are a part of a date column: the day of the week or the hour."""
-        if part:
-            key = f"{column}:{part}"
-            if key not in self._codes:
-                codes = date_parts(self.frame[column], "weekday" if part == "weekday" else "hour")
-                self._codes[key] = (codes, list(DATE_PART_CODES[part]))
-            return self._codes[key]
-        if column not in self._codes:
-            values = self.frame[column]
-            if isinstance(values.dtype, pd.CategoricalDtype):
-                codes = values.cat.codes.to_numpy().astype(np.int32)
-                names = [str(c) for c in values.cat.categories]
-            else:
-                codes, uniques = pd.factorize(values, use_na_sentinel=True)
-                codes, names = codes.astype(np.int32), [str(u) for u in uniques]
-            self._codes[column] = (codes, names)
-        return self._codes[column]
 
 
 @dataclass
@@ -234,194 +170,259 @@ def _notnull(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------
-# Generic kinds
+# Generic kinds: each measure is an accumulator fed one piece at a time
 
 
-@dataclass
 class MonthGrid:
-    """Counts (or sums) per series code and month: one ``np.bincount`` over the whole table."""
+    """Counts (or sums) per series code and month, added up piece by piece (``np.bincount``)."""
 
-    values: dict[str, np.ndarray]
-    first_month: int
+    def __init__(self, names: list[str]) -> None:
+        self.names = names  # the codebook's names: it grows as pieces bring new codes
+        self.values = np.zeros((0, 0))
+        self.first_month = 0
+
+    def add(self, codes: np.ndarray, month: np.ndarray, mask: np.ndarray, weights: np.ndarray | None) -> None:
+        keep = mask & (codes >= 0)
+        if not keep.any():
+            return
+        codes, month = codes[keep], month[keep]
+        self._fit(int(month.min()), int(month.max()))
+        span = self.values.shape[1]
+        key = codes.astype(np.int64) * span + (month - self.first_month)
+        picked = None if weights is None else weights[keep]
+        self.values += np.bincount(key, weights=picked, minlength=self.values.size).reshape(self.values.shape)
+
+    def _fit(self, low: int, high: int) -> None:
+        rows, span = self.values.shape
+        first = min(low, self.first_month) if span else low
+        last = max(high, self.first_month + span - 1) if span else high
+        if rows == len(self.names) and first == self.first_month and last - first + 1 == span:
+            return
+        grown = np.zeros((len(self.names), last - first + 1))
+        grown[:rows, self.first_month - first : self.first_month - first + span] = self.values
+        self.values, self.first_month = grown, first
+
+    def present(self) -> list[str]:
+        return [self.names[i] for i in range(self.values.shape[0]) if self.values[i].any()]
 
     def total(self, codes: list[str], months: list[int]) -> float:
+        index = {name: i for i, name in enumerate(self.names[: self.values.shape[0]])}
         total = 0.0
         for code in codes:
-            row = self.values.get(code)
-            if row is None:
+            if code not in index:
                 continue
+            grid_row = self.values[index[code]]
             for month in months:
-                index = month - self.first_month
-                if 0 <= index < len(row):
-                    total += float(row[index])
+                position = month - self.first_month
+                if 0 <= position < len(grid_row):
+                    total += float(grid_row[position])
         return total
 
 
-def _grouped_months(
-    measure: Measure, data: SourceData, mask: np.ndarray, weights: np.ndarray | None
-) -> tuple[list[Series], MonthGrid]:
-    """Per series code: month -> count (or sum of ``weights``) of the rows in ``mask``."""
-    first = int(data.month.min()) if len(data.month) else 0
-    span = int(data.month.max()) - first + 1 if len(data.month) else 1
-    if measure.series_by:
-        codes, names = data.codes(measure.series_by.column, measure.series_by.part)
-    else:
-        codes, names = np.zeros(len(data.month), dtype=np.int32), ["__all__"]
-    keep = mask & (codes >= 0)
-    key = codes[keep] * span + (data.month[keep] - first)
-    grid = np.bincount(
-        key, weights=None if weights is None else weights[keep], minlength=len(names) * span
-    ).reshape(len(names), span)
-    present = [n for i, n in enumerate(names) if grid[i].any()] if measure.series_by else []
-    series = series_for(measure, sorted(present))
-    return series, MonthGrid({n: grid[i] for i, n in enumerate(names)}, first)
+class Accumulator:
+    """One measure computed from a source's pieces: ``add`` each piece, then ask for ``rows``."""
+
+    def __init__(self, measure: Measure) -> None:
+        self.measure = measure
+        self.grids: dict[str, MonthGrid] = {}
+
+    def add(self, piece: Piece) -> None:
+        raise NotImplementedError
+
+    def rows(self, first: date, end: date) -> list[dict[str, Any]]:
+        """The measure's rows for every period from ``first``'s to the one ending at ``end``."""
+        raise NotImplementedError
+
+    def _count(self, name: str, piece: Piece, mask: np.ndarray, weights: np.ndarray | None = None) -> None:
+        """Add the rows in ``mask`` (or their ``weights``) to grid ``name``, per series and month."""
+        spec = self.measure.series_by
+        if spec:
+            codes, names = piece.codes(spec.column, spec.part)
+        else:
+            codes, names = np.zeros(len(piece.month), dtype=np.int32), ["__all__"]
+        if name not in self.grids:
+            self.grids[name] = MonthGrid(names)
+        self.grids[name].add(codes, piece.month, mask, weights)
+
+    def _grid(self, name: str) -> MonthGrid:
+        return self.grids.get(name) or MonthGrid([])
+
+    def _series(self, name: str) -> list[Series]:
+        present = self._grid(name).present() if self.measure.series_by else []
+        return series_for(self.measure, sorted(present))
+
+    def _cells(
+        self, first: date, end: date, series: list[Series]
+    ) -> Iterator[tuple[Period, Series, list[str], list[int]]]:
+        """Every reported (period, series) pair, with the series' codes and the period's month keys."""
+        for period in periods_for(self.measure.grain, first, end):
+            months = [month_key(m) for m in period.months]
+            for s in series:
+                yield period, s, s.parts or [s.code], months
 
 
-def _cells(
-    measure: Measure, data: SourceData, end: date, series: list[Any]
-) -> Iterator[tuple[Period, Any, list[str], list[int]]]:
-    """Every reported (period, series) pair, with the series' codes and the period's month keys."""
-    for period in periods_for(measure.grain, data.first, end):
-        months = [month_key(m) for m in period.months]
-        for s in series:
-            yield period, s, s.parts or [s.code], months
+class Additive(Accumulator):
+    """``count`` (rows) and ``sum`` (of the ``value`` column)."""
 
+    def __init__(self, measure: Measure, weights_column: str | None) -> None:
+        super().__init__(measure)
+        self.weights_column = weights_column
 
-def _additive(
-    measure: Measure, data: SourceData, end: date, weights_column: str | None
-) -> list[dict[str, Any]]:
-    mask = where_mask(data.frame, measure.where)
-    weights = pd.to_numeric(data.frame[weights_column]).to_numpy(dtype=float) if weights_column else None
-    series, grid = _grouped_months(measure, data, mask, weights)
-    rows = []
-    population = measure.population_key
-    counts_people = measure.counts_people
-    for period, s, parts, months in _cells(measure, data, end, series):
-        value = grid.total(parts, months)
-        atoms = (
-            [f"{population}|{code}|{month_name(m)}" for code in parts for m in months]
-            if counts_people
-            else []
-        )
-        rows.append(
-            row(measure, period, s, value, privacy_counts=[value] if counts_people else [], atoms=atoms)
-        )
-    return rows
+    def add(self, piece: Piece) -> None:
+        frame = piece.frame
+        column = self.weights_column
+        weights = pd.to_numeric(frame[column]).to_numpy(dtype=float) if column else None
+        self._count("rows", piece, where_mask(frame, self.measure.where), weights)
 
-
-def _count(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]:
-    return _additive(measure, data, end, None)
-
-
-def _sum(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]:
-    return _additive(measure, data, end, measure.value)
-
-
-def _share(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]:
-    base = where_mask(data.frame, measure.where)
-    measured_columns = list(measure.numerator_where)
-    measured = base & _notnull(data.frame, measured_columns)
-    hit = measured & where_mask(data.frame, measure.numerator_where)
-    series, denominators = _grouped_months(measure, data, base, None)
-    _, with_values = _grouped_months(measure, data, measured, None)
-    _, numerators = _grouped_months(measure, data, hit, None)
-    rows = []
-    for period, s, parts, months in _cells(measure, data, end, series):
-        den = with_values.total(parts, months)
-        if den == 0:
-            rows.append(_no_value(measure, period, s, denominators.total(parts, months), measured_columns))
-            continue
-        num = numerators.total(parts, months)
-        counts = [num, den - num] if measure.counts_people else []
-        rows.append(
-            row(
-                measure,
-                period,
-                s,
-                100.0 * num / den,
-                numerator=num,
-                denominator=den,
-                privacy_counts=counts,
+    def rows(self, first: date, end: date) -> list[dict[str, Any]]:
+        measure, grid = self.measure, self._grid("rows")
+        population, counts_people = measure.population_key, measure.counts_people
+        out = []
+        for period, s, parts, months in self._cells(first, end, self._series("rows")):
+            value = grid.total(parts, months)
+            atoms = (
+                [f"{population}|{code}|{month_name(m)}" for code in parts for m in months]
+                if counts_people
+                else []
             )
-        )
-    return rows
-
-
-def _mean(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]:
-    mask = where_mask(data.frame, measure.where)
-    assert measure.value is not None
-    measured = mask & _notnull(data.frame, [measure.value])
-    values = pd.to_numeric(data.frame[measure.value]).to_numpy(dtype=float)
-    series, sums = _grouped_months(measure, data, measured, np.nan_to_num(values))
-    _, counts = _grouped_months(measure, data, measured, None)
-    _, records = _grouped_months(measure, data, mask, None)
-    rows = []
-    for period, s, parts, months in _cells(measure, data, end, series):
-        n = counts.total(parts, months)
-        if n == 0:
-            rows.append(_no_value(measure, period, s, records.total(parts, months), [measure.value]))
-            continue
-        total = sums.total(parts, months)
-        mean = total / n
-        rows.append(
-            row(
-                measure,
-                period,
-                s,
-                mean,
-                numerator=total,
-                denominator=n,
-                privacy_counts=[mean] if measure.counts_people else [],
+            out.append(
+                row(measure, period, s, value, privacy_counts=[value] if counts_people else [], atoms=atoms)
             )
-        )
-    return rows
+        return out
 
 
-def _snapshot(measure: Measure, data: SourceData, end: date) -> list[dict[str, Any]]:
-    frame = data.frame.loc[where_mask(data.frame, measure.where)]
-    date_column = measure.date or data.frame.attrs["date_column"]
-    dates = pd.to_datetime(frame[date_column])
-    codes = frame[measure.series_by.column].astype(str) if measure.series_by else None
-    series = series_for(measure, sorted(set(codes)) if codes is not None else [])
-    assert measure.numerator is not None
-    assert measure.denominator is not None
-    needed = [measure.numerator] + ([] if measure.value == "numerator" else [measure.denominator])
-    rows = []
-    for period in periods_for(measure.grain, data.first, end):
-        inside = (dates >= pd.Timestamp(period.start)) & (dates <= pd.Timestamp(period.end))
-        for s in series:
-            if s.parts:
-                continue  # totals of snapshots are not meaningful across departments
-            pick = inside & ((codes == s.code) if codes is not None else True)
-            if not pick.any():
-                rows.append(row(measure, period, s, math.nan, status="no_records"))
+class Share(Accumulator):
+    """The share of records meeting ``numerator_where``, among those with its columns recorded."""
+
+    def add(self, piece: Piece) -> None:
+        frame, measure = piece.frame, self.measure
+        base = where_mask(frame, measure.where)
+        measured = base & _notnull(frame, list(measure.numerator_where))
+        self._count("records", piece, base)
+        self._count("measured", piece, measured)
+        self._count("hit", piece, measured & where_mask(frame, measure.numerator_where))
+
+    def rows(self, first: date, end: date) -> list[dict[str, Any]]:
+        measure = self.measure
+        records, measured, hits = self._grid("records"), self._grid("measured"), self._grid("hit")
+        out = []
+        for period, s, parts, months in self._cells(first, end, self._series("records")):
+            den = measured.total(parts, months)
+            if den == 0:
+                out.append(
+                    _no_value(measure, period, s, records.total(parts, months), list(measure.numerator_where))
+                )
                 continue
-            latest = frame.loc[dates[pick].idxmax()]
-            if any(pd.isna(latest[c]) for c in needed):
-                rows.append(_unmeasured(measure, period, s, [c for c in needed if pd.isna(latest[c])]))
-                continue
-            num = float(latest[measure.numerator])
-            den = float(latest[measure.denominator]) if pd.notna(latest[measure.denominator]) else math.nan
-            if measure.value == "numerator":
-                value = num
-            elif not den:
-                rows.append(row(measure, period, s, math.nan, status="no_records"))
-                continue
-            elif measure.value == "rate":
-                value = 100.0 * num / den
-            else:
-                value = 100.0 * (den - num) / den
-            rows.append(row(measure, period, s, value, numerator=num, denominator=den))
-    return rows
+            num = hits.total(parts, months)
+            counts = [num, den - num] if measure.counts_people else []
+            out.append(
+                row(
+                    measure,
+                    period,
+                    s,
+                    100.0 * num / den,
+                    numerator=num,
+                    denominator=den,
+                    privacy_counts=counts,
+                )
+            )
+        return out
 
 
-# A kind: (measure, source data, end of the reporting quarter) -> the measure's rows.
-Kind = Callable[[Measure, SourceData, date], list[dict[str, Any]]]
+class Mean(Accumulator):
+    """The average of the ``value`` column over the records that have one."""
+
+    def add(self, piece: Piece) -> None:
+        frame, measure = piece.frame, self.measure
+        assert measure.value is not None
+        mask = where_mask(frame, measure.where)
+        measured = mask & _notnull(frame, [measure.value])
+        values = pd.to_numeric(frame[measure.value]).to_numpy(dtype=float)
+        self._count("sums", piece, measured, np.nan_to_num(values))
+        self._count("counts", piece, measured)
+        self._count("records", piece, mask)
+
+    def rows(self, first: date, end: date) -> list[dict[str, Any]]:
+        measure = self.measure
+        assert measure.value is not None
+        sums, counts, records = self._grid("sums"), self._grid("counts"), self._grid("records")
+        out = []
+        for period, s, parts, months in self._cells(first, end, self._series("sums")):
+            n = counts.total(parts, months)
+            if n == 0:
+                out.append(_no_value(measure, period, s, records.total(parts, months), [measure.value]))
+                continue
+            total = sums.total(parts, months)
+            mean = total / n
+            counted = [mean] if measure.counts_people else []
+            out.append(row(measure, period, s, mean, numerator=total, denominator=n, privacy_counts=counted))
+        return out
+
+
+class Snapshot(Accumulator):
+    """The latest snapshot in each period: snapshot tables are small, so their rows are kept."""
+
+    def __init__(self, measure: Measure) -> None:
+        super().__init__(measure)
+        self.kept: list[pd.DataFrame] = []
+        self.date_column = measure.date or ""
+
+    def add(self, piece: Piece) -> None:
+        measure = self.measure
+        self.date_column = measure.date or piece.date_column
+        needed = [self.date_column, measure.numerator, measure.denominator]
+        if measure.series_by:
+            needed.append(measure.series_by.column)
+        columns = list(dict.fromkeys(c for c in needed if c))
+        self.kept.append(piece.frame.loc[where_mask(piece.frame, measure.where), columns])
+
+    def rows(self, first: date, end: date) -> list[dict[str, Any]]:
+        measure = self.measure
+        frame = pd.concat(self.kept, ignore_index=True)
+        dates = pd.to_datetime(frame[self.date_column])
+        codes = frame[measure.series_by.column].astype(str) if measure.series_by else None
+        series = series_for(measure, sorted(set(codes)) if codes is not None else [])
+        assert measure.numerator is not None
+        assert measure.denominator is not None
+        needed = [measure.numerator] + ([] if measure.value == "numerator" else [measure.denominator])
+        out = []
+        for period in periods_for(measure.grain, first, end):
+            inside = (dates >= pd.Timestamp(period.start)) & (dates <= pd.Timestamp(period.end))
+            for s in series:
+                if s.parts:
+                    continue  # totals of snapshots are not meaningful across departments
+                pick = inside & ((codes == s.code) if codes is not None else True)
+                if not pick.any():
+                    out.append(row(measure, period, s, math.nan, status="no_records"))
+                    continue
+                latest = frame.loc[dates[pick].idxmax()]
+                if any(pd.isna(latest[c]) for c in needed):
+                    out.append(_unmeasured(measure, period, s, [c for c in needed if pd.isna(latest[c])]))
+                    continue
+                num = float(latest[measure.numerator])
+                den = (
+                    float(latest[measure.denominator]) if pd.notna(latest[measure.denominator]) else math.nan
+                )
+                if measure.value == "numerator":
+                    value = num
+                elif not den:
+                    out.append(row(measure, period, s, math.nan, status="no_records"))
+                    continue
+                elif measure.value == "rate":
+                    value = 100.0 * num / den
+                else:
+                    value = 100.0 * (den - num) / den
+                out.append(row(measure, period, s, value, numerator=num, denominator=den))
+        return out
+
+
+# A kind makes a measure's accumulator.
+Kind = Callable[[Measure], Accumulator]
 
 GENERIC_KINDS: dict[str, Kind] = {
-    "count": _count,
-    "sum": _sum,
-    "share": _share,
-    "mean": _mean,
-    "snapshot": _snapshot,
+    "count": lambda m: Additive(m, None),
+    "sum": lambda m: Additive(m, m.value),
+    "share": Share,
+    "mean": Mean,
+    "snapshot": Snapshot,
 }

@@ -1,0 +1,137 @@
+"""A canonical table read piece by piece: the measures' view of a source.
+
+The measures never hold a whole source. Each Parquet row group becomes a ``Piece``: its rows cut
+at the end of the reporting quarter, their month, and the integer codes of their text columns.
+A ``Codebook`` gives a name the same code in every piece, so counts from one piece add to those
+of the next; what the measures keep between pieces is only those counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from ..params.measure import DATE_PART_CODES
+
+PIECE_ROWS = 1 << 20  # date arithmetic a million rows at a time: small temporary arrays
+
+
+def date_parts(dates: pd.Series, part: str) -> np.ndarray:
+    """Per date: ``month`` (year * 12 + month - 1), ``weekday`` (Monday 0) or ``hour``; -1
+    where there is no date. Computed from numpy's calendar units, piece by piece, so that
+    memory holds the result and one piece, not whole-column temporaries."""
+    values = pd.to_datetime(dates).to_numpy()
+    out = np.empty(len(values), dtype=np.int32)
+    for start in range(0, len(values), PIECE_ROWS):
+        piece = values[start : start + PIECE_ROWS]
+        if part == "month":
+            number = piece.astype("datetime64[M]").astype(np.int64) + 1970 * 12
+        elif part == "weekday":  # 1970-01-01 was a Thursday (3)
+            number = (piece.astype("datetime64[D]").astype(np.int64) + 3) % 7
+        else:
+            number = piece.astype("datetime64[h]").astype(np.int64) % 24
+        out[start : start + PIECE_ROWS] = np.where(np.isnat(piece), -1, number)
+    return out
+
+
+def month_key(d: date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+def month_name(key: int) -> str:
+    return f"{key // 12:04d}-{key % 12 + 1:02d}"
+
+
+@dataclass
+class Codebook:
+    """One column's names and their codes, shared by every piece of a source."""
+
+    names: list[str] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)
+
+    def encode(self, values: pd.Series) -> np.ndarray:
+        """The code of each value (-1 where missing); a name first seen here gets a new code."""
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            local = values.cat.codes.to_numpy()
+            uniques = [str(c) for c in values.cat.categories]
+        else:
+            local, found = pd.factorize(values, use_na_sentinel=True)
+            uniques = [str(u) for u in found]
+        for name in uniques:
+            if name not in self.index:
+                self.index[name] = len(self.names)
+                self.names.append(name)
+        # The last entry answers a local -1 (missing) with -1.
+        lookup = np.array([self.index[name] for name in uniques] + [-1], dtype=np.int32)
+        return lookup[local]
+
+
+@dataclass
+class Piece:
+    """Rows of one source, cut at the quarter end, with their month and codes.
+
+    Codes of a column are computed once per piece and shared by every measure of the source.
+    """
+
+    frame: pd.DataFrame
+    month: np.ndarray
+    date_column: str
+    codebooks: dict[str, Codebook] = field(default_factory=dict)
+    _codes: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def codes(self, column: str, part: str | None = None) -> tuple[np.ndarray, list[str]]:
+        """``(code per row, name per code)``; missing values get code -1. With ``part``, the
+        codes are a part of a date column: the day of the week or the hour."""
+        if part:
+            key = f"{column}:{part}"
+            if key not in self._codes:
+                self._codes[key] = date_parts(self.frame[column], "weekday" if part == "weekday" else "hour")
+            return self._codes[key], list(DATE_PART_CODES[part])
+        book = self.codebooks.setdefault(column, Codebook())
+        if column not in self._codes:
+            self._codes[column] = book.encode(self.frame[column])
+        return self._codes[column], book.names
+
+    def subset(self, mask: np.ndarray, columns: list[str] | None = None) -> Piece:
+        """The rows in ``mask`` (with only ``columns``), keeping the codes already computed."""
+        frame = self.frame.loc[mask, columns if columns is not None else slice(None)].reset_index(drop=True)
+        codes = {key: values[mask] for key, values in self._codes.items()}
+        return Piece(frame, self.month[mask], self.date_column, self.codebooks, codes)
+
+
+def cut(frame: pd.DataFrame, date_column: str, end: date, codebooks: dict[str, Codebook]) -> Piece:
+    """The rows dated on or before ``end`` (a row without a date is never in a period)."""
+    dates = pd.to_datetime(frame[date_column])
+    keep = (dates <= pd.Timestamp(end) + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)).to_numpy()
+    if not keep.all():  # no copy of a piece that is all kept
+        frame = frame.loc[keep].reset_index(drop=True)
+    return Piece(frame, date_parts(frame[date_column], "month"), date_column, codebooks)
+
+
+@dataclass
+class SourceData:
+    """A source's pieces and the dates its kept records span (``first`` starts the calendar)."""
+
+    pieces: Iterable[Piece]
+    first: date
+    last: date
+
+
+def pieces_of(frames: Iterable[pd.DataFrame], date_column: str, end: date) -> Iterator[Piece]:
+    """Each frame cut at ``end``; the pieces share one codebook per column."""
+    codebooks: dict[str, Codebook] = {}
+    for frame in frames:
+        yield cut(frame, date_column, end, codebooks)
+
+
+def prepare(frame: pd.DataFrame, date_column: str, end: date) -> SourceData:
+    """A table held whole, as one piece: for the notebooks, tests and small tables."""
+    piece = next(pieces_of([frame], date_column, end))
+    dates = pd.to_datetime(piece.frame[date_column])
+    first = dates.min().date() if len(dates) else end
+    last = dates.max().date() if len(dates) else end
+    return SourceData([piece], first, last)

@@ -1,0 +1,177 @@
+"""A source read piece by piece gives exactly the measures of the source read whole: the measures
+stage reads one Parquet row group at a time, so that its memory does not grow with the data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from helpers.core.paths import ProjectPaths
+from helpers.data.ingest import canonical_pieces
+from helpers.measures.build import compute, prepare
+from helpers.measures.districts import split_by_district
+from helpers.measures.pieces import Codebook, SourceData, pieces_of
+from helpers.params.districts import NOT_RECORDED, Districts
+
+from .test_build import END, measure
+
+AGENCIES = ["DPD", "DFD", "DCSD"]
+
+
+def calls(n: int = 600, seed: int = 7) -> pd.DataFrame:
+    """Calls over two years with agencies, people, answer times and gaps in every column."""
+    rng = np.random.default_rng(seed)
+    days = pd.Timestamp("2024-10-01") + pd.to_timedelta(rng.integers(0, 760, n), unit="D")
+    frame = pd.DataFrame(
+        {
+            "when": days + pd.to_timedelta(rng.integers(0, 86400, n), unit="s"),
+            "agency": rng.choice([*AGENCIES, None], n, p=[0.5, 0.2, 0.25, 0.05]),
+            "type": rng.choice(["CRASH", "ALARM", "CHECK"], n),
+            "secs": np.where(rng.random(n) < 0.1, np.nan, rng.integers(0, 40, n)),
+            "person_key": np.where(rng.random(n) < 0.4, [f"p{i}" for i in rng.integers(0, 40, n)], None),
+            "district": rng.choice(["D1", "D2", None], n),
+            "students": rng.integers(0, 50, n),
+        }
+    )
+    return frame  # in no order: a later piece can hold earlier months
+
+
+def pieced(frame: pd.DataFrame, cuts: list[int]) -> SourceData:
+    """``frame`` as several pieces, each with its own categories (as Parquet row groups have)."""
+    bounds = [0, *cuts, len(frame)]
+    frames = [frame.iloc[a:b].reset_index(drop=True) for a, b in zip(bounds, bounds[1:])]
+    for part in frames:
+        for column in ("agency", "type", "district"):
+            part[column] = part[column].astype("category")
+    whole = prepare(frame, "when", END)
+    return SourceData(list(pieces_of(frames, "when", END)), whole.first, whole.last)
+
+
+MEASURES = {
+    "count by agency with a total": {
+        "grain": "quarter",
+        "privacy": "person_events",
+        "population": "calls",
+        "series_by": {"column": "agency", "order": ["DPD", "DFD"], "total": "All"},
+    },
+    "count by weekday": {
+        "where": {"type": {"in": ["CRASH"]}},
+        "series_by": {"column": "when", "part": "weekday"},
+    },
+    "share answered in 15 s": {"kind": "share", "unit": "percent", "numerator_where": {"secs": {"le": 15}}},
+    "mean by type": {"kind": "mean", "unit": "average", "value": "students", "series_by": {"column": "type"}},
+    "sum by agency": {
+        "kind": "sum",
+        "value": "students",
+        "grain": "quarter",
+        "series_by": {"column": "agency"},
+    },
+    "snapshot": {
+        "kind": "snapshot",
+        "grain": "quarter",
+        "value": "numerator",
+        "unit": "positions",
+        "numerator": "students",
+        "denominator": "secs",
+        "series_by": {"column": "type"},
+    },
+    "familiar interactions": {
+        "kind": "familiar_neighbor_interactions",
+        "grain": "quarter",
+        "privacy": "person_events",
+        "familiar": {"person": "person_key", "agency": "agency", "agencies": AGENCIES, "threshold": 3},
+        "series_by": {"column": "agency", "order": AGENCIES, "total": "All"},
+    },
+    "familiar concentration": {
+        "kind": "familiar_neighbor_concentration",
+        "unit": "percent",
+        "grain": "rolling_12_months",
+        "privacy": "people",
+        "familiar": {
+            "person": "person_key",
+            "agency": "agency",
+            "agencies": ["DPD"],
+            "top_share_percent": 10,
+        },
+    },
+    "familiar bands": {
+        "kind": "familiar_neighbor_bands",
+        "grain": "rolling_12_months",
+        "privacy": "people",
+        "familiar": {"person": "person_key", "agency": "agency", "agencies": AGENCIES},
+    },
+}
+
+
+@pytest.mark.parametrize("name", MEASURES)
+def test_every_kind_gives_the_same_rows_from_pieces_as_from_the_whole_table(name):
+    m = measure(**MEASURES[name])
+    frame = calls()
+    later = calls(5, seed=8).assign(when=pd.Timestamp(END) + pd.Timedelta(days=3))
+    frame = pd.concat([frame, later], ignore_index=True)
+    whole = compute(m, prepare(frame, "when", END), END)
+    # Uneven pieces; the last lies after the quarter end, so the cut leaves it empty.
+    parts = compute(m, pieced(frame, [1, 90, 91, 350, len(frame) - 5]), END)
+    assert len(whole) > 0
+    pd.testing.assert_frame_equal(parts, whole)
+
+
+def test_a_name_keeps_its_code_in_every_piece_whatever_each_piece_holds():
+    book = Codebook()
+    first = book.encode(pd.Series(["DFD", "DPD", None, "DFD"], dtype="category"))
+    second = book.encode(pd.Series(["DCSD", "DPD", None]))
+    assert first.tolist() == [0, 1, -1, 0]
+    assert second.tolist() == [2, 1, -1]
+    assert book.names == ["DFD", "DPD", "DCSD"]
+
+
+def test_each_piece_splits_into_the_districts_and_the_calls_with_none_recorded():
+    districts = Districts.model_validate(
+        {
+            "events": "s.district",
+            "boundaries": "b",
+            "population": "p",
+            "measures": ["m"],
+            "rate_measure": "m",
+            "rate_note": "n",
+            "not_recorded": "None recorded",
+            "areas": [
+                {"id": "D1", "name": "One", "area": "East"},
+                {"id": "D3", "name": "Three", "area": "West"},
+            ],
+        }
+    )
+    piece = pieced(calls(), [300]).pieces[1]
+    parts = dict(split_by_district(piece, districts, ["when", "agency"]))
+    assert list(parts) == ["D1", "D3", NOT_RECORDED]
+    assert len(parts["D3"].frame) == 0  # no such calls: an empty district, not a missing one
+    assert len(parts["D1"].frame) + len(parts[NOT_RECORDED].frame) == (piece.frame["district"] != "D2").sum()
+    assert list(parts["D1"].frame.columns) == ["when", "agency"]
+    assert (parts["D1"].codes("agency")[0] == piece.codes("agency")[0][piece.frame["district"] == "D1"]).all()
+
+
+def test_a_canonical_table_is_read_one_row_group_at_a_time(tmp_path):
+    paths = ProjectPaths(tmp_path)
+    paths.canonical.mkdir(parents=True)
+    table = pa.table(
+        {"when": pa.array(range(10), pa.int64()), "agency": pa.array(["DPD"] * 10).dictionary_encode()}
+    )
+    pq.write_table(table, paths.canonical / "calls.parquet", row_group_size=4)
+    sizes = [len(frame) for frame in canonical_pieces(paths, "calls", ["agency"])]
+    assert sizes == [4, 4, 2]
+    empty = table.slice(0, 0)
+    pq.write_table(empty, paths.canonical / "none.parquet")
+    (frame,) = canonical_pieces(paths, "none")
+    assert list(frame.columns) == ["when", "agency"] and len(frame) == 0
+
+
+def test_first_and_last_span_the_records_kept_at_the_quarter_end():
+    data = prepare(
+        pd.DataFrame({"when": pd.to_datetime(["2026-03-02", "2026-12-01", "2025-07-09"])}), "when", END
+    )
+    assert (data.first, data.last) == (date(2025, 7, 9), date(2026, 3, 2))
