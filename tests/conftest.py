@@ -181,13 +181,48 @@ def publish_quarter(paths: ProjectPaths, quarter: str, force: bool = False):
     return SiteBuild(settings, q, params, manifest["code_version"], force=force).publish()
 
 
+@pytest.fixture(scope="session")
+def published_once(executed_project: ProjectPaths, tmp_path_factory: pytest.TempPathFactory) -> ProjectPaths:
+    """Both sample quarters published once (with the fake Quarto) for the session: tests that
+    only read the site use it; a test that changes the project uses ``published``, its copy."""
+    paths = clone_project(executed_project, tmp_path_factory.mktemp("published") / "site-project")
+    shutil.copytree(executed_project.build, paths.build)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("QUARTO_PATH", str(_session_fake_quarto(tmp_path_factory)))
+        for quarter in QUARTERS:
+            outcome = publish_quarter(paths, quarter)
+            assert outcome.status == "published", outcome.message
+    return paths
+
+
+def _session_fake_quarto(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    executable = tmp_path_factory.getbasetemp() / "session-fake-quarto" / "quarto"
+    if not executable.exists():
+        executable.parent.mkdir(parents=True, exist_ok=True)
+        executable.write_text(f"#!{sys.executable}\n" + (FIXTURES / "fake_quarto.py").read_text())
+        executable.chmod(0o755)
+    return executable
+
+
 @pytest.fixture
-def published(site_project: ProjectPaths, fake_quarto: Path) -> ProjectPaths:
-    """Both sample quarters published (with the fake Quarto), the latest at the root."""
-    for quarter in QUARTERS:
-        outcome = publish_quarter(site_project, quarter)
-        assert outcome.status == "published", outcome.message
-    return site_project
+def published(
+    published_once: ProjectPaths,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> ProjectPaths:
+    """A project of its own with both sample quarters published (with the fake Quarto), the
+    latest at the root: a copy of ``published_once``, published again by the same Quarto."""
+    monkeypatch.setenv("QUARTO_PATH", str(_session_fake_quarto(tmp_path_factory)))
+    root = tmp_path / "site-project"
+    raw = published_once.raw
+
+    def not_raw(folder: str, names: list[str]) -> list[str]:
+        return [name for name in names if Path(folder, name) == raw]
+
+    shutil.copytree(published_once.root, root, symlinks=True, ignore=not_raw)
+    shutil.copytree(published_once.raw, root / "data" / "raw", copy_function=os.link)
+    return ProjectPaths(root)
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ stage reads one Parquet row group at a time, so that its memory does not grow wi
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -44,7 +45,7 @@ def calls(n: int = 600, seed: int = 7) -> pd.DataFrame:
 def pieced(frame: pd.DataFrame, cuts: list[int]) -> SourceData:
     """``frame`` as several pieces, each with its own categories (as Parquet row groups have)."""
     bounds = [0, *cuts, len(frame)]
-    frames = [frame.iloc[a:b].reset_index(drop=True) for a, b in zip(bounds, bounds[1:])]
+    frames = [frame.iloc[a:b].reset_index(drop=True) for a, b in pairwise(bounds)]
     for part in frames:
         for column in ("agency", "type", "district"):
             part[column] = part[column].astype("category")
@@ -60,7 +61,7 @@ MEASURES = {
         "series_by": {"column": "agency", "order": ["DPD", "DFD"], "total": "All"},
     },
     "count by weekday": {
-        "where": {"type": {"in": ["CRASH"]}},
+        "where": {"type": {"in": ["CRASH"]}, "agency": {"not_in": ["DFD"]}},
         "series_by": {"column": "when", "part": "weekday"},
     },
     "share answered in 15 s": {"kind": "share", "unit": "percent", "numerator_where": {"secs": {"le": 15}}},

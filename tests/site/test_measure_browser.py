@@ -84,7 +84,7 @@ def test_measure_pages_and_embeds_load_and_axe_finds_nothing(browser_site, width
     page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
     axe, report = Axe(), {}
     for name in [*MEASURE_PAGES, *EMBEDS]:
-        page.goto(base + name, wait_until="networkidle")
+        page.goto(base + name, wait_until="load")
         page.evaluate(SCROLL_THROUGH)
         broken = page.evaluate("[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).length")
         assert broken == 0, name

@@ -30,27 +30,9 @@ from helpers.site.staging import archive_page, check_site_sources
 from helpers.translation.edition import ENGLISH_EDITION
 
 from ..browser import browser_skip_reason, chromium, serious_violations, serve
-from ..conftest import FIXTURES, LATEST, QUARTERS, REPO, SITE_PAGES, clone_project, publish_quarter
+from ..conftest import FIXTURES, LATEST, QUARTERS, REPO, SITE_PAGES, publish_quarter
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def published_once(executed_project, tmp_path_factory):
-    """Both sample quarters published once (fake Quarto) for the tests that only read the site;
-    a test that changes the project uses ``published``, its own copy."""
-    import sys
-
-    paths = clone_project(executed_project, tmp_path_factory.mktemp("published") / "site-project")
-    shutil.copytree(executed_project.build, paths.build)
-    fake = tmp_path_factory.mktemp("fake-quarto") / "quarto"
-    fake.write_text(f"#!{sys.executable}\n" + (FIXTURES / "fake_quarto.py").read_text())
-    fake.chmod(0o755)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("QUARTO_PATH", str(fake))
-        for quarter in QUARTERS:
-            assert publish_quarter(paths, quarter).status == "published"
-    return paths
 
 
 def tree_hash(folder) -> str:
@@ -91,7 +73,7 @@ def test_publishes_the_latest_quarter_at_the_root_and_archives_both(published_on
     assert (published_once.previous_site / "index.html").exists()  # the fallback is kept
 
 
-def test_archived_quarters_are_read_only_and_carried_forward_unchanged(published, site_project):
+def test_archived_quarters_are_read_only_and_carried_forward_unchanged(published):
     archived = published.site / "archive" / "FY2026Q4"
     before = tree_hash(archived)
     for path in archived.rglob("*"):
@@ -122,7 +104,7 @@ def test_a_second_publish_with_the_same_inputs_does_nothing(published):
 
 
 @pytest.mark.parametrize("page", ["objective-2-1", "es/objective-2-1"], ids=["english", "spanish"])
-def test_a_person_key_in_any_output_blocks_publication(published, fake_quarto, page):
+def test_a_person_key_in_any_output_blocks_publication(published, page):
     settings = load_settings(published)
     raw = pd.read_csv(next((published.raw / "cad").glob("*.csv")), nrows=2000, dtype=str)
     key = raw["Person ID"].dropna().iloc[0]
@@ -322,7 +304,7 @@ def test_the_worked_example_is_on_the_page_with_alt_text_table_and_csv(published
     assert lines[0].startswith("Day of the week,") and len(lines) == 8
 
 
-def test_preview_renders_one_page_and_never_touches_the_site(published, fake_quarto):
+def test_preview_renders_one_page_and_never_touches_the_site(published):
     from helpers.cli import main
 
     before = tree_hash(published.site)

@@ -33,7 +33,7 @@ pytestmark = [
 ]
 WIDTHS = (1280, 360)
 SCROLL_THROUGH = """async () => {
-  for (let y = 0; y < document.body.scrollHeight; y += 500) {
+  for (let y = 0; y < document.body.scrollHeight; y += 800) {
     window.scrollTo(0, y);
     await new Promise(r => setTimeout(r, 25));
   }
@@ -240,7 +240,7 @@ def test_every_page_loads_its_images_and_axe_finds_nothing(browser_pages, width)
     axe = Axe()
     report = {}
     for name in pages_at(width, paths):
-        page.goto(base + name, wait_until="networkidle")
+        page.goto(base + name, wait_until="load")
         page.evaluate(SCROLL_THROUGH)
         broken = page.evaluate("[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).length")
         assert broken == 0, f"{name}: {broken} image(s) did not load"
