@@ -450,13 +450,24 @@ def canonical_pieces(
     paths: ProjectPaths, source: str, columns: list[str] | None = None
 ) -> Iterator[pd.DataFrame]:
     """A canonical table one Parquet row group at a time (ingest writes one per piece it reads),
-    so that a reader's memory holds one piece, whatever the size of the table. An empty table
-    is one empty piece."""
+    so that a reader's memory holds a piece or two, whatever the size of the table. An empty
+    table is one empty piece."""
     file = _canonical_file(paths, source)
     names = columns if columns is not None else file.schema_arrow.names
     if file.num_row_groups == 0:
         yield file.schema_arrow.empty_table().select(names).to_pandas(types_mapper=types_mapper)
         return
-    for group in range(file.num_row_groups):
+
+    def read(group: int) -> pd.DataFrame:
         table = file.read_row_group(group, columns=names)
-        yield table.to_pandas(types_mapper=types_mapper, self_destruct=True)
+        return table.to_pandas(types_mapper=types_mapper, self_destruct=True)
+
+    # A helper thread reads the next row group while the caller works on this one (Arrow lets
+    # go of the interpreter while it reads): memory holds two pieces.
+    with ThreadPoolExecutor(1) as helper:
+        upcoming = helper.submit(read, 0)
+        for group in range(1, file.num_row_groups + 1):
+            piece = upcoming.result()
+            if group < file.num_row_groups:
+                upcoming = helper.submit(read, group)
+            yield piece

@@ -31,14 +31,19 @@ def split_by_district(
     piece: Piece, districts: Districts, columns: list[str] | None = None
 ) -> Iterator[tuple[str, Piece]]:
     """A piece's rows of each district (and of none), in the districts' fixed order, with only
-    ``columns`` (those the district measures read)."""
+    ``columns`` (those the district measures read). The rows are grouped by district once, in
+    their order within each district, so that each district is a slice of one copy."""
     codes, names = piece.codes(districts.column)
+    small = codes.astype(np.int16) if len(names) < np.iinfo(np.int16).max else codes
+    order = np.argsort(small, kind="stable")  # a radix sort for 16-bit codes
+    grouped, grouped_codes = piece.take(order, columns), codes[order]
     for district in district_codes(districts):
-        if district == NOT_RECORDED:
-            mask = codes < 0
-        else:
-            mask = codes == names.index(district) if district in names else np.zeros(len(codes), dtype=bool)
-        yield district, piece.subset(mask, columns)
+        code = -1 if district == NOT_RECORDED else names.index(district) if district in names else None
+        if code is None:
+            yield district, grouped.rows(0, 0)
+            continue
+        start, end = np.searchsorted(grouped_codes, [code, code + 1])
+        yield district, grouped.rows(int(start), int(end))
 
 
 def of_district(rows: pd.DataFrame, district: str) -> pd.DataFrame:

@@ -51,7 +51,7 @@ class _Responses(Accumulator):
         agency, self.agency_names = piece.codes(familiar.agency)
         listed = np.array([name in familiar.agencies for name in self.agency_names] + [False])
         person = frame[familiar.person]
-        mask = person.notna().to_numpy(dtype=bool) & listed[agency] & where_mask(frame, self.measure.where)
+        mask = person.notna().to_numpy(dtype=bool) & listed[agency] & where_mask(piece, self.measure.where)
         values = pa.array(person[mask], from_pandas=True)
         if isinstance(values, pa.ChunkedArray):  # a string column backed by Arrow
             values = values.combine_chunks()

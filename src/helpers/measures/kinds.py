@@ -53,13 +53,30 @@ COLUMNS = [
 STATUSES = ("complete", "partial", "missing", "not_available", "no_records")
 
 
-def _condition_mask(frame: pd.DataFrame, column: str, condition: Condition) -> np.ndarray:
-    values = frame[column]
-    mask = np.ones(len(frame), dtype=bool)
-    if condition.in_ is not None:
-        mask &= values.isin(condition.in_).to_numpy(dtype=bool)
-    if condition.not_in is not None:
-        mask &= ~values.isin(condition.not_in).to_numpy(dtype=bool)
+def _text(values: pd.Series, listed: list[Any] | None) -> bool:
+    """A text column compared with text: its codes can answer ``in`` and ``not_in`` (a column of
+    numbers or mixed values is compared value by value, as ``isin`` does)."""
+    if listed is None or not all(isinstance(v, str) for v in listed):
+        return False
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return pd.api.types.infer_dtype(values.cat.categories) == "string"
+    return isinstance(values.dtype, pd.StringDtype)
+
+
+def _condition_mask(piece: Piece, column: str, condition: Condition) -> np.ndarray:
+    values = piece.frame[column]
+    mask = np.ones(len(values), dtype=bool)
+    for listed, wanted in ((condition.in_, True), (condition.not_in, False)):
+        if listed is None:
+            continue
+        if _text(values, listed):
+            # One lookup per code (shared by every measure of the piece), not a search per row.
+            codes, names = piece.codes(column)
+            chosen = set(listed)
+            hit = np.array([name in chosen for name in names] + [False])[codes]
+        else:
+            hit = values.isin(listed).to_numpy(dtype=bool)
+        mask &= hit if wanted else ~hit
     numeric = None
     for op in ("ge", "gt", "le", "lt"):
         bound = getattr(condition, op)
@@ -80,10 +97,10 @@ def _condition_mask(frame: pd.DataFrame, column: str, condition: Condition) -> n
     return mask
 
 
-def where_mask(frame: pd.DataFrame, where: dict[str, Condition]) -> np.ndarray:
-    mask = np.ones(len(frame), dtype=bool)
+def where_mask(piece: Piece, where: dict[str, Condition]) -> np.ndarray:
+    mask = np.ones(len(piece.month), dtype=bool)
     for column, condition in where.items():
-        mask &= _condition_mask(frame, column, condition)
+        mask &= _condition_mask(piece, column, condition)
     return mask
 
 
@@ -272,7 +289,7 @@ class Additive(Accumulator):
         frame = piece.frame
         column = self.weights_column
         weights = pd.to_numeric(frame[column]).to_numpy(dtype=float) if column else None
-        self._count("rows", piece, where_mask(frame, self.measure.where), weights)
+        self._count("rows", piece, where_mask(piece, self.measure.where), weights)
 
     def rows(self, first: date, end: date) -> list[dict[str, Any]]:
         measure, grid = self.measure, self._grid("rows")
@@ -296,11 +313,11 @@ class Share(Accumulator):
 
     def add(self, piece: Piece) -> None:
         frame, measure = piece.frame, self.measure
-        base = where_mask(frame, measure.where)
+        base = where_mask(piece, measure.where)
         measured = base & _notnull(frame, list(measure.numerator_where))
         self._count("records", piece, base)
         self._count("measured", piece, measured)
-        self._count("hit", piece, measured & where_mask(frame, measure.numerator_where))
+        self._count("hit", piece, measured & where_mask(piece, measure.numerator_where))
 
     def rows(self, first: date, end: date) -> list[dict[str, Any]]:
         measure = self.measure
@@ -335,7 +352,7 @@ class Mean(Accumulator):
     def add(self, piece: Piece) -> None:
         frame, measure = piece.frame, self.measure
         assert measure.value is not None
-        mask = where_mask(frame, measure.where)
+        mask = where_mask(piece, measure.where)
         measured = mask & _notnull(frame, [measure.value])
         values = pd.to_numeric(frame[measure.value]).to_numpy(dtype=float)
         self._count("sums", piece, measured, np.nan_to_num(values))
@@ -374,7 +391,7 @@ class Snapshot(Accumulator):
         if measure.series_by:
             needed.append(measure.series_by.column)
         columns = list(dict.fromkeys(c for c in needed if c))
-        self.kept.append(piece.frame.loc[where_mask(piece.frame, measure.where), columns])
+        self.kept.append(piece.frame.loc[where_mask(piece, measure.where), columns])
 
     def rows(self, first: date, end: date) -> list[dict[str, Any]]:
         measure = self.measure

@@ -96,11 +96,18 @@ class Piece:
             self._codes[column] = book.encode(self.frame[column])
         return self._codes[column], book.names
 
-    def subset(self, mask: np.ndarray, columns: list[str] | None = None) -> Piece:
-        """The rows in ``mask`` (with only ``columns``), keeping the codes already computed."""
-        frame = self.frame.loc[mask, columns if columns is not None else slice(None)].reset_index(drop=True)
-        codes = {key: values[mask] for key, values in self._codes.items()}
-        return Piece(frame, self.month[mask], self.date_column, self.codebooks, codes)
+    def take(self, order: np.ndarray, columns: list[str] | None = None) -> Piece:
+        """The rows in ``order`` (with only ``columns``), keeping the codes already computed."""
+        frame = self.frame if columns is None else self.frame[columns]
+        frame = frame.take(order).reset_index(drop=True)
+        codes = {key: values[order] for key, values in self._codes.items() if key.split(":")[0] in frame}
+        return Piece(frame, self.month[order], self.date_column, self.codebooks, codes)
+
+    def rows(self, start: int, end: int) -> Piece:
+        """Rows ``start`` to ``end``: views, not copies."""
+        frame = self.frame.iloc[start:end].reset_index(drop=True)
+        codes = {key: values[start:end] for key, values in self._codes.items()}
+        return Piece(frame, self.month[start:end], self.date_column, self.codebooks, codes)
 
 
 def cut(frame: pd.DataFrame, date_column: str, end: date, codebooks: dict[str, Codebook]) -> Piece:
