@@ -122,17 +122,19 @@ def quote_count(data: bytes) -> int:
     return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == 0x22))
 
 
-def _cut(buffer: bytes, quotes_before: int) -> int:
-    """The end of the last whole line in ``buffer`` outside a quoted field (0 when none)."""
-    total = quotes_before + quote_count(buffer)
+def _cut(buffer: bytes, quotes_before: int) -> tuple[int, int]:
+    """The end of the last whole line in ``buffer`` outside a quoted field (0 when none), and
+    the quotes before it: the buffer's bytes are counted once."""
+    inside = quote_count(buffer)
     end = len(buffer)
     for _ in range(64):
         end = buffer.rfind(b"\n", 0, end)
         if end < 0:
-            return 0
-        if (total - buffer.count(b'"', end)) % 2 == 0:
-            return end + 1
-    return 0
+            return 0, 0
+        after = buffer.count(b'"', end)
+        if (quotes_before + inside - after) % 2 == 0:
+            return end + 1, inside - after
+    return 0, 0
 
 
 def csv_pieces(path: Path, spec: SourceSpec, reader: _HashingReader) -> Iterator[pa.Table]:
@@ -151,11 +153,11 @@ def csv_pieces(path: Path, spec: SourceSpec, reader: _HashingReader) -> Iterator
     first, quotes = True, 0
     while buffer:
         more = reader.read_block(CHUNK_BYTES)
-        cut = len(buffer) if not more else _cut(buffer, quotes)
+        cut, inside = _cut(buffer, quotes) if more else (len(buffer), 0)  # after the last, none
         if more and cut == 0:  # one record longer than a piece, or quotes that do not pair
             raise NotClean("no line end to cut the file at")
         piece, buffer = buffer[:cut], buffer[cut:] + more
-        quotes += quote_count(piece)
+        quotes += inside
         try:
             table = pacsv.read_csv(
                 pa.BufferReader(piece),
@@ -320,14 +322,20 @@ class _Output:
     written: Future[None] | None = None
 
     def add(self, table: pa.Table) -> None:
+        """Finish and write the piece in the helper thread while the next piece is parsed; one
+        piece at a time waits there, so memory holds at most two."""
         if self.finish is None:
             return
+        if self.written is not None:
+            self.written.result()
+        self.written = self.helper.submit(self._write, table)
+
+    def _write(self, table: pa.Table) -> None:
+        assert self.finish is not None
         table = self.finish(table)
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.path, table.schema, **PARQUET_OPTIONS)
-        if self.written is not None:
-            self.written.result()
-        self.written = self.helper.submit(self.writer.write_table, table)
+        self.writer.write_table(table)
 
     def close(self, keep: bool) -> None:
         self.helper.shutdown(wait=True)
