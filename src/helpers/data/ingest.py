@@ -53,7 +53,7 @@ from .raw import (
     raw_fingerprint,
     swap_directory,
 )
-from .scan import PARQUET_OPTIONS, NotClean, ScannedSource, scan_source
+from .scan import NotClean, ScannedSource, parquet_options, scan_source
 from .validation import (
     HIDDEN_VALUE,
     Failures,
@@ -99,7 +99,7 @@ class ValidatedSource:
     def write(self, staging: Path, finish: Finisher) -> SourceRecord:
         """The source's canonical table, finished, and its record."""
         data = finish(self.table)
-        pq.write_table(data, staging / f"{self.name}.parquet", **PARQUET_OPTIONS)
+        pq.write_table(data, staging / f"{self.name}.parquet", **parquet_options(data.schema))
         dates = data.column(self.spec.date_column)
         first, last = pc.min_max(dates).values()
         return SourceRecord(

@@ -46,12 +46,18 @@ CHUNK_BYTES = 48 << 20
 # Encodings in which a line end and a quote are always the bytes b"\n" and b'"': a file in one
 # of them can be cut at a line end without decoding it.
 ASCII_COMPATIBLE = {"utf-8", "ascii", "latin-1", "iso8859-1", "iso8859-15", "cp1252"}
-PARQUET_OPTIONS: dict[str, Any] = {
-    "compression": "zstd",
-    "compression_level": 1,  # internal tables, rewritten every ingest: speed over size
-    "use_dictionary": True,
-    "write_statistics": False,
-}
+
+
+def parquet_options(schema: pa.Schema) -> dict[str, Any]:
+    """How a canonical table is written: internal, rewritten every ingest, so speed over size.
+    Only the columns already dictionary-encoded (call types, agencies) are stored so; Parquet's
+    own try at a dictionary for keys and pseudonyms, which are nearly all distinct, is wasted."""
+    return {
+        "compression": "zstd",
+        "compression_level": 1,
+        "use_dictionary": [f.name for f in schema if pa.types.is_dictionary(f.type)],
+        "write_statistics": False,
+    }
 
 
 class NotClean(Exception):
@@ -334,7 +340,7 @@ class _Output:
         assert self.finish is not None
         table = self.finish(table)
         if self.writer is None:
-            self.writer = pq.ParquetWriter(self.path, table.schema, **PARQUET_OPTIONS)
+            self.writer = pq.ParquetWriter(self.path, table.schema, **parquet_options(table.schema))
         self.writer.write_table(table)
 
     def close(self, keep: bool) -> None:
