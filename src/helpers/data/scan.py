@@ -42,7 +42,7 @@ from .exports import READ_ERRORS, RawFile, canonical_table, read_file, row_count
 from .raw import raw_files
 from .validation import Failures, blank_allowed, column_bounds
 
-CHUNK_BYTES = 48 << 20
+CHUNK_BYTES = 32 << 20
 # Encodings in which a line end and a quote are always the bytes b"\n" and b'"': a file in one
 # of them can be cut at a line end without decoding it.
 ASCII_COMPATIBLE = {"utf-8", "ascii", "latin-1", "iso8859-1", "iso8859-15", "cp1252"}
