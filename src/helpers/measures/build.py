@@ -192,12 +192,11 @@ def _read_source(
     district_columns = needed_columns(plan, source, spec.date_column, set(split.measures)) if split else []
     columns = needed_columns(plan, source, spec.date_column, None if split else {m.id for m in measures})
     days: Counter[str] = Counter()
-    first = last = None
+    first = None
     for piece in pieces_of(canonical_pieces(settings.paths, source, columns), spec.date_column, quarter.end):
         dates = pd.to_datetime(piece.frame[spec.date_column])
         if len(dates):
-            low, high = dates.min(), dates.max()
-            first, last = min(first or low, low), max(last or high, high)
+            first = min(first or dates.min(), dates.min())
         days.update(records_per_day(pa.array(dates.to_numpy())))
         for accumulator in citywide.values():
             accumulator.add(piece)
