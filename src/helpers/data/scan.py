@@ -306,15 +306,24 @@ class _Tally:
         self.rows += table.num_rows
         self.days.update(records_per_day(table.column(spec.date_column)))
         if spec.unique:
-            self.hashes.append(key_hashes(table, spec.unique))
+            hashes = key_hashes(table, spec.unique)
+            hashes.sort()
+            self.hashes.append(hashes)
 
     def keys_unique(self) -> bool:
-        if not self.hashes:
-            return True
-        hashes = np.concatenate(self.hashes)
+        """Whether no hash repeats, within a piece or across pieces. Each piece's hashes are
+        sorted as they come, then compared one sixteenth of the hash range at a time: memory
+        holds the hashes and a sixteenth more, never a second copy of them all."""
+        for bucket in range(16):
+            low, high = np.uint64(bucket << 60), np.uint64(((bucket + 1) << 60) - 1)
+            part = np.concatenate(
+                [h[np.searchsorted(h, low) : np.searchsorted(h, high, side="right")] for h in self.hashes]
+            )
+            part.sort(kind="stable")  # sorted runs, one per piece: merged rather than sorted
+            if np.any(part[1:] == part[:-1]):
+                return False
         self.hashes.clear()
-        hashes.sort()
-        return not bool(np.any(hashes[1:] == hashes[:-1]))
+        return True
 
 
 @dataclass
