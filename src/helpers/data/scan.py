@@ -328,31 +328,43 @@ class _Tally:
 
 @dataclass
 class _Output:
-    """Where a clean source's pieces go: one Parquet file, written by a helper thread."""
+    """Where a clean source's pieces go: one Parquet file. A piece is finished (person keys
+    pseudonymised, text categorised) by one helper thread and written by another while the
+    main thread parses the next: one piece waits at each, so memory holds at most three."""
 
     path: Path
     finish: Callable[[pa.Table], pa.Table] | None
     helper: ThreadPoolExecutor
+    finisher: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1))
     writer: pq.ParquetWriter | None = None
+    finished: Future[None] | None = None
     written: Future[None] | None = None
 
     def add(self, table: pa.Table) -> None:
-        """Finish and write the piece in the helper thread while the next piece is parsed; one
-        piece at a time waits there, so memory holds at most two."""
         if self.finish is None:
             return
-        if self.written is not None:
-            self.written.result()
-        self.written = self.helper.submit(self._write, table)
+        if self.finished is not None:
+            self.finished.result()
+        self.finished = self.finisher.submit(self._finish, table)
 
-    def _write(self, table: pa.Table) -> None:
+    def _finish(self, table: pa.Table) -> None:
         assert self.finish is not None
         table = self.finish(table)
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.path, table.schema, **parquet_options(table.schema))
-        self.writer.write_table(table)
+        if self.written is not None:
+            self.written.result()
+        self.written = self.helper.submit(self.writer.write_table, table)
+
+    def wait(self) -> None:
+        """Until every piece handed over is written; raises what finishing or writing raised."""
+        if self.finished is not None:
+            self.finished.result()
+        if self.written is not None:
+            self.written.result()
 
     def close(self, keep: bool) -> None:
+        self.finisher.shutdown(wait=True)
         self.helper.shutdown(wait=True)
         if self.writer is not None:
             self.writer.close()
@@ -390,8 +402,7 @@ def scan_source(
             raise NotClean("a key may repeat")
         if not tally.days:
             raise NotClean("no dated rows")
-        if out.written is not None:
-            out.written.result()
+        out.wait()
     except BaseException:
         out.close(keep=False)
         raise
