@@ -176,3 +176,19 @@ def test_first_and_last_span_the_records_kept_at_the_quarter_end():
         pd.DataFrame({"when": pd.to_datetime(["2026-03-02", "2026-12-01", "2025-07-09"])}), "when", END
     )
     assert (data.first, data.last) == (date(2025, 7, 9), date(2026, 3, 2))
+
+
+def test_a_piece_without_any_identified_person_adds_nothing_and_breaks_nothing():
+    """A row group whose person column is all blank has no text type of its own in pandas."""
+    m = measure(**MEASURES["familiar bands"])
+    identified = pd.DataFrame(
+        {"when": pd.to_datetime(["2026-07-03", "2026-08-03"]), "person_key": ["a", "a"]}
+    )
+    blank = pd.DataFrame(
+        {"when": pd.to_datetime(["2026-08-09"]), "person_key": pd.Series([None], dtype=object)}
+    )
+    for frame in (identified, blank):
+        frame["agency"] = "DPD"
+    whole = prepare(pd.concat([identified, blank], ignore_index=True), "when", END)
+    parts = SourceData(list(pieces_of([identified, blank], "when", END)), whole.first, whole.last)
+    pd.testing.assert_frame_equal(compute(m, parts, END), compute(m, whole, END))

@@ -57,7 +57,7 @@ class _Responses(Accumulator):
             values = values.combine_chunks()
         if pa.types.is_dictionary(values.type):
             values = values.dictionary_decode()
-        self.persons.append(values)
+        self.persons.append(values.cast(pa.large_string()))  # one type in every piece, even empty
         self.months.append(piece.month[mask])
         self.agencies.append(agency[mask])
 
