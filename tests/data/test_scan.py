@@ -168,3 +168,14 @@ def load_sources_text(text: str):
         path = Path(folder) / "sources.yml"
         path.write_text(text)
         return load_sources(path)
+
+
+def test_a_source_without_a_unique_key_is_read_in_one_pass(tmp_path, key, small_pieces):
+    paths = make_project(tmp_path, calls=many_calls(400))
+    sources = paths.params / "sources.yml"
+    sources.write_text(SOURCES.replace("    unique: [event_id]\n", ""))
+    assert "event_id]" not in sources.read_text()
+    run(paths)
+    written = pq.ParquetFile(paths.canonical / "calls.parquet")
+    assert written.metadata.num_rows == 400
+    assert written.metadata.num_row_groups > 10  # the scan's pieces, not the whole-table path

@@ -314,6 +314,8 @@ class _Tally:
         """Whether no hash repeats, within a piece or across pieces. Each piece's hashes are
         sorted as they come, then compared one sixteenth of the hash range at a time: memory
         holds the hashes and a sixteenth more, never a second copy of them all."""
+        if not self.hashes:  # no unique key declared, or no rows
+            return True
         for bucket in range(16):
             low, high = np.uint64(bucket << 60), np.uint64(((bucket + 1) << 60) - 1)
             part = np.concatenate(
