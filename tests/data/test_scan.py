@@ -4,7 +4,6 @@ it (the failure table is the one before the scan existed)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -12,7 +11,6 @@ import pytest
 from helpers.data import ingest as ingest_module
 from helpers.data import scan
 from helpers.data.ingest import SourceValidationError, load_canonical
-from helpers.data.scan import string_hashes
 
 from .test_ingest import BAD_INPUTS, SOURCES, make_project, run
 
@@ -93,17 +91,6 @@ def test_a_key_repeated_in_another_piece_is_found(tmp_path, key, small_pieces):
         run(paths)
     table = caught.value.failures
     assert table[["row", "column", "value"]].values.tolist() == [[302, "event_id", "E7"]]
-
-
-def test_memory_for_the_key_check_is_eight_bytes_a_row_and_equal_text_hashes_equal():
-    values = pa.array(["C23-0000001", "C23-0000002", None, "C23-0000001", "", "é"])
-    hashes = string_hashes(values.drop_null())
-    assert hashes.dtype == np.uint64 and hashes.itemsize == 8
-    assert hashes[0] == hashes[2] and len(set(hashes.tolist())) == 4
-    sliced = string_hashes(pa.array(["x", "C23-0000001"]).slice(1))
-    assert sliced[0] == hashes[0]  # an offset into a larger array changes nothing
-    alone, beside_longer = string_hashes(pa.array(["E7"])), string_hashes(pa.array(["E292", "E7"]))
-    assert alone[0] == beside_longer[1]  # nor does a longer string in the same piece
 
 
 def test_a_clean_source_is_written_without_a_second_reading(tmp_path, key, monkeypatch):

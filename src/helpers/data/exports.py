@@ -25,6 +25,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..params.sources import ColumnSpec, SourceSpec
+from .text import text_bytes
 from .validation import HIDDEN_VALUE, Failures
 
 # What a file that is not what its format says raises: reported as a problem with the data.
@@ -170,14 +171,6 @@ def row_label(spec: SourceSpec, index: int) -> int:
 
 # --------------------------------------------------------------------------------------------
 # Parsing to canonical types (vectorised; failures become rows of the failure table)
-
-
-def text_bytes(array: pa_arrow.Array) -> tuple[np.ndarray, np.ndarray] | None:
-    """The UTF-8 bytes of a string array and its offsets, without copying (None when empty)."""
-    if len(array) == 0 or array.buffers()[2] is None:
-        return None
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=len(array) + 1, offset=array.offset * 4)
-    return np.frombuffer(array.buffers()[2], dtype=np.uint8), offsets
 
 
 def _edges_plain(array: pa_arrow.Array) -> bool:

@@ -38,8 +38,9 @@ import pyarrow.parquet as pq
 from ..core.paths import ProjectPaths
 from ..params.sources import SourceSpec
 from .coverage import records_per_day
-from .exports import READ_ERRORS, RawFile, canonical_table, read_file, row_count, skip_rows, text_bytes
+from .exports import READ_ERRORS, RawFile, canonical_table, read_file, row_count, skip_rows
 from .raw import raw_files
+from .text import string_hashes
 from .validation import Failures, blank_allowed, column_bounds
 
 CHUNK_BYTES = 32 << 20
@@ -204,28 +205,6 @@ def file_pieces(path: Path, spec: SourceSpec, reader: _HashingReader) -> Iterato
 
 # --------------------------------------------------------------------------------------------
 # Checks that span pieces, and the row checks made cheap
-
-
-def string_hashes(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """A 64-bit FNV-1a hash of each (non-null) string, computed column-wise in numpy on the
-    array's own bytes."""
-    values = pc.cast(values, pa.string())
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    found = text_bytes(values)
-    if found is None:
-        return np.full(len(values), 0xCBF29CE484222325, dtype=np.uint64)  # only empty strings
-    data, offsets = found
-    starts, lengths = offsets[:-1], np.diff(offsets)
-    longest = int(lengths.max())
-    data = np.concatenate([data, np.zeros(longest + 1, dtype=np.uint8)])
-    hashes = np.full(len(values), 0xCBF29CE484222325, dtype=np.uint64) ^ lengths.astype(np.uint64)
-    prime = np.uint64(0x100000001B3)
-    for j in range(longest):
-        inside = lengths > j  # a string's hash never depends on the longest string beside it
-        mixed = (hashes ^ data[starts + j].astype(np.uint64)) * prime
-        hashes = np.where(inside, mixed, hashes)
-    return hashes
 
 
 def key_hashes(table: pa.Table, unique: list[str]) -> np.ndarray:

@@ -1,0 +1,26 @@
+"""Text bytes read without copying, and the string hashes the key check and the pseudonym cache
+compare."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from helpers.data.text import string_hashes, text_bytes
+
+
+def test_memory_for_the_key_check_is_eight_bytes_a_row_and_equal_text_hashes_equal():
+    values = pa.array(["C23-0000001", "C23-0000002", None, "C23-0000001", "", "é"])
+    hashes = string_hashes(values.drop_null())
+    assert hashes.dtype == np.uint64 and hashes.itemsize == 8
+    assert hashes[0] == hashes[2] and len(set(hashes.tolist())) == 4
+    sliced = string_hashes(pa.array(["x", "C23-0000001"]).slice(1))
+    assert sliced[0] == hashes[0]  # an offset into a larger array changes nothing
+    alone, beside_longer = string_hashes(pa.array(["E7"])), string_hashes(pa.array(["E292", "E7"]))
+    assert alone[0] == beside_longer[1]  # nor does a longer string in the same piece
+
+
+def test_text_bytes_are_the_arrays_own_bytes_from_its_offset():
+    data, offsets = text_bytes(pa.array(["ab", "cde", None, "f"]).slice(1))
+    assert bytes(data[offsets[0] : offsets[-1]]) == b"cdef"
+    assert text_bytes(pa.array([], pa.string())) is None
