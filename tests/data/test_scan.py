@@ -4,7 +4,11 @@ it (the failure table is the one before the scan existed)."""
 
 from __future__ import annotations
 
+import hashlib
+from concurrent.futures import ThreadPoolExecutor
+
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
@@ -166,3 +170,33 @@ def test_a_source_without_a_unique_key_is_read_in_one_pass(tmp_path, key, small_
     written = pq.ParquetFile(paths.canonical / "calls.parquet")
     assert written.metadata.num_rows == 400
     assert written.metadata.num_row_groups > 10  # the scan's pieces, not the whole-table path
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        many_calls(40),  # ends with a line break
+        many_calls(40).rstrip("\n"),  # the last line has none
+        'E1,07/01/2026 08:00,1,"Pol\nice",\n' * 30,  # quoted line breaks everywhere
+        # lines of 300 bytes, as long as a piece: every cut is at a piece's end
+        ("E1,07/01/2026 08:00,1,Police,P12345" + "x" * 264 + "\n") * 5,
+    ],
+    ids=["line-break-at-end", "no-line-break-at-end", "quoted-line-breaks", "piece-sized-lines"],
+)
+def test_the_pieces_hold_every_row_once_and_the_hash_is_the_files(tmp_path, small_pieces, body):
+    spec = load_sources_text(SOURCES).sources["calls"]
+    path = tmp_path / "calls.csv"
+    text = body if body.startswith(HEADER) else HEADER + body
+    path.write_bytes(text.encode())
+    with ThreadPoolExecutor(1) as helper:
+        reader = scan._HashingReader(path, helper)
+        pieces = list(scan.csv_pieces(path, spec, reader))
+        digest = reader.hexdigest()
+        reader.close()
+    text_columns = dict.fromkeys(HEADER.strip().split(","), pa.string())
+    whole = pacsv.read_csv(
+        path, convert_options=pacsv.ConvertOptions(column_types=text_columns, strings_can_be_null=True)
+    )
+    assert len(pieces) > 1
+    assert pa.concat_tables(pieces).to_pylist() == whole.to_pylist()
+    assert digest == hashlib.sha256(path.read_bytes()).hexdigest()

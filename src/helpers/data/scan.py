@@ -91,17 +91,40 @@ class _HashingReader:
     parsed."""
 
     def __init__(self, path: Path, helper: ThreadPoolExecutor) -> None:
-        self.handle = path.open("rb")
+        self.handle = path.open("rb", buffering=0)
         self.helper = helper
         self.sha = hashlib.sha256()
         self.pending: Future[None] | None = None
+        self.exhausted = False
 
-    def read_block(self, size: int) -> bytes:
-        data = self.handle.read(size)
+    def _hash(self, data: bytes | memoryview) -> None:
         if self.pending is not None:
             self.pending.result()
         self.pending = self.helper.submit(self.sha.update, data)
+
+    def read_block(self, size: int) -> bytes:
+        """The next ``size`` bytes (-1: the rest of the file)."""
+        data = self.handle.readall() if size < 0 else self.handle.read(size)
+        self._hash(data)
         return data
+
+    def read_after(self, tail: bytes, size: int) -> bytearray:
+        """``tail`` (bytes already read and hashed) followed by up to ``size`` more, read
+        straight into one buffer: a piece is never copied to join it to the rest of a line.
+        ``exhausted`` says when the file has no more."""
+        buffer = bytearray(len(tail) + size)
+        buffer[: len(tail)] = tail
+        view, filled = memoryview(buffer), len(tail)
+        while filled < len(buffer):
+            got = self.handle.readinto(view[filled:])
+            if not got:
+                self.exhausted = True
+                break
+            filled += got
+        view.release()
+        del buffer[filled:]
+        self._hash(memoryview(buffer)[len(tail) :])
+        return buffer
 
     def hexdigest(self) -> str:
         if self.pending is not None:
@@ -148,8 +171,8 @@ def csv_pieces(path: Path, spec: SourceSpec, reader: _HashingReader) -> Iterator
     """The file's rows, all as text, one Arrow table per piece of about ``CHUNK_BYTES``."""
     if codecs.lookup(spec.encoding).name not in ASCII_COMPATIBLE:
         raise NotClean(f"{spec.encoding} files are read whole")
-    buffer = reader.read_block(CHUNK_BYTES)
-    names = _header(buffer[: 1 << 20], spec)
+    buffer = reader.read_after(b"", CHUNK_BYTES)
+    names = _header(bytes(buffer[: 1 << 20]), spec)
     arrow_encoding = "utf8" if codecs.lookup(spec.encoding).name == "utf-8" else spec.encoding
     malformed: list[Any] = []
 
@@ -157,13 +180,17 @@ def csv_pieces(path: Path, spec: SourceSpec, reader: _HashingReader) -> Iterator
         malformed.append(row)
         return "skip"
 
-    first, quotes = True, 0
-    while buffer:
-        more = reader.read_block(CHUNK_BYTES)
-        cut, inside = _cut(buffer, quotes) if more else (len(buffer), 0)  # after the last, none
-        if more and cut == 0:  # one record longer than a piece, or quotes that do not pair
+    first, quotes, tail = True, 0, b""
+    while True:
+        if not first:
+            buffer = reader.read_after(tail, CHUNK_BYTES)
+        if not buffer:
+            return
+        last = reader.exhausted
+        cut, inside = (len(buffer), 0) if last else _cut(buffer, quotes)  # after the last, none
+        if cut == 0:  # one record longer than a piece, or quotes that do not pair
             raise NotClean("no line end to cut the file at")
-        piece, buffer = buffer[:cut], buffer[cut:] + more
+        piece, tail = pa.py_buffer(buffer)[:cut], bytes(buffer[cut:])
         quotes += inside
         try:
             table = pacsv.read_csv(
