@@ -24,3 +24,16 @@ def test_text_bytes_are_the_arrays_own_bytes_from_its_offset():
     data, offsets = text_bytes(pa.array(["ab", "cde", None, "f"]).slice(1))
     assert bytes(data[offsets[0] : offsets[-1]]) == b"cdef"
     assert text_bytes(pa.array([], pa.string())) is None
+
+
+def test_a_string_hashes_the_same_alone_among_equal_lengths_and_among_any_lengths():
+    # Three ways to read the bytes (a rectangle as it is, one built, a byte at a time); the key
+    # check and the pseudonym cache compare hashes made from different pieces, so any
+    # difference between the ways would let a repeated key through or give a pseudonym twice.
+    fixed = ["C26-0000001", "C26-0000002", "C26-0000003"]
+    mixed = ["C26-0000002", "", "é", "C26-0000001", "x" * 9, "ü" * 20]
+    long = ["C26-0000003", "z" * 80, "é" * 40]
+    alone = {v: string_hashes(pa.array([v]))[0] for v in fixed + mixed + long}
+    for batch in (fixed, mixed, long):
+        assert string_hashes(pa.array(batch)).tolist() == [alone[v] for v in batch]
+    assert len(set(alone.values())) == len(alone)

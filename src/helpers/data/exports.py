@@ -175,17 +175,18 @@ def row_label(spec: SourceSpec, index: int) -> int:
 
 def _edges_plain(array: pa_arrow.Array) -> bool:
     """Whether no value can start or end with white space: its first and last bytes are
-    printable ASCII other than a space (any other byte may begin Unicode white space)."""
+    printable ASCII other than a space (any other byte may begin Unicode white space). A blank
+    value's neighbours' bytes are looked at in its place: at worst a column is trimmed for
+    nothing."""
     found = text_bytes(array)
     if found is None:
         return True
     data, offsets = found
-    starts, ends = offsets[:-1], offsets[1:]
-    filled = ends > starts
-    if not filled.any():
+    if offsets[-1] == offsets[0]:  # every value blank
         return True
-    firsts, lasts = data[starts[filled]], data[ends[filled] - 1]
-    return bool(((firsts > 0x20) & (firsts < 0x7F)).all() and ((lasts > 0x20) & (lasts < 0x7F)).all())
+    firsts = data.take(offsets[:-1], mode="clip")
+    lasts = data.take(offsets[1:] - 1, mode="clip")
+    return bool((firsts - 0x21 < 0x5E).all() and (lasts - 0x21 < 0x5E).all())  # 0x21..0x7E, unsigned
 
 
 def _trimmed(array: pa_arrow.Array, distinct: bool) -> pa_arrow.Array:
@@ -300,8 +301,8 @@ def _control_characters(original: pa_arrow.Array, col: ColumnSpec) -> list[tuple
     if found is not None:
         data, offsets = found
         used = data[offsets[0] : offsets[-1]]
-        if not ((used < 0x20) & (used != 0x09) & (used != 0x0A) & (used != 0x0D) | (used == 0x7F)).any():
-            return []  # none of the bytes below: in UTF-8 they are never part of another character
+        if not len(used) or (used.min() >= 0x20 and not (used == 0x7F).any()):
+            return []  # no byte below 0x20 nor 0x7F: in UTF-8 they are never part of another character
     hits = pc.fill_null(pc.match_substring_regex(original, _CONTROL), False)
     if not pc.any(hits).as_py():
         return []
