@@ -14,6 +14,7 @@ rebuilt exactly from a later extract (as long as the records did not change).
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -38,7 +39,13 @@ from .gate import gate
 from .kinds import COLUMNS, GENERIC_KINDS, Accumulator, Kind
 from .limits import add_process
 from .pieces import SourceData, pieces_of, prepare
-from .publication import QuarterTables, read_quarter_districts, read_quarter_frame, write_quarter
+from .publication import (
+    QuarterTables,
+    canonical_digests,
+    read_quarter_districts,
+    read_quarter_frame,
+    write_quarter,
+)
 
 __all__ = [
     "StaleDataError",
@@ -303,6 +310,9 @@ def build_quarter(
 ) -> QuarterTables:
     """The measures stage: compute, gate against last quarter's report, and write."""
     return_memory_promptly()
-    tables = compute_quarter(settings, quarter, params, previous_publication(settings, quarter))
-    write_quarter(settings, tables, params, code_version)
+    # The canonical tables' checksums are read on the other core while the measures count.
+    with ThreadPoolExecutor(1) as helper:
+        canonical = helper.submit(canonical_digests, settings.paths)
+        tables = compute_quarter(settings, quarter, params, previous_publication(settings, quarter))
+        write_quarter(settings, tables, params, code_version, canonical.result())
     return tables

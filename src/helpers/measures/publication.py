@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..core.cache import file_sha256
 from ..core.config import slugify
 from ..core.language import Language, pending_plain
 from ..core.paths import ProjectPaths
@@ -110,10 +111,21 @@ def csv_table(
     return out
 
 
+def canonical_digests(paths: ProjectPaths) -> dict[str, str]:
+    """The SHA-256 of every canonical table, which ``publication.json`` records as its inputs."""
+    tables = sorted(paths.canonical.rglob("*.parquet"))
+    return {p.relative_to(paths.canonical).as_posix(): file_sha256(p) for p in tables}
+
+
 def write_quarter(
-    settings: Settings, tables: QuarterTables, params: QuarterParams | None, code_version: str
+    settings: Settings,
+    tables: QuarterTables,
+    params: QuarterParams | None,
+    code_version: str,
+    canonical: dict[str, str] | None = None,
 ) -> Path:
-    """Write gated parquet, download CSVs and ``publication.json``; all or nothing."""
+    """Write gated parquet, download CSVs and ``publication.json``; all or nothing.
+    ``canonical`` is ``canonical_digests``, when the caller computed it meanwhile."""
     paths = settings.paths
     record = read_ingest_record(paths)
     sample = bool(record and record.sample_data)
@@ -139,10 +151,7 @@ def write_quarter(
             for edition in settings.editions()
             if tables.districts is not None
         }
-        canonical = {
-            p.relative_to(paths.canonical).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(paths.canonical.rglob("*.parquet"))
-        }
+        canonical = canonical if canonical is not None else canonical_digests(paths)
         publication = Publication(
             quarter=tables.quarter,
             sample_data=sample,
