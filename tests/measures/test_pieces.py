@@ -14,8 +14,9 @@ import pytest
 
 from helpers.core.paths import ProjectPaths
 from helpers.data.ingest import canonical_pieces
-from helpers.measures.build import compute, prepare
+from helpers.measures.build import KINDS, _frame, compute, prepare
 from helpers.measures.districts import split_by_district
+from helpers.measures.kinds import coded_columns
 from helpers.measures.pieces import Codebook, SourceData, pieces_of
 from helpers.params.districts import NOT_RECORDED, Districts
 
@@ -120,6 +121,52 @@ def test_every_kind_gives_the_same_rows_from_pieces_as_from_the_whole_table(name
     parts = compute(m, pieced(frame, [1, 90, 91, 350, len(frame) - 5]), END)
     assert len(whole) > 0
     pd.testing.assert_frame_equal(parts, whole)
+
+
+@pytest.mark.parametrize("name", MEASURES)
+def test_pieces_counted_on_two_threads_and_merged_give_the_rows_of_the_whole_table(name):
+    # As the measures stage does: piece i is counted by accumulator i % 2, the codes made
+    # before, and the two merged at the end. Here the odd pieces are counted first and in
+    # reverse, as a slow thread might leave them: what is kept goes back in the pieces' order.
+    m = measure(**MEASURES[name])
+    frame = calls()
+    data = prepare(frame, "when", END)
+    whole = compute(m, data, END)
+    pieces = list(pieced(frame, [1, 90, 91, 350, 420]).pieces)
+    threads = [KINDS[m.kind](m), KINDS[m.kind](m)]
+    for piece in pieces:
+        piece.seal(coded_columns(m))
+    for piece in [*reversed(pieces[1::2]), *pieces[0::2]]:
+        threads[piece.index % 2].add(piece)
+    threads[0].merge(threads[1])
+    pd.testing.assert_frame_equal(_frame(threads[0].rows(data.first, END)), whole)
+
+
+def test_a_snapshot_tied_across_pieces_keeps_the_earlier_piece_however_the_threads_ran():
+    m = measure(**MEASURES["snapshot"])
+    tied = calls(40).assign(when=pd.Timestamp("2026-09-30"), type="CRASH")
+    tied["students"] = np.arange(40)  # the same moment, a different figure in every row
+    data = prepare(tied, "when", END)
+    whole = compute(m, data, END)
+    pieces = list(pieced(tied, [10, 20, 30]).pieces)
+    threads = [KINDS[m.kind](m), KINDS[m.kind](m)]
+    for piece in reversed(pieces):
+        piece.seal(coded_columns(m))
+        threads[piece.index % 2].add(piece)
+    threads[1].merge(threads[0])
+    rows = _frame(threads[1].rows(data.first, END))
+    pd.testing.assert_frame_equal(rows, whole)
+    assert rows["value"].iloc[-1] == 0  # the first row of the first piece
+
+
+def test_a_sealed_piece_makes_no_new_codes():
+    # A piece counted on another thread must not change the codebooks the other pieces share.
+    (piece,) = pieced(calls(20), []).pieces
+    piece.seal({"agency"})
+    assert piece.codes("agency")[1]  # made before sealing
+    assert piece.codes("when", "weekday")[0].shape == (20,)  # a date part needs no codebook
+    with pytest.raises(RuntimeError, match="'type' were not made before the piece was sealed"):
+        piece.codes("type")
 
 
 def test_a_name_keeps_its_code_in_every_piece_whatever_each_piece_holds():

@@ -14,7 +14,7 @@ rebuilt exactly from a later extract (as long as the records did not change).
 from __future__ import annotations
 
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -36,9 +36,9 @@ from ..params.settings import Settings
 from .districts import district_codes, of_district, split_by_district
 from .familiar import FAMILIAR_KINDS
 from .gate import gate
-from .kinds import COLUMNS, GENERIC_KINDS, Accumulator, Kind
+from .kinds import COLUMNS, GENERIC_KINDS, Accumulator, Kind, coded_columns
 from .limits import add_process
-from .pieces import SourceData, pieces_of, prepare
+from .pieces import Piece, SourceData, pieces_of, prepare
 from .publication import (
     QuarterTables,
     canonical_digests,
@@ -184,36 +184,86 @@ class _Pass:
     info: CoverageRecord
 
 
+WORKERS = 2  # threads counting pieces: numpy and Arrow let go of the interpreter as they count
+
+
+@dataclass
+class _Counts:
+    """The accumulators of one counting thread: every measure's, and each district's."""
+
+    citywide: dict[str, Accumulator]
+    by_district: dict[str, dict[str, Accumulator]]
+
+    def merge(self, other: _Counts) -> None:
+        for measure, accumulator in self.citywide.items():
+            accumulator.merge(other.citywide[measure])
+        for district, accumulators in self.by_district.items():
+            for measure, accumulator in accumulators.items():
+                accumulator.merge(other.by_district[district][measure])
+
+
 def _read_source(
     settings: Settings, source: str, quarter: FiscalQuarter, measures: list[Measure], districts: bool
 ) -> _Pass:
     """Feed every piece of ``source`` to the accumulators of ``measures`` (and, with
-    ``districts``, to each district's), in one pass that holds one piece at a time."""
+    ``districts``, to each district's), in one pass that holds a few pieces at a time.
+
+    Pieces are counted on ``WORKERS`` threads, piece ``i`` always on thread ``i % WORKERS``,
+    each with accumulators of its own, merged at the end in thread order: the same input gives
+    the same counts, whatever the timing. This thread reads and cuts the pieces, and makes their
+    text codes before handing them over, so the shared codebooks grow in the pieces' order."""
     plan, spec = settings.plan, settings.sources.sources[source]
-    citywide = {m.id: KINDS[m.kind](m) for m in measures}
     split = plan.districts if districts and plan.districts and plan.districts.source == source else None
-    by_district = {
-        district: {m: KINDS[plan.measure(m).kind](plan.measure(m)) for m in split.measures}
-        for district in (district_codes(split) if split else [])
-    }
-    district_columns = needed_columns(plan, source, spec.date_column, set(split.measures)) if split else []
-    columns = needed_columns(plan, source, spec.date_column, None if split else {m.id for m in measures})
-    days: Counter[str] = Counter()
-    first = None
-    for piece in pieces_of(canonical_pieces(settings.paths, source, columns), spec.date_column, quarter.end):
-        dates = pd.to_datetime(piece.frame[spec.date_column])
-        if len(dates):
-            first = min(first or dates.min(), dates.min())
-        days.update(records_per_day(pa.array(dates.to_numpy())))
-        for accumulator in citywide.values():
+
+    def counts() -> _Counts:
+        return _Counts(
+            {m.id: KINDS[m.kind](m) for m in measures},
+            {
+                district: {m: KINDS[plan.measure(m).kind](plan.measure(m)) for m in split.measures}
+                for district in (district_codes(split) if split else [])
+            },
+        )
+
+    def count(into: _Counts, piece: Piece) -> None:
+        for accumulator in into.citywide.values():
             accumulator.add(piece)
         if split:
             for district, part in split_by_district(piece, split, district_columns):
-                for accumulator in by_district[district].values():
+                for accumulator in into.by_district[district].values():
                     accumulator.add(part)
+
+    district_columns = needed_columns(plan, source, spec.date_column, set(split.measures)) if split else []
+    columns = needed_columns(plan, source, spec.date_column, None if split else {m.id for m in measures})
+    coded = set().union(*(coded_columns(m) for m in measures)) | ({split.column} if split else set())
+    threads = [counts() for _ in range(WORKERS)]
+    days: Counter[str] = Counter()
+    first = None
+    executors = [ThreadPoolExecutor(1) for _ in range(WORKERS)]
+    waiting: list[Future[None] | None] = [None] * WORKERS
+    try:
+        frames = canonical_pieces(settings.paths, source, columns)
+        for piece in pieces_of(frames, spec.date_column, quarter.end):
+            dates = pd.to_datetime(piece.frame[spec.date_column])
+            if len(dates):
+                first = min(first or dates.min(), dates.min())
+            days.update(records_per_day(pa.array(dates.to_numpy())))
+            piece.seal(coded)
+            worker = piece.index % WORKERS
+            if waiting[worker] is not None:
+                waiting[worker].result()  # one piece at a time waits for each thread: memory
+            waiting[worker] = executors[worker].submit(count, threads[worker], piece)
+        for done in waiting:
+            if done is not None:
+                done.result()
+    finally:
+        for executor in executors:
+            executor.shutdown(wait=True)
+    for other in threads[1:]:
+        threads[0].merge(other)
     cover = SourceCoverage(spec, dict(sorted(days.items())))
     info = quarter_coverage(settings, source, cover, quarter)
-    return _Pass(citywide, by_district, first.date() if first else quarter.end, cover, info)
+    start = first.date() if first else quarter.end
+    return _Pass(threads[0].citywide, threads[0].by_district, start, cover, info)
 
 
 def _district_rows(plan: Plan, quarter: FiscalQuarter, read: _Pass) -> list[pd.DataFrame]:

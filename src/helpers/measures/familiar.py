@@ -39,9 +39,8 @@ class _Responses(Accumulator):
 
     def __init__(self, measure: Measure) -> None:
         super().__init__(measure)
-        self.persons: list[pa.Array] = []
-        self.months: list[np.ndarray] = []
-        self.agencies: list[np.ndarray] = []
+        # Per piece: (its index, persons, months, agency codes); put in piece order at the end.
+        self.kept: list[tuple[int, pa.Array, np.ndarray, np.ndarray]] = []
         self.agency_names: list[str] = []
 
     def add(self, piece: Piece) -> None:
@@ -57,22 +56,28 @@ class _Responses(Accumulator):
             values = values.combine_chunks()
         if pa.types.is_dictionary(values.type):
             values = values.dictionary_decode()
-        self.persons.append(values.cast(pa.large_string()))  # one type in every piece, even empty
-        self.months.append(piece.month[mask])
-        self.agencies.append(agency[mask])
+        # one text type in every piece, even an empty one
+        self.kept.append((piece.index, values.cast(pa.large_string()), piece.month[mask], agency[mask]))
+
+    def merge(self, other: Accumulator) -> None:
+        assert isinstance(other, _Responses)
+        self.kept += other.kept
+        if len(other.agency_names) > len(self.agency_names):  # the same codebook, later
+            self.agency_names = other.agency_names
 
     def people(self) -> _People:
         """Every piece's responses, with one code per person across pieces."""
-        if not self.persons:
+        if not self.kept:
             return _People(
                 np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object)
             )
-        persons = pa.concat_arrays(self.persons).dictionary_encode().indices
+        kept = sorted(self.kept, key=lambda k: k[0])
+        persons = pa.concat_arrays([k[1] for k in kept]).dictionary_encode().indices
         names = np.array([*self.agency_names, ""], dtype=object)
         return _People(
             persons.to_numpy(zero_copy_only=False).astype(np.int64),
-            np.concatenate(self.months),
-            names[np.concatenate(self.agencies)],
+            np.concatenate([k[2] for k in kept]),
+            names[np.concatenate([k[3] for k in kept])],
         )
 
 

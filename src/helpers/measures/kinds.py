@@ -219,6 +219,15 @@ class MonthGrid:
         grown[:rows, self.first_month - first : self.first_month - first + span] = self.values
         self.values, self.first_month = grown, first
 
+    def merge(self, other: MonthGrid) -> None:
+        """Add another grid's counts (of the same codebook) to these."""
+        if not other.values.size:
+            return
+        rows, span = other.values.shape
+        self._fit(other.first_month, other.first_month + span - 1)
+        offset = other.first_month - self.first_month
+        self.values[:rows, offset : offset + span] += other.values
+
     def present(self) -> list[str]:
         return [self.names[i] for i in range(self.values.shape[0]) if self.values[i].any()]
 
@@ -245,6 +254,15 @@ class Accumulator:
 
     def add(self, piece: Piece) -> None:
         raise NotImplementedError
+
+    def merge(self, other: Accumulator) -> None:
+        """Take in what another accumulator of the same measure counted from other pieces of
+        the same source (their codes come from the same codebooks)."""
+        for name, grid in other.grids.items():
+            if name in self.grids:
+                self.grids[name].merge(grid)
+            else:
+                self.grids[name] = grid
 
     def rows(self, first: date, end: date) -> list[dict[str, Any]]:
         """The measure's rows for every period from ``first``'s to the one ending at ``end``."""
@@ -381,7 +399,7 @@ class Snapshot(Accumulator):
 
     def __init__(self, measure: Measure) -> None:
         super().__init__(measure)
-        self.kept: list[pd.DataFrame] = []
+        self.kept: list[tuple[int, pd.DataFrame]] = []  # (piece index, its rows)
         self.date_column = measure.date or ""
 
     def add(self, piece: Piece) -> None:
@@ -391,11 +409,17 @@ class Snapshot(Accumulator):
         if measure.series_by:
             needed.append(measure.series_by.column)
         columns = list(dict.fromkeys(c for c in needed if c))
-        self.kept.append(piece.frame.loc[where_mask(piece, measure.where), columns])
+        self.kept.append((piece.index, piece.frame.loc[where_mask(piece, measure.where), columns]))
+
+    def merge(self, other: Accumulator) -> None:
+        assert isinstance(other, Snapshot)
+        if other.kept:
+            self.kept += other.kept
+            self.date_column = other.date_column
 
     def rows(self, first: date, end: date) -> list[dict[str, Any]]:
         measure = self.measure
-        frame = pd.concat(self.kept, ignore_index=True)
+        frame = pd.concat([kept for _, kept in sorted(self.kept, key=lambda k: k[0])], ignore_index=True)
         dates = pd.to_datetime(frame[self.date_column])
         codes = frame[measure.series_by.column].astype(str) if measure.series_by else None
         series = series_for(measure, sorted(set(codes)) if codes is not None else [])
@@ -431,6 +455,19 @@ class Snapshot(Accumulator):
                     value = 100.0 * (den - num) / den
                 out.append(row(measure, period, s, value, numerator=num, denominator=den))
         return out
+
+
+def coded_columns(measure: Measure) -> set[str]:
+    """The columns whose text codes a measure may ask of a piece: its series, and the columns
+    its conditions compare with text (``in``, ``not_in``)."""
+    columns = set()
+    if measure.series_by and not measure.series_by.part:
+        columns.add(measure.series_by.column)
+    for where in (measure.where, measure.numerator_where):
+        columns |= {c for c, cond in where.items() if cond.in_ is not None or cond.not_in is not None}
+    if measure.familiar:
+        columns.add(measure.familiar.agency)
+    return columns
 
 
 # A kind makes a measure's accumulator.

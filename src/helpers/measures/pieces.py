@@ -75,6 +75,9 @@ class Piece:
     """Rows of one source, cut at the quarter end, with their month and codes.
 
     Codes of a column are computed once per piece and shared by every measure of the source.
+    ``index`` is the piece's place in the source, so that what is kept of pieces counted on
+    different threads can be put back in order. A ``sealed`` piece may be counted on another
+    thread: its text codes were all made beforehand, so the shared codebooks never change there.
     """
 
     frame: pd.DataFrame
@@ -82,6 +85,8 @@ class Piece:
     date_column: str
     codebooks: dict[str, Codebook] = field(default_factory=dict)
     _codes: dict[str, np.ndarray] = field(default_factory=dict)
+    index: int = 0
+    sealed: bool = False
 
     def codes(self, column: str, part: str | None = None) -> tuple[np.ndarray, list[str]]:
         """``(code per row, name per code)``; missing values get code -1. With ``part``, the
@@ -93,30 +98,47 @@ class Piece:
             return self._codes[key], list(DATE_PART_CODES[part])
         book = self.codebooks.setdefault(column, Codebook())
         if column not in self._codes:
+            if self.sealed:
+                raise RuntimeError(
+                    f"the codes of column '{column}' were not made before the piece was sealed: "
+                    "add it to the columns a measure codes (kinds.coded_columns)"
+                )
             self._codes[column] = book.encode(self.frame[column])
         return self._codes[column], book.names
+
+    def seal(self, columns: set[str]) -> None:
+        """Make the codes of ``columns`` (those in the piece) now, then allow no more."""
+        for column in sorted(columns):
+            if column in self.frame.columns:
+                self.codes(column)
+        self.sealed = True
 
     def take(self, order: np.ndarray, columns: list[str] | None = None) -> Piece:
         """The rows in ``order`` (with only ``columns``), keeping the codes already computed."""
         frame = self.frame if columns is None else self.frame[columns]
         frame = frame.take(order).reset_index(drop=True)
         codes = {key: values[order] for key, values in self._codes.items() if key.split(":")[0] in frame}
-        return Piece(frame, self.month[order], self.date_column, self.codebooks, codes)
+        month = self.month[order]
+        return Piece(frame, month, self.date_column, self.codebooks, codes, self.index, self.sealed)
 
     def rows(self, start: int, end: int) -> Piece:
         """Rows ``start`` to ``end``: views, not copies."""
         frame = self.frame.iloc[start:end].reset_index(drop=True)
         codes = {key: values[start:end] for key, values in self._codes.items()}
-        return Piece(frame, self.month[start:end], self.date_column, self.codebooks, codes)
+        return Piece(
+            frame, self.month[start:end], self.date_column, self.codebooks, codes, self.index, self.sealed
+        )
 
 
-def cut(frame: pd.DataFrame, date_column: str, end: date, codebooks: dict[str, Codebook]) -> Piece:
+def cut(
+    frame: pd.DataFrame, date_column: str, end: date, codebooks: dict[str, Codebook], index: int = 0
+) -> Piece:
     """The rows dated on or before ``end`` (a row without a date is never in a period)."""
     dates = pd.to_datetime(frame[date_column])
     keep = (dates <= pd.Timestamp(end) + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)).to_numpy()
     if not keep.all():  # no copy of a piece that is all kept
         frame = frame.loc[keep].reset_index(drop=True)
-    return Piece(frame, date_parts(frame[date_column], "month"), date_column, codebooks)
+    return Piece(frame, date_parts(frame[date_column], "month"), date_column, codebooks, index=index)
 
 
 @dataclass
@@ -131,8 +153,8 @@ class SourceData:
 def pieces_of(frames: Iterable[pd.DataFrame], date_column: str, end: date) -> Iterator[Piece]:
     """Each frame cut at ``end``; the pieces share one codebook per column."""
     codebooks: dict[str, Codebook] = {}
-    for frame in frames:
-        yield cut(frame, date_column, end, codebooks)
+    for index, frame in enumerate(frames):
+        yield cut(frame, date_column, end, codebooks, index)
 
 
 def prepare(frame: pd.DataFrame, date_column: str, end: date) -> SourceData:
