@@ -29,6 +29,7 @@ from ..core.records import CoverageRecord
 from ..data.coverage import Coverage, SourceCoverage, records_per_day
 from ..data.ingest import canonical_pieces, return_memory_promptly
 from ..data.raw import read_ingest_record
+from ..params.districts import Districts
 from ..params.measure import Measure
 from ..params.plan import Plan
 from ..params.quarters import QuarterParams, stale_policy
@@ -193,6 +194,26 @@ class _Counts:
 
     citywide: dict[str, Accumulator]
     by_district: dict[str, dict[str, Accumulator]]
+    split: Districts | None
+    district_columns: list[str]
+
+    @classmethod
+    def start(
+        cls, plan: Plan, measures: list[Measure], split: Districts | None, columns: list[str]
+    ) -> _Counts:
+        by_district = {
+            district: {m: KINDS[plan.measure(m).kind](plan.measure(m)) for m in split.measures}
+            for district in (district_codes(split) if split else [])
+        }
+        return cls({m.id: KINDS[m.kind](m) for m in measures}, by_district, split, columns)
+
+    def add(self, piece: Piece) -> None:
+        for accumulator in self.citywide.values():
+            accumulator.add(piece)
+        if self.split:
+            for district, part in split_by_district(piece, self.split, self.district_columns):
+                for accumulator in self.by_district[district].values():
+                    accumulator.add(part)
 
     def merge(self, other: _Counts) -> None:
         for measure, accumulator in self.citywide.items():
@@ -214,28 +235,10 @@ def _read_source(
     text codes before handing them over, so the shared codebooks grow in the pieces' order."""
     plan, spec = settings.plan, settings.sources.sources[source]
     split = plan.districts if districts and plan.districts and plan.districts.source == source else None
-
-    def counts() -> _Counts:
-        return _Counts(
-            {m.id: KINDS[m.kind](m) for m in measures},
-            {
-                district: {m: KINDS[plan.measure(m).kind](plan.measure(m)) for m in split.measures}
-                for district in (district_codes(split) if split else [])
-            },
-        )
-
-    def count(into: _Counts, piece: Piece) -> None:
-        for accumulator in into.citywide.values():
-            accumulator.add(piece)
-        if split:
-            for district, part in split_by_district(piece, split, district_columns):
-                for accumulator in into.by_district[district].values():
-                    accumulator.add(part)
-
     district_columns = needed_columns(plan, source, spec.date_column, set(split.measures)) if split else []
     columns = needed_columns(plan, source, spec.date_column, None if split else {m.id for m in measures})
     coded = set().union(*(coded_columns(m) for m in measures)) | ({split.column} if split else set())
-    threads = [counts() for _ in range(WORKERS)]
+    threads = [_Counts.start(plan, measures, split, district_columns) for _ in range(WORKERS)]
     days: Counter[str] = Counter()
     first = None
     executors = [ThreadPoolExecutor(1) for _ in range(WORKERS)]
@@ -251,7 +254,7 @@ def _read_source(
             worker = piece.index % WORKERS
             if waiting[worker] is not None:
                 waiting[worker].result()  # one piece at a time waits for each thread: memory
-            waiting[worker] = executors[worker].submit(count, threads[worker], piece)
+            waiting[worker] = executors[worker].submit(threads[worker].add, piece)
         for done in waiting:
             if done is not None:
                 done.result()
