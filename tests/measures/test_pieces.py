@@ -17,7 +17,7 @@ from helpers.data.ingest import canonical_pieces
 from helpers.measures.build import KINDS, _frame, compute, prepare
 from helpers.measures.districts import split_by_district
 from helpers.measures.kinds import coded_columns
-from helpers.measures.pieces import Codebook, SourceData, pieces_of
+from helpers.measures.pieces import Codebook, SourceData, date_parts, pieces_of
 from helpers.params.districts import NOT_RECORDED, Districts
 
 from .test_build import END, measure
@@ -239,3 +239,12 @@ def test_a_piece_without_any_identified_person_adds_nothing_and_breaks_nothing()
     whole = prepare(pd.concat([identified, blank], ignore_index=True), "when", END)
     parts = SourceData(list(pieces_of([identified, blank], "when", END)), whole.first, whole.last)
     pd.testing.assert_frame_equal(compute(m, parts, END), compute(m, whole, END))
+
+
+def test_the_month_of_every_date_is_its_calendar_month_and_no_date_has_none():
+    rng = np.random.default_rng(3)
+    dates = pd.Series(pd.to_datetime(rng.integers(-(10**9), 4 * 10**9, 5000), unit="s"))
+    dates[::7] = pd.NaT
+    expected = np.where(dates.isna(), -1, dates.dt.year * 12 + dates.dt.month - 1)
+    assert date_parts(dates, "month").tolist() == expected.tolist()
+    assert date_parts(pd.Series([pd.NaT, pd.NaT], dtype="datetime64[s]"), "month").tolist() == [-1, -1]

@@ -14,7 +14,6 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from ..core.language import ENGLISH
@@ -26,11 +25,18 @@ from .pieces import Piece, month_key
 
 @dataclass
 class _People:
-    """Identified responses of the listed agencies: person code, month, agency."""
+    """Identified responses of the listed agencies, in month order: person code, month, and
+    agency code (a name in ``agency_names``; -1 none). A window of months is a slice."""
 
     person: np.ndarray
     month: np.ndarray
     agency: np.ndarray
+    agency_names: list[str]
+
+    def between(self, first_month: int, last_month: int) -> slice:
+        """The responses from ``first_month`` to ``last_month`` (month keys), both included."""
+        low = int(np.searchsorted(self.month, first_month, side="left"))
+        return slice(low, int(np.searchsorted(self.month, last_month, side="right")))
 
 
 class _Responses(Accumulator):
@@ -68,21 +74,23 @@ class _Responses(Accumulator):
     def people(self) -> _People:
         """Every piece's responses, with one code per person across pieces."""
         if not self.kept:
-            return _People(
-                np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object)
-            )
+            empty = np.zeros(0, dtype=np.int32)
+            return _People(empty.astype(np.int64), empty, empty, self.agency_names)
         kept = sorted(self.kept, key=lambda k: k[0])
         persons = pa.concat_arrays([k[1] for k in kept]).dictionary_encode().indices
-        names = np.array([*self.agency_names, ""], dtype=object)
+        month = np.concatenate([k[2] for k in kept])
+        order = np.argsort(month, kind="stable")
         return _People(
-            persons.to_numpy(zero_copy_only=False).astype(np.int64),
-            np.concatenate([k[2] for k in kept]),
-            names[np.concatenate([k[3] for k in kept])],
+            persons.to_numpy(zero_copy_only=False).astype(np.int64)[order],
+            month[order],
+            np.concatenate([k[3] for k in kept])[order],
+            list(self.agency_names),
         )
 
 
 def _window_counts(people: _People, period: Period) -> np.ndarray:
-    inside = (people.month >= month_key(period.start)) & (people.month <= month_key(period.end))
+    """Responses per person code within ``period``'s months."""
+    inside = people.between(month_key(period.start), month_key(period.end))
     return np.bincount(people.person[inside], minlength=int(people.person.max(initial=-1)) + 1)
 
 
@@ -105,9 +113,10 @@ def _interactions(measure: Measure, people: _People, first: date, end: date) -> 
         window = _window_for(period, familiar.window_months, first)
         counts = _window_counts(people, window)
         is_familiar = counts >= familiar.threshold
-        in_quarter = (people.month >= month_key(period.start)) & (people.month <= month_key(period.end))
-        hit = in_quarter & is_familiar[people.person] if len(counts) else in_quarter & False
-        by_agency = pd.Series(people.agency[hit]).value_counts()
+        quarter = people.between(month_key(period.start), month_key(period.end))
+        agencies = people.agency[quarter][is_familiar[people.person[quarter]]]
+        tally = np.bincount(agencies[agencies >= 0], minlength=len(people.agency_names))
+        by_agency = dict(zip(people.agency_names, tally.tolist(), strict=True))
         for s in series:
             parts = s.parts or [s.code]
             value = float(sum(by_agency.get(code, 0) for code in parts))
