@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -190,12 +190,15 @@ WORKERS = 2  # threads counting pieces: numpy and Arrow let go of the interprete
 
 @dataclass
 class _Counts:
-    """The accumulators of one counting thread: every measure's, and each district's."""
+    """The accumulators of one counting thread: every measure's, and each district's; and the
+    records per day and the first date of the pieces it counted."""
 
     citywide: dict[str, Accumulator]
     by_district: dict[str, dict[str, Accumulator]]
     split: Districts | None
     district_columns: list[str]
+    days: Counter[str] = field(default_factory=Counter)
+    first: pd.Timestamp | None = None
 
     @classmethod
     def start(
@@ -208,6 +211,10 @@ class _Counts:
         return cls({m.id: KINDS[m.kind](m) for m in measures}, by_district, split, columns)
 
     def add(self, piece: Piece) -> None:
+        dates = pd.to_datetime(piece.frame[piece.date_column])
+        if len(dates):
+            self.first = min(self.first or dates.min(), dates.min())
+        self.days.update(records_per_day(pa.array(dates.to_numpy())))
         for accumulator in self.citywide.values():
             accumulator.add(piece)
         if self.split:
@@ -216,6 +223,9 @@ class _Counts:
                     accumulator.add(part)
 
     def merge(self, other: _Counts) -> None:
+        self.days.update(other.days)
+        if other.first is not None:
+            self.first = min(self.first or other.first, other.first)
         for measure, accumulator in self.citywide.items():
             accumulator.merge(other.citywide[measure])
         for district, accumulators in self.by_district.items():
@@ -239,17 +249,11 @@ def _read_source(
     columns = needed_columns(plan, source, spec.date_column, None if split else {m.id for m in measures})
     coded = set().union(*(coded_columns(m) for m in measures)) | ({split.column} if split else set())
     threads = [_Counts.start(plan, measures, split, district_columns) for _ in range(WORKERS)]
-    days: Counter[str] = Counter()
-    first = None
     executors = [ThreadPoolExecutor(1) for _ in range(WORKERS)]
     waiting: list[Future[None] | None] = [None] * WORKERS
     try:
         frames = canonical_pieces(settings.paths, source, columns)
         for piece in pieces_of(frames, spec.date_column, quarter.end):
-            dates = pd.to_datetime(piece.frame[spec.date_column])
-            if len(dates):
-                first = min(first or dates.min(), dates.min())
-            days.update(records_per_day(pa.array(dates.to_numpy())))
             piece.seal(coded)
             worker = piece.index % WORKERS
             if waiting[worker] is not None:
@@ -261,12 +265,13 @@ def _read_source(
     finally:
         for executor in executors:
             executor.shutdown(wait=True)
+    counted = threads[0]
     for other in threads[1:]:
-        threads[0].merge(other)
-    cover = SourceCoverage(spec, dict(sorted(days.items())))
+        counted.merge(other)
+    cover = SourceCoverage(spec, dict(sorted(counted.days.items())))
     info = quarter_coverage(settings, source, cover, quarter)
-    start = first.date() if first else quarter.end
-    return _Pass(threads[0].citywide, threads[0].by_district, start, cover, info)
+    start = counted.first.date() if counted.first is not None else quarter.end
+    return _Pass(counted.citywide, counted.by_district, start, cover, info)
 
 
 def _district_rows(plan: Plan, quarter: FiscalQuarter, read: _Pass) -> list[pd.DataFrame]:
