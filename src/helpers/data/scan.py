@@ -96,6 +96,7 @@ class _HashingReader:
         self.sha = hashlib.sha256()
         self.pending: Future[None] | None = None
         self.exhausted = False
+        self.buffer: bytearray | None = None
 
     def _hash(self, data: bytes | memoryview) -> None:
         if self.pending is not None:
@@ -108,23 +109,29 @@ class _HashingReader:
         self._hash(data)
         return data
 
-    def read_after(self, tail: bytes, size: int) -> bytearray:
+    def read_after(self, tail: bytes, size: int) -> memoryview:
         """``tail`` (bytes already read and hashed) followed by up to ``size`` more, read
         straight into one buffer: a piece is never copied to join it to the rest of a line.
-        ``exhausted`` says when the file has no more."""
-        buffer = bytearray(len(tail) + size)
+        ``exhausted`` says when the file has no more.
+
+        The buffer is the same for every piece (the bytes are parsed, and so copied out, before
+        the next piece is read): no fresh 32 MB for the system to hand over page by page."""
+        need = len(tail) + size
+        if self.pending is not None:
+            self.pending.result()  # the last piece's bytes are hashed before they are replaced
+        if self.buffer is None or len(self.buffer) < need:
+            self.buffer = bytearray(need)
+        buffer = self.buffer
         buffer[: len(tail)] = tail
         view, filled = memoryview(buffer), len(tail)
-        while filled < len(buffer):
-            got = self.handle.readinto(view[filled:])
+        while filled < need:
+            got = self.handle.readinto(view[filled:need])
             if not got:
                 self.exhausted = True
                 break
             filled += got
-        view.release()
-        del buffer[filled:]
-        self._hash(memoryview(buffer)[len(tail) :])
-        return buffer
+        self._hash(view[len(tail) : filled])
+        return view[:filled]
 
     def hexdigest(self) -> str:
         if self.pending is not None:
@@ -148,20 +155,22 @@ def _header(first: bytes, spec: SourceSpec) -> list[str]:
     return [h.strip() for h in header]
 
 
-def quote_count(data: bytes) -> int:
+def quote_count(data: bytes | memoryview) -> int:
     return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == 0x22))
 
 
-def _cut(buffer: bytes, quotes_before: int) -> tuple[int, int]:
+def _cut(buffer: memoryview, quotes_before: int) -> tuple[int, int]:
     """The end of the last whole line in ``buffer`` outside a quoted field (0 when none), and
     the quotes before it: the buffer's bytes are counted once."""
+    data, length = buffer.obj, len(buffer)  # a view of the start of a bytearray
+    assert isinstance(data, bytearray)
     inside = quote_count(buffer)
-    end = len(buffer)
+    end = length
     for _ in range(64):
-        end = buffer.rfind(b"\n", 0, end)
+        end = data.rfind(b"\n", 0, end)
         if end < 0:
             return 0, 0
-        after = buffer.count(b'"', end)
+        after = data.count(b'"', end, length)
         if (quotes_before + inside - after) % 2 == 0:
             return end + 1, inside - after
     return 0, 0
@@ -190,7 +199,7 @@ def csv_pieces(path: Path, spec: SourceSpec, reader: _HashingReader) -> Iterator
         cut, inside = (len(buffer), 0) if last else _cut(buffer, quotes)  # after the last, none
         if cut == 0:  # one record longer than a piece, or quotes that do not pair
             raise NotClean("no line end to cut the file at")
-        piece, tail = pa.py_buffer(buffer)[:cut], bytes(buffer[cut:])
+        piece, tail = pa.py_buffer(buffer[:cut]), bytes(buffer[cut:])
         quotes += inside
         try:
             table = pacsv.read_csv(
