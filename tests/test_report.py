@@ -236,3 +236,14 @@ def test_the_overview_compares_districts_by_a_stated_rate_with_map_panels_and_fu
         "d1",
         "d4",
     ]
+
+
+def test_the_overview_links_the_downloads_of_the_calls_with_no_district(sample_project):
+    # They have no page of their own, so the overview is where a resident finds their figures.
+    p = page(sample_project, "districts")
+    links = p.district_links().data
+    found = re.findall(r'href="\.\./data/(district-not-recorded-[a-z_]+\.csv)" download', links)
+    assert found == [f"district-not-recorded-{m}.csv" for m in ["calls_by_responder", "no_fault_crashes"]]
+    for name in found:
+        assert (sample_project.quarter_dir(LATEST) / "csv" / name).exists()
+    assert "911 calls by responding department, month by month (CSV)" in links

@@ -90,10 +90,14 @@ class PageData:
     def data_file(self, measure_id: str) -> str:
         """The link from this page to a measure's download CSV (its district's, on a district
         page)."""
-        name = f"{measure_id}.csv"
         if self.district is not None:
-            name = district_csv_name(slugify(self.district), measure_id)
-        return f"{self.site_page.root}data/{name}"
+            return self.district_data_file(self.district, measure_id)
+        return f"{self.site_page.root}data/{measure_id}.csv"
+
+    def district_data_file(self, district: str, measure_id: str) -> str:
+        """The link from this page to one district's CSV of a measure (``not_recorded``: the
+        calls with no district)."""
+        return f"{self.site_page.root}data/{district_csv_name(slugify(district), measure_id)}"
 
     @cached_property
     def _tables(self) -> dict[str, pd.DataFrame]:

@@ -119,14 +119,32 @@ def overview_intro(page: PageData) -> Fragment:
 
 
 def district_links(page: PageData) -> Fragment:
-    """A link to each district's page, in the fixed order."""
+    """A link to each district's page, in the fixed order; then the downloads of the calls with
+    no district recorded, which have no page of their own."""
     t, districts = page.lang, districts_of(page)
     root = page.site_page.root
     items = "".join(
         f'<li><a href="{esc(root)}districts/{esc(d.slug)}.html">{esc(d.name)}</a>: {esc(d.area)}</li>'
         for d in districts.areas
     )
-    return Fragment([Heading(2, t._("Each district's page"), "district-pages"), Html(f"<ul>{items}</ul>")])
+    files = ""
+    for measure_id in districts.measures:
+        label = t._("{what}, month by month (CSV)", what=page.measure(measure_id).short_label)
+        href = page.district_data_file(NOT_RECORDED, measure_id)
+        files += f'<li><a href="{esc(href)}" download>{esc(label)}</a></li>'
+
+    unrecorded = t._(
+        "Calls with no district recorded have no page: they are in the city's figures only. Their "
+        "own figures:"
+    )
+    return Fragment(
+        [
+            Heading(2, t._("Each district's page"), "district-pages"),
+            Html(f"<ul>{items}</ul>"),
+            para(unrecorded),
+            Html(f"<ul>{files}</ul>"),
+        ]
+    )
 
 
 def area_rates(page: PageData, measure_id: str, everywhere: bool = False) -> pd.DataFrame:
