@@ -35,13 +35,17 @@ def _categorical(table: pa_arrow.Table, spec: SourceSpec) -> pa_arrow.Table:
 # One source
 
 
+def keyed_digest(key: bytes, value: str, chars: int) -> str:
+    """A person key's pseudonym: HMAC-SHA256 of the value, hex, its first ``chars`` characters.
+    The one definition: ingest writes it, and the privacy gate recomputes it to catch a raw key
+    that reached a published file."""
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:chars]
+
+
 def pseudonymise(values: pd.Series, key: bytes, chars: int) -> pd.Series:
     """HMAC-SHA256 of each value, hex, truncated; computed once per distinct value."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    digests = np.array(
-        [hmac.new(key, str(u).encode("utf-8"), hashlib.sha256).hexdigest()[:chars] for u in uniques],
-        dtype=object,
-    )
+    digests = np.array([keyed_digest(key, str(u), chars) for u in uniques], dtype=object)
     out = np.full(len(values), None, dtype=object)
     present = codes >= 0
     out[present] = digests[codes[present]]
@@ -77,10 +81,7 @@ class Digests:
         new = np.flatnonzero(index < 0)
         if len(new):
             fresh = pc.take(distinct, new)
-            digests = [
-                hmac.new(self.key, value.encode("utf-8"), hashlib.sha256).hexdigest()[: self.chars]
-                for value in fresh.to_pylist()
-            ]
+            digests = [keyed_digest(self.key, value, self.chars) for value in fresh.to_pylist()]
             index[new] = np.arange(len(self.values), len(self.values) + len(new))
             self.values = pa_arrow.concat_arrays([self.values, fresh])
             self.digests = pa_arrow.concat_arrays([self.digests, pa_arrow.array(digests, pa_arrow.string())])

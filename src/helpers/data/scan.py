@@ -103,9 +103,9 @@ class _HashingReader:
             self.pending.result()
         self.pending = self.helper.submit(self.sha.update, data)
 
-    def read_block(self, size: int) -> bytes:
-        """The next ``size`` bytes (-1: the rest of the file)."""
-        data = self.handle.readall() if size < 0 else self.handle.read(size)
+    def read_rest(self) -> bytes:
+        """The rest of the file, at once (a format that is not read in pieces)."""
+        data = self.handle.readall()
         self._hash(data)
         return data
 
@@ -232,7 +232,7 @@ def file_pieces(path: Path, spec: SourceSpec, reader: _HashingReader) -> Iterato
         for table in csv_pieces(path, spec, reader):
             yield RawFile(path, path.name, table, None)
         return
-    data = reader.read_block(-1)
+    data = reader.read_rest()
     try:
         yield read_file(path, path.name, spec, data)
     except READ_ERRORS as exc:

@@ -3,10 +3,10 @@
 Each source is read once, one Parquet row group at a time (``pieces``), and every piece is fed
 to the accumulator of each measure of that source (``kinds``, ``familiar``) and of each
 district (``districts``): memory holds a few pieces and the counts, not the table. Pieces are
-counted on two threads, each with its own accumulators, merged in a fixed order at the end. Each measure is
-then marked with how completely its source covers each period (``helpers.data.coverage``) and
-passed through the privacy gate against what the previous quarter's report published;
-``publication`` writes the result.
+counted on two threads, each with its own accumulators, merged in a fixed order at the end.
+Each measure is then marked with how completely its source covers each period
+(``helpers.data.coverage``) and passed through the privacy gate against what the previous
+quarter's report published; ``publication`` writes the result.
 
 Only data up to the end of the reporting quarter is used, so a past quarter's report can be
 rebuilt exactly from a later extract (as long as the records did not change).

@@ -54,9 +54,9 @@ class _Responses(Accumulator):
         assert familiar is not None
         frame = piece.frame
         agency, self.agency_names = piece.codes(familiar.agency)
-        listed = np.array([name in familiar.agencies for name in self.agency_names] + [False])
+        listed = piece.among(familiar.agency, familiar.agencies)
         person = frame[familiar.person]
-        mask = person.notna().to_numpy(dtype=bool) & listed[agency] & where_mask(piece, self.measure.where)
+        mask = person.notna().to_numpy(dtype=bool) & listed & where_mask(piece, self.measure.where)
         values = pa.array(person[mask], from_pandas=True)
         if isinstance(values, pa.ChunkedArray):  # a string column backed by Arrow
             values = values.combine_chunks()

@@ -22,8 +22,6 @@ file that is about to be published.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -442,6 +440,8 @@ def scan_files(
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from ..data.finishing import keyed_digest
+
     patterns = [re.compile(p) for p in rules.identifier_scan.forbidden_patterns]
     by_token: dict[str, list[str]] = {}
     for path in files:
@@ -469,9 +469,7 @@ def scan_files(
         for token in sorted(matched(hashed_people, token_array)):
             findings.extend(Finding(f, "(withheld)", "pseudonymised person key") for f in by_token[token])
         if key is not None:
-            digests = {
-                hmac.new(key, t.encode(), hashlib.sha256).hexdigest()[:digest_chars]: t for t in tokens
-            }
+            digests = {keyed_digest(key, t, digest_chars): t for t in tokens}
             for digest in sorted(matched(hashed_people, pa.array(list(digests), pa.string()))):
                 findings.extend(Finding(f, "(withheld)", "raw person key") for f in by_token[digests[digest]])
     for token in tokens:

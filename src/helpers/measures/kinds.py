@@ -70,10 +70,7 @@ def _condition_mask(piece: Piece, column: str, condition: Condition) -> np.ndarr
         if listed is None:
             continue
         if _text(values, listed):
-            # One lookup per code (shared by every measure of the piece), not a search per row.
-            codes, names = piece.codes(column)
-            chosen = set(listed)
-            hit = np.array([name in chosen for name in names] + [False])[codes]
+            hit = piece.among(column, listed)  # codes made once, shared by every measure
         else:
             hit = values.isin(listed).to_numpy(dtype=bool)
         mask &= hit if wanted else ~hit
