@@ -8,9 +8,10 @@ import hmac
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
 from helpers.data import finishing
-from helpers.data.finishing import Digests, pseudonymise_arrow
+from helpers.data.finishing import Digests, KeyedDigest, keyed_digest, pseudonymise_arrow
 
 KEY = b"test-key"
 
@@ -35,18 +36,27 @@ def test_each_key_gets_its_own_digest_in_every_piece():
 
 
 def test_a_value_seen_in_an_earlier_piece_is_not_hashed_again(monkeypatch):
-    hashed: list[bytes] = []
-    real = finishing.hmac.new
+    hashed: list[str] = []
+    real = finishing.KeyedDigest.__call__
 
-    def counting(key, message, digest):
-        hashed.append(message)
-        return real(key, message, digest)
+    def counting(self, value):
+        hashed.append(value)
+        return real(self, value)
 
-    monkeypatch.setattr(finishing.hmac, "new", counting)
+    monkeypatch.setattr(finishing.KeyedDigest, "__call__", counting)
     known = Digests(KEY, 16)
     for piece in PIECES:
         pseudonymise_arrow(pa.array(piece, pa.string()), KEY, 16, known)
-    assert sorted(hashed) == sorted({v.encode() for p in PIECES for v in p if v is not None})
+    assert sorted(hashed) == sorted({v for p in PIECES for v in p if v is not None})
+
+
+@pytest.mark.parametrize("key", [b"", b"k", b"x" * 64, b"a much longer key than one block " * 3])
+@pytest.mark.parametrize("value", ["", "P1", "é", "x" * 200])
+def test_the_pseudonym_is_hmac_sha256_whatever_the_key_length(key, value):
+    # The digest keeps HMAC's two key states; keys shorter than, equal to and longer than
+    # SHA-256's block are the three cases RFC 2104 treats differently.
+    assert KeyedDigest(key, 64)(value) == hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+    assert keyed_digest(key, value, 16) == hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def test_two_keys_sharing_a_hash_are_never_given_the_same_pseudonym(monkeypatch):

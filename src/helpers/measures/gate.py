@@ -440,7 +440,7 @@ def scan_files(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from ..data.finishing import keyed_digest
+    from ..data.finishing import KeyedDigest
 
     patterns = [re.compile(p) for p in rules.identifier_scan.forbidden_patterns]
     by_token: dict[str, list[str]] = {}
@@ -469,7 +469,8 @@ def scan_files(
         for token in sorted(matched(hashed_people, token_array)):
             findings.extend(Finding(f, "(withheld)", "pseudonymised person key") for f in by_token[token])
         if key is not None:
-            digests = {keyed_digest(key, t, digest_chars): t for t in tokens}
+            digest = KeyedDigest(key, digest_chars)
+            digests = {digest(t): t for t in tokens}
             for digest in sorted(matched(hashed_people, pa.array(list(digests), pa.string()))):
                 findings.extend(Finding(f, "(withheld)", "raw person key") for f in by_token[digests[digest]])
     for token in tokens:
