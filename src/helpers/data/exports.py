@@ -136,10 +136,35 @@ def read_file(path: Path, relative: str, spec: SourceSpec, data: bytes) -> RawFi
         table, malformed = _read_csv(data, spec)
         return RawFile(path, relative, table, None, malformed)
     if spec.format == "parquet":
-        return RawFile(path, relative, pq.read_table(pa_arrow.BufferReader(data)), None)
+        return RawFile(path, relative, _decoded(pq.read_table(pa_arrow.BufferReader(data))), None)
     frame = pd.read_excel(io.BytesIO(data), sheet_name=spec.sheet or 0, dtype=object, engine="openpyxl")
     frame.columns = [str(c).strip() for c in frame.columns]
     return RawFile(path, relative, None, frame)
+
+
+def _decoded(table: pa_arrow.Table) -> pa_arrow.Table:
+    """A table without dictionary-encoded columns: a dictionary column reaches the mapping only
+    from the streaming pass, which asks the CSV reader for one (``category_types``)."""
+    for index, column in enumerate(table.schema):
+        if pa_arrow.types.is_dictionary(column.type):
+            values = table.column(index).cast(column.type.value_type)
+            table = table.set_column(index, column.name, values)
+    return table
+
+
+def category_types(spec: SourceSpec, names: list[str]) -> dict[str, pa_arrow.DataType]:
+    """How to read each of a CSV file's ``names``: as codes and their distinct values, for a
+    header only categorical columns read (``ColumnSpec.categorical``), else as text. The
+    categories are then mapped once per distinct value, and never spelled out row by row."""
+    readers: dict[str, list[ColumnSpec]] = {}
+    for col in spec.columns.values():
+        if col.from_:
+            readers.setdefault(col.from_, []).append(col)
+    coded = pa_arrow.dictionary(pa_arrow.int32(), pa_arrow.string())
+    return {
+        n: coded if n in readers and all(c.categorical for c in readers[n]) else pa_arrow.string()
+        for n in names
+    }
 
 
 def column_values(raw: RawFile, name: str) -> pa_arrow.Array:
@@ -314,6 +339,21 @@ def _control_characters(original: pa_arrow.Array, col: ColumnSpec) -> list[tuple
     ]
 
 
+def _coded(original: pa_arrow.DictionaryArray, col: ColumnSpec) -> pa_arrow.DictionaryArray | None:
+    """A categorical column mapped through its distinct values (trimmed, recoded) instead of row
+    by row; None when one of them holds a control character, whose rows the row path locates.
+
+    Codes read from a CSV file number the values in the order they first appear, as
+    ``dictionary_encode`` does; values that become one (two codes recoded alike) are folded into
+    the first, so the column is exactly what encoding the mapped text row by row would give."""
+    if not col.categorical or _control_characters(original.dictionary, col):
+        return None
+    values = original.dictionary
+    mapped = _parse(_recode(to_string(values), col.values) if col.values else values, col)
+    folded = pc.dictionary_encode(mapped)
+    return pa_arrow.DictionaryArray.from_arrays(pc.take(folded.indices, original.indices), folded.dictionary)
+
+
 def _column(raw: RawFile, rows: int, present: list[str], name: str, col: ColumnSpec) -> _Column:
     """One canonical column of one file (runs in a worker thread)."""
     target = ARROW_TYPES[col.type]
@@ -328,6 +368,11 @@ def _column(raw: RawFile, rows: int, present: list[str], name: str, col: ColumnS
             arrays[f"{name}_count"] = pa_arrow.array(np.zeros(rows, dtype=np.int64))
         return _Column(name, arrays, [])
     original = column_values(raw, col.from_)
+    if pa_arrow.types.is_dictionary(original.type):
+        coded = _coded(original, col)
+        if coded is not None:
+            return _Column(name, {name: coded}, [])
+        original = original.cast(original.type.value_type)  # the row path names the rows
     if raw.frame is not None and col.type in {"date", "datetime"}:
         # Excel cells that already hold dates arrive as ISO text; accept them beside `format`.
         iso = pc.strptime(to_string(original), format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)

@@ -23,7 +23,7 @@ def _categorical(table: pa_arrow.Table, spec: SourceSpec) -> pa_arrow.Table:
     and categorical columns in pandas. Decided by the column, not by what one piece holds, so
     that every piece of a source has the same schema."""
     for name, col in spec.columns.items():
-        if col.type != "string" or col.identifier or col.identifies_person:
+        if not col.categorical:
             continue
         index = table.schema.get_field_index(name)
         if not pa_arrow.types.is_dictionary(table.schema.field(index).type):

@@ -38,7 +38,7 @@ import pyarrow.parquet as pq
 from ..core.paths import ProjectPaths
 from ..params.sources import SourceSpec
 from .coverage import records_per_day
-from .exports import READ_ERRORS, RawFile, canonical_table, read_file, row_count, skip_rows
+from .exports import READ_ERRORS, RawFile, canonical_table, category_types, read_file, row_count, skip_rows
 from .raw import raw_files
 from .text import string_hashes
 from .validation import Failures, blank_allowed, column_bounds
@@ -177,7 +177,8 @@ def _cut(buffer: memoryview, quotes_before: int) -> tuple[int, int]:
 
 
 def csv_pieces(path: Path, spec: SourceSpec, reader: _HashingReader) -> Iterator[pa.Table]:
-    """The file's rows, all as text, one Arrow table per piece of about ``CHUNK_BYTES``."""
+    """The file's rows, one Arrow table per piece of about ``CHUNK_BYTES``: text, and categories
+    as codes (``category_types``)."""
     if codecs.lookup(spec.encoding).name not in ASCII_COMPATIBLE:
         raise NotClean(f"{spec.encoding} files are read whole")
     buffer = reader.read_after(b"", CHUNK_BYTES)
@@ -213,7 +214,7 @@ def csv_pieces(path: Path, spec: SourceSpec, reader: _HashingReader) -> Iterator
                 ),
                 parse_options=pacsv.ParseOptions(delimiter=spec.csv.delimiter, invalid_row_handler=invalid),
                 convert_options=pacsv.ConvertOptions(
-                    column_types={n: pa.string() for n in names},
+                    column_types=category_types(spec, names),
                     strings_can_be_null=True,
                     null_values=[""],
                 ),
@@ -285,6 +286,8 @@ def rows_pass(table: pa.Table, spec: SourceSpec, today: date) -> bool:
         present = values.drop_null()
         if not len(present):
             continue
+        if pa.types.is_dictionary(present.type):  # codes: their distinct values are what is checked
+            present = present.combine_chunks().dictionary
         if pa.types.is_floating(present.type) and pc.any(pc.is_nan(present)).as_py():
             return False  # pandas reads NaN as a blank: the whole-table checks decide
         if col.allowed is not None:

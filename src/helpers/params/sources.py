@@ -37,6 +37,12 @@ class ColumnSpec(StrictModel):
     identifies_person: bool = False
     identifier: bool = False
 
+    @property
+    def categorical(self) -> bool:
+        """Text that repeats (call types, agencies), as opposed to identifiers: stored
+        dictionary-encoded, and mapped and checked once per distinct value."""
+        return self.type == "string" and not (self.identifier or self.identifies_person)
+
     @model_validator(mode="after")
     def _one_origin(self) -> ColumnSpec:
         if (self.from_ is None) == (self.constant is None):
