@@ -348,11 +348,13 @@ class _Tally:
 
 @dataclass
 class _Output:
-    """Where a clean source's pieces go: one Parquet file. A piece is finished (person keys
-    pseudonymised, text categorised) by one helper thread and written by another while the
-    main thread parses the next: one piece waits at each, so memory holds at most three."""
+    """Where a clean source's pieces go: one Parquet file. A piece is tallied (``count``) and
+    finished (person keys pseudonymised, text categorised) by one helper thread and written by
+    another while the main thread parses the next: one piece waits at each, so memory holds at
+    most three."""
 
     path: Path
+    count: Callable[[pa.Table], None]
     finish: Callable[[pa.Table], pa.Table] | None
     helper: ThreadPoolExecutor
     finisher: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1))
@@ -361,14 +363,16 @@ class _Output:
     written: Future[None] | None = None
 
     def add(self, table: pa.Table) -> None:
-        if self.finish is None:
-            return
         if self.finished is not None:
             self.finished.result()
+        if self.finish is None:  # nothing is written: only counted
+            self.count(table)
+            return
         self.finished = self.finisher.submit(self._finish, table)
 
     def _finish(self, table: pa.Table) -> None:
         assert self.finish is not None
+        self.count(table)
         table = self.finish(table)
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.path, table.schema, **parquet_options(table.schema))
@@ -410,19 +414,20 @@ def scan_source(
     if not files:
         raise NotClean("no file")
     tally, hashes, skipped = _Tally(), {}, {}
-    out = _Output(output, finish, ThreadPoolExecutor(1))  # the helper also hashes the bytes read
+    # the helper also hashes the bytes read
+    out = _Output(output, lambda table: tally.add(table, spec), finish, ThreadPoolExecutor(1))
     try:
         for path in files:
             relative = path.relative_to(paths.raw).as_posix()
             where["file"] = relative
-            hashes[relative] = _scan_file(name, spec, path, today, pool, tally, out, skipped, relative)
+            hashes[relative] = _scan_file(name, spec, path, today, pool, out, skipped, relative)
             if relative in expected and expected[relative] != hashes[relative]:
                 raise NotClean("the file changed while it was read")
+        out.wait()  # every piece tallied
         if not tally.keys_unique():
             raise NotClean("a key may repeat")
         if not tally.days:
             raise NotClean("no dated rows")
-        out.wait()
     except BaseException:
         out.close(keep=False)
         raise
@@ -438,12 +443,12 @@ def _scan_file(
     path: Path,
     today: date,
     pool: ThreadPoolExecutor,
-    tally: _Tally,
     out: _Output,
     skipped: dict[str, int],
     relative: str,
 ) -> str:
-    """One file's pieces mapped, checked, tallied and written; returns the file's SHA-256."""
+    """One file's pieces mapped, checked, and handed over to be tallied and written; returns
+    the file's SHA-256."""
     reader = _HashingReader(path, out.helper)
     rows = 0
     try:
@@ -456,7 +461,6 @@ def _scan_file(
                 continue
             if not rows_pass(table, spec, today):
                 raise NotClean("a value fails a check")
-            tally.add(table, spec)
             out.add(table)
     finally:
         reader.close()
