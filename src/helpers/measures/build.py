@@ -115,17 +115,17 @@ def apply_coverage(frame: pd.DataFrame, cover: SourceCoverage) -> pd.DataFrame:
     frame = frame.copy()
     verdicts: dict[tuple[date, date], Coverage] = {}
     keep = np.ones(len(frame), dtype=bool)
-    for i, row in enumerate(frame.itertuples(index=False)):
-        span = (row.period_start, row.period_end)
+    spans = zip(frame["period_start"], frame["period_end"])
+    for i, (span, status) in enumerate(zip(spans, frame["status"])):
         if span not in verdicts:
             verdicts[span] = cover.period(*span)
         verdict = verdicts[span]
-        if row.status == "not_available":
+        if status == "not_available":
             continue
         if verdict.complete:
-            keep[i] = row.status != "no_records"  # nothing to divide, and nothing missing
+            keep[i] = status != "no_records"  # nothing to divide, and nothing missing
             continue
-        if verdict.status == "missing" or row.status == "no_records":
+        if verdict.status == "missing" or status == "no_records":
             frame.iat[i, frame.columns.get_loc("status")] = "missing"
             frame.iat[i, frame.columns.get_loc("status_note")] = f"no data: {verdict.describe(ENGLISH)}"
         else:

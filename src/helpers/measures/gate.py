@@ -320,7 +320,7 @@ def gate(
     expand_atoms(frame, previous)
     summary = GateSummary()
     reason = pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    for row in frame.itertuples():
+    for row in frame[["measure", "privacy_counts", "min_group"]].itertuples():  # only what is read
         why = _primary(row, rules.floor, rules.concentration_floor)
         if why:
             reason.loc[row.Index] = why

@@ -30,14 +30,19 @@ def add_process(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     frame["trial_limits"] = False
     frame["rules"] = ""
     frame["point_type"] = ""
+    # Filled by position, then set once per column: a frame written series by series is slow.
+    found = {column: frame[column].to_numpy(dtype=object, copy=True) for column in PROCESS_COLUMNS}
+    positions = pd.Series(np.arange(len(frame)), index=frame.index)
+    keys = ["district", "series"] if "district" in frame.columns else ["series"]
     for measure in plan.measures:
         if measure.process.chart == "none":
             continue
         rows = frame.index[frame["measure"] == measure.id]
-        keys = ["district", "series"] if "district" in frame.columns else ["series"]
         for _, part in frame.loc[rows].groupby(keys, sort=False):
             ordered = part.sort_values(["period_end", "period_start"], kind="stable")
-            _judge(frame, measure, ordered)
+            _judge(found, positions, measure, ordered)
+    for column, values in found.items():
+        frame[column] = pd.array(values, dtype=frame[column].dtype)
     return frame
 
 
@@ -47,7 +52,8 @@ def charted(rows: pd.DataFrame) -> pd.Series:
     return ~rows["suppressed"].astype(bool) & rows["value"].notna() & status.isin(["complete", "partial"])
 
 
-def _judge(frame: pd.DataFrame, measure: Measure, rows: pd.DataFrame) -> None:
+def _judge(found: dict[str, np.ndarray], positions: pd.Series, measure: Measure, rows: pd.DataFrame) -> None:
+    """One series' limits and verdicts, into ``found`` (a column's values by row position)."""
     shown = charted(rows)
     rows = rows[shown]
     if len(rows) < 2:
@@ -69,17 +75,15 @@ def _judge(frame: pd.DataFrame, measure: Measure, rows: pd.DataFrame) -> None:
         screen=measure.process.screen,
         scale=100.0 if measure.unit == "percent" else 1.0,
     )
-    index = rows.index
-    frame.loc[index, "process_chart"] = chart
-    frame.loc[index, "segment"] = result.segment
-    frame.loc[index, "process_mean"] = result.mean
-    frame.loc[index, "lower_process_limit"] = result.lower
-    frame.loc[index, "upper_process_limit"] = result.upper
-    frame.loc[index, "near_lower_limit"] = result.near_lower
-    frame.loc[index, "near_upper_limit"] = result.near_upper
-    frame.loc[index, "trial_limits"] = result.trial
-    frame.loc[index, "rules"] = [";".join(r) for r in result.rules]
-    frame.loc[index, "point_type"] = list(result.point_type)
-    for position, row in enumerate(index):  # a segment too short for limits has none
-        if math.isnan(result.mean[position]):
-            frame.loc[row, "process_chart"] = ""
+    at = positions.loc[rows.index].to_numpy()
+    # a segment too short for limits has none, and is not drawn against any
+    found["process_chart"][at] = ["" if math.isnan(mean) else chart for mean in result.mean]
+    found["segment"][at] = list(result.segment)
+    found["process_mean"][at] = list(result.mean)
+    found["lower_process_limit"][at] = list(result.lower)
+    found["upper_process_limit"][at] = list(result.upper)
+    found["near_lower_limit"][at] = list(result.near_lower)
+    found["near_upper_limit"][at] = list(result.near_upper)
+    found["trial_limits"][at] = list(result.trial)
+    found["rules"][at] = [";".join(r) for r in result.rules]
+    found["point_type"][at] = list(result.point_type)

@@ -33,7 +33,7 @@ from ..params.privacy import PrivacyRules
 from ..params.quarters import QuarterParams
 from ..params.settings import Settings
 from .labels import rows_in_language
-from .open_data import open_table, process_columns, row_note
+from .open_data import open_table, process_columns, row_notes
 
 OPEN_FOLDER = "open"  # each measure's machine-readable CSV, per edition: csv/[<code>/]open/<id>.csv
 
@@ -79,30 +79,29 @@ def csv_table(
     district in a column after the measure."""
     t = lang
     decimals = measure.value_decimals
-    notes = [row_note(row, rules, t) for row in rows.itertuples()]
-    out = pd.DataFrame(
-        {
-            t._("measure"): measure.caption,
-            **({t._("district"): district} if district is not None else {}),
-            t._("period"): rows["period"].to_numpy(),
-            t._("period_label"): rows["period_label"].to_numpy(),
-            t._("series"): rows["series"].to_numpy(),
-            measure.value_label: [_csv_number(v, decimals) for v in rows["value"]],
-        }
-    )
+    notes = row_notes(rows, rules, t)
+    columns: dict[str, Any] = {  # made whole, then framed once: a frame grown a column at a time is slow
+        t._("measure"): measure.caption,
+        **({t._("district"): district} if district is not None else {}),
+        t._("period"): rows["period"].to_numpy(),
+        t._("period_label"): rows["period_label"].to_numpy(),
+        t._("series"): rows["series"].to_numpy(),
+        measure.value_label: [_csv_number(v, decimals) for v in rows["value"]],
+    }
     count_decimals = 0 if measure.unit != "positions" else 1
     if measure.numerator_label and measure.value != "numerator":
-        out[measure.numerator_label] = [_csv_number(v, count_decimals) for v in rows["numerator"]]
+        columns[measure.numerator_label] = [_csv_number(v, count_decimals) for v in rows["numerator"]]
     if measure.denominator_label:
-        out[measure.denominator_label] = [_csv_number(v, count_decimals) for v in rows["denominator"]]
-    out[t._("data_status")] = [_csv_status(row.status, row.status_note, t) for row in rows.itertuples()]
-    out[t._("note")] = notes
-    out[t._("data_through")] = data_through
-    out[t._("source")] = source_title
+        columns[measure.denominator_label] = [_csv_number(v, count_decimals) for v in rows["denominator"]]
+    statuses = zip(rows["status"].tolist(), rows["status_note"].tolist())
+    columns[t._("data_status")] = [_csv_status(s, n, t) for s, n in statuses]
+    columns[t._("note")] = notes
+    columns[t._("data_through")] = data_through
+    columns[t._("source")] = source_title
     if sample:
-        out[t._("sample_data")] = t._("yes: synthetic sample data, not City records")
-    for name, values in process_columns(rows, t).items():
-        out[name] = values
+        columns[t._("sample_data")] = t._("yes: synthetic sample data, not City records")
+    columns.update(process_columns(rows, t))
+    out = pd.DataFrame(columns, index=range(len(rows)))
     if not t.is_source:  # a text still waiting for its translation says so, in words
         out.columns = [pending_plain(str(c)) for c in out.columns]
         for column in out.columns:
