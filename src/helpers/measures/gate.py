@@ -219,11 +219,12 @@ def components(now: pd.DataFrame, before: pd.DataFrame) -> list[tuple[pd.DataFra
     def group(frame: pd.DataFrame) -> pd.Series:
         return frame["atoms"].map(lambda atoms: root(_atoms_of(atoms)[0]))
 
-    now_groups, before_groups = group(now), group(before) if len(before) else before["atoms"]
-    return [
-        (now[now_groups == key], before[before_groups == key] if len(before) else before)
-        for key in dict.fromkeys(now_groups)
-    ]
+    # split once (rows keep their order), not filtered once per group
+    now_parts = dict(list(now.groupby(group(now), sort=False)))
+    if not len(before):
+        return [(part, before) for part in now_parts.values()]
+    before_parts = dict(list(before.groupby(group(before), sort=False)))
+    return [(part, before_parts.get(key, before.iloc[0:0])) for key, part in now_parts.items()]
 
 
 class _Cells:
@@ -241,24 +242,30 @@ class _Cells:
         fixed = np.array([self.system.vector(_atoms_of(a)) for a in previous["atoms"]])
         self.fixed = fixed.reshape(-1, len(self.system.atoms))
 
-    def published(self, hidden: pd.Series) -> np.ndarray:
+    def _hidden(self, hidden: pd.Series) -> list[tuple[Any, bool]]:
+        """Each of these cells with whether it is hidden (looked up once, not cell by cell)."""
+        index = self.additive.index
+        return list(zip(index, hidden.loc[index].to_numpy(dtype=bool).tolist()))
+
+    def published(self, hidden: pd.Series, also: Any = None) -> np.ndarray:
+        """The published cells' vectors (with ``also`` hidden too), and the previous report's."""
         import numpy as np
 
-        rows = [self.vectors[i] for i in self.additive.index if not hidden.loc[i]]
+        rows = [self.vectors[i] for i, off in self._hidden(hidden) if not off and i != also]
         matrix = np.array(rows).reshape(-1, len(self.system.atoms))
         return np.vstack([matrix, self.fixed]) if self.fixed.size else matrix
 
     def exposed(self, hidden: pd.Series) -> list[Any]:
         """The hidden cells that the published ones let anyone work out."""
         published = self.published(hidden)
-        return [i for i in self.additive.index if hidden.loc[i] and _recoverable(self.vectors[i], published)]
+        return [i for i, off in self._hidden(hidden) if off and _recoverable(self.vectors[i], published)]
 
     def witnesses(self, target: Any, hidden: pd.Series) -> set[Any]:
         """This quarter's published cells that one way of working ``target`` out uses (the
         least-squares combination of published cells that gives it)."""
         import numpy as np
 
-        shown = [i for i in self.additive.index if not hidden.loc[i]]
+        shown = [i for i, off in self._hidden(hidden) if not off]
         if not shown:
             return set()
         matrix = np.array([self.vectors[i] for i in shown])
@@ -277,9 +284,7 @@ class _Cells:
             _value=candidates["value"].fillna(0),
         ).sort_values(["_zero", "_value", "period", "series"], kind="stable")
         for candidate in order.index:
-            trial = hidden.copy()
-            trial.loc[candidate] = True
-            if not _recoverable(self.vectors[target], self.published(trial)):
+            if not _recoverable(self.vectors[target], self.published(hidden, also=candidate)):
                 return candidate
         # No single cell is enough (a table with margins both ways, such as months by district
         # and department): hide one cell of a way to work it out, and the caller looks again.
