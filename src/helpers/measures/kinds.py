@@ -63,6 +63,14 @@ def _text(values: pd.Series, listed: list[Any] | None) -> bool:
     return isinstance(values.dtype, pd.StringDtype)
 
 
+def floats(numbers: pd.Series) -> np.ndarray:
+    """A numeric column as floats (missing values NaN). A plain numpy column is converted by
+    numpy directly: pandas' ``to_numpy(dtype=float)`` takes several times as long."""
+    if isinstance(numbers.dtype, np.dtype):
+        return np.asarray(numbers, dtype=float)
+    return numbers.to_numpy(dtype=float)
+
+
 def _condition_mask(piece: Piece, column: str, condition: Condition) -> np.ndarray:
     values = piece.frame[column]
     mask = np.ones(len(values), dtype=bool)
@@ -80,7 +88,7 @@ def _condition_mask(piece: Piece, column: str, condition: Condition) -> np.ndarr
         if bound is None:
             continue
         if numeric is None:
-            numeric = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+            numeric = floats(pd.to_numeric(values, errors="coerce"))
         with np.errstate(invalid="ignore"):
             mask &= {
                 "ge": numeric >= bound,
@@ -199,12 +207,14 @@ class MonthGrid:
         keep = mask & (codes >= 0)
         if not keep.any():
             return
-        codes, month = codes[keep], month[keep]
+        if not keep.all():  # when every row is kept (all calls, say), nothing is copied
+            codes, month = codes[keep], month[keep]
+            weights = None if weights is None else weights[keep]
         self._fit(int(month.min()), int(month.max()))
         span = self.values.shape[1]
         key = codes.astype(np.int64) * span + (month - self.first_month)
-        picked = None if weights is None else weights[keep]
-        self.values += np.bincount(key, weights=picked, minlength=self.values.size).reshape(self.values.shape)
+        counted = np.bincount(key, weights=weights, minlength=self.values.size)
+        self.values += counted.reshape(self.values.shape)
 
     def _fit(self, low: int, high: int) -> None:
         rows, span = self.values.shape
@@ -303,7 +313,7 @@ class Additive(Accumulator):
     def add(self, piece: Piece) -> None:
         frame = piece.frame
         column = self.weights_column
-        weights = pd.to_numeric(frame[column]).to_numpy(dtype=float) if column else None
+        weights = floats(pd.to_numeric(frame[column])) if column else None
         self._count("rows", piece, where_mask(piece, self.measure.where), weights)
 
     def rows(self, first: date, end: date) -> list[dict[str, Any]]:
@@ -369,7 +379,7 @@ class Mean(Accumulator):
         assert measure.value is not None
         mask = where_mask(piece, measure.where)
         measured = mask & _notnull(frame, [measure.value])
-        values = pd.to_numeric(frame[measure.value]).to_numpy(dtype=float)
+        values = floats(pd.to_numeric(frame[measure.value]))
         self._count("sums", piece, measured, np.nan_to_num(values))
         self._count("counts", piece, measured)
         self._count("records", piece, mask)
