@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from helpers.core.paths import ProjectPaths
+from helpers.data.coverage import records_per_day, records_per_day_number
 from helpers.data.ingest import canonical_pieces
 from helpers.measures.build import KINDS, _frame, compute, prepare
 from helpers.measures.districts import split_by_district
@@ -248,3 +249,17 @@ def test_the_month_of_every_date_is_its_calendar_month_and_no_date_has_none():
     expected = np.where(dates.isna(), -1, dates.dt.year * 12 + dates.dt.month - 1)
     assert date_parts(dates, "month").tolist() == expected.tolist()
     assert date_parts(pd.Series([pd.NaT, pd.NaT], dtype="datetime64[s]"), "month").tolist() == [-1, -1]
+
+
+def test_a_piece_dates_its_rows_by_calendar_month_weekday_and_day_from_its_day_numbers():
+    # Day numbers (days since 1970) give the month, the day of the week and the records per
+    # day; dates before 1970 and just before midnight are where an off-by-one would show.
+    rng = np.random.default_rng(5)
+    when = pd.Series(pd.to_datetime(rng.integers(-(10**9), 2 * 10**9, 4000), unit="s"))
+    when[:3] = pd.to_datetime(["1969-12-31 23:59:59", "1970-01-01 00:00:00", "2026-09-30 23:59:59"])
+    piece = next(pieces_of([pd.DataFrame({"when": when})], "when", date(2026, 9, 30)))
+    kept = when[when <= pd.Timestamp("2026-09-30 23:59:59")].reset_index(drop=True)
+    assert len(piece.frame) == len(kept) < len(when)
+    assert piece.month.tolist() == (kept.dt.year * 12 + kept.dt.month - 1).tolist()
+    assert piece.codes("when", "weekday")[0].tolist() == kept.dt.day_of_week.tolist()
+    assert records_per_day_number(piece.days) == records_per_day(pa.array(kept.to_numpy()))

@@ -28,6 +28,7 @@ from ..core.periods import month_end, months_between
 from ..params.sources import SourceSpec
 
 if TYPE_CHECKING:
+    import numpy as np
     import pyarrow as pa
 
 
@@ -41,6 +42,16 @@ def records_per_day(dates: pa.Array | pa.ChunkedArray) -> dict[str, int]:
     days = counts.field("values").to_pylist()
     numbers = counts.field("counts").to_pylist()
     return {day.isoformat(): int(n) for day, n in sorted(zip(days, numbers))}
+
+
+def records_per_day_number(days: np.ndarray) -> dict[str, int]:
+    """``records_per_day`` from day numbers (days since 1970-01-01, as the measures' pieces
+    keep them): the same count without making dates again."""
+    import numpy as np
+
+    found, counts = np.unique(days, return_counts=True)
+    names = np.datetime_as_string(found.astype("datetime64[D]"), unit="D")
+    return {str(day): int(n) for day, n in zip(names, counts)}
 
 
 Status = Literal["complete", "partial", "missing"]

@@ -22,12 +22,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from ..core.language import ENGLISH
 from ..core.periods import FiscalQuarter
 from ..core.records import CoverageRecord
-from ..data.coverage import Coverage, SourceCoverage, records_per_day
+from ..data.coverage import Coverage, SourceCoverage, records_per_day_number
 from ..data.ingest import canonical_pieces, return_memory_promptly
 from ..data.raw import read_ingest_record
 from ..params.districts import Districts
@@ -212,10 +211,11 @@ class _Counts:
         return cls({m.id: KINDS[m.kind](m) for m in measures}, by_district, split, columns)
 
     def add(self, piece: Piece) -> None:
-        dates = pd.to_datetime(piece.frame[piece.date_column])
-        if len(dates):
-            self.first = min(self.first or dates.min(), dates.min())
-        self.days.update(records_per_day(pa.array(dates.to_numpy())))
+        assert piece.days is not None  # a piece cut at the quarter's end
+        if len(piece.days):
+            earliest = pd.Timestamp(np.datetime64(int(piece.days.min()), "D"))
+            self.first = min(self.first or earliest, earliest)
+        self.days.update(records_per_day_number(piece.days))
         for accumulator in self.citywide.values():
             accumulator.add(piece)
         if self.split:

@@ -31,22 +31,37 @@ def date_parts(dates: pd.Series, part: str) -> np.ndarray:
     for start in range(0, len(values), PIECE_ROWS):
         piece = values[start : start + PIECE_ROWS]
         missing = np.isnat(piece)
-        if part == "month":
+        if part in {"month", "weekday"}:
             days = piece.astype("datetime64[D]").astype(np.int64)
-            dated = days if not missing.any() else days[~missing]
-            if not len(dated):
-                number = np.full(len(piece), -1, dtype=np.int64)
-            else:
-                low, high = int(dated.min()), int(dated.max())
-                table = np.arange(low, high + 1).astype("datetime64[D]").astype("datetime64[M]")
-                month_of_day = table.astype(np.int64) + 1970 * 12
-                number = month_of_day[np.where(missing, low, days) - low]
-        elif part == "weekday":  # 1970-01-01 was a Thursday (3)
-            number = (piece.astype("datetime64[D]").astype(np.int64) + 3) % 7
+            number = months_of(days, missing) if part == "month" else weekdays_of(days)
         else:
             number = piece.astype("datetime64[h]").astype(np.int64) % 24
         out[start : start + PIECE_ROWS] = np.where(missing, -1, number)
     return out
+
+
+def day_numbers(dates: pd.Series) -> np.ndarray:
+    """Each date's day, counted from 1970-01-01 (dates before it are negative); for dated rows."""
+    return pd.to_datetime(dates).to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+def months_of(days: np.ndarray, missing: np.ndarray | None = None) -> np.ndarray:
+    """The month key of each day number (``missing`` rows get -1)."""
+    gaps = missing is not None and bool(missing.any())
+    dated = days[~missing] if gaps else days
+    if not len(dated):
+        return np.full(len(days), -1, dtype=np.int64)
+    low, high = int(dated.min()), int(dated.max())
+    table = np.arange(low, high + 1).astype("datetime64[D]").astype("datetime64[M]")
+    month_of_day = table.astype(np.int64) + 1970 * 12
+    if not gaps:
+        return month_of_day[days - low]
+    return np.where(missing, -1, month_of_day[np.where(missing, low, days) - low])
+
+
+def weekdays_of(days: np.ndarray) -> np.ndarray:
+    """The day of the week of each day number, Monday 0 (1970-01-01 was a Thursday, 3)."""
+    return (days + 3) % 7
 
 
 def month_key(d: date) -> int:
@@ -98,6 +113,7 @@ class Piece:
     _codes: dict[str, np.ndarray] = field(default_factory=dict)
     index: int = 0
     sealed: bool = False
+    days: np.ndarray | None = None  # the date column's day numbers (every row is dated)
 
     def codes(self, column: str, part: str | None = None) -> tuple[np.ndarray, list[str]]:
         """``(code per row, name per code)``; missing values get code -1. With ``part``, the
@@ -105,7 +121,11 @@ class Piece:
         if part:
             key = f"{column}:{part}"
             if key not in self._codes:
-                self._codes[key] = date_parts(self.frame[column], "weekday" if part == "weekday" else "hour")
+                if part == "weekday" and column == self.date_column and self.days is not None:
+                    self._codes[key] = weekdays_of(self.days).astype(np.int32)
+                else:
+                    parts = "weekday" if part == "weekday" else "hour"
+                    self._codes[key] = date_parts(self.frame[column], parts)
             return self._codes[key], list(DATE_PART_CODES[part])
         book = self.codebooks.setdefault(column, Codebook())
         if column not in self._codes:
@@ -136,16 +156,16 @@ class Piece:
         frame = self.frame if columns is None else self.frame[columns]
         frame = frame.take(order).reset_index(drop=True)
         codes = {key: values[order] for key, values in self._codes.items() if key.split(":")[0] in frame}
-        month = self.month[order]
-        return Piece(frame, month, self.date_column, self.codebooks, codes, self.index, self.sealed)
+        month, days = self.month[order], None if self.days is None else self.days[order]
+        return Piece(frame, month, self.date_column, self.codebooks, codes, self.index, self.sealed, days)
 
     def rows(self, start: int, end: int) -> Piece:
         """Rows ``start`` to ``end``: views, not copies."""
         frame = self.frame.iloc[start:end].reset_index(drop=True)
         codes = {key: values[start:end] for key, values in self._codes.items()}
-        return Piece(
-            frame, self.month[start:end], self.date_column, self.codebooks, codes, self.index, self.sealed
-        )
+        days = None if self.days is None else self.days[start:end]
+        month = self.month[start:end]
+        return Piece(frame, month, self.date_column, self.codebooks, codes, self.index, self.sealed, days)
 
 
 def cut(
@@ -156,7 +176,9 @@ def cut(
     keep = (dates <= pd.Timestamp(end) + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)).to_numpy()
     if not keep.all():  # no copy of a piece that is all kept
         frame = frame.loc[keep].reset_index(drop=True)
-    return Piece(frame, date_parts(frame[date_column], "month"), date_column, codebooks, index=index)
+        dates = dates[keep]
+    days = day_numbers(dates)  # the month, day of the week and records per day all come from them
+    return Piece(frame, months_of(days).astype(np.int32), date_column, codebooks, index=index, days=days)
 
 
 @dataclass
