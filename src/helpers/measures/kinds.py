@@ -53,14 +53,14 @@ COLUMNS = [
 STATUSES = ("complete", "partial", "missing", "not_available", "no_records")
 
 
-def _text(values: pd.Series, listed: list[Any] | None) -> bool:
+def _text(dtype: Any, listed: list[Any] | None) -> bool:
     """A text column compared with text: its codes can answer ``in`` and ``not_in`` (a column of
     numbers or mixed values is compared value by value, as ``isin`` does)."""
     if listed is None or not all(isinstance(v, str) for v in listed):
         return False
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return pd.api.types.infer_dtype(values.cat.categories) == "string"
-    return isinstance(values.dtype, pd.StringDtype)
+    if isinstance(dtype, pd.CategoricalDtype):
+        return pd.api.types.infer_dtype(dtype.categories) == "string"
+    return isinstance(dtype, pd.StringDtype)
 
 
 def floats(numbers: pd.Series) -> np.ndarray:
@@ -72,15 +72,14 @@ def floats(numbers: pd.Series) -> np.ndarray:
 
 
 def _condition_mask(piece: Piece, column: str, condition: Condition) -> np.ndarray:
-    values = piece.frame[column]
-    mask = np.ones(len(values), dtype=bool)
+    mask = np.ones(len(piece.month), dtype=bool)
     for listed, wanted in ((condition.in_, True), (condition.not_in, False)):
         if listed is None:
             continue
-        if _text(values, listed):
+        if _text(piece.dtype(column), listed):
             hit = piece.among(column, listed)  # codes made once, shared by every measure
         else:
-            hit = values.isin(listed).to_numpy(dtype=bool)
+            hit = piece.frame[column].isin(listed).to_numpy(dtype=bool)
         mask &= hit if wanted else ~hit
     numeric = None
     for op in ("ge", "gt", "le", "lt"):
@@ -88,7 +87,7 @@ def _condition_mask(piece: Piece, column: str, condition: Condition) -> np.ndarr
         if bound is None:
             continue
         if numeric is None:
-            numeric = floats(pd.to_numeric(values, errors="coerce"))
+            numeric = floats(pd.to_numeric(piece.frame[column], errors="coerce"))
         with np.errstate(invalid="ignore"):
             mask &= {
                 "ge": numeric >= bound,
@@ -97,7 +96,7 @@ def _condition_mask(piece: Piece, column: str, condition: Condition) -> np.ndarr
                 "lt": numeric < bound,
             }[op]
     if condition.notnull is not None:
-        present = values.notna().to_numpy(dtype=bool)
+        present = piece.frame[column].notna().to_numpy(dtype=bool)
         mask &= present if condition.notnull else ~present
     return mask
 
@@ -311,9 +310,8 @@ class Additive(Accumulator):
         self.weights_column = weights_column
 
     def add(self, piece: Piece) -> None:
-        frame = piece.frame
-        column = self.weights_column
-        weights = floats(pd.to_numeric(frame[column])) if column else None
+        column = self.weights_column  # the frame is read only for weights: see Piece.frame
+        weights = floats(pd.to_numeric(piece.frame[column])) if column else None
         self._count("rows", piece, where_mask(piece, self.measure.where), weights)
 
     def rows(self, first: date, end: date) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -104,9 +105,12 @@ class Piece:
     ``index`` is the piece's place in the source, so that what is kept of pieces counted on
     different threads can be put back in order. A ``sealed`` piece may be counted on another
     thread: its text codes were all made beforehand, so the shared codebooks never change there.
+
+    A piece taken from another (a district's rows) takes its frame only when a measure reads
+    it: measures that only compare text and count by month use the codes, taken already.
     """
 
-    frame: pd.DataFrame
+    source: pd.DataFrame  # the piece's rows, or (with ``order``) the frame they are taken from
     month: np.ndarray
     date_column: str
     codebooks: dict[str, Codebook] = field(default_factory=dict)
@@ -114,6 +118,18 @@ class Piece:
     index: int = 0
     sealed: bool = False
     days: np.ndarray | None = None  # the date column's day numbers (every row is dated)
+    order: np.ndarray | None = None  # the rows of ``source`` this piece holds, not yet taken
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The piece's rows (taken now, if they were still to be)."""
+        if self.order is not None:
+            self.source, self.order = self.source.take(self.order).reset_index(drop=True), None
+        return self.source
+
+    def dtype(self, column: str) -> Any:
+        """A column's type, known without taking the rows."""
+        return self.source[column].dtype
 
     def codes(self, column: str, part: str | None = None) -> tuple[np.ndarray, list[str]]:
         """``(code per row, name per code)``; missing values get code -1. With ``part``, the
@@ -152,20 +168,29 @@ class Piece:
         self.sealed = True
 
     def take(self, order: np.ndarray, columns: list[str] | None = None) -> Piece:
-        """The rows in ``order`` (with only ``columns``), keeping the codes already computed."""
+        """The rows in ``order`` (with only ``columns``), keeping the codes already computed;
+        the frame's rows are taken when first read."""
         frame = self.frame if columns is None else self.frame[columns]
-        frame = frame.take(order).reset_index(drop=True)
         codes = {key: values[order] for key, values in self._codes.items() if key.split(":")[0] in frame}
         month, days = self.month[order], None if self.days is None else self.days[order]
-        return Piece(frame, month, self.date_column, self.codebooks, codes, self.index, self.sealed, days)
+        return self._part(frame, month, codes, days, order)
 
     def rows(self, start: int, end: int) -> Piece:
         """Rows ``start`` to ``end``: views, not copies."""
-        frame = self.frame.iloc[start:end].reset_index(drop=True)
         codes = {key: values[start:end] for key, values in self._codes.items()}
         days = None if self.days is None else self.days[start:end]
         month = self.month[start:end]
-        return Piece(frame, month, self.date_column, self.codebooks, codes, self.index, self.sealed, days)
+        if self.order is not None:  # still to be taken: so is the part
+            source, order = self.source, self.order[start:end]
+        else:
+            source, order = self.source.iloc[start:end].reset_index(drop=True), None
+        return self._part(source, month, codes, days, order)
+
+    def _part(
+        self, source: pd.DataFrame, month: np.ndarray, codes: dict[str, np.ndarray], days: Any, order: Any
+    ) -> Piece:
+        book, sealed = self.codebooks, self.sealed
+        return Piece(source, month, self.date_column, book, codes, self.index, sealed, days, order)
 
 
 def cut(
