@@ -263,3 +263,35 @@ def test_a_piece_dates_its_rows_by_calendar_month_weekday_and_day_from_its_day_n
     assert piece.month.tolist() == (kept.dt.year * 12 + kept.dt.month - 1).tolist()
     assert piece.codes("when", "weekday")[0].tolist() == kept.dt.day_of_week.tolist()
     assert records_per_day_number(piece.days) == records_per_day(pa.array(kept.to_numpy()))
+
+
+@pytest.mark.parametrize("name", MEASURES)
+def test_a_districts_rows_give_every_kind_what_its_calls_alone_give(name):
+    # A district's part of a piece takes its frame only if a measure reads it (codes and months
+    # are taken at once): every kind must count exactly the district's calls.
+    m = measure(**MEASURES[name])
+    districts = Districts.model_validate(
+        {
+            "events": "s.district",
+            "boundaries": "b",
+            "population": "p",
+            "measures": ["m"],
+            "rate_measure": "m",
+            "rate_note": "n",
+            "not_recorded": "None recorded",
+            "areas": [
+                {"id": "D1", "name": "One", "area": "East"},
+                {"id": "D2", "name": "Two", "area": "West"},
+            ],
+        }
+    )
+    frame = calls()
+    data = pieced(frame, [150, 420])
+    for piece in data.pieces:
+        piece.seal(coded_columns(m) | {"district"})
+    for district in ["D1", "D2", NOT_RECORDED]:
+        parts = [dict(split_by_district(p, districts, list(frame.columns)))[district] for p in data.pieces]
+        chosen = frame["district"].isna() if district == NOT_RECORDED else frame["district"] == district
+        alone = prepare(frame[chosen].reset_index(drop=True), "when", END)
+        got = compute(m, SourceData(parts, alone.first, alone.last), END)
+        pd.testing.assert_frame_equal(got, compute(m, alone, END))
