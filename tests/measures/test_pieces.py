@@ -18,7 +18,7 @@ from helpers.data.ingest import canonical_pieces
 from helpers.measures.build import KINDS, _frame, compute, prepare
 from helpers.measures.districts import split_by_district
 from helpers.measures.kinds import coded_columns
-from helpers.measures.pieces import Codebook, SourceData, date_parts, pieces_of
+from helpers.measures.pieces import Codebook, SourceData, date_parts, day_numbers, pieces_of
 from helpers.params.districts import NOT_RECORDED, Districts
 
 from .test_build import END, measure
@@ -295,3 +295,13 @@ def test_a_districts_rows_give_every_kind_what_its_calls_alone_give(name):
         alone = prepare(frame[chosen].reset_index(drop=True), "when", END)
         got = compute(m, SourceData(parts, alone.first, alone.last), END)
         pd.testing.assert_frame_equal(got, compute(m, alone, END))
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns", "m", "D"])
+def test_day_numbers_round_down_to_the_calendar_day_in_every_unit(unit):
+    times = np.array(
+        ["1969-12-31T23:59:59", "1970-01-01T00:00:00", "1900-03-01T12:00:00", "2026-09-30T23:59:59"]
+    )
+    values = times.astype("datetime64[s]").astype(f"datetime64[{unit}]")
+    assert day_numbers(values).tolist() == values.astype("datetime64[D]").astype(np.int64).tolist()
+    assert day_numbers(values)[0] == -1  # the last second of 1969 is day -1, not day 0
