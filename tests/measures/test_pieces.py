@@ -17,7 +17,7 @@ from helpers.data.coverage import records_per_day, records_per_day_number
 from helpers.data.ingest import canonical_pieces
 from helpers.measures.build import KINDS, _frame, compute, prepare
 from helpers.measures.districts import split_by_district
-from helpers.measures.kinds import coded_columns
+from helpers.measures.kinds import MonthGrid, coded_columns
 from helpers.measures.pieces import Codebook, SourceData, date_parts, day_numbers, pieces_of
 from helpers.params.districts import NOT_RECORDED, Districts
 
@@ -305,3 +305,27 @@ def test_day_numbers_round_down_to_the_calendar_day_in_every_unit(unit):
     values = times.astype("datetime64[s]").astype(f"datetime64[{unit}]")
     assert day_numbers(values).tolist() == values.astype("datetime64[D]").astype(np.int64).tolist()
     assert day_numbers(values)[0] == -1  # the last second of 1969 is day -1, not day 0
+
+
+@pytest.mark.parametrize("share", [0.0, 0.1, 0.6, 1.0])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_a_grid_counts_each_series_and_month_exactly_whatever_share_of_rows_it_keeps(share, weighted):
+    # Few rows kept are picked out; most rows are counted with the others weighing 0; every row
+    # is counted as it is. Rows without a code (a missing series value) never count.
+    rng = np.random.default_rng(11)
+    n = 2000
+    codes = rng.integers(-1, 4, n).astype(np.int32)
+    month = rng.integers(24300, 24320, n).astype(np.int32)
+    mask = rng.random(n) < share
+    weights = np.where(rng.random(n) < 0.1, np.nan, rng.random(n) * 100) if weighted else None
+    grid = MonthGrid(["a", "b", "c", "d"])
+    for part in np.array_split(np.arange(n), 3):  # piece by piece, as the measures add them
+        grid.add(codes[part], month[part], mask[part], None if weights is None else weights[part])
+    expected: dict[tuple[int, int], float] = {}  # a blank weight kept makes its cell blank
+    for i in np.flatnonzero(mask & (codes >= 0)):
+        cell = (int(codes[i]), int(month[i]))
+        expected[cell] = expected.get(cell, 0.0) + (1.0 if weights is None else weights[i])
+    for (code, m), value in expected.items():
+        assert grid.total([grid.names[code]], [m]) == pytest.approx(value, nan_ok=True)
+    everything = grid.total(list(grid.names), list(range(24300, 24320)))
+    assert everything == pytest.approx(sum(expected.values()), nan_ok=True)

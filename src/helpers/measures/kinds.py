@@ -12,6 +12,7 @@ initiative 2.11 are in ``helpers.measures.familiar``.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -71,6 +72,9 @@ def floats(numbers: pd.Series) -> np.ndarray:
     return numbers.to_numpy(dtype=float)
 
 
+_COMPARE = {"ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt}
+
+
 def _condition_mask(piece: Piece, column: str, condition: Condition) -> np.ndarray:
     mask = np.ones(len(piece.month), dtype=bool)
     for listed, wanted in ((condition.in_, True), (condition.not_in, False)):
@@ -89,12 +93,7 @@ def _condition_mask(piece: Piece, column: str, condition: Condition) -> np.ndarr
         if numeric is None:
             numeric = floats(pd.to_numeric(piece.frame[column], errors="coerce"))
         with np.errstate(invalid="ignore"):
-            mask &= {
-                "ge": numeric >= bound,
-                "gt": numeric > bound,
-                "le": numeric <= bound,
-                "lt": numeric < bound,
-            }[op]
+            mask &= _COMPARE[op](numeric, bound)
     if condition.notnull is not None:
         present = piece.frame[column].notna().to_numpy(dtype=bool)
         mask &= present if condition.notnull else ~present
@@ -202,14 +201,28 @@ class MonthGrid:
         self.values = np.zeros((0, 0))
         self.first_month = 0
 
-    def add(self, codes: np.ndarray, month: np.ndarray, mask: np.ndarray, weights: np.ndarray | None) -> None:
-        keep = mask & (codes >= 0)
-        if not keep.any():
+    def add(
+        self,
+        codes: np.ndarray,
+        month: np.ndarray,
+        mask: np.ndarray,
+        weights: np.ndarray | None,
+        months: tuple[int, int] | None = None,
+    ) -> None:
+        """Count (or sum ``weights`` of) the rows in ``mask`` with a code. ``months``, the first
+        and last of ``month`` when the caller knows them, saves looking them up."""
+        coded = bool(len(codes)) and int(codes.min()) >= 0
+        keep = mask if coded else mask & (codes >= 0)
+        kept = int(np.count_nonzero(keep))
+        if not kept:
             return
-        if not keep.all():  # when every row is kept (all calls, say), nothing is copied
+        self._fit(*(months or (int(month.min()), int(month.max()))))  # the piece's months
+        if kept * 4 < len(keep):  # few rows: those alone are counted
             codes, month = codes[keep], month[keep]
             weights = None if weights is None else weights[keep]
-        self._fit(int(month.min()), int(month.max()))
+        elif kept < len(keep):  # most rows: every row is counted, those left out weighing 0
+            weights = keep if weights is None else np.where(keep, weights, 0.0)
+            codes = codes if coded else np.where(keep, codes, 0)
         span = self.values.shape[1]
         key = codes.astype(np.int64) * span + (month - self.first_month)
         counted = np.bincount(key, weights=weights, minlength=self.values.size)
@@ -283,7 +296,7 @@ class Accumulator:
             codes, names = np.zeros(len(piece.month), dtype=np.int32), ["__all__"]
         if name not in self.grids:
             self.grids[name] = MonthGrid(names)
-        self.grids[name].add(codes, piece.month, mask, weights)
+        self.grids[name].add(codes, piece.month, mask, weights, piece.months())
 
     def _grid(self, name: str) -> MonthGrid:
         return self.grids.get(name) or MonthGrid([])

@@ -127,6 +127,13 @@ class Piece:
     sealed: bool = False
     days: np.ndarray | None = None  # the date column's day numbers (every row is dated)
     order: np.ndarray | None = None  # the rows of ``source`` this piece holds, not yet taken
+    _months: tuple[int, int] | None = None
+
+    def months(self) -> tuple[int, int] | None:
+        """The first and last month of the piece's rows (None when it has none)."""
+        if self._months is None and len(self.month):
+            self._months = (int(self.month.min()), int(self.month.max()))
+        return self._months
 
     @property
     def frame(self) -> pd.DataFrame:
