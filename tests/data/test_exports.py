@@ -17,7 +17,7 @@ from helpers.data.exports import (
     RawFile,
     _control_characters,
     canonical_table,
-    category_types,
+    csv_types,
     to_string,
 )
 from helpers.data.validation import Failures
@@ -100,7 +100,7 @@ def test_categories_read_as_codes_map_exactly_as_their_text_does():
     depts += ["Animal Services", "Fire", "Animal Services "]
     rows = [f"E{i},{'' if d is None else d}" for i, d in enumerate(depts)]
     text = "Event,Dept\n" + "\n".join(rows) + "\n"
-    types = category_types(SPEC, ["Event", "Dept"])
+    types = csv_types(SPEC, ["Event", "Dept"])[0]
     assert pa.types.is_dictionary(types["Dept"]) and types["Event"] == pa.string()
     coded = mapped(text, types).column("agency").combine_chunks()
     as_text = mapped(text, {"Event": pa.string(), "Dept": pa.string()}).column("agency")
@@ -114,7 +114,7 @@ def test_a_control_character_in_a_category_is_located_by_row():
     table = pacsv.read_csv(
         pa.BufferReader(text.encode()),
         convert_options=pacsv.ConvertOptions(
-            column_types=category_types(SPEC, ["Event", "Dept"]), strings_can_be_null=True, null_values=[""]
+            column_types=csv_types(SPEC, ["Event", "Dept"])[0], strings_can_be_null=True, null_values=[""]
         ),
     )
     failures = Failures()
@@ -134,6 +134,29 @@ def test_a_header_read_by_a_non_categorical_column_stays_text():
             }
         }
     )
-    assert category_types(spec, ["Event", "Dept", "Other"]) == {
+    assert csv_types(spec, ["Event", "Dept", "Other"])[0] == {
         n: pa.string() for n in ["Event", "Dept", "Other"]
     }
+
+
+def test_the_reader_converts_numbers_and_times_only_where_every_reading_agrees():
+    when = {"from": "When", "type": "datetime", "format": "%m/%d/%Y %H:%M"}
+    secs = {"from": "Secs", "type": "integer"}
+    spec = SPEC.model_copy(
+        update={"columns": {**SPEC.columns, "when": ColumnSpec(**when), "secs": ColumnSpec(**secs)}}
+    )
+    types, formats = csv_types(spec, ["Event", "Dept", "When", "Secs"])
+    assert (types["When"], types["Secs"], formats) == (pa.timestamp("s"), pa.int64(), ["%m/%d/%Y %H:%M"])
+    # text only, when asked, or when two time columns have two formats (the reader takes one list)
+    text, _ = csv_types(spec, ["When", "Secs"], convert=False)
+    assert text == {"When": pa.string(), "Secs": pa.string()}
+    other = ColumnSpec(**{"from": "Other", "type": "datetime", "format": "%Y-%m-%d %H:%M"})
+    two = spec.model_copy(update={"columns": {**spec.columns, "other": other}})
+    assert csv_types(two, ["When", "Other", "Secs"]) == (
+        {"When": pa.string(), "Other": pa.string(), "Secs": pa.int64()},
+        [],
+    )
+    # a header read as a time by one column and as text by another stays text
+    raw = ColumnSpec(**{"from": "When", "type": "string", "identifier": True})
+    both = spec.model_copy(update={"columns": {**spec.columns, "when_text": raw}})
+    assert csv_types(both, ["When"])[0] == {"When": pa.string()}

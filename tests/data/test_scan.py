@@ -14,6 +14,7 @@ import pytest
 
 from helpers.data import ingest as ingest_module
 from helpers.data import scan
+from helpers.data.exports import csv_types
 from helpers.data.ingest import SourceValidationError, load_canonical
 
 from .test_ingest import BAD_INPUTS, SOURCES, make_project, run
@@ -193,10 +194,33 @@ def test_the_pieces_hold_every_row_once_and_the_hash_is_the_files(tmp_path, smal
         pieces = list(scan.csv_pieces(path, spec, reader))
         digest = reader.hexdigest()
         reader.close()
-    text_columns = dict.fromkeys(HEADER.strip().split(","), pa.string())
+    types, formats = csv_types(spec, HEADER.strip().split(","))  # as the pieces are read
     whole = pacsv.read_csv(
-        path, convert_options=pacsv.ConvertOptions(column_types=text_columns, strings_can_be_null=True)
+        path,
+        convert_options=pacsv.ConvertOptions(
+            column_types=types, timestamp_parsers=formats, strings_can_be_null=True, null_values=[""]
+        ),
     )
     assert len(pieces) > 1
     assert pa.concat_tables(pieces).to_pylist() == whole.to_pylist()
     assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_time_padded_with_spaces_is_read_as_text_in_the_same_single_pass(tmp_path, key, monkeypatch):
+    # The reader converts times and whole numbers itself; a value it cannot convert as it
+    # stands sends its piece back to be read as text and trimmed, not the source to the
+    # whole-table validation, and the table is the one the text gives.
+    calls = many_calls(40) + "E99, 07/09/2026 08:00 , 5 ,Police,\n"
+    paths = make_project(tmp_path, calls=calls)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a clean source was validated whole")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ingest_module, "validate_source", refuse)
+        run(paths)
+    pieces = pq.read_table(paths.canonical / "calls.parquet")
+    whole = whole_table(paths, monkeypatch)
+    assert pieces.to_pandas().equals(whole.to_pandas())
+    row = pieces.to_pandas().iloc[-1]
+    assert (row["event_id"], str(row["received_at"]), row["seconds"]) == ("E99", "2026-07-09 08:00:00", 5)

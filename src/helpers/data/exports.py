@@ -144,7 +144,7 @@ def read_file(path: Path, relative: str, spec: SourceSpec, data: bytes) -> RawFi
 
 def _decoded(table: pa_arrow.Table) -> pa_arrow.Table:
     """A table without dictionary-encoded columns: a dictionary column reaches the mapping only
-    from the streaming pass, which asks the CSV reader for one (``category_types``)."""
+    from the streaming pass, which asks the CSV reader for one (``csv_types``)."""
     for index, column in enumerate(table.schema):
         if pa_arrow.types.is_dictionary(column.type):
             values = table.column(index).cast(column.type.value_type)
@@ -152,19 +152,39 @@ def _decoded(table: pa_arrow.Table) -> pa_arrow.Table:
     return table
 
 
-def category_types(spec: SourceSpec, names: list[str]) -> dict[str, pa_arrow.DataType]:
-    """How to read each of a CSV file's ``names``: as codes and their distinct values, for a
-    header only categorical columns read (``ColumnSpec.categorical``), else as text. The
-    categories are then mapped once per distinct value, and never spelled out row by row."""
-    readers: dict[str, list[ColumnSpec]] = {}
+DEFAULT_FORMATS = {"date": "%Y-%m-%d", "datetime": "%Y-%m-%d %H:%M:%S"}
+
+
+def csv_types(
+    spec: SourceSpec, names: list[str], convert: bool = True
+) -> tuple[dict[str, pa_arrow.DataType], list[str]]:
+    """How the streaming pass asks the CSV reader for each of a file's ``names``, and the
+    timestamp formats it is to try. A header only categorical columns read comes as codes and
+    their distinct values (mapped once per value, never spelled out row by row). With
+    ``convert``, a header only whole-number columns read comes as numbers, and one only
+    date-and-time columns read as times when every such column has the same format (the
+    reader takes one list of formats for all). A value that does not convert as it stands
+    (padded with spaces, say) fails the whole piece, which is then read as text, mapped and
+    located the usual way. Anything else comes as text."""
+    kinds: dict[str, set[str]] = {}  # what the columns reading each header make of it
+    formats = set()
     for col in spec.columns.values():
         if col.from_:
-            readers.setdefault(col.from_, []).append(col)
-    coded = pa_arrow.dictionary(pa_arrow.int32(), pa_arrow.string())
-    return {
-        n: coded if n in readers and all(c.categorical for c in readers[n]) else pa_arrow.string()
-        for n in names
-    }
+            kinds.setdefault(col.from_, set()).add("category" if col.categorical else col.type)
+            if col.type == "datetime":
+                formats.add(col.format or DEFAULT_FORMATS["datetime"])
+    read_as = {"category": pa_arrow.dictionary(pa_arrow.int32(), pa_arrow.string())}
+    if convert:
+        read_as["integer"] = pa_arrow.int64()
+        if len(formats) == 1:
+            read_as["datetime"] = pa_arrow.timestamp("s")
+    types = {}
+    for name in names:
+        made = kinds.get(name, set())
+        types[name] = (
+            read_as.get(next(iter(made)), pa_arrow.string()) if len(made) == 1 else pa_arrow.string()
+        )
+    return types, sorted(formats) if "datetime" in read_as else []
 
 
 def column_values(raw: RawFile, name: str) -> pa_arrow.Array:
@@ -263,9 +283,8 @@ def _parse(array: pa_arrow.Array, spec: ColumnSpec) -> pa_arrow.Array:
         if pa_arrow.types.is_timestamp(array.type) or pa_arrow.types.is_date(array.type):
             parsed = pc.cast(array, pa_arrow.timestamp("s"))
         else:
-            default = "%Y-%m-%d" if kind == "date" else "%Y-%m-%d %H:%M:%S"
             parsed = pc.strptime(
-                to_string(array), format=spec.format or default, unit="s", error_is_null=True
+                to_string(array), format=spec.format or DEFAULT_FORMATS[kind], unit="s", error_is_null=True
             )
         return pc.cast(parsed, pa_arrow.date32()) if kind == "date" else parsed
     if kind == "integer":

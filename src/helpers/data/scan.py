@@ -38,7 +38,7 @@ import pyarrow.parquet as pq
 from ..core.paths import ProjectPaths
 from ..params.sources import SourceSpec
 from .coverage import records_per_day
-from .exports import READ_ERRORS, RawFile, canonical_table, category_types, read_file, row_count, skip_rows
+from .exports import READ_ERRORS, RawFile, canonical_table, csv_types, read_file, row_count, skip_rows
 from .raw import raw_files
 from .text import string_hashes
 from .validation import Failures, blank_allowed, column_bounds
@@ -177,8 +177,8 @@ def _cut(buffer: memoryview, quotes_before: int) -> tuple[int, int]:
 
 
 def csv_pieces(path: Path, spec: SourceSpec, reader: _HashingReader) -> Iterator[pa.Table]:
-    """The file's rows, one Arrow table per piece of about ``CHUNK_BYTES``: text, and categories
-    as codes (``category_types``)."""
+    """The file's rows, one Arrow table per piece of about ``CHUNK_BYTES``: text, categories as
+    codes, and numbers and times converted by the reader (``csv_types``)."""
     if codecs.lookup(spec.encoding).name not in ASCII_COMPATIBLE:
         raise NotClean(f"{spec.encoding} files are read whole")
     buffer = reader.read_after(b"", CHUNK_BYTES)
@@ -202,29 +202,42 @@ def csv_pieces(path: Path, spec: SourceSpec, reader: _HashingReader) -> Iterator
             raise NotClean("no line end to cut the file at")
         piece, tail = pa.py_buffer(buffer[:cut]), bytes(buffer[cut:])
         quotes += inside
+
+        options = (spec, names, arrow_encoding, 1 if first else 0, invalid)
         try:
-            table = pacsv.read_csv(
-                pa.BufferReader(piece),
-                read_options=pacsv.ReadOptions(
-                    encoding=arrow_encoding,
-                    column_names=names,
-                    skip_rows=1 if first else 0,
-                    block_size=1 << 23,
-                    use_threads=True,
-                ),
-                parse_options=pacsv.ParseOptions(delimiter=spec.csv.delimiter, invalid_row_handler=invalid),
-                convert_options=pacsv.ConvertOptions(
-                    column_types=category_types(spec, names),
-                    strings_can_be_null=True,
-                    null_values=[""],
-                ),
-            )
+            try:
+                table = _read_piece(piece, *options, convert=True)
+            except pa.ArrowInvalid:  # a value that does not convert as it stands: read as text
+                malformed.clear()
+                table = _read_piece(piece, *options, convert=False)
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             raise NotClean(f"the file does not parse: {exc}") from None
         if malformed:
             raise NotClean("a row has the wrong number of fields")
         first = False
         yield table
+
+
+def _read_piece(
+    piece: pa.Buffer,
+    spec: SourceSpec,
+    names: list[str],
+    encoding: str,
+    skip: int,
+    invalid: Callable[[Any], str],
+    convert: bool,
+) -> pa.Table:
+    types, formats = csv_types(spec, names, convert)
+    return pacsv.read_csv(
+        pa.BufferReader(piece),
+        read_options=pacsv.ReadOptions(
+            encoding=encoding, column_names=names, skip_rows=skip, block_size=1 << 23, use_threads=True
+        ),
+        parse_options=pacsv.ParseOptions(delimiter=spec.csv.delimiter, invalid_row_handler=invalid),
+        convert_options=pacsv.ConvertOptions(
+            column_types=types, timestamp_parsers=formats, strings_can_be_null=True, null_values=[""]
+        ),
+    )
 
 
 def file_pieces(path: Path, spec: SourceSpec, reader: _HashingReader) -> Iterator[RawFile]:
