@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -224,3 +225,15 @@ def test_a_time_padded_with_spaces_is_read_as_text_in_the_same_single_pass(tmp_p
     assert pieces.to_pandas().equals(whole.to_pandas())
     row = pieces.to_pandas().iloc[-1]
     assert (row["event_id"], str(row["received_at"]), row["seconds"]) == ("E99", "2026-07-09 08:00:00", 5)
+
+
+@pytest.mark.parametrize(
+    "size", [0, 1, scan.QUOTE_STEP - 1, scan.QUOTE_STEP, scan.QUOTE_STEP + 1, 3 * scan.QUOTE_STEP + 7]
+)
+def test_every_quote_mark_is_counted_across_the_counting_steps(size):
+    # Where a piece is cut depends on the quotes before it: one missed at a step's edge would
+    # cut a quoted field in two.
+    rng = np.random.default_rng(size)
+    data = bytes(rng.choice([ord('"'), ord("a"), ord("\n")], size).astype(np.uint8))
+    assert scan.quote_count(data) == data.count(b'"')
+    assert scan.quote_count(memoryview(bytearray(data))[: size // 2]) == data[: size // 2].count(b'"')

@@ -155,8 +155,22 @@ def _header(first: bytes, spec: SourceSpec) -> list[str]:
     return [h.strip() for h in header]
 
 
+QUOTE_STEP = 1 << 18
+
+
 def quote_count(data: bytes | memoryview) -> int:
-    return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == 0x22))
+    """How many quote marks ``data`` holds, counted a quarter of a megabyte at a time into one
+    small buffer: a piece-sized comparison array would be fresh memory, faulted in page by page,
+    for every piece (2.5 times slower)."""
+    values = np.frombuffer(data, dtype=np.uint8)
+    hits = np.empty(min(QUOTE_STEP, len(values)), dtype=bool)
+    count = 0
+    for start in range(0, len(values), QUOTE_STEP):
+        part = values[start : start + QUOTE_STEP]
+        found = hits[: len(part)]
+        np.equal(part, 0x22, out=found)
+        count += int(np.count_nonzero(found))
+    return count
 
 
 def _cut(buffer: memoryview, quotes_before: int) -> tuple[int, int]:
