@@ -11,6 +11,7 @@ initiative 2.11 are in ``helpers.measures.familiar``.
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from collections.abc import Callable, Iterator
@@ -129,6 +130,12 @@ def series_for(measure: Measure, present: list[str]) -> list[Series]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
+def _english_label(period_id: str, grain: str, start: date, end: date) -> str:
+    """A period's English label, made once however many rows (series, measures) share it."""
+    return ENGLISH.period_label(period_id, grain, start, end)
+
+
 def row(
     measure: Measure,
     period: Period,
@@ -149,7 +156,7 @@ def row(
         "grain": period.grain,
         "period_start": period.start,
         "period_end": period.end,
-        "period_label": ENGLISH.period_label(period.id, period.grain, period.start, period.end),
+        "period_label": _english_label(period.id, period.grain, period.start, period.end),
         "series": series.label,
         "series_order": series.order,
         "value": float(value),
