@@ -5,6 +5,10 @@ same files. Prints figures; it is not a timed test.
                                                       # RAM to generate and ~1.3 GB of disk)
     .venv/bin/python benchmarks/ingest.py --scales 1
 
+The floor and the pipeline are run in turn (``--repeat`` times, 3 unless told) and the medians
+reported: this machine's speed drifts by a third from hour to hour, and a ratio of two runs taken
+at different moments drifts with it. Peak memory is the highest of the runs.
+
 Generation and each measurement run in fresh processes, and peak memory is the worker's own
 high-water mark (VmHWM): on Linux ru_maxrss survives exec, so a worker forked from a parent that
 had just generated scale-10 data would report the parent's memory.
@@ -19,6 +23,7 @@ import csv
 import json
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -121,6 +126,12 @@ def prepare(scale: int, base: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10])
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs of the floor and the pipeline, taken in turn; the medians are reported",
+    )
     parser.add_argument("--worker", nargs="+", metavar="ARG", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -136,8 +147,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="durham-bench-") as tmp:
         for scale in args.scales:
             root = prepare(scale, Path(tmp))
-            floor = run_worker("floor", root)
-            pipeline = run_worker("pipeline", root)
+            floors, pipelines = [], []
+            for _ in range(max(1, args.repeat)):  # in turn: a slow spell of the machine hits both
+                floors.append(run_worker("floor", root))
+                pipelines.append(run_worker("pipeline", root))
+            floor = {"seconds": statistics.median(f["seconds"] for f in floors)}
+            pipeline = {
+                **pipelines[0],
+                "ingest_seconds": statistics.median(p["ingest_seconds"] for p in pipelines),
+                "measures_seconds": statistics.median(p["measures_seconds"] for p in pipelines),
+                "peak_mb": max(p["peak_mb"] for p in pipelines),
+            }
+            read = ", ".join(f"{f['seconds']:.1f}" for f in floors)
+            done = ", ".join(f"{p['ingest_seconds'] + p['measures_seconds']:.1f}" for p in pipelines)
+            print(f"  scale {scale}: floor {read} s; ingest + measures {done} s (medians below)", flush=True)
             total = pipeline["ingest_seconds"] + pipeline["measures_seconds"]
             rows.append(
                 (
