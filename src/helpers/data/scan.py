@@ -2,10 +2,11 @@
 it is read, in memory that does not grow with the data.
 
 A quarter's CAD export can hold tens of millions of rows. A CSV file is read in pieces of about
-``CHUNK_BYTES`` cut at line ends (never inside a quoted field), each piece parsed in Arrow with
-every core, mapped and checked column by column, and appended to the source's Parquet file in
-the ingest's staging folder. What spans pieces is kept small: 8 bytes per row for the unique
-key's check, and a count per day.
+``CHUNK_BYTES`` cut at line ends (never inside a quoted field). Each piece is parsed in Arrow on
+a thread of its own while the one before is mapped and checked column by column, then tallied,
+finished and appended to the source's Parquet file in the ingest's staging folder, each step on
+a thread of its own: the steps of successive pieces overlap. What spans pieces is kept small:
+8 bytes per row for the unique key's check, and a count per day.
 
 The pass only decides whether a source is clean. At the first sign of a problem (an unparseable
 cell, a malformed line, a value out of range, a repeated key, a file that changed) it stops and
@@ -22,7 +23,8 @@ import hashlib
 import io
 import math
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -245,7 +247,7 @@ def _read_piece(
     return pacsv.read_csv(
         pa.BufferReader(piece),
         read_options=pacsv.ReadOptions(
-            encoding=encoding, column_names=names, skip_rows=skip, block_size=1 << 23, use_threads=True
+            encoding=encoding, column_names=names, skip_rows=skip, block_size=1 << 23, use_threads=False
         ),
         parse_options=pacsv.ParseOptions(delimiter=spec.csv.delimiter, invalid_row_handler=invalid),
         convert_options=pacsv.ConvertOptions(
@@ -377,14 +379,15 @@ class _Tally:
 class _Output:
     """Where a clean source's pieces go: one Parquet file. A piece is tallied (``count``) and
     finished (person keys pseudonymised, text categorised) by one helper thread and written by
-    another while the main thread parses the next: one piece waits at each, so memory holds at
-    most three."""
+    another while the main thread maps the next and the ``parser`` reads the one after: one
+    piece waits at each step, so memory holds a few pieces, whatever the size of the file."""
 
     path: Path
     count: Callable[[pa.Table], None]
     finish: Callable[[pa.Table], pa.Table] | None
     helper: ThreadPoolExecutor
     finisher: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1))
+    parser: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1))  # reads ahead
     writer: pq.ParquetWriter | None = None
     finished: Future[None] | None = None
     written: Future[None] | None = None
@@ -416,6 +419,7 @@ class _Output:
 
     def close(self, keep: bool) -> None:
         self.finisher.shutdown(wait=True)
+        self.parser.shutdown(wait=True)
         self.helper.shutdown(wait=True)
         if self.writer is not None:
             self.writer.close()
@@ -478,8 +482,9 @@ def _scan_file(
     the file's SHA-256."""
     reader = _HashingReader(path, out.helper)
     rows = 0
+    pieces = _one_ahead(file_pieces(path, spec, reader), out.parser)
     try:
-        for raw in file_pieces(path, spec, reader):
+        for raw in pieces:
             table, dropped = _map_piece(name, spec, raw, pool)
             rows += row_count(raw)
             if dropped is not None:
@@ -490,10 +495,28 @@ def _scan_file(
                 raise NotClean("a value fails a check")
             out.add(table)
     finally:
+        pieces.close()  # waits for the piece being read ahead, before its file is closed
         reader.close()
     if rows == 0:
         raise NotClean("a file without rows")
     return reader.hexdigest()
+
+
+def _one_ahead(pieces: Iterator[RawFile], parser: ThreadPoolExecutor) -> Generator[RawFile, None, None]:
+    """``pieces``, each read and parsed on the ``parser`` thread while the caller maps and
+    checks the one before: the two halves of the work overlap, and the reader parses a piece on
+    one core, without the cost of sharing out its blocks."""
+    done = object()
+    upcoming = parser.submit(next, pieces, done)
+    try:
+        while True:
+            piece = upcoming.result()
+            if piece is done:
+                return
+            upcoming = parser.submit(next, pieces, done)
+            yield piece  # type: ignore[misc]
+    finally:
+        upcoming.cancel() or futures.wait([upcoming])
 
 
 def _map_piece(
