@@ -4,18 +4,12 @@ it (the failure table is the one before the scan existed)."""
 
 from __future__ import annotations
 
-import hashlib
-from concurrent.futures import ThreadPoolExecutor
-
-import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
+from helpers.data import export_pieces, scan
 from helpers.data import ingest as ingest_module
-from helpers.data import scan
-from helpers.data.exports import csv_types
 from helpers.data.ingest import SourceValidationError, load_canonical
 
 from .test_ingest import BAD_INPUTS, SOURCES, make_project, run
@@ -40,14 +34,14 @@ def key(monkeypatch):
 @pytest.fixture
 def small_pieces(monkeypatch):
     """Pieces of a few hundred bytes, so that a small file is cut many times."""
-    monkeypatch.setattr(scan, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(export_pieces, "CHUNK_BYTES", 300)
 
 
 def whole_table(paths, monkeypatch) -> pa.Table:
     """The canonical table the whole-table validation writes for the same file."""
 
     def refuse(*args, **kwargs):
-        raise scan.NotClean("asked to validate whole")
+        raise export_pieces.NotClean("asked to validate whole")
 
     with monkeypatch.context() as patch:
         patch.setattr(ingest_module, "scan_source", refuse)
@@ -174,39 +168,6 @@ def test_a_source_without_a_unique_key_is_read_in_one_pass(tmp_path, key, small_
     assert written.metadata.num_row_groups > 10  # the scan's pieces, not the whole-table path
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        many_calls(40),  # ends with a line break
-        many_calls(40).rstrip("\n"),  # the last line has none
-        'E1,07/01/2026 08:00,1,"Pol\nice",\n' * 30,  # quoted line breaks everywhere
-        # lines of 300 bytes, as long as a piece: every cut is at a piece's end
-        ("E1,07/01/2026 08:00,1,Police,P12345" + "x" * 264 + "\n") * 5,
-    ],
-    ids=["line-break-at-end", "no-line-break-at-end", "quoted-line-breaks", "piece-sized-lines"],
-)
-def test_the_pieces_hold_every_row_once_and_the_hash_is_the_files(tmp_path, small_pieces, body):
-    spec = load_sources_text(SOURCES).sources["calls"]
-    path = tmp_path / "calls.csv"
-    text = body if body.startswith(HEADER) else HEADER + body
-    path.write_bytes(text.encode())
-    with ThreadPoolExecutor(1) as helper:
-        reader = scan._HashingReader(path, helper)
-        pieces = list(scan.csv_pieces(path, spec, reader))
-        digest = reader.hexdigest()
-        reader.close()
-    types, formats = csv_types(spec, HEADER.strip().split(","))  # as the pieces are read
-    whole = pacsv.read_csv(
-        path,
-        convert_options=pacsv.ConvertOptions(
-            column_types=types, timestamp_parsers=formats, strings_can_be_null=True, null_values=[""]
-        ),
-    )
-    assert len(pieces) > 1
-    assert pa.concat_tables(pieces).to_pylist() == whole.to_pylist()
-    assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def test_a_time_padded_with_spaces_is_read_as_text_in_the_same_single_pass(tmp_path, key, monkeypatch):
     # The reader converts times and whole numbers itself; a value it cannot convert as it
     # stands sends its piece back to be read as text and trimmed, not the source to the
@@ -225,15 +186,3 @@ def test_a_time_padded_with_spaces_is_read_as_text_in_the_same_single_pass(tmp_p
     assert pieces.to_pandas().equals(whole.to_pandas())
     row = pieces.to_pandas().iloc[-1]
     assert (row["event_id"], str(row["received_at"]), row["seconds"]) == ("E99", "2026-07-09 08:00:00", 5)
-
-
-@pytest.mark.parametrize(
-    "size", [0, 1, scan.QUOTE_STEP - 1, scan.QUOTE_STEP, scan.QUOTE_STEP + 1, 3 * scan.QUOTE_STEP + 7]
-)
-def test_every_quote_mark_is_counted_across_the_counting_steps(size):
-    # Where a piece is cut depends on the quotes before it: one missed at a step's edge would
-    # cut a quoted field in two.
-    rng = np.random.default_rng(size)
-    data = bytes(rng.choice([ord('"'), ord("a"), ord("\n")], size).astype(np.uint8))
-    assert scan.quote_count(data) == data.count(b'"')
-    assert scan.quote_count(memoryview(bytearray(data))[: size // 2]) == data[: size // 2].count(b'"')

@@ -17,7 +17,8 @@ from helpers.data.coverage import records_per_day, records_per_day_number
 from helpers.data.ingest import canonical_pieces
 from helpers.measures.build import KINDS, _frame, compute, prepare
 from helpers.measures.districts import split_by_district
-from helpers.measures.kinds import MonthGrid, coded_columns
+from helpers.measures.grid import MonthGrid
+from helpers.measures.kinds import coded_columns
 from helpers.measures.pieces import Codebook, SourceData, date_parts, day_numbers, pieces_of
 from helpers.params.districts import NOT_RECORDED, Districts
 
@@ -179,8 +180,10 @@ def test_a_name_keeps_its_code_in_every_piece_whatever_each_piece_holds():
     assert book.names == ["DFD", "DPD", "DCSD"]
 
 
-def test_each_piece_splits_into_the_districts_and_the_calls_with_none_recorded():
-    districts = Districts.model_validate(
+def some_districts(*ids: str) -> Districts:
+    """Police districts ``ids`` (the calls' ``district`` column), for splitting pieces."""
+    areas = [{"id": i, "name": f"District {i}", "area": "East"} for i in ids]
+    return Districts.model_validate(
         {
             "events": "s.district",
             "boundaries": "b",
@@ -189,12 +192,13 @@ def test_each_piece_splits_into_the_districts_and_the_calls_with_none_recorded()
             "rate_measure": "m",
             "rate_note": "n",
             "not_recorded": "None recorded",
-            "areas": [
-                {"id": "D1", "name": "One", "area": "East"},
-                {"id": "D3", "name": "Three", "area": "West"},
-            ],
+            "areas": areas,
         }
     )
+
+
+def test_each_piece_splits_into_the_districts_and_the_calls_with_none_recorded():
+    districts = some_districts("D1", "D3")
     piece = pieced(calls(), [300]).pieces[1]
     parts = dict(split_by_district(piece, districts, ["when", "agency"]))
     assert list(parts) == ["D1", "D3", NOT_RECORDED]
@@ -270,21 +274,7 @@ def test_a_districts_rows_give_every_kind_what_its_calls_alone_give(name):
     # A district's part of a piece takes its frame only if a measure reads it (codes and months
     # are taken at once): every kind must count exactly the district's calls.
     m = measure(**MEASURES[name])
-    districts = Districts.model_validate(
-        {
-            "events": "s.district",
-            "boundaries": "b",
-            "population": "p",
-            "measures": ["m"],
-            "rate_measure": "m",
-            "rate_note": "n",
-            "not_recorded": "None recorded",
-            "areas": [
-                {"id": "D1", "name": "One", "area": "East"},
-                {"id": "D2", "name": "Two", "area": "West"},
-            ],
-        }
-    )
+    districts = some_districts("D1", "D2")
     frame = calls()
     data = pieced(frame, [150, 420])
     for piece in data.pieces:

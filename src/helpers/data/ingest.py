@@ -42,6 +42,7 @@ from ..core.records import IngestRecord, SourceRecord, write_record
 from ..params.sources import SourcesConfig, SourceSpec
 from .areas import AreaTable, validate_areas, write_areas
 from .coverage import records_per_day
+from .export_pieces import NotClean
 from .exports import READ_ERRORS, UndecodableFile, canonical_table, read_file, row_count, row_label, skip_rows
 from .finishing import Finisher, pseudonymise
 from .raw import (
@@ -53,7 +54,7 @@ from .raw import (
     raw_fingerprint,
     swap_directory,
 )
-from .scan import NotClean, ScannedSource, parquet_options, scan_source
+from .scan import ScannedSource, parquet_options, scan_source
 from .validation import (
     HIDDEN_VALUE,
     Failures,
