@@ -32,15 +32,29 @@ def add_process(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     frame["point_type"] = ""
     # Filled by position, then set once per column: a frame written series by series is slow.
     found = {column: frame[column].to_numpy(dtype=object, copy=True) for column in PROCESS_COLUMNS}
-    positions = pd.Series(np.arange(len(frame)), index=frame.index)
     keys = ["district", "series"] if "district" in frame.columns else ["series"]
+    series = frame.groupby(keys, sort=False).ngroup().to_numpy(dtype=float)  # NaN: no series
+    drawn = charted(frame).to_numpy(dtype=bool) & ~np.isnan(series)
+    columns = {
+        "status": (
+            frame["status"] if "status" in frame else pd.Series("complete", index=frame.index)
+        ).to_numpy(),
+        "period_start": frame["period_start"].to_numpy(),
+        "value": frame["value"].to_numpy(dtype=float),
+        # counts, which only the p' and u' charts read (an XmR table may come without them)
+        **{c: frame[c].to_numpy(dtype=float) for c in ("numerator", "denominator") if c in frame},
+    }
+    ends = pd.to_datetime(frame["period_end"]).to_numpy()
+    starts = pd.to_datetime(frame["period_start"]).to_numpy()
+    measures = frame["measure"].to_numpy()
     for measure in plan.measures:
         if measure.process.chart == "none":
             continue
-        rows = frame.index[frame["measure"] == measure.id]
-        for _, part in frame.loc[rows].groupby(keys, sort=False):
-            ordered = part.sort_values(["period_end", "period_start"], kind="stable")
-            _judge(found, positions, measure, ordered)
+        at = np.flatnonzero((measures == measure.id) & drawn)
+        # each series in time order (ties as they came), one after another
+        at = at[np.lexsort((starts[at], ends[at], series[at]))]
+        for part in np.split(at, np.flatnonzero(np.diff(series[at])) + 1):
+            _judge(found, columns, measure, part)
     for column, values in found.items():
         frame[column] = pd.array(values, dtype=frame[column].dtype)
     return frame
@@ -52,17 +66,17 @@ def charted(rows: pd.DataFrame) -> pd.Series:
     return ~rows["suppressed"].astype(bool) & rows["value"].notna() & status.isin(["complete", "partial"])
 
 
-def _judge(found: dict[str, np.ndarray], positions: pd.Series, measure: Measure, rows: pd.DataFrame) -> None:
-    """One series' limits and verdicts, into ``found`` (a column's values by row position)."""
-    shown = charted(rows)
-    rows = rows[shown]
-    if len(rows) < 2:
+def _judge(
+    found: dict[str, np.ndarray], columns: dict[str, np.ndarray], measure: Measure, at: np.ndarray
+) -> None:
+    """One series' limits and verdicts: its charted rows ``at`` (positions, in time order), into
+    ``found`` (a column's values by row position)."""
+    if len(at) < 2:
         return
-    status = rows["status"] if "status" in rows else pd.Series("complete", index=rows.index)
-    judged = (status == "complete").to_numpy()
+    judged = columns["status"][at] == "complete"
     starts = [pd.Timestamp(c.date).date() for c in measure.process.changes]
-    segments = [sum(start >= change for change in starts) for start in rows["period_start"]]
-    values = rows["value"].round(measure.value_decimals).to_numpy(dtype=float)
+    segments = [sum(start >= change for change in starts) for start in columns["period_start"][at]]
+    values = np.round(columns["value"][at], measure.value_decimals)
     chart = measure.process.chart
     result = process(
         values,
@@ -70,12 +84,11 @@ def _judge(found: dict[str, np.ndarray], positions: pd.Series, measure: Measure,
         segments=segments,
         judged=judged,
         chart=chart,  # type: ignore[arg-type]
-        numerators=rows["numerator"].to_numpy(dtype=float) if chart != "xmr" else None,
-        denominators=rows["denominator"].to_numpy(dtype=float) if chart != "xmr" else None,
+        numerators=columns["numerator"][at] if chart != "xmr" else None,
+        denominators=columns["denominator"][at] if chart != "xmr" else None,
         screen=measure.process.screen,
         scale=100.0 if measure.unit == "percent" else 1.0,
     )
-    at = positions.loc[rows.index].to_numpy()
     # a segment too short for limits has none, and is not drawn against any
     found["process_chart"][at] = ["" if math.isnan(mean) else chart for mean in result.mean]
     found["segment"][at] = list(result.segment)
