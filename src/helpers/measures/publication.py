@@ -7,6 +7,7 @@ column names, a ``data_status`` and a ``note`` on every row, and the source and 
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import math
 import shutil
@@ -222,7 +223,7 @@ def _write_open_csv(
     """A measure's machine-readable CSV (``measures/<id>.csv`` on the site) in one edition."""
     folder.mkdir(exist_ok=True)
     table = open_table(measure, rows, settings.privacy, data_through, sample, settings.edition.language)
-    table.to_csv(folder / f"{measure.id}.csv", index=False, lineterminator="\n")
+    write_text_csv(table, folder / f"{measure.id}.csv")
 
 
 def district_csv_name(district_slug: str, measure_id: str) -> str:
@@ -269,6 +270,23 @@ def _write_district_csvs(
     return hashes
 
 
+def write_text_csv(table: pd.DataFrame, path: Path) -> None:
+    """A table of text as CSV, exactly as ``DataFrame.to_csv`` writes it (a blank for a missing
+    value, quotes only where a value needs them), with Python's csv module, which is several
+    times quicker for the small tables a quarter writes by the hundred. A table holding anything
+    but text is left to pandas."""
+    columns = [table[name].tolist() for name in table.columns]
+    if not all(isinstance(v, str) or v is None for values in columns for v in values) or not all(
+        isinstance(name, str) for name in table.columns
+    ):
+        table.to_csv(path, index=False, lineterminator="\n")
+        return
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(table.columns)
+        writer.writerows(zip(*columns))
+
+
 def _write_csv(
     path: Path,
     measure: Measure,
@@ -283,7 +301,7 @@ def _write_csv(
     table = csv_table(
         measure, rows, settings.privacy, data_through, source, sample, settings.edition.language, district
     )
-    table.to_csv(path, index=False, lineterminator="\n")
+    write_text_csv(table, path)
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
