@@ -100,7 +100,10 @@ class Digests:
         hashes = string_hashes(distinct)
         index = np.full(len(distinct), -1, dtype=np.int64)
         if len(self.sorted_hashes):
-            at = np.minimum(np.searchsorted(self.sorted_hashes, hashes), len(self.sorted_hashes) - 1)
+            ascending = np.argsort(hashes)  # searched in order: the index is walked, not jumped about
+            at = np.empty(len(hashes), dtype=np.int64)
+            at[ascending] = np.searchsorted(self.sorted_hashes, hashes[ascending])
+            at = np.minimum(at, len(self.sorted_hashes) - 1)
             found = np.flatnonzero(self.sorted_hashes[at] == hashes)
             kept = pc.take(self.values, self.positions[at[found]])
             same = pc.equal(kept, pc.take(distinct, found)).to_numpy(zero_copy_only=False)
