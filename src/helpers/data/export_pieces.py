@@ -151,6 +151,7 @@ def csv_pieces(path: Path, spec: SourceSpec, reader: HashingReader) -> Iterator[
     buffer = reader.read_after(b"", CHUNK_BYTES)
     names = _header(bytes(buffer[: 1 << 20]), spec)
     arrow_encoding = "utf8" if codecs.lookup(spec.encoding).name == "utf-8" else spec.encoding
+    converted, as_text = csv_types(spec, names, convert=True), csv_types(spec, names, convert=False)
     malformed: list[Any] = []
 
     def invalid(row: Any) -> str:
@@ -170,13 +171,13 @@ def csv_pieces(path: Path, spec: SourceSpec, reader: HashingReader) -> Iterator[
         piece, tail = pa.py_buffer(buffer[:cut]), bytes(buffer[cut:])
         quotes += inside
 
-        options = (spec, names, arrow_encoding, 1 if first else 0, invalid)
+        options = (names, arrow_encoding, 1 if first else 0, spec.csv.delimiter, invalid)
         try:
             try:
-                table = _read_piece(piece, *options, convert=True)
+                table = _read_piece(piece, *options, converted)
             except pa.ArrowInvalid:  # a value that does not convert as it stands: read as text
                 malformed.clear()
-                table = _read_piece(piece, *options, convert=False)
+                table = _read_piece(piece, *options, as_text)
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             raise NotClean(f"the file does not parse: {exc}") from None
         if malformed:
@@ -187,20 +188,21 @@ def csv_pieces(path: Path, spec: SourceSpec, reader: HashingReader) -> Iterator[
 
 def _read_piece(
     piece: pa.Buffer,
-    spec: SourceSpec,
     names: list[str],
     encoding: str,
     skip: int,
+    delimiter: str,
     invalid: Callable[[Any], str],
-    convert: bool,
+    read_as: tuple[dict[str, pa.DataType], list[str]],
 ) -> pa.Table:
-    types, formats = csv_types(spec, names, convert)
+    """One piece's rows, each column read as ``read_as`` says (``csv_types``)."""
+    types, formats = read_as
     return pacsv.read_csv(
         pa.BufferReader(piece),
         read_options=pacsv.ReadOptions(
             encoding=encoding, column_names=names, skip_rows=skip, block_size=1 << 23, use_threads=False
         ),
-        parse_options=pacsv.ParseOptions(delimiter=spec.csv.delimiter, invalid_row_handler=invalid),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=invalid),
         convert_options=pacsv.ConvertOptions(
             column_types=types, timestamp_parsers=formats, strings_can_be_null=True, null_values=[""]
         ),
@@ -233,5 +235,6 @@ def one_ahead(pieces: Iterator[RawFile], parser: ThreadPoolExecutor) -> Generato
                 return
             upcoming = parser.submit(next, pieces, done)
             yield piece  # type: ignore[misc]
-    finally:
-        upcoming.cancel() or futures.wait([upcoming])
+    finally:  # the caller stopped early, or is done: the piece under way is not left running
+        if not upcoming.cancel():
+            futures.wait([upcoming])

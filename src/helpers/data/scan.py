@@ -175,7 +175,7 @@ class _Tally:
 class _Output:
     """Where a clean source's pieces go: one Parquet file. A piece is tallied (``count``) and
     finished (person keys pseudonymised, text categorised) by one helper thread and written by
-    another while the main thread maps the next and the ``parser`` reads the one after: one
+    another while the main thread maps the next and a reader parses the one after: one
     piece waits at each step, so memory holds a few pieces, whatever the size of the file."""
 
     path: Path
@@ -183,7 +183,6 @@ class _Output:
     finish: Callable[[pa.Table], pa.Table] | None
     helper: ThreadPoolExecutor
     finisher: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1))
-    parser: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1))  # reads ahead
     writer: pq.ParquetWriter | None = None
     finished: Future[None] | None = None
     written: Future[None] | None = None
@@ -215,7 +214,6 @@ class _Output:
 
     def close(self, keep: bool) -> None:
         self.finisher.shutdown(wait=True)
-        self.parser.shutdown(wait=True)
         self.helper.shutdown(wait=True)
         if self.writer is not None:
             self.writer.close()
@@ -278,7 +276,8 @@ def _scan_file(
     the file's SHA-256."""
     reader = HashingReader(path, out.helper)
     rows = 0
-    pieces = one_ahead(file_pieces(path, spec, reader), out.parser)
+    parser = ThreadPoolExecutor(1)  # reads and parses the next piece while this one is mapped
+    pieces = one_ahead(file_pieces(path, spec, reader), parser)
     try:
         for raw in pieces:
             table, dropped = _map_piece(name, spec, raw, pool)
@@ -292,6 +291,7 @@ def _scan_file(
             out.add(table)
     finally:
         pieces.close()  # waits for the piece being read ahead, before its file is closed
+        parser.shutdown(wait=True)
         reader.close()
     if rows == 0:
         raise NotClean("a file without rows")

@@ -198,7 +198,7 @@ class _Counts:
     split: Districts | None
     district_columns: list[str]
     days: Counter[str] = field(default_factory=Counter)
-    first: pd.Timestamp | None = None
+    first: int | None = None  # the earliest day number (days since 1970-01-01)
 
     @classmethod
     def start(
@@ -213,8 +213,8 @@ class _Counts:
     def add(self, piece: Piece) -> None:
         assert piece.days is not None  # a piece cut at the quarter's end
         if len(piece.days):
-            earliest = pd.Timestamp(np.datetime64(int(piece.days.min()), "D"))
-            self.first = min(self.first or earliest, earliest)
+            earliest = int(piece.days.min())
+            self.first = earliest if self.first is None else min(self.first, earliest)
         self.days.update(records_per_day_number(piece.days))
         for accumulator in self.citywide.values():
             accumulator.add(piece)
@@ -226,7 +226,7 @@ class _Counts:
     def merge(self, other: _Counts) -> None:
         self.days.update(other.days)
         if other.first is not None:
-            self.first = min(self.first or other.first, other.first)
+            self.first = other.first if self.first is None else min(self.first, other.first)
         for measure, accumulator in self.citywide.items():
             accumulator.merge(other.citywide[measure])
         for district, accumulators in self.by_district.items():
@@ -271,7 +271,7 @@ def _read_source(
         counted.merge(other)
     cover = SourceCoverage(spec, dict(sorted(counted.days.items())))
     info = quarter_coverage(settings, source, cover, quarter)
-    start = counted.first.date() if counted.first is not None else quarter.end
+    start = np.datetime64(counted.first, "D").item() if counted.first is not None else quarter.end
     return _Pass(counted.citywide, counted.by_district, start, cover, info)
 
 

@@ -247,18 +247,20 @@ class _Cells:
         index = self.additive.index
         return list(zip(index, hidden.loc[index].to_numpy(dtype=bool).tolist()))
 
-    def published(self, hidden: pd.Series, also: Any = None) -> np.ndarray:
-        """The published cells' vectors (with ``also`` hidden too), and the previous report's."""
+    def published(self, flags: list[tuple[Any, bool]], also: Any = None) -> np.ndarray:
+        """The published cells' vectors (``flags`` is ``_hidden``'s answer; ``also`` is hidden
+        too), and the previous report's."""
         import numpy as np
 
-        rows = [self.vectors[i] for i, off in self._hidden(hidden) if not off and i != also]
+        rows = [self.vectors[i] for i, off in flags if not off and i != also]
         matrix = np.array(rows).reshape(-1, len(self.system.atoms))
         return np.vstack([matrix, self.fixed]) if self.fixed.size else matrix
 
     def exposed(self, hidden: pd.Series) -> list[Any]:
         """The hidden cells that the published ones let anyone work out."""
-        published = self.published(hidden)
-        return [i for i, off in self._hidden(hidden) if off and _recoverable(self.vectors[i], published)]
+        flags = self._hidden(hidden)
+        published = self.published(flags)
+        return [i for i, off in flags if off and _recoverable(self.vectors[i], published)]
 
     def witnesses(self, target: Any, hidden: pd.Series) -> set[Any]:
         """This quarter's published cells that one way of working ``target`` out uses (the
@@ -283,8 +285,9 @@ class _Cells:
             _zero=candidates["value"].fillna(0).eq(0),
             _value=candidates["value"].fillna(0),
         ).sort_values(["_zero", "_value", "period", "series"], kind="stable")
+        flags = self._hidden(hidden)  # the same for every candidate tried
         for candidate in order.index:
-            if not _recoverable(self.vectors[target], self.published(hidden, also=candidate)):
+            if not _recoverable(self.vectors[target], self.published(flags, also=candidate)):
                 return candidate
         # No single cell is enough (a table with margins both ways, such as months by district
         # and department): hide one cell of a way to work it out, and the caller looks again.

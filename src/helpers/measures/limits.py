@@ -36,9 +36,7 @@ def add_process(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     series = frame.groupby(keys, sort=False).ngroup().to_numpy(dtype=float)  # NaN: no series
     drawn = charted(frame).to_numpy(dtype=bool) & ~np.isnan(series)
     columns = {
-        "status": (
-            frame["status"] if "status" in frame else pd.Series("complete", index=frame.index)
-        ).to_numpy(),
+        "status": _statuses(frame).to_numpy(),
         "period_start": frame["period_start"].to_numpy(),
         "value": frame["value"].to_numpy(dtype=float),
         # counts, which only the p' and u' charts read (an XmR table may come without them)
@@ -60,10 +58,15 @@ def add_process(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     return frame
 
 
+def _statuses(rows: pd.DataFrame) -> pd.Series:
+    """Each row's data status; a table without one is complete."""
+    return rows["status"] if "status" in rows else pd.Series("complete", index=rows.index)
+
+
 def charted(rows: pd.DataFrame) -> pd.Series:
     """The rows a process chart draws: every published value, complete or incomplete."""
-    status = rows["status"] if "status" in rows else pd.Series("complete", index=rows.index)
-    return ~rows["suppressed"].astype(bool) & rows["value"].notna() & status.isin(["complete", "partial"])
+    drawn = _statuses(rows).isin(["complete", "partial"])
+    return ~rows["suppressed"].astype(bool) & rows["value"].notna() & drawn
 
 
 def _judge(

@@ -276,9 +276,8 @@ def write_text_csv(table: pd.DataFrame, path: Path) -> None:
     times quicker for the small tables a quarter writes by the hundred. A table holding anything
     but text is left to pandas."""
     columns = [table[name].tolist() for name in table.columns]
-    if not all(isinstance(v, str) or v is None for values in columns for v in values) or not all(
-        isinstance(name, str) for name in table.columns
-    ):
+    names_text = all(isinstance(name, str) for name in table.columns)
+    if not names_text or not all(isinstance(v, str) or v is None for values in columns for v in values):
         table.to_csv(path, index=False, lineterminator="\n")
         return
     with path.open("w", encoding="utf-8", newline="") as handle:
