@@ -5,7 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.measures.publication import write_text_csv
+from helpers.core.language import PENDING_MARKS, pending
+from helpers.measures.publication import csv_table, read_quarter_frame, write_text_csv
+from helpers.params.settings import load_settings
+
+from ..conftest import LATEST
 
 TEXT = pd.DataFrame(
     {
@@ -26,3 +30,19 @@ def test_a_table_is_written_exactly_as_pandas_writes_it(tmp_path, table):
     write_text_csv(table, ours)
     table.to_csv(theirs, index=False, lineterminator="\n")
     assert ours.read_bytes() == theirs.read_bytes()
+
+
+def test_a_spanish_csv_says_in_words_which_texts_await_their_translation(sample_project):
+    # A label not yet translated is shown in English with the note "(traducción pendiente)";
+    # the marks that carry that note inside the code must never reach a download, where the
+    # site's checks would find them and stop the build.
+    settings = load_settings(sample_project)
+    spanish = settings.in_edition(next(e for e in settings.editions() if not e.is_source))
+    rows = read_quarter_frame(sample_project, LATEST)
+    rows = rows[rows["measure"] == "calls_911"].reset_index(drop=True)
+    rows["series"] = pending("All calls", "(traducción pendiente)")
+    measure = spanish.plan.measure("calls_911")
+    table = csv_table(measure, rows, spanish.privacy, "2026-09-30", "CAD", True, spanish.edition.language)
+    cells = [str(v) for v in table.to_numpy().ravel()]
+    assert not any(mark in cell for cell in cells for mark in PENDING_MARKS)
+    assert "All calls (traducción pendiente)" in cells

@@ -105,9 +105,8 @@ def csv_table(
     out = pd.DataFrame(columns, index=range(len(rows)))
     if not t.is_source:  # a text still waiting for its translation says so, in words
         out.columns = [pending_plain(str(c)) for c in out.columns]
-        for column in out.columns:
-            if out[column].dtype == object:
-                out[column] = [pending_plain(v) if isinstance(v, str) else v for v in out[column]]
+        for column in out.columns:  # every column: text comes as pandas' str type, not object
+            out[column] = [pending_plain(v) if isinstance(v, str) else v for v in out[column]]
     return out
 
 
