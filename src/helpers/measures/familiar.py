@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from ..core.language import ENGLISH
@@ -41,29 +42,26 @@ class _People:
 
 class _Responses(Accumulator):
     """Keeps each piece's identified responses (person, month, agency): a small share of the
-    rows, and only three columns of them."""
+    rows, and only three columns of them. A piece's persons are numbered on its own counting
+    thread (``dictionary_encode``); ``people`` only joins the pieces' numberings."""
 
     def __init__(self, measure: Measure) -> None:
         super().__init__(measure)
-        # Per piece: (its index, persons, months, agency codes); put in piece order at the end.
-        self.kept: list[tuple[int, pa.Array, np.ndarray, np.ndarray]] = []
+        # Per piece: (its index, its persons as codes and names, months, agency codes); put in
+        # piece order at the end.
+        self.kept: list[tuple[int, pa.DictionaryArray, np.ndarray, np.ndarray]] = []
         self.agency_names: list[str] = []
 
     def add(self, piece: Piece) -> None:
         familiar = self.measure.familiar
         assert familiar is not None
-        frame = piece.frame
         agency, self.agency_names = piece.codes(familiar.agency)
         listed = piece.among(familiar.agency, familiar.agencies)
-        person = frame[familiar.person]
-        mask = person.notna().to_numpy(dtype=bool) & listed & where_mask(piece, self.measure.where)
-        values = pa.array(person[mask], from_pandas=True)
-        if isinstance(values, pa.ChunkedArray):  # a string column backed by Arrow
-            values = values.combine_chunks()
-        if pa.types.is_dictionary(values.type):
-            values = values.dictionary_decode()
-        # one text type in every piece, even an empty one
-        self.kept.append((piece.index, values.cast(pa.large_string()), piece.month[mask], agency[mask]))
+        person = _text(piece.frame[familiar.person])
+        identified = person.is_valid().to_numpy(zero_copy_only=False)
+        mask = identified & listed & where_mask(piece, self.measure.where)
+        persons = person.filter(pa.array(mask)).dictionary_encode()
+        self.kept.append((piece.index, persons, piece.month[mask], agency[mask]))
 
     def merge(self, other: Accumulator) -> None:
         assert isinstance(other, _Responses)
@@ -77,15 +75,27 @@ class _Responses(Accumulator):
             empty = np.zeros(0, dtype=np.int32)
             return _People(empty.astype(np.int64), empty, empty, self.agency_names)
         kept = sorted(self.kept, key=lambda k: k[0])
-        persons = pa.concat_arrays([k[1] for k in kept]).dictionary_encode().indices
+        joined = pa.chunked_array([k[1] for k in kept]).unify_dictionaries()
+        persons = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in joined.chunks])
         month = np.concatenate([k[2] for k in kept])
         order = np.argsort(month, kind="stable")
         return _People(
-            persons.to_numpy(zero_copy_only=False).astype(np.int64)[order],
+            persons.astype(np.int64)[order],
             month[order],
             np.concatenate([k[3] for k in kept])[order],
             list(self.agency_names),
         )
+
+
+def _text(values: pd.Series) -> pa.Array:
+    """A column of person keys as one Arrow array of text (large: the keys of every piece are
+    joined), missing values null. A column Arrow already holds is not copied."""
+    array = pa.array(values, from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary_decode()
+    return array.cast(pa.large_string())
 
 
 def _window_counts(people: _People, period: Period) -> np.ndarray:
