@@ -17,7 +17,7 @@ from helpers.data.coverage import records_per_day, records_per_day_number
 from helpers.data.ingest import canonical_pieces
 from helpers.measures.build import KINDS, _frame, compute, prepare
 from helpers.measures.districts import split_by_district
-from helpers.measures.grid import MonthGrid
+from helpers.measures.grid import Cells, MonthGrid
 from helpers.measures.kinds import coded_columns
 from helpers.measures.pieces import Codebook, SourceData, date_parts, day_numbers, pieces_of
 from helpers.params.districts import NOT_RECORDED, Districts
@@ -310,7 +310,8 @@ def test_a_grid_counts_each_series_and_month_exactly_whatever_share_of_rows_it_k
     weights = np.where(rng.random(n) < 0.1, np.nan, rng.random(n) * 100) if weighted else None
     grid = MonthGrid(["a", "b", "c", "d"])
     for part in np.array_split(np.arange(n), 3):  # piece by piece, as the measures add them
-        grid.add(codes[part], month[part], mask[part], None if weights is None else weights[part])
+        cells = Cells.of(codes[part], month[part], len(grid.names))
+        grid.add(cells, mask[part], None if weights is None else weights[part])
     expected: dict[tuple[int, int], float] = {}  # a blank weight kept makes its cell blank
     for i in np.flatnonzero(mask & (codes >= 0)):
         cell = (int(codes[i]), int(month[i]))
@@ -319,3 +320,19 @@ def test_a_grid_counts_each_series_and_month_exactly_whatever_share_of_rows_it_k
         assert grid.total([grid.names[code]], [m]) == pytest.approx(value, nan_ok=True)
     everything = grid.total(list(grid.names), list(range(24300, 24320)))
     assert everything == pytest.approx(sum(expected.values()), nan_ok=True)
+
+
+@pytest.mark.parametrize("chosen", [0, 1, 4, 5, 9])
+def test_among_answers_as_isin_whether_it_compares_codes_or_looks_them_up(chosen):
+    # Up to four names are compared code by code, more are looked up row by row: both answer
+    # as pandas' isin, a missing value is never among them, and the answer is shared read-only.
+    rng = np.random.default_rng(5)
+    names = [f"t{i}" for i in range(9)]
+    values = pd.Series(rng.choice([*names, None], 3000)).astype("category")
+    piece = next(pieces_of([pd.DataFrame({"when": pd.Timestamp("2026-08-01"), "type": values})], "when", END))
+    wanted = [*names[:chosen], "never seen"]
+    hit = piece.among("type", wanted)
+    assert hit.tolist() == values.isin(wanted).tolist()
+    assert piece.among("type", reversed(wanted)) is hit
+    with pytest.raises(ValueError, match="read-only"):
+        hit[0] = not hit[0]

@@ -34,15 +34,17 @@ def split_by_district(
     ``columns`` (those the district measures read). The rows are grouped by district once, in
     their order within each district, so that each district is a slice of one copy."""
     codes, names = piece.codes(districts.column)
-    small = codes.astype(np.int16) if len(names) < np.iinfo(np.int16).max else codes
-    order = np.argsort(small, kind="stable")  # a radix sort for 16-bit codes
+    narrow = next((t for t in (np.int8, np.int16) if len(names) < np.iinfo(t).max), None)
+    order = np.argsort(codes.astype(narrow) if narrow else codes, kind="stable")  # a radix sort
     grouped, grouped_codes = piece.take(order, columns), codes[order]
     for district in district_codes(districts):
         code = -1 if district == NOT_RECORDED else names.index(district) if district in names else None
         if code is None:
             yield district, grouped.rows(0, 0)
             continue
-        start, end = np.searchsorted(grouped_codes, [code, code + 1])
+        # bounds of the codes' own type: numpy would otherwise convert every code to compare
+        bounds = np.array([code, code + 1], dtype=grouped_codes.dtype)
+        start, end = np.searchsorted(grouped_codes, bounds)
         yield district, grouped.rows(int(start), int(end))
 
 

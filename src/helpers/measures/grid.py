@@ -3,7 +3,34 @@ piece and the next, whatever the size of the source."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+
+@dataclass(frozen=True)
+class Cells:
+    """Each row's cell in a small grid of its piece's own months: ``(code + 1) * span + month -
+    first``, where row 0 takes the rows without a code (a missing series value), which never
+    count. Made once per piece and series column, and shared by every grid counting by them."""
+
+    index: np.ndarray
+    codes: int  # codes the small grid has rows for (0 to codes - 1), besides row 0
+    first: int  # its first month
+    span: int  # and how many months it has
+
+    @classmethod
+    def of(
+        cls, codes: np.ndarray, month: np.ndarray, known: int, months: tuple[int, int] | None = None
+    ) -> Cells:
+        """The cells of rows with ``codes`` (-1: none; each below ``known``) in ``month``.
+        ``months``, the first and last of ``month`` when the caller knows them, saves looking
+        them up."""
+        if not len(month):
+            return cls(np.zeros(0, dtype=np.int64), known, 0, 0)
+        first, last = months or (int(month.min()), int(month.max()))
+        span = last - first + 1
+        return cls((codes.astype(np.int64) + 1) * span + (month - first), known, first, span)
 
 
 class MonthGrid:
@@ -14,32 +41,22 @@ class MonthGrid:
         self.values = np.zeros((0, 0))
         self.first_month = 0
 
-    def add(
-        self,
-        codes: np.ndarray,
-        month: np.ndarray,
-        mask: np.ndarray,
-        weights: np.ndarray | None,
-        months: tuple[int, int] | None = None,
-    ) -> None:
-        """Count (or sum ``weights`` of) the rows in ``mask`` with a code. ``months``, the first
-        and last of ``month`` when the caller knows them, saves looking them up."""
-        coded = bool(len(codes)) and int(codes.min()) >= 0
-        keep = mask if coded else mask & (codes >= 0)
-        kept = int(np.count_nonzero(keep))
+    def add(self, cells: Cells, mask: np.ndarray, weights: np.ndarray | None) -> None:
+        """Count (or sum ``weights`` of) the rows in ``mask`` that have a code."""
+        kept = int(np.count_nonzero(mask))
         if not kept:
             return
-        self._fit(*(months or (int(month.min()), int(month.max()))))  # the piece's months
-        if kept * 4 < len(keep):  # few rows: those alone are counted
-            codes, month = codes[keep], month[keep]
-            weights = None if weights is None else weights[keep]
-        elif kept < len(keep):  # most rows: every row is counted, those left out weighing 0
-            weights = keep if weights is None else np.where(keep, weights, 0.0)
-            codes = codes if coded else np.where(keep, codes, 0)
-        span = self.values.shape[1]
-        key = codes.astype(np.int64) * span + (month - self.first_month)
-        counted = np.bincount(key, weights=weights, minlength=self.values.size)
-        self.values += counted.reshape(self.values.shape)
+        index = cells.index
+        if kept * 4 < len(mask):  # few rows: those alone are counted
+            index = index[mask]
+            weights = None if weights is None else weights[mask]
+        elif kept < len(mask):  # most rows: every row is counted, those left out weighing 0
+            weights = mask if weights is None else np.where(mask, weights, 0.0)
+        size = (cells.codes + 1) * cells.span
+        counted = np.bincount(index, weights=weights, minlength=size).reshape(cells.codes + 1, cells.span)
+        self._fit(cells.first, cells.first + cells.span - 1)
+        offset = cells.first - self.first_month
+        self.values[: cells.codes, offset : offset + cells.span] += counted[1:]  # row 0: no code
 
     def _fit(self, low: int, high: int) -> None:
         rows, span = self.values.shape

@@ -227,13 +227,10 @@ class Accumulator:
     def _count(self, name: str, piece: Piece, mask: np.ndarray, weights: np.ndarray | None = None) -> None:
         """Add the rows in ``mask`` (or their ``weights``) to grid ``name``, per series and month."""
         spec = self.measure.series_by
-        if spec:
-            codes, names = piece.codes(spec.column, spec.part)
-        else:
-            codes, names = np.zeros(len(piece.month), dtype=np.int32), ["__all__"]
+        cells, names = piece.cells(spec.column, spec.part) if spec else piece.cells(None)
         if name not in self.grids:
             self.grids[name] = MonthGrid(names)
-        self.grids[name].add(codes, piece.month, mask, weights, piece.months())
+        self.grids[name].add(cells, mask, weights)
 
     def _grid(self, name: str) -> MonthGrid:
         return self.grids.get(name) or MonthGrid([])

@@ -17,8 +17,11 @@ import numpy as np
 import pandas as pd
 
 from ..params.measure import DATE_PART_CODES
+from .grid import Cells
 
 PIECE_ROWS = 1 << 20  # date arithmetic a million rows at a time: small temporary arrays
+ALL_ROWS = ("__all__",)  # the one series of a measure not split by a column
+FEW_CODES = 4  # up to this many codes, ``Piece.among`` compares codes rather than looking up rows
 
 
 def date_parts(dates: pd.Series, part: str) -> np.ndarray:
@@ -128,6 +131,11 @@ class Piece:
     days: np.ndarray | None = None  # the date column's day numbers (every row is dated)
     order: np.ndarray | None = None  # the rows of ``source`` this piece holds, not yet taken
     _months: tuple[int, int] | None = None
+    _among: dict[tuple[str, frozenset[str]], np.ndarray] = field(default_factory=dict)
+    _dtypes: dict[str, Any] | None = None  # shared with the parts taken from the piece
+    # Codes of the piece the rows were taken from, and which of its rows: see ``_known``
+    _pending: tuple[dict[str, np.ndarray], np.ndarray] | None = None
+    _cells: dict[tuple[str | None, str | None], tuple[Cells, list[str]]] = field(default_factory=dict)
 
     def months(self) -> tuple[int, int] | None:
         """The first and last month of the piece's rows (None when it has none)."""
@@ -143,15 +151,17 @@ class Piece:
         return self.source
 
     def dtype(self, column: str) -> Any:
-        """A column's type, known without taking the rows."""
-        return self.source[column].dtype
+        """A column's type, known without taking the rows (and looked up in pandas once)."""
+        if self._dtypes is None:
+            self._dtypes = dict(zip(self.source.columns, self.source.dtypes, strict=True))
+        return self._dtypes[column]
 
     def codes(self, column: str, part: str | None = None) -> tuple[np.ndarray, list[str]]:
         """``(code per row, name per code)``; missing values get code -1. With ``part``, the
         codes are a part of a date column: the day of the week or the hour."""
         if part:
             key = f"{column}:{part}"
-            if key not in self._codes:
+            if self._known(key) is None:
                 if part == "weekday" and column == self.date_column and self.days is not None:
                     self._codes[key] = weekdays_of(self.days).astype(np.int32)
                 else:
@@ -159,7 +169,7 @@ class Piece:
                     self._codes[key] = date_parts(self.frame[column], parts)
             return self._codes[key], list(DATE_PART_CODES[part])
         book = self.codebooks.setdefault(column, Codebook())
-        if column not in self._codes:
+        if self._known(column) is None:
             if self.sealed:
                 raise RuntimeError(
                     f"the codes of column '{column}' were not made before the piece was sealed: "
@@ -168,12 +178,45 @@ class Piece:
             self._codes[column] = book.encode(self.frame[column])
         return self._codes[column], book.names
 
+    def _known(self, key: str) -> np.ndarray | None:
+        """The codes under ``key`` if made already: a piece taken from another takes its rows
+        of the other's codes when first asked (a district's measures ask for few of them)."""
+        if key not in self._codes and self._pending is not None and key in self._pending[0]:
+            codes, rows = self._pending
+            self._codes[key] = codes[key][rows]
+        return self._codes.get(key)
+
+    def cells(self, column: str | None, part: str | None = None) -> tuple[Cells, list[str]]:
+        """Each row's cell by ``column``'s codes (or its ``part``; with no column, one series
+        for all rows) and month, and the names of the codes: made once per piece, whichever
+        measures count by them."""
+        key = (column, part)
+        if key not in self._cells:
+            if column is None:
+                codes, names = np.zeros(len(self.month), dtype=np.int32), list(ALL_ROWS)
+            else:
+                codes, names = self.codes(column, part)
+            self._cells[key] = (Cells.of(codes, self.month, len(names), self.months()), names)
+        return self._cells[key]
+
     def among(self, column: str, names: Iterable[str]) -> np.ndarray:
         """Whether each row's value in ``column`` is one of ``names`` (a missing value never
-        is): one lookup per code, not a search per row."""
-        codes, known = self.codes(column)
-        chosen = set(names)
-        return np.array([name in chosen for name in known] + [False])[codes]  # the last: code -1
+        is): a comparison of codes, not a search per row. Measures of a piece often ask the
+        same question (their conditions are shared): it is answered once."""
+        chosen = frozenset(names)
+        key = (column, chosen)
+        if key not in self._among:
+            codes, known = self.codes(column)
+            wanted = [code for code, name in enumerate(known) if name in chosen]
+            if len(wanted) <= FEW_CODES:  # a comparison per code: quicker than a lookup per row
+                hit = np.zeros(len(codes), dtype=bool)
+                for code in wanted:
+                    hit |= codes == code
+            else:  # one lookup per row; the table's last entry answers code -1 (missing)
+                hit = np.array([name in chosen for name in known] + [False])[codes]
+            hit.flags.writeable = False  # shared by every measure that asks
+            self._among[key] = hit
+        return self._among[key]
 
     def seal(self, columns: set[str]) -> None:
         """Make the codes of ``columns`` (those in the piece) now, then allow no more."""
@@ -184,11 +227,13 @@ class Piece:
 
     def take(self, order: np.ndarray, columns: list[str] | None = None) -> Piece:
         """The rows in ``order`` (with only ``columns``), keeping the codes already computed;
-        the frame's rows are taken when first read."""
+        the frame's rows, and the codes' rows, are taken when first read."""
         frame = self.frame if columns is None else self.frame[columns]
-        codes = {key: values[order] for key, values in self._codes.items() if key.split(":")[0] in frame}
+        for key in list(self._pending[0]) if self._pending else []:
+            self._known(key)  # codes this piece took from another: taken now, to be taken again
+        codes = {key: values for key, values in self._codes.items() if key.split(":")[0] in frame}
         month, days = self.month[order], None if self.days is None else self.days[order]
-        return self._part(frame, month, codes, days, order)
+        return self._part(frame, month, {}, days, order, (codes, order))
 
     def rows(self, start: int, end: int) -> Piece:
         """Rows ``start`` to ``end``: views, not copies."""
@@ -199,13 +244,22 @@ class Piece:
             source, order = self.source, self.order[start:end]
         else:
             source, order = self.source.iloc[start:end].reset_index(drop=True), None
-        return self._part(source, month, codes, days, order)
+        pending = None if self._pending is None else (self._pending[0], self._pending[1][start:end])
+        return self._part(source, month, codes, days, order, pending)
 
     def _part(
-        self, source: pd.DataFrame, month: np.ndarray, codes: dict[str, np.ndarray], days: Any, order: Any
+        self,
+        source: pd.DataFrame,
+        month: np.ndarray,
+        codes: dict[str, np.ndarray],
+        days: Any,
+        order: Any,
+        pending: tuple[dict[str, np.ndarray], np.ndarray] | None,
     ) -> Piece:
         book, sealed = self.codebooks, self.sealed
-        return Piece(source, month, self.date_column, book, codes, self.index, sealed, days, order)
+        part = Piece(source, month, self.date_column, book, codes, self.index, sealed, days, order)
+        part._dtypes, part._pending = self._dtypes, pending
+        return part
 
 
 def cut(
