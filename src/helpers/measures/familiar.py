@@ -36,8 +36,10 @@ class _People:
 
     def between(self, first_month: int, last_month: int) -> slice:
         """The responses from ``first_month`` to ``last_month`` (month keys), both included."""
-        low = int(np.searchsorted(self.month, first_month, side="left"))
-        return slice(low, int(np.searchsorted(self.month, last_month, side="right")))
+        # bounds of the months' own type: numpy would otherwise convert every month to compare
+        first, last = np.array([first_month, last_month], dtype=self.month.dtype)
+        low = int(np.searchsorted(self.month, first, side="left"))
+        return slice(low, int(np.searchsorted(self.month, last, side="right")))
 
 
 class _Responses(Accumulator):
