@@ -185,6 +185,7 @@ def open_table(
             "sample_data": _flag(sample),
         },
         columns=list(FIELD_NAMES),
+        dtype=object,  # text, written as it is: no Arrow arrays to build and read back
     )
     if not lang.is_source:  # a text waiting for its translation says so, in words
         for column in ("period_label", "series", "unit", "note"):

@@ -102,7 +102,7 @@ def csv_table(
     if sample:
         columns[t._("sample_data")] = t._("yes: synthetic sample data, not City records")
     columns.update(process_columns(rows, t))
-    out = pd.DataFrame(columns, index=range(len(rows)))
+    out = pd.DataFrame(columns, index=range(len(rows)), dtype=object)  # text: no Arrow arrays to build
     if not t.is_source:  # a text still waiting for its translation says so, in words
         out.columns = [pending_plain(str(c)) for c in out.columns]
         for column in out.columns:  # every column: text comes as pandas' str type, not object
