@@ -16,7 +16,7 @@ from helpers.core.paths import ProjectPaths
 from helpers.data.coverage import records_per_day, records_per_day_number
 from helpers.data.ingest import canonical_pieces
 from helpers.measures.build import KINDS, _frame, compute, prepare
-from helpers.measures.districts import split_by_district
+from helpers.measures.districts import district_groups
 from helpers.measures.grid import Cells, MonthGrid
 from helpers.measures.kinds import coded_columns
 from helpers.measures.pieces import Codebook, SourceData, date_parts, day_numbers, pieces_of
@@ -197,15 +197,15 @@ def some_districts(*ids: str) -> Districts:
     )
 
 
-def test_each_piece_splits_into_the_districts_and_the_calls_with_none_recorded():
-    districts = some_districts("D1", "D3")
+def test_each_row_goes_to_its_district_or_to_the_calls_with_none_recorded():
+    districts = some_districts("D1", "D3")  # D2 is not a district of this plan
     piece = pieced(calls(), [300]).pieces[1]
-    parts = dict(split_by_district(piece, districts, ["when", "agency"]))
-    assert list(parts) == ["D1", "D3", NOT_RECORDED]
-    assert len(parts["D3"].frame) == 0  # no such calls: an empty district, not a missing one
-    assert len(parts["D1"].frame) + len(parts[NOT_RECORDED].frame) == (piece.frame["district"] != "D2").sum()
-    assert list(parts["D1"].frame.columns) == ["when", "agency"]
-    assert (parts["D1"].codes("agency")[0] == piece.codes("agency")[0][piece.frame["district"] == "D1"]).all()
+    groups = district_groups(piece, districts)
+    recorded = piece.frame["district"]
+    assert (groups[(recorded == "D1").to_numpy()] == 0).all()
+    assert (groups[recorded.isna().to_numpy()] == 2).all()  # after the districts: none recorded
+    assert (groups[(recorded == "D2").to_numpy()] == -1).all()  # counted in no district
+    assert (groups != 1).all()  # no call in D3: an empty district, not a missing one
 
 
 def test_a_canonical_table_is_read_one_row_group_at_a_time(tmp_path):
@@ -270,21 +270,26 @@ def test_a_piece_dates_its_rows_by_calendar_month_weekday_and_day_from_its_day_n
 
 
 @pytest.mark.parametrize("name", MEASURES)
-def test_a_districts_rows_give_every_kind_what_its_calls_alone_give(name):
-    # A district's part of a piece takes its frame only if a measure reads it (codes and months
-    # are taken at once): every kind must count exactly the district's calls.
+def test_counting_by_district_gives_every_kind_what_its_calls_alone_give(name):
+    # A measure's conditions are worked out once on the whole piece, and its counts split by
+    # district in one bincount: each district must get exactly what its calls alone give. A
+    # kind that keeps rows cannot be counted so (only counts are reported by district).
     m = measure(**MEASURES[name])
     districts = some_districts("D1", "D2")
     frame = calls()
     data = pieced(frame, [150, 420])
+    each = [KINDS[m.kind](m) for _ in ["D1", "D2", NOT_RECORDED]]
+    if not each[0].groupable:
+        with pytest.raises(TypeError, match="keeps rows"):
+            each[0].add_by_group(data.pieces[0], district_groups(data.pieces[0], districts), each)
+        return
     for piece in data.pieces:
         piece.seal(coded_columns(m) | {"district"})
-    for district in ["D1", "D2", NOT_RECORDED]:
-        parts = [dict(split_by_district(p, districts, list(frame.columns)))[district] for p in data.pieces]
+        each[0].add_by_group(piece, district_groups(piece, districts), each)
+    for district, accumulator in zip(["D1", "D2", NOT_RECORDED], each, strict=True):
         chosen = frame["district"].isna() if district == NOT_RECORDED else frame["district"] == district
         alone = prepare(frame[chosen].reset_index(drop=True), "when", END)
-        got = compute(m, SourceData(parts, alone.first, alone.last), END)
-        pd.testing.assert_frame_equal(got, compute(m, alone, END))
+        pd.testing.assert_frame_equal(_frame(accumulator.rows(alone.first, END)), compute(m, alone, END))
 
 
 @pytest.mark.parametrize("unit", ["s", "ms", "us", "ns", "m", "D"])

@@ -34,7 +34,7 @@ from ..params.measure import Measure
 from ..params.plan import Plan
 from ..params.quarters import QuarterParams, stale_policy
 from ..params.settings import Settings
-from .districts import district_codes, of_district, split_by_district
+from .districts import count_by_district, district_codes, of_district
 from .familiar import FAMILIAR_KINDS
 from .gate import gate
 from .kinds import COLUMNS, GENERIC_KINDS, Accumulator, Kind, coded_columns
@@ -196,19 +196,16 @@ class _Counts:
     citywide: dict[str, Accumulator]
     by_district: dict[str, dict[str, Accumulator]]
     split: Districts | None
-    district_columns: list[str]
     days: Counter[str] = field(default_factory=Counter)
     first: int | None = None  # the earliest day number (days since 1970-01-01)
 
     @classmethod
-    def start(
-        cls, plan: Plan, measures: list[Measure], split: Districts | None, columns: list[str]
-    ) -> _Counts:
+    def start(cls, plan: Plan, measures: list[Measure], split: Districts | None) -> _Counts:
         by_district = {
             district: {m: KINDS[plan.measure(m).kind](plan.measure(m)) for m in split.measures}
             for district in (district_codes(split) if split else [])
         }
-        return cls({m.id: KINDS[m.kind](m) for m in measures}, by_district, split, columns)
+        return cls({m.id: KINDS[m.kind](m) for m in measures}, by_district, split)
 
     def add(self, piece: Piece) -> None:
         assert piece.days is not None  # a piece cut at the quarter's end
@@ -219,9 +216,7 @@ class _Counts:
         for accumulator in self.citywide.values():
             accumulator.add(piece)
         if self.split:
-            for district, part in split_by_district(piece, self.split, self.district_columns):
-                for accumulator in self.by_district[district].values():
-                    accumulator.add(part)
+            count_by_district(piece, self.split, self.by_district)
 
     def merge(self, other: _Counts) -> None:
         self.days.update(other.days)
@@ -246,10 +241,9 @@ def _read_source(
     text codes before handing them over, so the shared codebooks grow in the pieces' order."""
     plan, spec = settings.plan, settings.sources.sources[source]
     split = plan.districts if districts and plan.districts and plan.districts.source == source else None
-    district_columns = needed_columns(plan, source, spec.date_column, set(split.measures)) if split else []
     columns = needed_columns(plan, source, spec.date_column, None if split else {m.id for m in measures})
     coded = set().union(*(coded_columns(m) for m in measures)) | ({split.column} if split else set())
-    threads = [_Counts.start(plan, measures, split, district_columns) for _ in range(WORKERS)]
+    threads = [_Counts.start(plan, measures, split) for _ in range(WORKERS)]
     executors = [ThreadPoolExecutor(1) for _ in range(WORKERS)]
     waiting: list[Future[None] | None] = [None] * WORKERS
     try:

@@ -10,13 +10,12 @@ when it is 0 or at least the privacy floor.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pandas as pd
 
 from ..params.districts import NOT_RECORDED, Districts
 from .gate import DISTRICT_MARK
+from .kinds import Accumulator
 from .pieces import Piece
 
 DISTRICT_COLUMN = "district"  # "" on citywide rows
@@ -27,25 +26,26 @@ def district_codes(districts: Districts) -> list[str]:
     return [*(d.id for d in districts.areas), NOT_RECORDED]
 
 
-def split_by_district(
-    piece: Piece, districts: Districts, columns: list[str] | None = None
-) -> Iterator[tuple[str, Piece]]:
-    """A piece's rows of each district (and of none), in the districts' fixed order, with only
-    ``columns`` (those the district measures read). The rows are grouped by district once, in
-    their order within each district, so that each district is a slice of one copy."""
+def district_groups(piece: Piece, districts: Districts) -> np.ndarray:
+    """Each row's place in ``district_codes``: its district's, or the last (no district
+    recorded); -1 for a district the plan does not list, which is counted in none."""
     codes, names = piece.codes(districts.column)
-    narrow = next((t for t in (np.int8, np.int16) if len(names) < np.iinfo(t).max), None)
-    order = np.argsort(codes.astype(narrow) if narrow else codes, kind="stable")  # a radix sort
-    grouped, grouped_codes = piece.take(order, columns), codes[order]
-    for district in district_codes(districts):
-        code = -1 if district == NOT_RECORDED else names.index(district) if district in names else None
-        if code is None:
-            yield district, grouped.rows(0, 0)
-            continue
-        # bounds of the codes' own type: numpy would otherwise convert every code to compare
-        bounds = np.array([code, code + 1], dtype=grouped_codes.dtype)
-        start, end = np.searchsorted(grouped_codes, bounds)
-        yield district, grouped.rows(int(start), int(end))
+    listed = district_codes(districts)
+    places = {name: i for i, name in enumerate(listed[:-1])}
+    # the last entry answers code -1: no district recorded
+    lookup = np.array([places.get(name, -1) for name in names] + [len(listed) - 1], dtype=np.int32)
+    return lookup[codes]
+
+
+def count_by_district(
+    piece: Piece, districts: Districts, by_district: dict[str, dict[str, Accumulator]]
+) -> None:
+    """Add the piece to each district's accumulators (``by_district``: district -> measure ->
+    accumulator), each measure's conditions worked out once for all districts."""
+    groups = district_groups(piece, districts)
+    for measure in districts.measures:
+        each = [by_district[district][measure] for district in district_codes(districts)]
+        each[0].add_by_group(piece, groups, each)
 
 
 def of_district(rows: pd.DataFrame, district: str) -> pd.DataFrame:

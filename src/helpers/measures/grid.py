@@ -30,7 +30,10 @@ class Cells:
             return cls(np.zeros(0, dtype=np.int64), known, 0, 0)
         first, last = months or (int(month.min()), int(month.max()))
         span = last - first + 1
-        return cls((codes.astype(np.int64) + 1) * span + (month - first), known, first, span)
+        index = np.multiply(codes, span, dtype=np.int64)  # made in place: no temporaries
+        index += month
+        index += span - first
+        return cls(index, known, first, span)
 
 
 class MonthGrid:
@@ -43,17 +46,12 @@ class MonthGrid:
 
     def add(self, cells: Cells, mask: np.ndarray, weights: np.ndarray | None) -> None:
         """Count (or sum ``weights`` of) the rows in ``mask`` that have a code."""
-        kept = int(np.count_nonzero(mask))
-        if not kept:
-            return
-        index = cells.index
-        if kept * 4 < len(mask):  # few rows: those alone are counted
-            index = index[mask]
-            weights = None if weights is None else weights[mask]
-        elif kept < len(mask):  # most rows: every row is counted, those left out weighing 0
-            weights = mask if weights is None else np.where(mask, weights, 0.0)
-        size = (cells.codes + 1) * cells.span
-        counted = np.bincount(index, weights=weights, minlength=size).reshape(cells.codes + 1, cells.span)
+        counted = _bincount(cells.index, mask, weights, (cells.codes + 1) * cells.span)
+        if counted is not None:
+            self.add_counts(cells, counted.reshape(cells.codes + 1, cells.span))
+
+    def add_counts(self, cells: Cells, counted: np.ndarray) -> None:
+        """Add counts made by the cells of ``cells`` (one row per code, row 0 first)."""
         self._fit(cells.first, cells.first + cells.span - 1)
         offset = cells.first - self.first_month
         self.values[: cells.codes, offset : offset + cells.span] += counted[1:]  # row 0: no code
@@ -92,3 +90,50 @@ class MonthGrid:
                 if 0 <= position < len(grid_row):
                     total += float(grid_row[position])
         return total
+
+
+def counts_by_group(
+    cells: Cells, mask: np.ndarray, weights: np.ndarray | None, groups: np.ndarray, count: int
+) -> list[np.ndarray | None]:
+    """For each of ``count`` groups (``groups``: each row's group, -1 for none), what
+    ``MonthGrid.add`` counts of the group's rows alone (None for a group with no row in
+    ``mask``), in one bincount for them all. Each cell adds up the same rows in the same order
+    as the group's rows counted alone, so that sums are the same to the last bit."""
+    size = (cells.codes + 1) * cells.span
+    kept = mask & (groups >= 0)
+    rows = int(np.count_nonzero(kept))
+    if not rows:
+        return [None] * count
+    if rows * 4 < len(kept):  # few rows: those alone are counted
+        picked = np.flatnonzero(kept)
+        members = groups[picked]
+        index = members.astype(np.int64) * size + cells.index[picked]
+        weights = None if weights is None else weights[picked]
+    else:  # most rows: every row is counted, those left out weighing 0 in group 0
+        every = rows == len(kept)
+        members = groups if every else groups[kept]
+        index = np.multiply(groups if every else np.where(kept, groups, 0), size, dtype=np.int64)
+        index += cells.index
+        if not every:
+            weights = kept if weights is None else np.where(kept, weights, 0.0)
+    counted = np.bincount(index, weights=weights, minlength=size * count)
+    present = np.bincount(members, minlength=count) > 0
+    shaped = counted.reshape(count, cells.codes + 1, cells.span)
+    return [shaped[g] if present[g] else None for g in range(count)]
+
+
+def _bincount(
+    index: np.ndarray, mask: np.ndarray, weights: np.ndarray | None, size: int
+) -> np.ndarray | None:
+    """Counts (or sums of ``weights``) of the rows in ``mask`` per cell of ``index`` (None when
+    none is kept): the rows kept picked out when few, every row counted when most, those left
+    out weighing 0."""
+    kept = int(np.count_nonzero(mask))
+    if not kept:
+        return None
+    if kept * 4 < len(mask):  # few rows: those alone are counted
+        index = index[mask]
+        weights = None if weights is None else weights[mask]
+    elif kept < len(mask):  # most rows: every row is counted, those left out weighing 0
+        weights = mask if weights is None else np.where(mask, weights, 0.0)
+    return np.bincount(index, weights=weights, minlength=size)

@@ -26,7 +26,7 @@ from ..core.language import ENGLISH
 from ..core.periods import Period, periods_for
 from ..data.coverage import NOT_AVAILABLE_NOTE
 from ..params.measure import Condition, Measure
-from .grid import MonthGrid
+from .grid import MonthGrid, counts_by_group
 from .pieces import Piece, month_key, month_name
 
 COLUMNS = [
@@ -204,12 +204,28 @@ def _notnull(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
 class Accumulator:
     """One measure computed from a source's pieces: ``add`` each piece, then ask for ``rows``."""
 
+    groupable = False  # whether ``add_by_group`` can count it: it keeps only counts in grids
+
     def __init__(self, measure: Measure) -> None:
         self.measure = measure
         self.grids: dict[str, MonthGrid] = {}
+        self._groups: tuple[np.ndarray, list[Accumulator]] | None = None
 
     def add(self, piece: Piece) -> None:
         raise NotImplementedError
+
+    def add_by_group(self, piece: Piece, groups: np.ndarray, each: list[Accumulator]) -> None:
+        """Count ``piece`` into each group's accumulator of this measure (``each``; ``groups``:
+        each row's place in it, -1 for none), exactly as if each were fed its group's rows
+        alone. The measure's conditions are worked out once on the whole piece, and each count
+        is split by group in one bincount: the district measures, without a piece per district."""
+        if not self.groupable:
+            raise TypeError(f"measure '{self.measure.id}' ({self.measure.kind}) keeps rows, not counts")
+        self._groups = (groups, each)
+        try:
+            self.add(piece)
+        finally:
+            self._groups = None
 
     def merge(self, other: Accumulator) -> None:
         """Take in what another accumulator of the same measure counted from other pieces of
@@ -228,9 +244,21 @@ class Accumulator:
         """Add the rows in ``mask`` (or their ``weights``) to grid ``name``, per series and month."""
         spec = self.measure.series_by
         cells, names = piece.cells(spec.column, spec.part) if spec else piece.cells(None)
+        if self._groups is None:
+            self._grid_of(name, names).add(cells, mask, weights)
+            return
+        groups, each = self._groups
+        for accumulator, counted in zip(
+            each, counts_by_group(cells, mask, weights, groups, len(each)), strict=True
+        ):
+            if counted is not None:
+                accumulator._grid_of(name, names).add_counts(cells, counted)
+
+    def _grid_of(self, name: str, names: list[str]) -> MonthGrid:
+        """Grid ``name``, made (for codes ``names``) if it is not yet."""
         if name not in self.grids:
             self.grids[name] = MonthGrid(names)
-        self.grids[name].add(cells, mask, weights)
+        return self.grids[name]
 
     def _grid(self, name: str) -> MonthGrid:
         return self.grids.get(name) or MonthGrid([])
@@ -251,6 +279,8 @@ class Accumulator:
 
 class Additive(Accumulator):
     """``count`` (rows) and ``sum`` (of the ``value`` column)."""
+
+    groupable = True
 
     def __init__(self, measure: Measure, weights_column: str | None) -> None:
         super().__init__(measure)
@@ -280,6 +310,8 @@ class Additive(Accumulator):
 
 class Share(Accumulator):
     """The share of records meeting ``numerator_where``, among those with its columns recorded."""
+
+    groupable = True
 
     def add(self, piece: Piece) -> None:
         frame, measure = piece.frame, self.measure
@@ -318,6 +350,8 @@ class Share(Accumulator):
 
 class Mean(Accumulator):
     """The average of the ``value`` column over the records that have one."""
+
+    groupable = True
 
     def add(self, piece: Piece) -> None:
         frame, measure = piece.frame, self.measure

@@ -116,12 +116,11 @@ class Piece:
     ``index`` is the piece's place in the source, so that what is kept of pieces counted on
     different threads can be put back in order. A ``sealed`` piece may be counted on another
     thread: its text codes were all made beforehand, so the shared codebooks never change there.
-
-    A piece taken from another (a district's rows) takes its frame only when a measure reads
-    it: measures that only compare text and count by month use the codes, taken already.
+    What the measures of a piece share (codes, the rows a condition picks, each row's grid cell)
+    is made once, when first asked for.
     """
 
-    source: pd.DataFrame  # the piece's rows, or (with ``order``) the frame they are taken from
+    frame: pd.DataFrame
     month: np.ndarray
     date_column: str
     codebooks: dict[str, Codebook] = field(default_factory=dict)
@@ -129,12 +128,9 @@ class Piece:
     index: int = 0
     sealed: bool = False
     days: np.ndarray | None = None  # the date column's day numbers (every row is dated)
-    order: np.ndarray | None = None  # the rows of ``source`` this piece holds, not yet taken
     _months: tuple[int, int] | None = None
     _among: dict[tuple[str, frozenset[str]], np.ndarray] = field(default_factory=dict)
-    _dtypes: dict[str, Any] | None = None  # shared with the parts taken from the piece
-    # Codes of the piece the rows were taken from, and which of its rows: see ``_known``
-    _pending: tuple[dict[str, np.ndarray], np.ndarray] | None = None
+    _dtypes: dict[str, Any] | None = None
     _cells: dict[tuple[str | None, str | None], tuple[Cells, list[str]]] = field(default_factory=dict)
 
     def months(self) -> tuple[int, int] | None:
@@ -143,17 +139,10 @@ class Piece:
             self._months = (int(self.month.min()), int(self.month.max()))
         return self._months
 
-    @property
-    def frame(self) -> pd.DataFrame:
-        """The piece's rows (taken now, if they were still to be)."""
-        if self.order is not None:
-            self.source, self.order = self.source.take(self.order).reset_index(drop=True), None
-        return self.source
-
     def dtype(self, column: str) -> Any:
-        """A column's type, known without taking the rows (and looked up in pandas once)."""
+        """A column's type (looked up in pandas once: every measure's condition asks)."""
         if self._dtypes is None:
-            self._dtypes = dict(zip(self.source.columns, self.source.dtypes, strict=True))
+            self._dtypes = dict(zip(self.frame.columns, self.frame.dtypes, strict=True))
         return self._dtypes[column]
 
     def codes(self, column: str, part: str | None = None) -> tuple[np.ndarray, list[str]]:
@@ -161,7 +150,7 @@ class Piece:
         codes are a part of a date column: the day of the week or the hour."""
         if part:
             key = f"{column}:{part}"
-            if self._known(key) is None:
+            if key not in self._codes:
                 if part == "weekday" and column == self.date_column and self.days is not None:
                     self._codes[key] = weekdays_of(self.days).astype(np.int32)
                 else:
@@ -169,7 +158,7 @@ class Piece:
                     self._codes[key] = date_parts(self.frame[column], parts)
             return self._codes[key], list(DATE_PART_CODES[part])
         book = self.codebooks.setdefault(column, Codebook())
-        if self._known(column) is None:
+        if column not in self._codes:
             if self.sealed:
                 raise RuntimeError(
                     f"the codes of column '{column}' were not made before the piece was sealed: "
@@ -177,14 +166,6 @@ class Piece:
                 )
             self._codes[column] = book.encode(self.frame[column])
         return self._codes[column], book.names
-
-    def _known(self, key: str) -> np.ndarray | None:
-        """The codes under ``key`` if made already: a piece taken from another takes its rows
-        of the other's codes when first asked (a district's measures ask for few of them)."""
-        if key not in self._codes and self._pending is not None and key in self._pending[0]:
-            codes, rows = self._pending
-            self._codes[key] = codes[key][rows]
-        return self._codes.get(key)
 
     def cells(self, column: str | None, part: str | None = None) -> tuple[Cells, list[str]]:
         """Each row's cell by ``column``'s codes (or its ``part``; with no column, one series
@@ -224,42 +205,6 @@ class Piece:
             if column in self.frame.columns:
                 self.codes(column)
         self.sealed = True
-
-    def take(self, order: np.ndarray, columns: list[str] | None = None) -> Piece:
-        """The rows in ``order`` (with only ``columns``), keeping the codes already computed;
-        the frame's rows, and the codes' rows, are taken when first read."""
-        frame = self.frame if columns is None else self.frame[columns]
-        for key in list(self._pending[0]) if self._pending else []:
-            self._known(key)  # codes this piece took from another: taken now, to be taken again
-        codes = {key: values for key, values in self._codes.items() if key.split(":")[0] in frame}
-        month, days = self.month[order], None if self.days is None else self.days[order]
-        return self._part(frame, month, {}, days, order, (codes, order))
-
-    def rows(self, start: int, end: int) -> Piece:
-        """Rows ``start`` to ``end``: views, not copies."""
-        codes = {key: values[start:end] for key, values in self._codes.items()}
-        days = None if self.days is None else self.days[start:end]
-        month = self.month[start:end]
-        if self.order is not None:  # still to be taken: so is the part
-            source, order = self.source, self.order[start:end]
-        else:
-            source, order = self.source.iloc[start:end].reset_index(drop=True), None
-        pending = None if self._pending is None else (self._pending[0], self._pending[1][start:end])
-        return self._part(source, month, codes, days, order, pending)
-
-    def _part(
-        self,
-        source: pd.DataFrame,
-        month: np.ndarray,
-        codes: dict[str, np.ndarray],
-        days: Any,
-        order: Any,
-        pending: tuple[dict[str, np.ndarray], np.ndarray] | None,
-    ) -> Piece:
-        book, sealed = self.codebooks, self.sealed
-        part = Piece(source, month, self.date_column, book, codes, self.index, sealed, days, order)
-        part._dtypes, part._pending = self._dtypes, pending
-        return part
 
 
 def cut(
