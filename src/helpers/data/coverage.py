@@ -155,6 +155,7 @@ class SourceCoverage:
         self.last = max(self.counts) if self.counts else None
         self.months = {date(d.year, d.month, 1) for d in self.counts}
         self._covered_days: dict[date, bool] = {}
+        self._periods: dict[tuple[date, date], Coverage] = {}
         if spec.expected == "daily" and self.counts:
             self._covered_days = self._daily()
 
@@ -190,7 +191,13 @@ class SourceCoverage:
         return date(day.year, day.month, 1) in self.months
 
     def period(self, start: date, end: date) -> Coverage:
-        """The verdict for ``start``..``end`` (inclusive)."""
+        """The verdict for ``start``..``end`` (inclusive): worked out day by day once, then
+        remembered (the measures of a source share most of their periods)."""
+        if (start, end) not in self._periods:
+            self._periods[start, end] = self._period(start, end)
+        return self._periods[start, end]
+
+    def _period(self, start: date, end: date) -> Coverage:
         if self.spec.expected == "monthly":
             units = list(months_between(start, end))
             flags = [self.covers_month(m) for m in units]
