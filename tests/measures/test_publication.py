@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from helpers.core.language import PENDING_MARKS, pending
-from helpers.measures.publication import csv_table, read_quarter_frame, write_text_csv
+from helpers.measures.open_data import open_table
+from helpers.measures.publication import QuarterTables, csv_table, read_quarter_frame, write_text_csv
 from helpers.params.settings import load_settings
 
 from ..conftest import LATEST
@@ -42,7 +43,22 @@ def test_a_spanish_csv_says_in_words_which_texts_await_their_translation(sample_
     rows = rows[rows["measure"] == "calls_911"].reset_index(drop=True)
     rows["series"] = pending("All calls", "(traducción pendiente)")
     measure = spanish.plan.measure("calls_911")
-    table = csv_table(measure, rows, spanish.privacy, "2026-09-30", "CAD", True, spanish.edition.language)
-    cells = [str(v) for v in table.to_numpy().ravel()]
-    assert not any(mark in cell for cell in cells for mark in PENDING_MARKS)
-    assert "All calls (traducción pendiente)" in cells
+    lang = spanish.edition.language
+    for table in (
+        csv_table(measure, rows, spanish.privacy, "2026-09-30", "CAD", True, lang),
+        open_table(measure, rows, spanish.privacy, "2026-09-30", True, lang),  # the open CSV too
+    ):
+        cells = [str(v) for v in table.to_numpy().ravel()]
+        assert not any(mark in cell for cell in cells for mark in PENDING_MARKS)
+        assert "All calls (traducción pendiente)" in cells
+
+
+def test_a_measures_rows_are_its_rows_in_order_and_a_measure_without_any_has_none():
+    frame = pd.DataFrame({"measure": ["a", "b", "a", "b"], "value": [1.0, 2.0, 3.0, 4.0]})
+    districts = frame.assign(district=["D1", "D1", "D2", "D1"])
+    tables = QuarterTables(LATEST, frame, {}, {}, districts=districts)
+    pd.testing.assert_frame_equal(tables.rows_of("b"), frame[frame["measure"] == "b"].reset_index(drop=True))
+    assert tables.rows_of("c").empty and list(tables.rows_of("c").columns) == ["measure", "value"]
+    assert tables.district_rows_of("b", "D1")["value"].tolist() == [2.0, 4.0]
+    nothing = tables.district_rows_of("a", "D3")
+    assert nothing.empty and list(nothing.columns) == ["measure", "value"]

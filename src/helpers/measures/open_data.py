@@ -9,6 +9,7 @@ measure's metadata file are written from it.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -138,22 +139,31 @@ def process_columns(rows: pd.DataFrame, lang: Language) -> dict[str, list[str]]:
     t = lang
     if "process_chart" not in rows:
         return {}
-    drawn = rows["process_chart"].fillna("") != ""
-    judged = drawn & (rows["point_type"].fillna("") != "")
+    charts, points = rows["process_chart"].tolist(), rows["point_type"].tolist()  # plain values
+    drawn = [isinstance(c, str) and c != "" for c in charts]
+    judged = [d and isinstance(p, str) and p != "" for d, p in zip(drawn, points, strict=True)]
 
-    def limit(column: str) -> list[str]:
-        return [full_number(v) if d else "" for v, d in zip(rows[column], drawn)]
+    def shown(column: str, show: Callable[[Any], str], when: list[bool]) -> list[str]:
+        return [show(v) if d else "" for v, d in zip(rows[column].tolist(), when, strict=True)]
 
     return {
-        t._("process_chart"): [c if d else "" for c, d in zip(rows["process_chart"], drawn)],
-        t._("segment"): [str(int(s) + 1) if d else "" for s, d in zip(rows["segment"], drawn)],
-        t._("process_mean"): limit("process_mean"),
-        t._("lower_process_limit"): limit("lower_process_limit"),
-        t._("upper_process_limit"): limit("upper_process_limit"),
-        t._("trial_limits"): [_flag(x) if d else "" for x, d in zip(rows["trial_limits"], drawn)],
-        t._("rules"): [r if j else "" for r, j in zip(rows["rules"], judged)],
-        t._("point_type"): [p if j else "" for p, j in zip(rows["point_type"], judged)],
+        t._("process_chart"): [c if d else "" for c, d in zip(charts, drawn, strict=True)],
+        t._("segment"): shown("segment", lambda s: str(int(s) + 1), drawn),
+        t._("process_mean"): shown("process_mean", full_number, drawn),
+        t._("lower_process_limit"): shown("lower_process_limit", full_number, drawn),
+        t._("upper_process_limit"): shown("upper_process_limit", full_number, drawn),
+        t._("trial_limits"): shown("trial_limits", _flag, drawn),
+        t._("rules"): shown("rules", lambda r: r, judged),
+        t._("point_type"): [p if j else "" for p, j in zip(points, judged, strict=True)],
     }
+
+
+def plain_texts(values: Any) -> Any:
+    """``pending_plain`` of a column's texts (one text, or a sequence), before it is framed: a
+    text still waiting for its translation says so, in words."""
+    if isinstance(values, str):
+        return pending_plain(values)
+    return [pending_plain(v) if isinstance(v, str) else v for v in values]
 
 
 def open_table(
@@ -162,32 +172,30 @@ def open_table(
     """A measure's gated rows as its open CSV, in ``lang`` (labels and notes; the codes and field
     names are the same in every edition)."""
     process = process_columns(rows, ENGLISH) or dict.fromkeys(PROCESS_FIELDS, "")
-    out = pd.DataFrame(
-        {
-            "measure_id": measure.id,
-            "period": rows["period"].to_numpy(),
-            "period_start": [str(v) for v in rows["period_start"]],
-            "period_end": [str(v) for v in rows["period_end"]],
-            "period_label": rows["period_label"].to_numpy(),
-            "series": rows["series"].to_numpy(),
-            "value": [full_number(v) for v in rows["value"]],
-            "unit": measure.value_label,
-            "numerator": [full_number(v) if measure.numerator_label else "" for v in rows["numerator"]],
-            "denominator": [full_number(v) if measure.denominator_label else "" for v in rows["denominator"]],
-            "coverage": rows["status"].to_numpy(),
-            "coverage_share": [full_number(v) for v in rows["coverage_share"]],
-            "suppressed": [_flag(v) for v in rows["suppressed"]],
-            "suppression": [s if isinstance(s, str) else "" for s in rows["suppression"]],
-            "unstable": [_flag(v) for v in rows["unstable"]],
-            "note": row_notes(rows, rules, lang, coverage=True),
-            **process,
-            "data_through": data_through,
-            "sample_data": _flag(sample),
-        },
-        columns=list(FIELD_NAMES),
-        dtype=object,  # text, written as it is: no Arrow arrays to build and read back
-    )
-    if not lang.is_source:  # a text waiting for its translation says so, in words
-        for column in ("period_label", "series", "unit", "note"):
-            out[column] = [pending_plain(v) if isinstance(v, str) else v for v in out[column]]
+    columns = {
+        "measure_id": measure.id,
+        "period": rows["period"].to_numpy(),
+        "period_start": [str(v) for v in rows["period_start"]],
+        "period_end": [str(v) for v in rows["period_end"]],
+        "period_label": rows["period_label"].to_numpy(),
+        "series": rows["series"].to_numpy(),
+        "value": [full_number(v) for v in rows["value"]],
+        "unit": measure.value_label,
+        "numerator": [full_number(v) if measure.numerator_label else "" for v in rows["numerator"]],
+        "denominator": [full_number(v) if measure.denominator_label else "" for v in rows["denominator"]],
+        "coverage": rows["status"].to_numpy(),
+        "coverage_share": [full_number(v) for v in rows["coverage_share"]],
+        "suppressed": [_flag(v) for v in rows["suppressed"]],
+        "suppression": [s if isinstance(s, str) else "" for s in rows["suppression"]],
+        "unstable": [_flag(v) for v in rows["unstable"]],
+        "note": row_notes(rows, rules, lang, coverage=True),
+        **process,
+        "data_through": data_through,
+        "sample_data": _flag(sample),
+    }
+    if not lang.is_source:  # labels and notes in another edition
+        for name in ("period_label", "series", "unit", "note"):
+            columns[name] = plain_texts(columns[name])
+    # text, written as it is: no Arrow arrays to build and read back
+    out = pd.DataFrame(columns, columns=list(FIELD_NAMES), dtype=object)
     return out

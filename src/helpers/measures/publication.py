@@ -13,6 +13,7 @@ import math
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ from ..params.privacy import PrivacyRules
 from ..params.quarters import QuarterParams
 from ..params.settings import Settings
 from .labels import rows_in_language
-from .open_data import open_table, process_columns, row_notes
+from .open_data import open_table, plain_texts, process_columns, row_notes
 
 OPEN_FOLDER = "open"  # each measure's machine-readable CSV, per edition: csv/[<code>/]open/<id>.csv
 
@@ -49,6 +50,29 @@ class QuarterTables:
     gate_summary: dict[str, Any]
     sources: dict[str, CoverageRecord] = field(default_factory=dict)  # coverage of the quarter
     districts: pd.DataFrame | None = None  # gated rows of the district measures, per district
+
+    @cached_property
+    def _by_measure(self) -> dict[str, pd.DataFrame]:
+        return _split(self.frame, "measure")
+
+    @cached_property
+    def _by_district(self) -> dict[tuple[str, str], pd.DataFrame]:
+        return {} if self.districts is None else _split(self.districts, ["measure", "district"])
+
+    def rows_of(self, measure_id: str) -> pd.DataFrame:
+        """A measure's gated rows: the frame is split once, not searched for every file."""
+        return self._by_measure.get(measure_id, self.frame.iloc[0:0])
+
+    def district_rows_of(self, measure_id: str, district: str) -> pd.DataFrame:
+        """A district measure's gated rows in one district (without the district column)."""
+        assert self.districts is not None
+        rows = self._by_district.get((measure_id, district), self.districts.iloc[0:0])
+        return rows.drop(columns="district")
+
+
+def _split(frame: pd.DataFrame, by: str | list[str]) -> dict[Any, pd.DataFrame]:
+    """``frame``'s rows by the value of ``by``, each part in its order and numbered from 0."""
+    return {key: part.reset_index(drop=True) for key, part in frame.groupby(by, sort=False)}
 
 
 def _csv_number(value: float, decimals: int) -> str:
@@ -102,11 +126,11 @@ def csv_table(
     if sample:
         columns[t._("sample_data")] = t._("yes: synthetic sample data, not City records")
     columns.update(process_columns(rows, t))
-    out = pd.DataFrame(columns, index=range(len(rows)), dtype=object)  # text: no Arrow arrays to build
     if not t.is_source:  # a text still waiting for its translation says so, in words
+        columns = {name: plain_texts(values) for name, values in columns.items()}
+    out = pd.DataFrame(columns, index=range(len(rows)), dtype=object)  # text: no Arrow arrays to build
+    if not t.is_source:
         out.columns = [pending_plain(str(c)) for c in out.columns]
-        for column in out.columns:  # every column: text comes as pandas' str type, not object
-            out[column] = [pending_plain(v) if isinstance(v, str) else v for v in out[column]]
     return out
 
 
@@ -176,7 +200,7 @@ def _write_measure(
     settings: Settings, tables: QuarterTables, measure: Measure, sample: bool, staging: Path
 ) -> MeasureRecord:
     """One measure's gated table (parquet) and its English download CSV, and its record."""
-    rows = tables.frame[tables.frame["measure"] == measure.id].reset_index(drop=True)
+    rows = tables.rows_of(measure.id)
     table = pa.Table.from_pandas(rows, preserve_index=False).replace_schema_metadata(None)
     pq.write_table(
         table, staging / "measures" / f"{measure.id}.parquet", compression="zstd", write_statistics=False
@@ -205,7 +229,7 @@ def _write_edition_csvs(
     folder.mkdir()
     hashes = {}
     for measure in english.plan.measures:
-        rows = tables.frame[tables.frame["measure"] == measure.id].reset_index(drop=True)
+        rows = tables.rows_of(measure.id)
         local_measure = local.plan.measure(measure.id)
         local_rows = rows_in_language(rows, measure, local_measure, lang)
         through = tables.status[measure.id]["data_through"]
@@ -251,8 +275,7 @@ def _write_district_csvs(
     for district in [*(d.id for d in districts.areas), NOT_RECORDED]:
         slug = slugify(district)
         for measure_id in districts.measures:
-            rows = frame[(frame["measure"] == measure_id) & (frame["district"] == district)]
-            rows = rows.drop(columns="district").reset_index(drop=True)
+            rows = tables.district_rows_of(measure_id, district)
             measure, local_measure = english.plan.measure(measure_id), local.plan.measure(measure_id)
             rows = rows_in_language(rows, measure, local_measure, lang) if not lang.is_source else rows
             name = district_csv_name(slug, measure_id)
