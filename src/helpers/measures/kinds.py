@@ -413,16 +413,19 @@ class Snapshot(Accumulator):
         assert measure.denominator is not None
         needed = [measure.numerator] + ([] if measure.value == "numerator" else [measure.denominator])
         out = []
+        # numpy, not pandas, for the comparisons: a period and series at a time, they add up
+        stamps = dates.to_numpy()
+        of_series = {s.code: codes.to_numpy() == s.code for s in series} if codes is not None else {}
         for period in periods_for(measure.grain, first, end):
-            inside = (dates >= pd.Timestamp(period.start)) & (dates <= pd.Timestamp(period.end))
+            inside = (stamps >= np.datetime64(period.start)) & (stamps <= np.datetime64(period.end))
             for s in series:
                 if s.parts:
                     continue  # totals of snapshots are not meaningful across departments
-                pick = inside & ((codes == s.code) if codes is not None else True)
-                if not pick.any():
+                pick = np.flatnonzero(inside & of_series[s.code] if codes is not None else inside)
+                if not len(pick):
                     out.append(row(measure, period, s, math.nan, status="no_records"))
                     continue
-                latest = frame.loc[dates[pick].idxmax()]
+                latest = frame.iloc[pick[np.argmax(stamps[pick])]]  # the first of the latest, as idxmax
                 if any(pd.isna(latest[c]) for c in needed):
                     out.append(_unmeasured(measure, period, s, [c for c in needed if pd.isna(latest[c])]))
                     continue
