@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
+import pyarrow as pa
+
 from helpers.core.language import ENGLISH
-from helpers.data.coverage import SourceCoverage
+from helpers.data.coverage import SourceCoverage, records_per_day, records_per_day_number
 
 from ..measures.test_build import source_spec
 
@@ -64,3 +67,10 @@ def test_sparse_logs_are_covered_until_freshness_runs_out():
     assert cover.period(date(2026, 7, 1), date(2026, 9, 30)).complete  # within 62 days
     assert cover.period(date(2026, 10, 1), date(2026, 12, 31)).status == "partial"  # to Oct 16
     assert cover.period(date(2027, 1, 1), date(2027, 3, 31)).status == "missing"
+
+
+def test_records_per_day_from_day_numbers_count_each_day_before_and_after_1970():
+    days = np.array([-1, 5, -1, 20000, 5, 5], dtype=np.int64)  # 1969-12-31, 1970-01-06, ...
+    assert records_per_day_number(days) == {"1969-12-31": 2, "1970-01-06": 3, "2024-10-04": 1}
+    assert records_per_day_number(days) == records_per_day(pa.array(days.astype("datetime64[D]")))
+    assert records_per_day_number(np.zeros(0, dtype=np.int64)) == {}

@@ -253,6 +253,8 @@ def test_the_month_of_every_date_is_its_calendar_month_and_no_date_has_none():
     expected = np.where(dates.isna(), -1, dates.dt.year * 12 + dates.dt.month - 1)
     assert date_parts(dates, "month").tolist() == expected.tolist()
     assert date_parts(pd.Series([pd.NaT, pd.NaT], dtype="datetime64[s]"), "month").tolist() == [-1, -1]
+    weekday = np.where(dates.isna(), -1, dates.dt.day_of_week)  # and the day of the week, likewise
+    assert date_parts(dates, "weekday").tolist() == weekday.tolist()
 
 
 def test_a_piece_dates_its_rows_by_calendar_month_weekday_and_day_from_its_day_numbers():

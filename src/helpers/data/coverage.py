@@ -49,9 +49,13 @@ def records_per_day_number(days: np.ndarray) -> dict[str, int]:
     keep them): the same count without making dates again."""
     import numpy as np
 
-    found, counts = np.unique(days, return_counts=True)
-    names = np.datetime_as_string(found.astype("datetime64[D]"), unit="D")
-    return {str(day): int(n) for day, n in zip(names, counts)}
+    if not len(days):
+        return {}
+    low = int(days.min())
+    counts = np.bincount(days - low)  # a piece spans weeks: counted in one pass, not sorted
+    found = np.flatnonzero(counts)
+    names = np.datetime_as_string((found + low).astype("datetime64[D]"), unit="D")
+    return {str(day): int(n) for day, n in zip(names, counts[found].tolist(), strict=True)}
 
 
 Status = Literal["complete", "partial", "missing"]

@@ -37,7 +37,8 @@ def date_parts(dates: pd.Series, part: str) -> np.ndarray:
         missing = np.isnat(piece)
         if part in {"month", "weekday"}:
             days = piece.astype("datetime64[D]").astype(np.int64)
-            number = months_of(days, missing) if part == "month" else weekdays_of(days)
+            # a missing date's number is not a day: for the weekday, any day stands in (then -1)
+            number = months_of(days, missing) if part == "month" else weekdays_of(np.where(missing, 0, days))
         else:
             number = piece.astype("datetime64[h]").astype(np.int64) % 24
         out[start : start + PIECE_ROWS] = np.where(missing, -1, number)
@@ -72,8 +73,13 @@ def months_of(days: np.ndarray, missing: np.ndarray | None = None) -> np.ndarray
 
 
 def weekdays_of(days: np.ndarray) -> np.ndarray:
-    """The day of the week of each day number, Monday 0 (1970-01-01 was a Thursday, 3)."""
-    return (days + 3) % 7
+    """The day of the week of each day number, Monday 0 (1970-01-01 was a Thursday, 3): looked
+    up in a table of the days spanned, as months are (a division per row is slower)."""
+    if not len(days):
+        return np.zeros(0, dtype=np.int32)
+    low = int(days.min())
+    table = ((np.arange(low, int(days.max()) + 1) + 3) % 7).astype(np.int32)
+    return table[days - low]
 
 
 def month_key(d: date) -> int:
@@ -152,7 +158,7 @@ class Piece:
             key = f"{column}:{part}"
             if key not in self._codes:
                 if part == "weekday" and column == self.date_column and self.days is not None:
-                    self._codes[key] = weekdays_of(self.days).astype(np.int32)
+                    self._codes[key] = weekdays_of(self.days)
                 else:
                     parts = "weekday" if part == "weekday" else "hour"
                     self._codes[key] = date_parts(self.frame[column], parts)
