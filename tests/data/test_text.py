@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
 from helpers.data.text import string_hashes, text_bytes
 
@@ -37,3 +38,15 @@ def test_a_string_hashes_the_same_alone_among_equal_lengths_and_among_any_length
     for batch in (fixed, mixed, long):
         assert string_hashes(pa.array(batch)).tolist() == [alone[v] for v in batch]
     assert len(set(alone.values())) == len(alone)
+
+
+@pytest.mark.parametrize("length", [1, 7, 8, 9, 16, 17])
+def test_strings_of_one_length_hash_as_they_do_among_other_lengths(length):
+    # Strings all of one length are read as a rectangle of their bytes; among other lengths
+    # they are scattered into one. Both must agree, for a whole array and for a slice of one.
+    same = [f"{i:0{length}d}"[-length:] for i in (3, 41, 592, 6535)]
+    together = string_hashes(pa.array(same)).tolist()
+    among = string_hashes(pa.array([*same, "a different length" * 3])).tolist()[:4]
+    assert together == among
+    assert string_hashes(pa.array(same).slice(1, 2)).tolist() == together[1:3]
+    assert len(set(together)) == len(set(same))
