@@ -14,7 +14,6 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from ..core.language import ENGLISH
@@ -59,10 +58,11 @@ class _Responses(Accumulator):
         assert familiar is not None
         agency, self.agency_names = piece.codes(familiar.agency)
         listed = piece.among(familiar.agency, familiar.agencies)
-        person = _text(piece.frame[familiar.person])
-        identified = person.is_valid().to_numpy(zero_copy_only=False)
+        person, identified = piece.shared(
+            ("identified", familiar.person), lambda: _identified(piece, familiar.person)
+        )
         mask = identified & listed & where_mask(piece, self.measure.where)
-        persons = person.filter(pa.array(mask)).dictionary_encode()
+        persons = person.filter(pa.array(mask)).cast(pa.large_string()).dictionary_encode()
         self.kept.append((piece.index, persons, piece.month[mask], agency[mask]))
 
     def merge(self, other: Accumulator) -> None:
@@ -89,15 +89,15 @@ class _Responses(Accumulator):
         )
 
 
-def _text(values: pd.Series) -> pa.Array:
-    """A column of person keys as one Arrow array of text (large: the keys of every piece are
-    joined), missing values null. A column Arrow already holds is not copied."""
-    array = pa.array(values, from_pandas=True)
+def _identified(piece: Piece, column: str) -> tuple[pa.Array, np.ndarray]:
+    """A piece's person keys as one Arrow array of text, and whether each row has one: made
+    once per piece for every familiar-neighbor measure. A column Arrow holds is not copied."""
+    array = pa.array(piece.frame[column], from_pandas=True)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     if pa.types.is_dictionary(array.type):
         array = array.dictionary_decode()
-    return array.cast(pa.large_string())
+    return array, array.is_valid().to_numpy(zero_copy_only=False)
 
 
 def _window_counts(people: _People, period: Period) -> np.ndarray:

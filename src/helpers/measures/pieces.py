@@ -8,16 +8,18 @@ of the next; what the measures keep between pieces is only those counts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from ..params.measure import DATE_PART_CODES
 from .grid import Cells
+
+T = TypeVar("T")
 
 PIECE_ROWS = 1 << 20  # date arithmetic a million rows at a time: small temporary arrays
 ALL_ROWS = ("__all__",)  # the one series of a measure not split by a column
@@ -138,6 +140,7 @@ class Piece:
     _among: dict[tuple[str, frozenset[str]], np.ndarray] = field(default_factory=dict)
     _dtypes: dict[str, Any] | None = None
     _cells: dict[tuple[str | None, str | None], tuple[Cells, list[str]]] = field(default_factory=dict)
+    _shared: dict[Hashable, Any] = field(default_factory=dict)
 
     def months(self) -> tuple[int, int] | None:
         """The first and last month of the piece's rows (None when it has none)."""
@@ -185,6 +188,12 @@ class Piece:
                 codes, names = self.codes(column, part)
             self._cells[key] = (Cells.of(codes, self.month, len(names), self.months()), names)
         return self._cells[key]
+
+    def shared(self, key: Hashable, make: Callable[[], T]) -> T:
+        """What ``make`` makes of the piece, made once for every measure that asks by ``key``."""
+        if key not in self._shared:
+            self._shared[key] = make()
+        return self._shared[key]
 
     def among(self, column: str, names: Iterable[str]) -> np.ndarray:
         """Whether each row's value in ``column`` is one of ``names`` (a missing value never
