@@ -287,7 +287,7 @@ class Additive(Accumulator):
         self.weights_column = weights_column
 
     def add(self, piece: Piece) -> None:
-        column = self.weights_column  # the frame is read only for weights: see Piece.frame
+        column = self.weights_column
         weights = floats(pd.to_numeric(piece.frame[column])) if column else None
         self._count("rows", piece, where_mask(piece, self.measure.where), weights)
 

@@ -137,10 +137,8 @@ class Piece:
     sealed: bool = False
     days: np.ndarray | None = None  # the date column's day numbers (every row is dated)
     _months: tuple[int, int] | None = None
-    _among: dict[tuple[str, frozenset[str]], np.ndarray] = field(default_factory=dict)
     _dtypes: dict[str, Any] | None = None
-    _cells: dict[tuple[str | None, str | None], tuple[Cells, list[str]]] = field(default_factory=dict)
-    _shared: dict[Hashable, Any] = field(default_factory=dict)
+    _shared: dict[Hashable, Any] = field(default_factory=dict)  # see ``shared``
 
     def months(self) -> tuple[int, int] | None:
         """The first and last month of the piece's rows (None when it has none)."""
@@ -180,14 +178,15 @@ class Piece:
         """Each row's cell by ``column``'s codes (or its ``part``; with no column, one series
         for all rows) and month, and the names of the codes: made once per piece, whichever
         measures count by them."""
-        key = (column, part)
-        if key not in self._cells:
+
+        def make() -> tuple[Cells, list[str]]:
             if column is None:
                 codes, names = np.zeros(len(self.month), dtype=np.int32), list(ALL_ROWS)
             else:
                 codes, names = self.codes(column, part)
-            self._cells[key] = (Cells.of(codes, self.month, len(names), self.months()), names)
-        return self._cells[key]
+            return Cells.of(codes, self.month, len(names), self.months()), names
+
+        return self.shared(("cells", column, part), make)
 
     def shared(self, key: Hashable, make: Callable[[], T]) -> T:
         """What ``make`` makes of the piece, made once for every measure that asks by ``key``."""
@@ -198,10 +197,10 @@ class Piece:
     def among(self, column: str, names: Iterable[str]) -> np.ndarray:
         """Whether each row's value in ``column`` is one of ``names`` (a missing value never
         is): a comparison of codes, not a search per row. Measures of a piece often ask the
-        same question (their conditions are shared): it is answered once."""
+        same question (their conditions are shared): it is answered once, read-only."""
         chosen = frozenset(names)
-        key = (column, chosen)
-        if key not in self._among:
+
+        def make() -> np.ndarray:
             codes, known = self.codes(column)
             wanted = [code for code, name in enumerate(known) if name in chosen]
             if len(wanted) <= FEW_CODES:  # a comparison per code: quicker than a lookup per row
@@ -210,9 +209,10 @@ class Piece:
                     hit |= codes == code
             else:  # one lookup per row; the table's last entry answers code -1 (missing)
                 hit = np.array([name in chosen for name in known] + [False])[codes]
-            hit.flags.writeable = False  # shared by every measure that asks
-            self._among[key] = hit
-        return self._among[key]
+            hit.flags.writeable = False
+            return hit
+
+        return self.shared(("among", column, chosen), make)
 
     def seal(self, columns: set[str]) -> None:
         """Make the codes of ``columns`` (those in the piece) now, then allow no more."""
