@@ -26,7 +26,7 @@ import pandas as pd
 from ..core.language import ENGLISH
 from ..core.periods import FiscalQuarter
 from ..core.records import CoverageRecord
-from ..data.coverage import Coverage, SourceCoverage, records_per_day_number
+from ..data.coverage import SourceCoverage, records_per_day_number
 from ..data.ingest import canonical_pieces, return_memory_promptly
 from ..data.raw import read_ingest_record
 from ..params.districts import Districts
@@ -112,13 +112,10 @@ def apply_coverage(frame: pd.DataFrame, cover: SourceCoverage) -> pd.DataFrame:
     if frame.empty:
         return frame
     frame = frame.copy()
-    verdicts: dict[tuple[date, date], Coverage] = {}
     keep = np.ones(len(frame), dtype=bool)
     spans = zip(frame["period_start"], frame["period_end"])
     for i, (span, status) in enumerate(zip(spans, frame["status"])):
-        if span not in verdicts:
-            verdicts[span] = cover.period(*span)
-        verdict = verdicts[span]
+        verdict = cover.period(*span)  # each period's verdict is worked out once by the source
         if status == "not_available":
             continue
         if verdict.complete:
