@@ -261,7 +261,18 @@ class Language:
         return f"{self.quarter_span(q)} ({self.quarter(q)})"
 
     def period_label(self, period_id: str, grain: str, start: date, end: date) -> str:
-        """The label of a period of any grain, from what a measure's row records about it."""
+        """The label of a period of any grain, from what a measure's row records about it: made
+        once per period, however many rows (series, measures, districts) share it."""
+        key = (period_id, grain, start, end)
+        if key not in self._period_labels:
+            self._period_labels[key] = self._label_of_period(*key)
+        return self._period_labels[key]
+
+    @cached_property
+    def _period_labels(self) -> dict[tuple[str, str, date, date], str]:
+        return {}
+
+    def _label_of_period(self, period_id: str, grain: str, start: date, end: date) -> str:
         from .periods import FiscalQuarter
 
         if grain == "month":

@@ -11,7 +11,6 @@ initiative 2.11 are in ``helpers.measures.familiar``.
 
 from __future__ import annotations
 
-import functools
 import math
 import operator
 from collections.abc import Callable, Iterator
@@ -131,12 +130,6 @@ def series_for(measure: Measure, present: list[str]) -> list[Series]:
     return out
 
 
-@functools.lru_cache(maxsize=4096)
-def _english_label(period_id: str, grain: str, start: date, end: date) -> str:
-    """A period's English label, made once however many rows (series, measures) share it."""
-    return ENGLISH.period_label(period_id, grain, start, end)
-
-
 def row(
     measure: Measure,
     period: Period,
@@ -157,7 +150,7 @@ def row(
         "grain": period.grain,
         "period_start": period.start,
         "period_end": period.end,
-        "period_label": _english_label(period.id, period.grain, period.start, period.end),
+        "period_label": ENGLISH.period_label(period.id, period.grain, period.start, period.end),
         "series": series.label,
         "series_order": series.order,
         "value": float(value),

@@ -17,7 +17,6 @@ def rows_in_language(frame: pd.DataFrame, english: Measure, local: Measure, lang
     frame = frame.copy()
     names = {n: local_series_name(english, local, n, lang) for n in frame["series"].unique()}
     frame["series"] = frame["series"].map(names)
-    periods = list(zip(frame["period"], frame["grain"], frame["period_start"], frame["period_end"]))
-    labels = {period: lang.period_label(*period) for period in dict.fromkeys(periods)}  # each once
-    frame["period_label"] = [labels[period] for period in periods]
+    periods = zip(frame["period"], frame["grain"], frame["period_start"], frame["period_end"])
+    frame["period_label"] = [lang.period_label(*period) for period in periods]
     return frame
