@@ -8,7 +8,6 @@ column names, a ``data_status`` and a ``note`` on every row, and the source and 
 from __future__ import annotations
 
 import csv
-import hashlib
 import math
 import shutil
 import tempfile
@@ -323,7 +322,7 @@ def _write_csv(
         measure, rows, settings.privacy, data_through, source, sample, settings.edition.language, district
     )
     write_text_csv(table, path)
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return file_sha256(path)
 
 
 def read_quarter_frame(
