@@ -136,21 +136,18 @@ class Piece:
     index: int = 0
     sealed: bool = False
     days: np.ndarray | None = None  # the date column's day numbers (every row is dated)
-    _months: tuple[int, int] | None = None
-    _dtypes: dict[str, Any] | None = None
     _shared: dict[Hashable, Any] = field(default_factory=dict)  # see ``shared``
 
     def months(self) -> tuple[int, int] | None:
         """The first and last month of the piece's rows (None when it has none)."""
-        if self._months is None and len(self.month):
-            self._months = (int(self.month.min()), int(self.month.max()))
-        return self._months
+        if not len(self.month):
+            return None
+        return self.shared("months", lambda: (int(self.month.min()), int(self.month.max())))
 
     def dtype(self, column: str) -> Any:
         """A column's type (looked up in pandas once: every measure's condition asks)."""
-        if self._dtypes is None:
-            self._dtypes = dict(zip(self.frame.columns, self.frame.dtypes, strict=True))
-        return self._dtypes[column]
+        types = self.shared("dtypes", lambda: dict(zip(self.frame.columns, self.frame.dtypes, strict=True)))
+        return types[column]
 
     def codes(self, column: str, part: str | None = None) -> tuple[np.ndarray, list[str]]:
         """``(code per row, name per code)``; missing values get code -1. With ``part``, the
