@@ -192,6 +192,18 @@ BAD_INPUTS = {
         "received_at",
         "parse as datetime with format %m/%d/%Y %H:%M",
     ),
+    "a day February lacks": (  # Arrow alone reads it as 2 March
+        "Event,Received,Secs,Dept,Person\nE1,02/30/2026 08:00,5,Police,\n",
+        2,
+        "received_at",
+        "parse as datetime with format %m/%d/%Y %H:%M",
+    ),
+    "a day April lacks, not zero-padded": (  # as 1 May
+        "Event,Received,Secs,Dept,Person\nE1,4/31/2026 8:00,5,Police,\n",
+        2,
+        "received_at",
+        "parse as datetime with format %m/%d/%Y %H:%M",
+    ),
     "out-of-range date": (
         "Event,Received,Secs,Dept,Person\nE1,07/01/2099 08:00,5,Police,\n",
         2,

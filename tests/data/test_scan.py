@@ -169,7 +169,7 @@ def test_a_source_without_a_unique_key_is_read_in_one_pass(tmp_path, key, small_
 
 
 def test_a_time_padded_with_spaces_is_read_as_text_in_the_same_single_pass(tmp_path, key, monkeypatch):
-    # The reader converts times and whole numbers itself; a value it cannot convert as it
+    # The reader converts whole numbers itself (times come as text); a value it cannot convert as it
     # stands sends its piece back to be read as text and trimmed, not the source to the
     # whole-table validation, and the table is the one the text gives.
     calls = many_calls(40) + "E99, 07/09/2026 08:00 , 5 ,Police,\n"

@@ -145,7 +145,7 @@ def _cut(buffer: memoryview, quotes_before: int) -> tuple[int, int]:
 
 def csv_pieces(path: Path, spec: SourceSpec, reader: HashingReader) -> Iterator[pa.Table]:
     """The file's rows, one Arrow table per piece of about ``CHUNK_BYTES``: text, categories as
-    codes, and numbers and times converted by the reader (``csv_types``)."""
+    codes, and whole numbers converted by the reader (``csv_types``)."""
     if codecs.lookup(spec.encoding).name not in ASCII_COMPATIBLE:
         raise NotClean(f"{spec.encoding} files are read whole")
     buffer = reader.read_after(b"", CHUNK_BYTES)
@@ -193,19 +193,16 @@ def _read_piece(
     skip: int,
     delimiter: str,
     invalid: Callable[[Any], str],
-    read_as: tuple[dict[str, pa.DataType], list[str]],
+    types: dict[str, pa.DataType],
 ) -> pa.Table:
-    """One piece's rows, each column read as ``read_as`` says (``csv_types``)."""
-    types, formats = read_as
+    """One piece's rows, each column read as ``types`` says (``csv_types``)."""
     return pacsv.read_csv(
         pa.BufferReader(piece),
         read_options=pacsv.ReadOptions(
             encoding=encoding, column_names=names, skip_rows=skip, block_size=1 << 23, use_threads=False
         ),
         parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=invalid),
-        convert_options=pacsv.ConvertOptions(
-            column_types=types, timestamp_parsers=formats, strings_can_be_null=True, null_values=[""]
-        ),
+        convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True, null_values=[""]),
     )
 
 

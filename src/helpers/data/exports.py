@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 
 from ..params.sources import ColumnSpec, SourceSpec
 from .text import text_bytes
+from .times import parse_times
 from .validation import HIDDEN_VALUE, Failures
 
 # What a file that is not what its format says raises: reported as a problem with the data.
@@ -155,36 +156,28 @@ def _decoded(table: pa_arrow.Table) -> pa_arrow.Table:
 DEFAULT_FORMATS = {"date": "%Y-%m-%d", "datetime": "%Y-%m-%d %H:%M:%S"}
 
 
-def csv_types(
-    spec: SourceSpec, names: list[str], convert: bool = True
-) -> tuple[dict[str, pa_arrow.DataType], list[str]]:
-    """How the streaming pass asks the CSV reader for each of a file's ``names``, and the
-    timestamp formats it is to try. A header only categorical columns read comes as codes and
-    their distinct values (mapped once per value, never spelled out row by row). With
-    ``convert``, a header only whole-number columns read comes as numbers, and one only
-    date-and-time columns read as times when every such column has the same format (the
-    reader takes one list of formats for all). A value that does not convert as it stands
-    (padded with spaces, say) fails the whole piece, which is then read as text, mapped and
-    located the usual way. Anything else comes as text."""
+def csv_types(spec: SourceSpec, names: list[str], convert: bool = True) -> dict[str, pa_arrow.DataType]:
+    """How the streaming pass asks the CSV reader for each of a file's ``names``. A header only
+    categorical columns read comes as codes and their distinct values (mapped once per value,
+    never spelled out row by row). With ``convert``, a header only whole-number columns read
+    comes as numbers; a value that does not convert as it stands (padded with spaces, say)
+    fails the whole piece, which is then read as text, mapped and located the usual way.
+    Anything else comes as text. Times too: the reader's own conversion takes 30 February for
+    2 March, and ``parse_times`` reads fixed layouts quicker than it does."""
     kinds: dict[str, set[str]] = {}  # what the columns reading each header make of it
-    formats = set()
     for col in spec.columns.values():
         if col.from_:
             kinds.setdefault(col.from_, set()).add("category" if col.categorical else col.type)
-            if col.type == "datetime":
-                formats.add(col.format or DEFAULT_FORMATS["datetime"])
     read_as = {"category": pa_arrow.dictionary(pa_arrow.int32(), pa_arrow.string())}
     if convert:
         read_as["integer"] = pa_arrow.int64()
-        if len(formats) == 1:
-            read_as["datetime"] = pa_arrow.timestamp("s")
     types = {}
     for name in names:
         made = kinds.get(name, set())
         types[name] = (
             read_as.get(next(iter(made)), pa_arrow.string()) if len(made) == 1 else pa_arrow.string()
         )
-    return types, sorted(formats) if "datetime" in read_as else []
+    return types
 
 
 def column_values(raw: RawFile, name: str) -> pa_arrow.Array:
@@ -283,9 +276,7 @@ def _parse(array: pa_arrow.Array, spec: ColumnSpec) -> pa_arrow.Array:
         if pa_arrow.types.is_timestamp(array.type) or pa_arrow.types.is_date(array.type):
             parsed = pc.cast(array, pa_arrow.timestamp("s"))
         else:
-            parsed = pc.strptime(
-                to_string(array), format=spec.format or DEFAULT_FORMATS[kind], unit="s", error_is_null=True
-            )
+            parsed = parse_times(to_string(array), spec.format or DEFAULT_FORMATS[kind])
         return pc.cast(parsed, pa_arrow.date32()) if kind == "date" else parsed
     if kind == "integer":
         if pa_arrow.types.is_integer(array.type):
@@ -394,7 +385,7 @@ def _column(raw: RawFile, rows: int, present: list[str], name: str, col: ColumnS
         original = original.cast(original.type.value_type)  # the row path names the rows
     if raw.frame is not None and col.type in {"date", "datetime"}:
         # Excel cells that already hold dates arrive as ISO text; accept them beside `format`.
-        iso = pc.strptime(to_string(original), format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+        iso = parse_times(to_string(original), "%Y-%m-%d %H:%M:%S")
         parsed = pc.coalesce(iso, pc.cast(_parse(original, col), pa_arrow.timestamp("s")))
         if col.type == "date":
             parsed = pc.cast(parsed, pa_arrow.date32())
