@@ -43,6 +43,8 @@ LAYOUTS = {
     "%m/%d/%Y %H:%M": lambda y, m, d: f"{m:02d}/{d:02d}/{y} 23:59",
     "%Y-%m-%d": lambda y, m, d: f"{y}-{m:02d}-{d:02d}",
     "%d.%m.%Y": lambda y, m, d: f"{d:02d}.{m:02d}.{y}",
+    "%Y0%m0%d": lambda y, m, d: f"{y}0{m:02d}0{d:02d}",  # literals that look like digits
+    "%m/%d/%Y %H:0%M": lambda y, m, d: f"{m:02d}/{d:02d}/{y} {d % 24:02d}:0{m * 4:02d}",
 }
 
 
@@ -98,9 +100,13 @@ def test_blanks_and_nulls_stay_null_beside_times_that_are_read():
 
 
 def test_only_fixed_layouts_of_numbers_go_through_iso_order():
-    assert iso_layout("%m/%d/%Y %H:%M:%S")[0] == 19
-    assert iso_layout("%Y-%m-%d")[0] == 10
-    assert iso_layout("%d%%%m%%%Y")[0] == 10  # a literal per cent sign is a character
+    usual = iso_layout("%m/%d/%Y %H:%M:%S")
+    assert usual is not None and (usual.length, usual.width) == (19, 19)
+    # the year, month and day moved a word each; the time, with its colons, in one 8-byte word
+    assert usual.copies == ((6, 0, 4), (0, 5, 2), (3, 8, 2), (11, 11, 8))
+    assert usual.constants == ((4, ord("-")), (7, ord("-")), (10, ord(" ")))
+    assert iso_layout("%Y-%m-%d").copies == ((0, 0, 8), (8, 8, 2))  # already ISO: copied whole
+    assert iso_layout("%d%%%m%%%Y").length == 10  # a literal per cent sign is a character
     for format in ["%b %d %Y", "%m/%d/%y", "%Y-%m-%d %H", "%d/%m/%Y %I:%M %p", "%Y-%j", "%Y-%m-%d é"]:
         assert iso_layout(format) is None, format
 

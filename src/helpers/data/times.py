@@ -13,6 +13,7 @@ times that land where a day the month lacks would land are looked at again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
@@ -70,15 +71,28 @@ def day_field(format: str) -> tuple[int, int] | None:
 
 
 _ISO = {"Y": (0, 4), "m": (5, 2), "d": (8, 2), "H": (11, 2), "M": (14, 2), "S": (17, 2)}
+_WORDS = {8: np.uint64, 4: np.uint32, 2: np.uint16, 1: np.uint8}
+
+
+@dataclass(frozen=True)
+class IsoLayout:
+    """How text written in a format in full becomes ISO text (``0000-00-00 00:00:00``, or its
+    date alone): ``length`` bytes, whose ``literals`` (place, byte) every value must have, then
+    ``copies`` of (from, to, width) bytes, each width a machine word, and ``constants`` (place,
+    byte) for what the ISO text has that the layout does not."""
+
+    length: int
+    literals: tuple[tuple[int, int], ...]
+    width: int
+    copies: tuple[tuple[int, int, int], ...]
+    constants: tuple[tuple[int, int], ...]
 
 
 @lru_cache
-def iso_layout(format: str) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bytes] | None:
-    """How text written in ``format`` in full becomes ISO text: its length, the places and
-    bytes of its literal characters, the places of its fields' digits and where each goes in
-    the ISO text, and that text's template (``0000-00-00 00:00:00``, or its date alone). None
-    unless ``format`` is made of ``%Y %m %d``, optionally ``%H %M`` (and ``%S``), and ASCII."""
-    at, i, places, literals, digits, targets = 0, 0, [], [], [], []
+def iso_layout(format: str) -> IsoLayout | None:
+    """``format``'s layout (``IsoLayout``); None unless it is made of ``%Y %m %d``, optionally
+    ``%H %M`` (and ``%S``), and ASCII characters."""
+    at, i, layout, source = 0, 0, {}, {}  # layout: place -> literal byte; source: ISO place -> place
     seen: set[str] = set()
     while i < len(format):
         char = format[i]
@@ -90,21 +104,41 @@ def iso_layout(format: str) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np
                 return None
             seen.add(field)
             start, width = _ISO[field]
-            digits += range(at, at + width)
-            targets += range(start, start + width)
+            source.update({start + k: at + k for k in range(width)})
             at, i = at + width, i + 2
             continue
         if not char.isascii():
             return None
-        places.append(at)
-        literals.append(ord(char))
+        layout[at] = ord(char)
         at, i = at + 1, i + 1
     timed = bool(seen & {"H", "M", "S"})
     if not {"Y", "m", "d"} <= seen or (timed and not {"H", "M"} <= seen):
         return None
     template = b"0000-00-00 00:00:00" if timed else b"0000-00-00"
-    as_array = np.array  # indices as numpy arrays: one gather per row of bytes
-    return at, as_array(places), as_array(literals, np.uint8), as_array(digits), as_array(targets), template
+    # Runs of bytes that follow one another in both texts (a literal may join a run where both
+    # texts have it), each copied a word at a time.
+    runs, place = [], 0
+    while place < len(template):
+        if place not in source:
+            place += 1
+            continue
+        start, end = source[place], place + 1
+        while end < len(template) and (
+            source.get(end) == start + end - place
+            or (end not in source and layout.get(start + end - place) == template[end])
+        ):
+            end += 1
+        runs.append((start, place, end - place))
+        place = end
+    copies = []
+    for start, place, width in runs:
+        while width:
+            word = next(w for w in _WORDS if w <= width)
+            copies.append((start, place, word))
+            start, place, width = start + word, place + word, width - word
+    covered = {place + k for _, place, word in copies for k in range(word)}
+    constants = tuple((p, byte) for p, byte in enumerate(template) if p not in covered)
+    return IsoLayout(at, tuple(sorted(layout.items())), len(template), tuple(copies), constants)
 
 
 def _iso_times(text: pa.Array, format: str) -> pa.Array | None:
@@ -114,17 +148,19 @@ def _iso_times(text: pa.Array, format: str) -> pa.Array | None:
     found = text_bytes(text) if layout is not None and not text.null_count else None
     if layout is None or found is None:
         return None
-    length, places, literals, digits, targets, template = layout
     data, offsets = found
-    if not (np.diff(offsets) == length).all():
+    if not (np.diff(offsets) == layout.length).all():
         return None
-    rows = data[offsets[0] : offsets[-1]].reshape(len(text), length)
-    if len(places) and not (rows[:, places] == literals).all():
+    rows = data[offsets[0] : offsets[-1]].reshape(len(text), layout.length)
+    if not all((rows[:, place] == byte).all() for place, byte in layout.literals):
         return None
-    iso = np.empty((len(text), len(template)), dtype=np.uint8)
-    iso[:] = np.frombuffer(template, dtype=np.uint8)
-    iso[:, targets] = rows[:, digits]
-    ends = np.arange(0, iso.size + 1, len(template), dtype=np.int32)
+    iso = np.empty((len(text), layout.width), dtype=np.uint8)
+    for start, place, word in layout.copies:  # a column of words, not of single bytes: quicker
+        kind = _WORDS[word]
+        iso[:, place : place + word].view(kind)[:, 0] = rows[:, start : start + word].view(kind)[:, 0]
+    for place, byte in layout.constants:
+        iso[:, place] = byte
+    ends = np.arange(0, iso.size + 1, layout.width, dtype=np.int32)
     written = pa.Array.from_buffers(pa.string(), len(text), [None, pa.py_buffer(ends), pa.py_buffer(iso)])
     try:
         return pc.cast(written, pa.timestamp("s"))
