@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..params.sources import SourceSpec
-from .exports import READ_ERRORS, RawFile, csv_types, read_file
+from .exports import READ_ERRORS, RawFile, arrow_encoding, csv_types, python_encoding, read_file
 
 CHUNK_BYTES = 32 << 20
 # Encodings in which a line end and a quote are always the bytes b"\n" and b'"': a file in one
@@ -99,7 +99,7 @@ class HashingReader:
 
 
 def _header(first: bytes, spec: SourceSpec) -> list[str]:
-    encoding = "utf-8-sig" if codecs.lookup(spec.encoding).name == "utf-8" else spec.encoding
+    encoding = python_encoding(spec.encoding)
     try:
         with io.TextIOWrapper(io.BytesIO(first), newline="", encoding=encoding) as handle:
             header = next(csv.reader(handle, delimiter=spec.csv.delimiter), [])
@@ -150,7 +150,7 @@ def csv_pieces(path: Path, spec: SourceSpec, reader: HashingReader) -> Iterator[
         raise NotClean(f"{spec.encoding} files are read whole")
     buffer = reader.read_after(b"", CHUNK_BYTES)
     names = _header(bytes(buffer[: 1 << 20]), spec)
-    arrow_encoding = "utf8" if codecs.lookup(spec.encoding).name == "utf-8" else spec.encoding
+    encoding = arrow_encoding(spec.encoding)
     converted, as_text = csv_types(spec, names, convert=True), csv_types(spec, names, convert=False)
     malformed: list[Any] = []
 
@@ -171,7 +171,7 @@ def csv_pieces(path: Path, spec: SourceSpec, reader: HashingReader) -> Iterator[
         piece, tail = pa.py_buffer(buffer[:cut]), bytes(buffer[cut:])
         quotes += inside
 
-        options = (names, arrow_encoding, 1 if first else 0, spec.csv.delimiter, invalid)
+        options = (names, encoding, 1 if first else 0, spec.csv.delimiter, invalid)
         try:
             try:
                 table = _read_piece(piece, *options, converted)

@@ -50,9 +50,14 @@ class RawFile:
     malformed: list[tuple[int | None, str]] = field(default_factory=list)
 
 
-def _python_encoding(encoding: str) -> str:
+def python_encoding(encoding: str) -> str:
     """UTF-8 is read with or without the byte-order mark Excel's "CSV UTF-8" writes."""
     return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+
+
+def arrow_encoding(encoding: str) -> str:
+    """The name Arrow's CSV reader knows an encoding by (its own UTF-8 path is ``utf8``)."""
+    return "utf8" if codecs.lookup(encoding).name == "utf-8" else encoding
 
 
 class UndecodableFile(ValueError):
@@ -68,14 +73,14 @@ def _undecodable(data: bytes, encoding: str, delimiter: str, limit: int = 200) -
 
     Only run when Arrow reported the problem without saying where; the file is decoded again
     with the bad bytes kept as escapes, and each field holding one is reported."""
-    text = data.decode(_python_encoding(encoding), errors="surrogateescape")
+    text = data.decode(python_encoding(encoding), errors="surrogateescape")
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip() for h in next(rows, [])]
     found: list[tuple[int, str, str]] = []
     for number, row in enumerate(rows, start=2):
         for index, value in enumerate(row):
             if any("\udc80" <= ch <= "\udcff" for ch in value):
-                shown = value.encode(_python_encoding(encoding), errors="surrogateescape")
+                shown = value.encode(python_encoding(encoding), errors="surrogateescape")
                 column = header[index] if index < len(header) else f"(field {index + 1})"
                 found.append((number, column, f"{shown!r}"[2:-1][:60]))
                 if len(found) >= limit:
@@ -87,7 +92,7 @@ def _read_csv(data: bytes, spec: SourceSpec) -> tuple[pa_arrow.Table, list[tuple
     """All columns as text; rows with the wrong number of fields are skipped and reported."""
     options, encoding = spec.csv, spec.encoding
     try:
-        with io.TextIOWrapper(io.BytesIO(data), newline="", encoding=_python_encoding(encoding)) as handle:
+        with io.TextIOWrapper(io.BytesIO(data), newline="", encoding=python_encoding(encoding)) as handle:
             header = next(csv.reader(handle, delimiter=options.delimiter), [])
     except UnicodeDecodeError:
         raise UndecodableFile(
@@ -106,7 +111,7 @@ def _read_csv(data: bytes, spec: SourceSpec) -> tuple[pa_arrow.Table, list[tuple
         return pacsv.read_csv(
             pa_arrow.BufferReader(data),
             read_options=pacsv.ReadOptions(
-                encoding="utf8" if codecs.lookup(encoding).name == "utf-8" else encoding,
+                encoding=arrow_encoding(encoding),
                 column_names=names,
                 skip_rows=1,
                 block_size=1 << 24,
