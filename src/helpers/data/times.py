@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -27,9 +28,9 @@ from .text import text_bytes
 # March; the 31st of April, June, September and November on the 1st of the month after.
 SPILL = {(3, 1), (3, 2), (3, 3), (5, 1), (7, 1), (10, 1), (12, 1)}
 _TABLE_DAYS = 1 << 16  # days a column may span for them to be looked up in a table (180 years)
-# How many characters each field takes when written in full (zero-padded): enough to find the
-# day in text written in a format made only of these and of plain ASCII characters.
-_WIDTHS = {"Y": 4, "m": 2, "d": 2, "H": 2, "I": 2, "M": 2, "S": 2, "y": 2, "p": 2, "%": 1}
+# How many characters each field takes when written in full (zero-padded): the fields whose
+# place in the text a format fixes, with plain ASCII characters between them.
+_WIDTHS = {"Y": 4, "m": 2, "d": 2, "H": 2, "I": 2, "M": 2, "S": 2, "y": 2, "p": 2}
 
 
 def spill_days(days: np.ndarray) -> np.ndarray:
@@ -50,24 +51,44 @@ def spill_days(days: np.ndarray) -> np.ndarray:
     return found if index is None else found[index]
 
 
-def day_field(format: str) -> tuple[int, int] | None:
-    """Where text written in ``format`` holds its day of the month (``%d``), and how long the
-    text is, when every field is written in full; None when a field's width can vary (a month's
-    name) or there is no day."""
-    at, day, i = 0, None, 0
+class WrittenInFull(NamedTuple):
+    """Text written in a format with every field in full (zero-padded)."""
+
+    fields: tuple[tuple[str, int], ...]  # each field's letter and place
+    literals: tuple[tuple[int, int], ...]  # each literal character's place and byte
+    length: int
+
+
+@lru_cache
+def written_in_full(format: str) -> WrittenInFull | None:
+    """``format``'s text with every field in full (``WrittenInFull``; ``%%`` is one literal);
+    None when a field's width can vary (a month's name) or a character is not ASCII. The one
+    reading of a format, for finding the day (``day_field``) and for ISO order (``iso_layout``)."""
+    at, i, fields, literals = 0, 0, [], []
     while i < len(format):
         char = format[i]
-        if char != "%":
-            if not char.isascii():
+        if char == "%" and format[i + 1 : i + 2] == "%":
+            char, i = "%", i + 1
+        elif char == "%":
+            field = format[i + 1 : i + 2]
+            if field not in _WIDTHS:
                 return None
-            at, i = at + 1, i + 1
+            fields.append((field, at))
+            at, i = at + _WIDTHS[field], i + 2
             continue
-        if i + 1 == len(format) or format[i + 1] not in _WIDTHS:
+        if not char.isascii():
             return None
-        if format[i + 1] == "d":
-            day = at
-        at, i = at + _WIDTHS[format[i + 1]], i + 2
-    return None if day is None else (day, at)
+        literals.append((at, ord(char)))
+        at, i = at + 1, i + 1
+    return WrittenInFull(tuple(fields), tuple(literals), at)
+
+
+def day_field(format: str) -> tuple[int, int] | None:
+    """Where text written in ``format`` in full holds its day of the month (``%d``), and how
+    long the text is; None when there is no fixed place for it (``written_in_full``)."""
+    written = written_in_full(format)
+    days = [at for field, at in written.fields if field == "d"] if written else []
+    return (days[-1], written.length) if written and days else None
 
 
 _ISO = {"Y": (0, 4), "m": (5, 2), "d": (8, 2), "H": (11, 2), "M": (14, 2), "S": (17, 2)}
@@ -92,25 +113,18 @@ class IsoLayout:
 def iso_layout(format: str) -> IsoLayout | None:
     """``format``'s layout (``IsoLayout``); None unless it is made of ``%Y %m %d``, optionally
     ``%H %M`` (and ``%S``), and ASCII characters."""
-    at, i, layout, source = 0, 0, {}, {}  # layout: place -> literal byte; source: ISO place -> place
-    seen: set[str] = set()
-    while i < len(format):
-        char = format[i]
-        if char == "%" and format[i + 1 : i + 2] == "%":
-            char, i = "%", i + 1
-        elif char == "%":
-            field = format[i + 1 : i + 2]
-            if field not in _ISO or field in seen:
-                return None
-            seen.add(field)
-            start, width = _ISO[field]
-            source.update({start + k: at + k for k in range(width)})
-            at, i = at + width, i + 2
-            continue
-        if not char.isascii():
-            return None
-        layout[at] = ord(char)
-        at, i = at + 1, i + 1
+    written = written_in_full(format)
+    if written is None:
+        return None
+    fields, literals, length = written
+    layout = dict(literals)  # place -> byte
+    seen = {field for field, _ in fields}
+    if not seen <= _ISO.keys() or len(seen) < len(fields):  # another field, or one twice
+        return None
+    source = {}  # ISO place -> place in the text
+    for field, at in fields:
+        start, width = _ISO[field]
+        source.update({start + k: at + k for k in range(width)})
     timed = bool(seen & {"H", "M", "S"})
     if not {"Y", "m", "d"} <= seen or (timed and not {"H", "M"} <= seen):
         return None
@@ -138,7 +152,7 @@ def iso_layout(format: str) -> IsoLayout | None:
             start, place, width = start + word, place + word, width - word
     covered = {place + k for _, place, word in copies for k in range(word)}
     constants = tuple((p, byte) for p, byte in enumerate(template) if p not in covered)
-    return IsoLayout(at, tuple(sorted(layout.items())), len(template), tuple(copies), constants)
+    return IsoLayout(length, literals, len(template), tuple(copies), constants)
 
 
 def _iso_times(text: pa.Array, format: str) -> pa.Array | None:
