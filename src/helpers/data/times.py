@@ -202,13 +202,13 @@ def parse_times(text: pa.Array, format: str) -> pa.Array:
     valid = pc.is_valid(parsed).to_numpy(zero_copy_only=False) if parsed.null_count else None
     if valid is not None:  # what a null's slot holds is no day: the first time stands in
         days = np.where(valid, days, days[np.argmax(valid)])
-    said_day = spill_days(days)
+    landed = spill_days(days)  # the day of the month a time landed on, where a spill could land
     if valid is not None:
-        said_day[~valid] = 0
-    rows = np.flatnonzero(said_day)
+        landed[~valid] = 0
+    rows = np.flatnonzero(landed)
     if not len(rows):
         return parsed
-    impossible = _misread(text, parsed, format, rows, said_day[rows])
+    impossible = _misread(text, parsed, format, rows, landed[rows])
     if not len(impossible):
         return parsed
     keep = np.ones(len(parsed), dtype=bool)
